@@ -1,0 +1,26 @@
+package org.portico.upstream;
+
+import org.portico.xml.XmlElement;
+
+/**
+ * One client-to-server XMPP stream to the upstream server, as the session sees it. Every method returns without
+ * waiting for the network: writes are queued and done by the stream's own writer, so a slow upstream never blocks
+ * an HTTP or WebSocket thread, nor another session.
+ */
+public interface Upstream {
+
+    /** Queues an element for the upstream, serialized inside the {@code jabber:client} stream. */
+    void send(XmlElement element);
+
+    /**
+     * Restarts the stream on the same TCP connection (RFC 6120 §4.3.3; XEP-0206 §5; RFC 7395 §3.7): the old stream
+     * is treated as closed and a new header goes out. The server's new header and features reach the listener.
+     */
+    void restart(StreamHeader header);
+
+    /** Closes the stream cleanly ({@code </stream:stream>}), then the socket once the server answers or times out. */
+    void close();
+
+    /** Drops the connection at once, without a closing tag. */
+    void abort();
+}

@@ -1,0 +1,192 @@
+package org.portico.xml;
+
+import com.ctc.wstx.api.WstxInputProperties;
+import com.ctc.wstx.stax.WstxInputFactory;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+
+/**
+ * Hardened Woodstox parsing of untrusted XML into {@link XmlElement} trees.
+ *
+ * <p>No DTD is processed and a document that carries one is refused, so there is no entity expansion and no
+ * external fetch; depth, attribute count, text length and total size are bounded by {@link XmlLimits} inside the
+ * parser itself. Comments and processing instructions are refused too: XEP-0124 §6 and RFC 7395 §3.3.3 forbid them.
+ * One factory per limits value; factories are thread-safe once configured.
+ */
+public final class XmlParser {
+
+    private final XmlLimits limits;
+    private final XMLInputFactory documents;
+    private final XMLInputFactory streams;
+
+    public XmlParser(XmlLimits limits) {
+        this.limits = limits;
+        this.documents = factory(limits, true);
+        this.streams = factory(limits, false);
+    }
+
+    public XmlLimits limits() {
+        return limits;
+    }
+
+    private static XMLInputFactory factory(XmlLimits limits, boolean boundTotal) {
+        WstxInputFactory factory = new WstxInputFactory();
+        factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
+        factory.setProperty(XMLInputFactory.IS_COALESCING, false);
+        factory.setProperty(WstxInputProperties.P_MAX_ELEMENT_DEPTH, limits.maxDepth());
+        factory.setProperty(WstxInputProperties.P_MAX_ATTRIBUTES_PER_ELEMENT, limits.maxAttributes());
+        factory.setProperty(WstxInputProperties.P_MAX_ATTRIBUTE_SIZE, limits.maxTextLength());
+        factory.setProperty(WstxInputProperties.P_MAX_TEXT_LENGTH, limits.maxTextLength());
+        factory.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 0L);
+        if (boundTotal) {
+            factory.setProperty(WstxInputProperties.P_MAX_CHARACTERS, (long) limits.maxBytes());
+        }
+        return factory;
+    }
+
+    /** Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. */
+    public XmlElement parseDocument(byte[] utf8) throws XmlParseException {
+        if (utf8.length > limits.maxBytes()) {
+            throw new XmlParseException("document of " + utf8.length + " bytes exceeds " + limits.maxBytes());
+        }
+        XMLStreamReader reader = null;
+        try {
+            reader = documents.createXMLStreamReader(new ByteArrayInputStream(utf8));
+            XmlElement root = null;
+            while (reader.hasNext()) {
+                int event = reader.next();
+                switch (event) {
+                    case XMLStreamConstants.START_ELEMENT -> {
+                        if (root != null) {
+                            throw new XmlParseException("more than one root element");
+                        }
+                        root = readElement(reader, limits.maxBytes());
+                    }
+                    case XMLStreamConstants.END_DOCUMENT, XMLStreamConstants.SPACE -> {
+                        // nothing to keep
+                    }
+                    case XMLStreamConstants.CHARACTERS -> {
+                        if (!reader.isWhiteSpace()) {
+                            throw new XmlParseException("character data outside the root element");
+                        }
+                    }
+                    default -> throw refused(event);
+                }
+            }
+            if (root == null) {
+                throw new XmlParseException("no root element");
+            }
+            return root;
+        } catch (XMLStreamException | RuntimeException e) {
+            throw new XmlParseException(describe(e), e);
+        } finally {
+            closeQuietly(reader);
+        }
+    }
+
+    /** Opens an incremental parser over a long-lived stream, such as the upstream XMPP connection. */
+    public XMLStreamReader openStream(InputStream in) throws XmlParseException {
+        try {
+            return streams.createXMLStreamReader(in);
+        } catch (XMLStreamException e) {
+            throw new XmlParseException(describe(e), e);
+        }
+    }
+
+    /**
+     * Reads the element whose START_ELEMENT the reader is positioned on, up to and including its END_ELEMENT.
+     *
+     * @param maxChars bound on the characters of names, attribute values and text in the subtree
+     */
+    public static XmlElement readElement(XMLStreamReader reader, int maxChars) throws XMLStreamException,
+            XmlParseException {
+        int[] budget = {maxChars};
+        return readSubtree(reader, budget);
+    }
+
+    private static XmlElement readSubtree(XMLStreamReader reader, int[] budget) throws XMLStreamException,
+            XmlParseException {
+        QName name = reader.getName();
+        Map<QName, String> attributes = new LinkedHashMap<>();
+        for (int i = 0; i < reader.getAttributeCount(); i++) {
+            String value = reader.getAttributeValue(i);
+            charge(budget, value.length() + reader.getAttributeLocalName(i).length());
+            attributes.put(reader.getAttributeName(i), value);
+        }
+        List<XmlNode> children = new ArrayList<>();
+        StringBuilder text = null;
+        while (true) {
+            int event = reader.next();
+            switch (event) {
+                case XMLStreamConstants.START_ELEMENT -> {
+                    if (text != null) {
+                        children.add(new XmlText(text.toString()));
+                        text = null;
+                    }
+                    children.add(readSubtree(reader, budget));
+                }
+                case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
+                    charge(budget, reader.getTextLength());
+                    if (text == null) {
+                        text = new StringBuilder();
+                    }
+                    text.append(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
+                }
+                case XMLStreamConstants.END_ELEMENT -> {
+                    if (text != null) {
+                        children.add(new XmlText(text.toString()));
+                    }
+                    return new XmlElement(name, attributes, children);
+                }
+                default -> throw refused(event);
+            }
+        }
+    }
+
+    private static void charge(int[] budget, int chars) throws XmlParseException {
+        budget[0] -= chars;
+        if (budget[0] < 0) {
+            throw new XmlParseException("element exceeds the size limit");
+        }
+    }
+
+    static XmlParseException refused(int event) {
+        return new XmlParseException(switch (event) {
+            case XMLStreamConstants.DTD -> "DTDs are not allowed";
+            case XMLStreamConstants.COMMENT -> "comments are not allowed";
+            case XMLStreamConstants.PROCESSING_INSTRUCTION -> "processing instructions are not allowed";
+            case XMLStreamConstants.ENTITY_REFERENCE -> "entity references are not allowed";
+            default -> "unexpected XML event " + event;
+        });
+    }
+
+    static String describe(Exception e) {
+        String message = e.getMessage();
+        if (message == null) {
+            return e.getClass().getSimpleName();
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    static void closeQuietly(XMLStreamReader reader) {
+        if (reader != null) {
+            try {
+                reader.close();
+            } catch (XMLStreamException ignored) {
+                // closing a reader over a byte array or a dead socket has nothing left to report
+            }
+        }
+    }
+}

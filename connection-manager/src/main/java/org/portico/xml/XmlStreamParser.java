@@ -1,0 +1,95 @@
+package org.portico.xml;
+
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+
+/**
+ * Incremental reader of one XMPP stream (RFC 6120 §4): the {@code <stream:stream>} header, then each top-level
+ * element as a tree, then the end of the stream.
+ *
+ * <p>Owned by the single thread that reads the upstream socket; it blocks in the socket read, which is why that
+ * thread is virtual. A stream restart (after SASL success or TLS proceed) starts a new document on the same bytes, so
+ * the owner calls {@link #restart} and the next event is the new header.
+ */
+public final class XmlStreamParser {
+
+    /** What the stream produced next. */
+    public sealed interface Event permits Opened, Element, Closed {
+    }
+
+    /** The {@code <stream:stream>} start tag, as an element without children. */
+    public record Opened(XmlElement header) implements Event {
+    }
+
+    public record Element(XmlElement element) implements Event {
+    }
+
+    /** {@code </stream:stream>} or the end of input. */
+    public record Closed() implements Event {
+    }
+
+    private final XmlParser parser;
+    private InputStream in;
+    private XMLStreamReader reader;
+    private boolean opened;
+
+    public XmlStreamParser(XmlParser parser, InputStream in) throws XmlParseException {
+        this.parser = parser;
+        this.in = in;
+        this.reader = parser.openStream(in);
+    }
+
+    /** Starts a new document on the same input, or on a new one after TLS is layered on the socket. */
+    public void restart(InputStream newInput) throws XmlParseException {
+        XmlParser.closeQuietly(reader);
+        this.in = newInput;
+        this.reader = parser.openStream(newInput);
+        this.opened = false;
+    }
+
+    public Event next() throws XmlParseException {
+        try {
+            while (reader.hasNext()) {
+                int event = reader.next();
+                switch (event) {
+                    case XMLStreamConstants.START_ELEMENT -> {
+                        if (!opened) {
+                            opened = true;
+                            return new Opened(header());
+                        }
+                        return new Element(XmlParser.readElement(reader, parser.limits().maxBytes()));
+                    }
+                    case XMLStreamConstants.END_ELEMENT, XMLStreamConstants.END_DOCUMENT -> {
+                        return new Closed();
+                    }
+                    case XMLStreamConstants.CHARACTERS, XMLStreamConstants.SPACE,
+                         XMLStreamConstants.COMMENT, XMLStreamConstants.PROCESSING_INSTRUCTION -> {
+                        // whitespace keepalives between stanzas and the XML declaration carry nothing to relay
+                    }
+                    default -> throw XmlParser.refused(event);
+                }
+            }
+            return new Closed();
+        } catch (XMLStreamException | RuntimeException e) {
+            throw new XmlParseException(XmlParser.describe(e), e);
+        }
+    }
+
+    private XmlElement header() {
+        Map<QName, String> attributes = new LinkedHashMap<>();
+        for (int i = 0; i < reader.getAttributeCount(); i++) {
+            attributes.put(reader.getAttributeName(i), reader.getAttributeValue(i));
+        }
+        return new XmlElement(reader.getName(), attributes, List.of());
+    }
+
+    public InputStream input() {
+        return in;
+    }
+}

@@ -1,0 +1,160 @@
+package org.portico.xml;
+
+import java.util.HashMap;
+import java.util.Map;
+import javax.xml.XMLConstants;
+import javax.xml.namespace.QName;
+
+/**
+ * Serializes {@link XmlElement}s, declaring exactly the namespaces the surrounding context does not already declare.
+ *
+ * <p>The same element is written differently per destination: inside the upstream {@code <stream:stream>} (default
+ * namespace {@code jabber:client}, {@code stream} prefix bound) a message needs no declaration; inside a BOSH
+ * {@code <body/>} (default namespace httpbind) it needs {@code xmlns='jabber:client'}; as a WebSocket message it must
+ * stand alone (RFC 7395 §3.3.3). The destination is described by a {@link Scope}.
+ */
+public final class XmlWriter {
+
+    private XmlWriter() {
+    }
+
+    /** What an enclosing element already declares: its default namespace and bound prefixes. */
+    public record Scope(String defaultNamespace, Map<String, String> prefixes) {
+        /** Nothing declared: the element must carry every declaration itself. */
+        public static final Scope NONE = new Scope(XMLConstants.NULL_NS_URI, Map.of());
+
+        public Scope {
+            prefixes = Map.copyOf(prefixes);
+        }
+
+        /** Inside an XMPP client stream: default {@code jabber:client}, {@code stream} bound. */
+        public static final Scope CLIENT_STREAM =
+                new Scope(Namespaces.JABBER_CLIENT, Map.of("stream", Namespaces.STREAMS));
+
+        String namespaceOf(String prefix) {
+            return prefixes.get(prefix);
+        }
+    }
+
+    /** The element as a standalone document fragment (RFC 7395 §3.3.3), every namespace declared. */
+    public static String standalone(XmlElement element) {
+        return write(element, Scope.NONE);
+    }
+
+    public static String write(XmlElement element, Scope scope) {
+        StringBuilder out = new StringBuilder(256);
+        write(element, scope, out);
+        return out.toString();
+    }
+
+    public static void write(XmlElement element, Scope scope, StringBuilder out) {
+        Map<String, String> declared = new HashMap<>(scope.prefixes());
+        String defaultNs = scope.defaultNamespace();
+        StringBuilder declarations = new StringBuilder();
+
+        QName name = element.name();
+        String ns = name.getNamespaceURI();
+        String prefix = name.getPrefix();
+        String tag;
+        if (!prefix.isEmpty() && !ns.isEmpty()) {
+            if (!ns.equals(declared.get(prefix))) {
+                declared.put(prefix, ns);
+                declarations.append(" xmlns:").append(prefix).append("=\"");
+                escapeAttribute(ns, declarations);
+                declarations.append('"');
+            }
+            tag = prefix + ":" + name.getLocalPart();
+        } else {
+            if (!ns.equals(defaultNs)) {
+                defaultNs = ns;
+                declarations.append(" xmlns=\"");
+                escapeAttribute(ns, declarations);
+                declarations.append('"');
+            }
+            tag = name.getLocalPart();
+        }
+
+        out.append('<').append(tag);
+        int generated = 0;
+        for (Map.Entry<QName, String> attribute : element.attributes().entrySet()) {
+            QName attributeName = attribute.getKey();
+            String attributeNs = attributeName.getNamespaceURI();
+            out.append(' ');
+            if (attributeNs.isEmpty()) {
+                out.append(attributeName.getLocalPart());
+            } else if (attributeNs.equals(XMLConstants.XML_NS_URI)) {
+                out.append("xml:").append(attributeName.getLocalPart());
+            } else {
+                String attributePrefix = prefixFor(attributeNs, declared);
+                if (attributePrefix == null) {
+                    attributePrefix = attributeName.getPrefix();
+                    while (attributePrefix.isEmpty() || declared.containsKey(attributePrefix)) {
+                        attributePrefix = "ns" + (++generated);
+                    }
+                    declared.put(attributePrefix, attributeNs);
+                    declarations.append(" xmlns:").append(attributePrefix).append("=\"");
+                    escapeAttribute(attributeNs, declarations);
+                    declarations.append('"');
+                }
+                out.append(attributePrefix).append(':').append(attributeName.getLocalPart());
+            }
+            out.append("=\"");
+            escapeAttribute(attribute.getValue(), out);
+            out.append('"');
+        }
+        out.append(declarations);
+
+        if (element.children().isEmpty()) {
+            out.append("/>");
+            return;
+        }
+        out.append('>');
+        Scope inner = new Scope(defaultNs, declared);
+        for (XmlNode child : element.children()) {
+            switch (child) {
+                case XmlText text -> escapeText(text.text(), out);
+                case XmlElement childElement -> write(childElement, inner, out);
+            }
+        }
+        out.append("</").append(tag).append('>');
+    }
+
+    private static String prefixFor(String namespace, Map<String, String> declared) {
+        for (Map.Entry<String, String> binding : declared.entrySet()) {
+            if (binding.getValue().equals(namespace)) {
+                return binding.getKey();
+            }
+        }
+        return null;
+    }
+
+    public static void escapeText(String text, StringBuilder out) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '\r' -> out.append("&#13;");
+                default -> out.append(c);
+            }
+        }
+    }
+
+    public static void escapeAttribute(String value, StringBuilder out) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&apos;");
+                case '\t' -> out.append("&#9;");
+                case '\n' -> out.append("&#10;");
+                case '\r' -> out.append("&#13;");
+                default -> out.append(c);
+            }
+        }
+    }
+}

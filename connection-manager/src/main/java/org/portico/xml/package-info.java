@@ -1,0 +1,2 @@
+/** XML as Portico relays it: an immutable element tree, hardened Woodstox parsing, namespace-exact serialization. */
+package org.portico.xml;
