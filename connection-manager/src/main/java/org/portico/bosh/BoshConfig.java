@@ -1,0 +1,69 @@
+package org.portico.bosh;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The BOSH transport's settings (XEP-0124 §7.2): what Portico offers each session and the bounds it enforces.
+ *
+ * @param path                 servlet path of the endpoint; default {@code /http-bind}
+ * @param maxWait              longest a request is held (a client asking more gets this); default 60 s
+ * @param maxHold              most requests held at once (a client's {@code hold} above it is lowered); default 2
+ * @param polling              shortest interval between polls of a polling session (§12); default 2 s
+ * @param inactivity           longest idle time with no request held before the session ends (§10); default 60 s
+ * @param maxPause             longest pause a client may ask (§10); {@link Duration#ZERO} disables pause; default 120 s
+ * @param maxPendingBytes      upstream data queued for a client that is not polling, before the session is ended
+ *                             with {@code policy-violation}; default 4 MiB
+ * @param maxBufferedResponses responses kept for resending when the client uses acks (§9, §14.3); default 64
+ * @param maxRidRepeats        most repeats of one rid before {@code policy-violation} (R45); default 4
+ * @param maxStreams           most XMPP streams in one session (§16); 1 disables multi-streams; default 4
+ * @param scriptSyntax         whether XEP-0252 GET requests are served (legacy browsers); default false
+ * @param charsets             request charsets accepted besides UTF-8, advertised in {@code charsets} (R20)
+ */
+public record BoshConfig(String path, Duration maxWait, int maxHold, Duration polling, Duration inactivity,
+        Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
+        boolean scriptSyntax, List<String> charsets) {
+
+    public static final BoshConfig DEFAULT = new BoshConfig("/http-bind", Duration.ofSeconds(60), 2,
+            Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(120), 4 * 1024 * 1024, 64, 4, 4,
+            false, List.of("ISO-8859-1", "UTF-16"));
+
+    public BoshConfig {
+        if (path == null || !path.startsWith("/")) {
+            throw new IllegalArgumentException("bosh.path must start with '/', was " + path);
+        }
+        requirePositive("bosh.maxWait", maxWait);
+        if (maxHold < 1) {
+            throw new IllegalArgumentException("bosh.maxHold must be at least 1, was " + maxHold);
+        }
+        requireNonNegative("bosh.polling", polling);
+        requirePositive("bosh.inactivity", inactivity);
+        requireNonNegative("bosh.maxPause", maxPause);
+        if (maxPendingBytes < 64 * 1024) {
+            throw new IllegalArgumentException("bosh.maxPendingBytes must be at least 65536, was " + maxPendingBytes);
+        }
+        if (maxBufferedResponses < maxHold + 1) {
+            throw new IllegalArgumentException("bosh.maxBufferedResponses must be more than bosh.maxHold ("
+                    + maxHold + "), was " + maxBufferedResponses);
+        }
+        if (maxRidRepeats < 1) {
+            throw new IllegalArgumentException("bosh.maxRidRepeats must be at least 1, was " + maxRidRepeats);
+        }
+        if (maxStreams < 1) {
+            throw new IllegalArgumentException("bosh.maxStreams must be at least 1, was " + maxStreams);
+        }
+        charsets = List.copyOf(charsets);
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, was " + value);
+        }
+    }
+
+    private static void requireNonNegative(String name, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + value);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+package org.portico.bosh;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import javax.xml.namespace.QName;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlNode;
+
+/**
+ * One client {@code <body/>} (XEP-0124 §6), its attributes read and checked, its payloads moved into
+ * {@code jabber:client}. Immutable.
+ *
+ * <p>Payload children that carry no namespace of their own inherit the body's httpbind namespace; XEP-0206 §2 treats
+ * them as {@code jabber:client} (R73), so every httpbind-qualified element below the body is moved there.
+ */
+public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads) {
+
+    /** rids never exceed 2^53 − 1 (XEP-0124 §14.1, R39). */
+    static final long MAX_RID = (1L << 53) - 1;
+
+    public BoshRequest {
+        payloads = List.copyOf(payloads);
+    }
+
+    /** Reads a parsed body; a missing or malformed rid, or a root other than body, is {@code bad-request} (R8). */
+    public static BoshRequest of(XmlElement body) throws BoshException {
+        if (!body.name().equals(BoshNames.BODY)) {
+            throw new BoshException(BoshCondition.BAD_REQUEST, "root element is not an httpbind body");
+        }
+        String ridText = body.attribute(BoshNames.RID).orElseThrow(
+                () -> new BoshException(BoshCondition.BAD_REQUEST, "request without rid"));
+        long rid = parseLong(ridText, "rid");
+        if (rid < 0 || rid > MAX_RID) {
+            throw new BoshException(BoshCondition.BAD_REQUEST, "rid out of range: " + ridText);
+        }
+        List<XmlElement> payloads = new ArrayList<>();
+        for (XmlElement child : body.childElements()) {
+            payloads.add(intoClientNamespace(child));
+        }
+        return new BoshRequest(body, rid, payloads);
+    }
+
+    private static XmlElement intoClientNamespace(XmlElement element) {
+        boolean inherited = Namespaces.HTTPBIND.equals(element.namespace());
+        List<XmlNode> children = new ArrayList<>(element.children().size());
+        for (XmlNode child : element.children()) {
+            children.add(child instanceof XmlElement e ? intoClientNamespace(e) : child);
+        }
+        QName name = inherited
+                ? new QName(Namespaces.JABBER_CLIENT, element.localName())
+                : element.name();
+        return new XmlElement(name, element.attributes(), children);
+    }
+
+    public Optional<String> attribute(QName name) {
+        return body.attribute(name);
+    }
+
+    public Optional<String> sid() {
+        return body.attribute(BoshNames.SID);
+    }
+
+    public Optional<String> stream() {
+        return body.attribute(BoshNames.STREAM);
+    }
+
+    public boolean isTerminate() {
+        return BoshNames.TYPE_TERMINATE.equals(body.attribute(BoshNames.TYPE).orElse(null));
+    }
+
+    public boolean isRestart() {
+        return "true".equals(body.attribute(BoshNames.XMPP_RESTART).orElse(null));
+    }
+
+    public boolean isEmpty() {
+        return payloads.isEmpty();
+    }
+
+    /** The client's {@code ack} (§9.2), when present. */
+    public OptionalLong ack() throws BoshException {
+        Optional<String> ack = body.attribute(BoshNames.ACK);
+        return ack.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(ack.get(), "ack"));
+    }
+
+    /** The requested pause in seconds (§10), when present. */
+    public OptionalLong pause() throws BoshException {
+        Optional<String> pause = body.attribute(BoshNames.PAUSE);
+        return pause.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(pause.get(), "pause"));
+    }
+
+    /** A non-negative integer attribute, or {@code bad-request}. */
+    public OptionalLong number(QName name) throws BoshException {
+        Optional<String> value = body.attribute(name);
+        return value.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(value.get(), name.getLocalPart()));
+    }
+
+    private static long parseLong(String text, String what) throws BoshException {
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value < 0) {
+                throw new BoshException(BoshCondition.BAD_REQUEST, what + " is negative: " + text);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new BoshException(BoshCondition.BAD_REQUEST, what + " is not a number: " + text);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BoshRequest[rid=" + rid + " payloads=" + payloads.size() + "]";
+    }
+}

@@ -1,0 +1,185 @@
+package org.portico.bosh;
+
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP edge of BOSH: POST bodies (XEP-0124 §5) and, when enabled, XEP-0252 script-syntax GETs. It decodes the
+ * request (size-bounded, gzip or deflate as advertised in {@code accept}, R17), hands it to {@link BoshSessions} as an
+ * {@link AsyncContext}-backed {@link BoshExchange}, and returns without parking a thread.
+ */
+public final class BoshServlet extends HttpServlet {
+
+    private static final Logger log = LoggerFactory.getLogger(BoshServlet.class);
+    private static final Logger wire = LoggerFactory.getLogger("portico.wire");
+    private static final String XML_CONTENT_TYPE = "text/xml; charset=utf-8";
+    private static final String SCRIPT_CONTENT_TYPE = "text/javascript; charset=utf-8";
+
+    private final transient BoshSessions sessions;
+    private final int maxBodyBytes;
+
+    public BoshServlet(BoshSessions sessions, int maxBodyBytes) {
+        this.sessions = sessions;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        byte[] body;
+        try {
+            body = readBody(request);
+        } catch (BodyTooLarge e) {
+            log.info("BOSH request rejected: bad-request ({})", e.getMessage());
+            response.setStatus(HttpServletResponse.SC_OK);
+            writeNow(response, XML_CONTENT_TYPE, new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                    .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text());
+            return;
+        }
+        dispatch(request, body, false);
+    }
+
+    /** XEP-0252: {@code GET <url>?<escaped body>}; the whole session then speaks script syntax (R67–R70). */
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!sessions.config().scriptSyntax() || request.getQueryString() == null) {
+            response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+            return;
+        }
+        String query = request.getQueryString();
+        if (query.length() > maxBodyBytes * 3L) {
+            response.sendError(HttpServletResponse.SC_REQUEST_URI_TOO_LONG);
+            return;
+        }
+        dispatch(request, ScriptSyntax.decodeRequest(query).getBytes(StandardCharsets.UTF_8), true);
+    }
+
+    private void dispatch(HttpServletRequest request, byte[] body, boolean script) {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(sessions.config().maxWait().toMillis());
+        Exchange exchange = new Exchange(async, script);
+        async.addListener(exchange);
+        sessions.handle(body, exchange);
+    }
+
+    private byte[] readBody(HttpServletRequest request) throws IOException, BodyTooLarge {
+        long declared = request.getContentLengthLong();
+        if (declared > maxBodyBytes) {
+            throw new BodyTooLarge("Content-Length " + declared + " above " + maxBodyBytes);
+        }
+        InputStream in = request.getInputStream();
+        String encoding = request.getHeader("Content-Encoding");
+        if (encoding != null) {
+            in = switch (encoding.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "gzip" -> new GZIPInputStream(in);
+                case "deflate" -> new InflaterInputStream(in);
+                case "identity" -> in;
+                default -> throw new BodyTooLarge("unsupported Content-Encoding " + encoding);
+            };
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, (int) Math.min(declared, 8192)));
+        byte[] buffer = new byte[8192];
+        int total = 0;
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            total += n;
+            if (total > maxBodyBytes) {
+                throw new BodyTooLarge("body above " + maxBodyBytes + " bytes");
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeNow(HttpServletResponse response, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setContentType(contentType);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+
+    private static final class BodyTooLarge extends Exception {
+        BodyTooLarge(String message) {
+            super(message);
+        }
+    }
+
+    /** One held request; answered at most once, from whichever thread decided the answer. */
+    private final class Exchange implements BoshExchange, AsyncListener {
+        private final AsyncContext async;
+        private final boolean script;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private volatile Runnable expired = () -> { };
+
+        Exchange(AsyncContext async, boolean script) {
+            this.async = async;
+            this.script = script;
+        }
+
+        @Override
+        public void holdFor(Duration wait, Runnable expired) {
+            this.expired = expired;
+            async.setTimeout(Math.max(1, wait.toMillis()));
+        }
+
+        @Override
+        public void respond(int status, String contentType, String body) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            HttpServletResponse response = (HttpServletResponse) async.getResponse();
+            try {
+                if (wire.isDebugEnabled()) {
+                    wire.debug("bosh -> {}", body);
+                }
+                response.setStatus(status);
+                if (script) {
+                    ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
+                    writeNow(response, contentType != null ? contentType : SCRIPT_CONTENT_TYPE,
+                            ScriptSyntax.encodeResponse(body));
+                } else if (!body.isEmpty()) {
+                    writeNow(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.debug("BOSH response not delivered: {}", e.toString());
+            } finally {
+                async.complete();
+            }
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+            expired.run();
+            if (!answered.get()) {
+                respond(200, null, new BoshBody().text());
+            }
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event) {
+            answered.set(true);
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+            log.debug("BOSH connection failed while held: {}", String.valueOf(event.getThrowable()));
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+            // one async cycle per request
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package org.portico.bosh;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import org.portico.session.ClientSession;
+import org.portico.store.Admission;
+import org.portico.store.SessionStore;
+import org.portico.upstream.UpstreamConnector;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlParseException;
+import org.portico.xml.XmlParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The BOSH endpoint behind the servlet: it reads each request body, creates sessions (XEP-0124 §7) and routes every
+ * other request to its session by sid. Stateless itself: sessions live in the shared {@link SessionStore}, which
+ * also owns their expiry.
+ */
+public final class BoshSessions {
+
+    private static final Logger log = LoggerFactory.getLogger(BoshSessions.class);
+    private static final Logger wire = LoggerFactory.getLogger("portico.wire");
+    /** 144 random bits: unguessable (R14, R64) and a whole number of base64 characters. */
+    private static final int SID_BYTES = 18;
+
+    private final BoshConfig config;
+    private final XmlParser parser;
+    private final UpstreamConnector connector;
+    private final SessionStore<String, ClientSession> store;
+    private final LongSupplier clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
+            SessionStore<String, ClientSession> store, LongSupplier clock) {
+        this.config = config;
+        this.parser = parser;
+        this.connector = connector;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public BoshConfig config() {
+        return config;
+    }
+
+    /** Handles one request body (already decoded to bytes); the exchange is answered now or later. */
+    public void handle(byte[] body, BoshExchange exchange) {
+        BoshRequest request;
+        try {
+            XmlElement parsed = parser.parseDocument(body);
+            request = BoshRequest.of(parsed);
+        } catch (XmlParseException e) {
+            reject(exchange, BoshCondition.BAD_REQUEST, "unparseable body: " + e.getMessage(), true);
+            return;
+        } catch (BoshException e) {
+            reject(exchange, e.condition(), e.getMessage(), true);
+            return;
+        }
+        if (wire.isDebugEnabled()) {
+            wire.debug("bosh <- {}", new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Optional<String> sid = request.sid();
+        if (sid.isEmpty()) {
+            create(request, exchange);
+            return;
+        }
+        Optional<ClientSession> session = store.get(sid.get());
+        if (session.isPresent() && session.get() instanceof BoshSession bosh) {
+            bosh.handle(request, exchange);
+        } else {
+            reject(exchange, BoshCondition.ITEM_NOT_FOUND, "unknown sid",
+                    request.attribute(BoshNames.VER).isEmpty());
+        }
+    }
+
+    private void create(BoshRequest request, BoshExchange exchange) {
+        BoshParams params;
+        try {
+            params = BoshParams.negotiate(request, config);
+        } catch (BoshException e) {
+            reject(exchange, e.condition(), e.getMessage(), request.attribute(BoshNames.VER).isEmpty());
+            return;
+        }
+        String sid = newSid();
+        KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
+        BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys);
+        Admission admission = store.tryPut(sid, session, params.wait().plus(config.inactivity()));
+        if (!admission.admitted()) {
+            reject(exchange, BoshCondition.INTERNAL_SERVER_ERROR, "session not admitted: " + admission,
+                    params.legacy());
+            return;
+        }
+        log.info("BOSH session {} created for {} (wait={}s hold={} acks={})", sid, params.header().to(),
+                params.wait().toSeconds(), params.hold(), params.acks());
+        session.start(exchange, connector);
+    }
+
+    private BoshSession.Lifetime lifetime(String sid) {
+        return new BoshSession.Lifetime() {
+            @Override
+            public void busy() {
+                store.neverExpire(sid);
+            }
+
+            @Override
+            public void idleFor(Duration duration) {
+                store.expireAfter(sid, duration);
+            }
+
+            @Override
+            public void end() {
+                store.remove(sid);
+            }
+        };
+    }
+
+    private String newSid() {
+        byte[] bytes = new byte[SID_BYTES];
+        random.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** A request that ends before reaching a session: one log line, the spec's terminal condition. */
+    private static void reject(BoshExchange exchange, BoshCondition condition, String detail, boolean legacy) {
+        log.info("BOSH request rejected: {} ({})", condition.wireName(), detail);
+        int status = condition.httpStatus(legacy);
+        String body = status == 200
+                ? new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                        .attribute(BoshNames.CONDITION, condition.wireName()).text()
+                : "";
+        exchange.respond(status, null, body);
+    }
+
+    @Override
+    public String toString() {
+        return "BoshSessions[" + store + "]";
+    }
+}

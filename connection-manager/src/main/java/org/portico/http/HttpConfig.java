@@ -1,0 +1,36 @@
+package org.portico.http;
+
+import java.util.List;
+
+/**
+ * Portico's HTTP listener.
+ *
+ * @param host            address to bind; default {@code 127.0.0.1}
+ * @param port            port to bind (0 picks a free one, for tests); default 7070
+ * @param allowedOrigins  browser origins allowed cross-origin (CORS), e.g. {@code https://app.example}; {@code *}
+ *                        allows any; empty allows none (same-origin pages only); default empty
+ * @param gzip            whether responses are compressed when the client accepts it (R4); default true
+ * @param maxConnections  most open HTTP connections before new ones wait (Jetty's connection limit); default 10000
+ * @param publicUrl       the URL browsers reach Portico at (behind a proxy), for host-meta; empty derives it from
+ *                        each request; default empty
+ * @param demo            whether the demo page is served at {@code /} when it is on the classpath; default true
+ */
+public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
+        String publicUrl, boolean demo) {
+
+    public static final HttpConfig DEFAULT = new HttpConfig("127.0.0.1", 7070, List.of(), true, 10_000, "", true);
+
+    public HttpConfig {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("http.host must not be empty");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("http.port must be between 0 and 65535, was " + port);
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("http.maxConnections must be positive, was " + maxConnections);
+        }
+        allowedOrigins = List.copyOf(allowedOrigins);
+        publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
+    }
+}

@@ -1,0 +1,148 @@
+package org.portico.server;
+
+import com.github.benmanes.caffeine.cache.Scheduler;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.net.URL;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.ee10.servlet.DefaultServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.CrossOriginHandler;
+import org.eclipse.jetty.server.handler.gzip.GzipHandler;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.portico.bosh.BoshServlet;
+import org.portico.bosh.BoshSessions;
+import org.portico.http.HostMetaServlet;
+import org.portico.session.ClientSession;
+import org.portico.store.RemovalReason;
+import org.portico.store.SessionStore;
+import org.portico.upstream.UpstreamConnector;
+import org.portico.xml.XmlParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Portico: Jetty with the BOSH servlet, host-meta and (when present) the demo page, the session store
+ * and the upstream connector. Built from a {@link PorticoConfig}; tests start it on port 0.
+ */
+public final class PorticoServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PorticoServer.class);
+    /** Where the web-demo module puts the page on the classpath. */
+    static final String DEMO_RESOURCES = "portico-demo";
+
+    private final PorticoConfig config;
+    private final Server server;
+    private final SessionStore<String, ClientSession> store;
+    private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
+
+    public PorticoServer(PorticoConfig config, UpstreamConnector connector) {
+        this(config, connector, Ticker.systemTicker(), System::currentTimeMillis);
+    }
+
+    public PorticoServer(PorticoConfig config, UpstreamConnector connector, Ticker ticker, LongSupplier clock) {
+        this.config = config;
+        this.store = new SessionStore<>(config.store(), ticker, Scheduler.systemScheduler(), callbacks,
+                PorticoServer::removed);
+        XmlParser parser = new XmlParser(config.xml());
+        BoshSessions bosh = new BoshSessions(config.bosh(), parser, connector, store, clock);
+
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("portico-http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server = new Server(threads);
+        ServerConnector http = new ServerConnector(server);
+        http.setHost(config.http().host());
+        http.setPort(config.http().port());
+        server.addConnector(http);
+        server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
+
+        ServletContextHandler context = new ServletContextHandler("/");
+        ServletHolder boshHolder = new ServletHolder("bosh", new BoshServlet(bosh, config.xml().maxBytes()));
+        boshHolder.setAsyncSupported(true);
+        context.addServlet(boshHolder, config.bosh().path());
+        HostMetaServlet hostMeta = new HostMetaServlet(config.http().publicUrl(), config.bosh().path(), null);
+        context.addServlet(new ServletHolder("host-meta", hostMeta), "/.well-known/host-meta");
+        context.addServlet(new ServletHolder("host-meta-json", hostMeta), "/.well-known/host-meta.json");
+        URL demo = PorticoServer.class.getClassLoader().getResource(DEMO_RESOURCES + "/index.html");
+        if (config.http().demo() && demo != null) {
+            context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource(DEMO_RESOURCES));
+            context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
+        }
+        server.setHandler(wrap(context));
+    }
+
+    private Handler wrap(ServletContextHandler context) {
+        Handler handler = context;
+        if (!config.http().allowedOrigins().isEmpty()) {
+            CrossOriginHandler cors = new CrossOriginHandler();
+            Set<String> patterns = new HashSet<>();
+            for (String origin : config.http().allowedOrigins()) {
+                patterns.add("*".equals(origin) ? ".*" : java.util.regex.Pattern.quote(origin));
+            }
+            cors.setAllowedOriginPatterns(patterns);
+            cors.setAllowedMethods(Set.of("GET", "POST", "OPTIONS"));
+            cors.setAllowedHeaders(Set.of("Content-Type", "Content-Encoding"));
+            cors.setHandler(handler);
+            handler = cors;
+        }
+        if (config.http().gzip()) {
+            GzipHandler gzip = new GzipHandler();
+            gzip.setIncludedMethods("GET", "POST");
+            gzip.setMinGzipSize(256);
+            gzip.setHandler(handler);
+            handler = gzip;
+        }
+        return handler;
+    }
+
+    private static void removed(String id, ClientSession session, RemovalReason reason) {
+        switch (reason) {
+            case EXPIRED -> session.expired();
+            case SHUTDOWN -> session.shutdown();
+            default -> {
+                // REMOVED: the session ended itself before asking to be removed
+            }
+        }
+    }
+
+    public PorticoServer start() throws Exception {
+        server.start();
+        log.info("Portico listening on http://{}:{} (BOSH at {})", config.http().host(), port(),
+                config.bosh().path());
+        return this;
+    }
+
+    /** The bound port (useful when configured as 0). */
+    public int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    public SessionStore<String, ClientSession> store() {
+        return store;
+    }
+
+    /** Tells every client {@code system-shutdown}, closes every upstream, then stops Jetty. */
+    @Override
+    public void close() throws Exception {
+        store.snapshot().values().forEach(ClientSession::shutdown);
+        store.close();
+        server.stop();
+        callbacks.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "PorticoServer[" + config.http().host() + ":" + (server.isStarted() ? port() : "stopped") + " "
+                + store + "]";
+    }
+}

@@ -1,0 +1,20 @@
+package org.portico.session;
+
+import org.portico.xml.XmlElement;
+
+/**
+ * The transport's side of a session: where upstream traffic goes once Portico has filtered it. Called from the
+ * upstream reader thread, serially and in stream order, so an implementation needs no ordering logic of its own;
+ * it must not block (queue and return).
+ */
+public interface ClientSink {
+
+    /** The server's stream header after each (re)start: {@code id}, {@code from}, {@code version}. */
+    void opened(XmlElement streamHeader);
+
+    /** A top-level element for the client: features (already filtered), SASL, stanzas, stream management. */
+    void deliver(XmlElement element);
+
+    /** The session is over; called exactly once, nothing follows. */
+    void ended(SessionEnd end);
+}

@@ -1,0 +1,157 @@
+package org.portico.session;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.portico.upstream.StreamHeader;
+import org.portico.upstream.Upstream;
+import org.portico.upstream.UpstreamConnector;
+import org.portico.upstream.UpstreamEnd;
+import org.portico.upstream.UpstreamListener;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One XMPP session as both transports see it: client traffic goes to one upstream stream, upstream traffic comes
+ * back filtered to the transport's {@link ClientSink}. There is no transport branch here.
+ *
+ * <p>Threads: upstream events arrive on the upstream's reader thread, one at a time; client calls come from HTTP
+ * and WebSocket threads and only enqueue on the {@link Upstream}, which never blocks. The few fields shared between
+ * the two are volatile or atomic, and each is written by one side only, except {@link #ending}, claimed once by
+ * whichever side ends the session first.
+ */
+public final class XmppSession implements UpstreamListener {
+
+    private static final Logger log = LoggerFactory.getLogger(XmppSession.class);
+
+    private final String id;
+    private final ClientSink sink;
+    /** Set once by {@link #open}, before any client call can reach the session. */
+    private volatile Upstream upstream;
+    /** The cause Portico itself chose when it closed the upstream; null while the session is live. */
+    private final AtomicReference<SessionEnd> ending = new AtomicReference<>();
+    /** Written by the client side; once true, upstream stanzas are bounced instead of delivered (XEP-0206 §7). */
+    private volatile boolean clientGone;
+    /** Written by the reader thread from the latest features. */
+    private volatile boolean clientStateOffered;
+    private volatile boolean clientInactive;
+
+    private XmppSession(String id, ClientSink sink) {
+        this.id = id;
+        this.sink = sink;
+    }
+
+    /** Opens the upstream stream for a new session; the server's header and features reach the sink. */
+    public static XmppSession open(String id, ClientSink sink, UpstreamConnector connector, StreamHeader header,
+            String route) {
+        XmppSession session = new XmppSession(id, sink);
+        session.upstream = connector.connect(header, route, session);
+        return session;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** Relays client stanzas and nonzas in order. */
+    public void send(List<XmlElement> elements) {
+        for (XmlElement element : elements) {
+            upstream.send(element);
+        }
+    }
+
+    public void send(XmlElement element) {
+        upstream.send(element);
+    }
+
+    /** A client stream restart after SASL (XEP-0206 §5, RFC 7395 §3.7). */
+    public void restart(StreamHeader header) {
+        upstream.restart(header);
+    }
+
+    /**
+     * The client closed the stream on purpose (BOSH terminate, WebSocket {@code <close/>}); what it had not yet
+     * received goes back to the server per XEP-0206 §7.
+     */
+    public void close(List<XmlElement> undelivered) {
+        clientGone = true;
+        bounce(undelivered);
+        endBy(SessionEnd.of(SessionEnd.Cause.CLIENT_CLOSED, "closed by the client"));
+    }
+
+    /**
+     * The client is gone for good (its inactivity or pause ran out): what it never received goes back to the server
+     * per XEP-0206 §7, and the upstream is closed so the server marks the user offline.
+     */
+    public void expire(List<XmlElement> undelivered) {
+        clientGone = true;
+        bounce(undelivered);
+        endBy(SessionEnd.of(SessionEnd.Cause.EXPIRED, "client inactive"));
+    }
+
+    /** Portico is stopping. */
+    public void shutdown() {
+        endBy(SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN, "shutting down"));
+    }
+
+    /** Tells the server the client is (in)active (XEP-0352) when it offers that; paused sessions are inactive. */
+    public void clientActive(boolean active) {
+        if (!clientStateOffered || clientInactive == !active) {
+            return;
+        }
+        clientInactive = !active;
+        upstream.send(XmlElement.of(Namespaces.CSI, active ? "active" : "inactive"));
+    }
+
+    private void endBy(SessionEnd end) {
+        if (ending.compareAndSet(null, end)) {
+            upstream.close();
+        }
+    }
+
+    private void bounce(List<XmlElement> undelivered) {
+        for (XmlElement element : undelivered) {
+            DeadClientPolicy.bounce(element).ifPresent(upstream::send);
+        }
+    }
+
+    @Override
+    public void onOpened(XmlElement header) {
+        sink.opened(header);
+    }
+
+    @Override
+    public void onElement(XmlElement element) {
+        if (clientGone) {
+            DeadClientPolicy.bounce(element).ifPresent(upstream::send);
+            return;
+        }
+        if (StreamFilter.isFeatures(element)) {
+            clientStateOffered = StreamFilter.offersClientState(element);
+        }
+        sink.deliver(StreamFilter.toClient(element));
+    }
+
+    @Override
+    public void onClosed(UpstreamEnd end) {
+        SessionEnd chosen = ending.get();
+        SessionEnd result = chosen != null ? chosen : SessionEnd.from(end);
+        ending.compareAndSet(null, result);
+        MDC.put("sid", id);
+        try {
+            log.info("session ended: {} ({})", result.cause(), result.detail());
+        } finally {
+            MDC.remove("sid");
+        }
+        sink.ended(result);
+    }
+
+    @Override
+    public String toString() {
+        SessionEnd end = ending.get();
+        return "XmppSession[" + id + (end == null ? " live" : " ending=" + end.cause())
+                + (clientGone ? " client-gone" : "") + (clientInactive ? " inactive" : "") + "]";
+    }
+}

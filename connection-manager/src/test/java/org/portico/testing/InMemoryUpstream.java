@@ -1,0 +1,86 @@
+package org.portico.testing;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.portico.upstream.StreamHeader;
+import org.portico.upstream.Upstream;
+import org.portico.upstream.UpstreamConnector;
+import org.portico.upstream.UpstreamEnd;
+import org.portico.upstream.UpstreamListener;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+
+/**
+ * An upstream that never leaves the test: it records what the session sends and lets the test play the server's
+ * side by calling the listener directly, on the test's thread, so session unit tests are deterministic.
+ */
+public final class InMemoryUpstream implements UpstreamConnector, Upstream {
+
+    public final List<XmlElement> sent = new CopyOnWriteArrayList<>();
+    public final List<StreamHeader> headers = new CopyOnWriteArrayList<>();
+    public volatile String route;
+    public volatile boolean closed;
+    public volatile boolean aborted;
+    private volatile UpstreamListener listener;
+
+    @Override
+    public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+        this.headers.add(header);
+        this.route = route;
+        this.listener = listener;
+        return this;
+    }
+
+    @Override
+    public void send(XmlElement element) {
+        sent.add(element);
+    }
+
+    @Override
+    public void restart(StreamHeader header) {
+        headers.add(header);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public void abort() {
+        aborted = true;
+    }
+
+    // --- the server's side ---
+
+    /** The server's stream header with the given id. */
+    public void open(String streamId) {
+        listener.onOpened(new XmlElement(new javax.xml.namespace.QName(Namespaces.STREAMS, "stream", "stream"),
+                java.util.Map.of(new javax.xml.namespace.QName("id"), streamId,
+                        new javax.xml.namespace.QName("from"), headers.get(0).to(),
+                        new javax.xml.namespace.QName("version"), "1.0"), List.of()));
+    }
+
+    public void receive(XmlElement element) {
+        listener.onElement(element);
+    }
+
+    /** Features offering SASL PLAIN and STARTTLS (which Portico must strip). */
+    public void features() {
+        XmlElement mechanisms = XmlElement.of(Namespaces.SASL, "mechanisms")
+                .withChild(XmlElement.of(Namespaces.SASL, "mechanism").withChild(new org.portico.xml.XmlText("PLAIN")));
+        receive(new XmlElement(new javax.xml.namespace.QName(Namespaces.STREAMS, "features", "stream"),
+                java.util.Map.of(), List.of(XmlElement.of(Namespaces.TLS, "starttls"), mechanisms)));
+    }
+
+    public void end(UpstreamEnd end) {
+        listener.onClosed(end);
+    }
+
+    /** A chat message from {@code from} with the given body text. */
+    public static XmlElement message(String from, String to, String text) {
+        return XmlElement.of(Namespaces.JABBER_CLIENT, "message")
+                .withAttribute("from", from).withAttribute("to", to).withAttribute("type", "chat")
+                .withChild(XmlElement.of(Namespaces.JABBER_CLIENT, "body").withChild(new org.portico.xml.XmlText(text)));
+    }
+}
