@@ -9,7 +9,7 @@ import org.portico.upstream.StreamHeader;
  * {@link BoshConfig}. Immutable.
  *
  * @param creationRid the rid of the session creation request
- * @param wait        longest hold of one request; zero for a polling session
+ * @param waitDuration longest hold of one request; zero for a polling session
  * @param hold        most requests held at once; zero for a polling session
  * @param requests    most simultaneous requests, hold + 1 (R15), which is also the rid window (§14.2)
  * @param acks        whether the client asked for acknowledgements ({@code ack='1'}, §9)
@@ -19,11 +19,11 @@ import org.portico.upstream.StreamHeader;
  *                    {@code xmpp:version})
  * @param route       the client's {@code route}, or null
  */
-public record BoshParams(long creationRid, Duration wait, int hold, int requests, boolean acks, String contentType,
+public record BoshParams(long creationRid, Duration waitDuration, int hold, int requests, boolean acks, String contentType,
         BoshVersion version, StreamHeader header, String route) {
 
     public boolean polling() {
-        return wait.isZero() || hold == 0;
+        return waitDuration.isZero() || hold == 0;
     }
 
     public boolean legacy() {

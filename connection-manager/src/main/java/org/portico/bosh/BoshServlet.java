@@ -27,7 +27,6 @@ public final class BoshServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(BoshServlet.class);
     private static final Logger wire = LoggerFactory.getLogger("portico.wire");
     private static final String XML_CONTENT_TYPE = "text/xml; charset=utf-8";
-    private static final String SCRIPT_CONTENT_TYPE = "text/javascript; charset=utf-8";
 
     private final transient BoshSessions sessions;
     private final int maxBodyBytes;
@@ -64,7 +63,18 @@ public final class BoshServlet extends HttpServlet {
             response.sendError(HttpServletResponse.SC_REQUEST_URI_TOO_LONG);
             return;
         }
-        dispatch(request, ScriptSyntax.decodeRequest(query).getBytes(StandardCharsets.UTF_8), true);
+        byte[] document;
+        try {
+            document = ScriptSyntax.decodeRequest(query).document();
+        } catch (IllegalArgumentException e) {
+            log.info("BOSH request rejected: bad-request ({})", e.getMessage());
+            ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
+            writeNow(response, ScriptSyntax.CONTENT_TYPE, ScriptSyntax.encodeResponse(new BoshBody()
+                    .attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                    .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text()));
+            return;
+        }
+        dispatch(request, document, true);
     }
 
     private void dispatch(HttpServletRequest request, byte[] body, boolean script) {
@@ -147,7 +157,7 @@ public final class BoshServlet extends HttpServlet {
                 response.setStatus(status);
                 if (script) {
                     ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
-                    writeNow(response, contentType != null ? contentType : SCRIPT_CONTENT_TYPE,
+                    writeNow(response, contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE,
                             ScriptSyntax.encodeResponse(body));
                 } else if (!body.isEmpty()) {
                     writeNow(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);

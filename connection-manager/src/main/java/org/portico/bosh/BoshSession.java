@@ -87,7 +87,8 @@ public final class BoshSession implements ClientSink, ClientSession {
         this.clock = clock;
         this.lifetime = lifetime;
         this.keys = keys;
-        this.window = new RidWindow(params.creationRid(), params.requests(), params.acks(),
+        // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
+        this.window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses());
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
@@ -103,7 +104,7 @@ public final class BoshSession implements ClientSink, ClientSession {
         lock.lock();
         try {
             held.add(new Held(params.creationRid(), creation));
-            creation.holdFor(params.wait(), () -> waitExpired(creation));
+            creation.holdFor(params.waitDuration(), () -> waitExpired(creation));
             limits.requestArrived(clock.getAsLong());
         } finally {
             lock.unlock();
@@ -135,19 +136,16 @@ public final class BoshSession implements ClientSink, ClientSession {
             effects.respondTerminal(exchange);
             return;
         }
-        if (keys != null) {
-            KeySequence.Result verdict = keys.verify(request.attribute(BoshNames.KEY).orElse(null),
-                    request.attribute(BoshNames.NEWKEY).orElse(null));
-            if (!verdict.accepted()) {
-                terminate(BoshCondition.ITEM_NOT_FOUND, "key sequence broken", exchange, effects);
-                return;
-            }
-        }
         RidWindow.Decision decision = window.onRequest(request.rid());
+        if (decision.kind().isRepeat() && !limits.checkRepeat(decision.repeats()).allowed()) {
+            terminate(BoshCondition.POLICY_VIOLATION, "rid " + request.rid() + " repeated too often", exchange,
+                    effects);
+            return;
+        }
         switch (decision.kind()) {
             case PROCESS -> {
                 process(request, exchange, effects);
-                for (OptionalLong next = window.nextDeferredReady(); next.isPresent();
+                for (OptionalLong next = window.nextDeferredReady(); next.isPresent() && state != State.TERMINATED;
                         next = window.nextDeferredReady()) {
                     Deferred ready = deferred.remove(next.getAsLong());
                     process(ready.request(), ready.exchange(), effects);
@@ -156,20 +154,13 @@ public final class BoshSession implements ClientSink, ClientSession {
             }
             case DEFER -> {
                 deferred.put(request.rid(), new Deferred(request, exchange));
-                exchange.holdFor(params.wait(), () -> waitExpired(exchange));
+                exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
             }
-            case REPLAY -> {
-                if (repeatAllowed(request, exchange, effects)) {
-                    effects.respond(exchange, decision.response());
-                }
-            }
-            case HELD_REPEAT -> {
-                if (repeatAllowed(request, exchange, effects)) {
-                    replaceHeld(request.rid(), exchange, effects);
-                }
-            }
+            case REPLAY -> effects.respond(exchange, decision.response());
+            case HELD_REPEAT -> replaceHeld(request.rid(), exchange, effects);
             case DUPLICATE_DEFERRED -> {
                 Deferred previous = deferred.put(request.rid(), new Deferred(request, exchange));
+                exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
                 if (previous != null) {
                     effects.respond(previous.exchange(), recoverableError());
                 }
@@ -179,14 +170,6 @@ public final class BoshSession implements ClientSink, ClientSession {
         }
     }
 
-    private boolean repeatAllowed(BoshRequest request, BoshExchange exchange, Effects effects) {
-        if (limits.repeatAllowed(request.rid())) {
-            return true;
-        }
-        terminate(BoshCondition.POLICY_VIOLATION, "rid " + request.rid() + " repeated too often", exchange, effects);
-        return false;
-    }
-
     /** R44: the older connection for a repeated, still-held rid gets a recoverable error; the new one waits. */
     private void replaceHeld(long rid, BoshExchange exchange, Effects effects) {
         ArrayDeque<Held> rebuilt = new ArrayDeque<>(held.size());
@@ -194,6 +177,7 @@ public final class BoshSession implements ClientSink, ClientSession {
             if (h.rid() == rid) {
                 effects.respond(h.exchange(), recoverableError());
                 rebuilt.add(new Held(rid, exchange));
+                exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
             } else {
                 rebuilt.add(h);
             }
@@ -202,12 +186,11 @@ public final class BoshSession implements ClientSink, ClientSession {
         held.addAll(rebuilt);
     }
 
-    /** Handles one in-order request (§8): acks, limits, pause, terminate, restart or payloads, then hold it. */
+    /**
+     * Handles one request in rid order (§8): key, limits, acks, then pause, terminate, restart or payloads; the
+     * request is then held like any other.
+     */
     private void process(BoshRequest request, BoshExchange exchange, Effects effects) {
-        if (state == State.TERMINATED) {
-            effects.respondTerminal(exchange);
-            return;
-        }
         long now = clock.getAsLong();
         OptionalLong pause;
         OptionalLong clientAck;
@@ -218,9 +201,14 @@ public final class BoshSession implements ClientSink, ClientSession {
             terminate(e.condition(), e.getMessage(), exchange, effects);
             return;
         }
-        RequestLimits.Verdict verdict = limits.check(held.size() + 1, pause.isPresent() || request.isTerminate(),
-                request.isEmpty(), now);
-        if (verdict != RequestLimits.Verdict.ALLOW) {
+        if (keys != null && !keys.verify(request.attribute(BoshNames.KEY).orElse(null),
+                request.attribute(BoshNames.NEWKEY).orElse(null)).accepted()) {
+            terminate(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)", exchange, effects);
+            return;
+        }
+        RequestLimits.Verdict verdict = limits.check(window.unansweredCount(), pause.isPresent()
+                || request.isTerminate(), request.isEmpty(), now);
+        if (!verdict.allowed()) {
             terminate(BoshCondition.POLICY_VIOLATION, "overactivity: " + verdict, exchange, effects);
             return;
         }
@@ -233,8 +221,10 @@ public final class BoshSession implements ClientSink, ClientSession {
             terminate(null, "terminated by the client", exchange, effects);
             return;
         }
+        held.add(new Held(request.rid(), exchange));
+        exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
         if (pause.isPresent()) {
-            pause(request.rid(), Duration.ofSeconds(pause.getAsLong()), exchange, effects);
+            pause(Duration.ofSeconds(pause.getAsLong()), exchange, effects);
             return;
         }
         if (request.isRestart()) {
@@ -245,30 +235,31 @@ public final class BoshSession implements ClientSink, ClientSession {
         } else {
             xmpp.send(request.payloads());
         }
-        if (clientAck.isPresent() && params.acks()) {
-            Optional<RidWindow.Report> report = window.onClientAck(clientAck.getAsLong(), now);
-            if (report.isPresent()) {
-                answer(request.rid(), exchange, new BoshBody()
-                        .attribute(BoshNames.REPORT, report.get().reportRid())
-                        .attribute(BoshNames.TIME, report.get().timeMillis()), effects);
-                return;
-            }
+        if (params.acks()) {
+            // §9.1: once acks are in use, a request without one acknowledges everything before it
+            long ack = clientAck.orElse(request.rid() - 1);
+            window.onClientAck(ack, now).ifPresent(report -> {
+                answerOldest(effects, report);
+            });
         }
-        held.add(new Held(request.rid(), exchange));
-        exchange.holdFor(params.wait(), () -> waitExpired(exchange));
     }
 
-    /** §10, R31–R32: a legal pause answers every held request now; the session may then idle for the pause. */
-    private void pause(long rid, Duration requested, BoshExchange exchange, Effects effects) {
+    /**
+     * §10, R31–R32: a legal pause answers every held request now, in rid order, the pause request last and without
+     * payloads; the session may then idle for the pause.
+     */
+    private void pause(Duration requested, BoshExchange exchange, Effects effects) {
         if (config.maxPause().isZero() || requested.compareTo(config.maxPause()) > 0) {
             terminate(BoshCondition.POLICY_VIOLATION, "pause of " + requested + " above maxpause", exchange,
                     effects);
             return;
         }
-        while (!held.isEmpty()) {
-            answerOldest(effects);
+        while (held.size() > 1) {
+            answerOldest(effects, null);
         }
-        window.answeredUnbuffered(rid);
+        Held pauseRequest = held.poll();
+        window.answeredUnbuffered(pauseRequest.rid());
+        limits.responded(false);
         effects.respond(exchange, new BoshBody().text());
         pausedFor = requested;
         effects.clientActive = Boolean.FALSE;
@@ -278,7 +269,7 @@ public final class BoshSession implements ClientSink, ClientSession {
     /** After requests were processed: keep within hold (§8), flush pending data, and set the lifetime. */
     private void settle(Effects effects) {
         while (held.size() > params.hold() || (!held.isEmpty() && !pending.isEmpty())) {
-            answerOldest(effects);
+            answerOldest(effects, null);
         }
         if (state == State.TERMINATED) {
             return;
@@ -290,9 +281,14 @@ public final class BoshSession implements ClientSink, ClientSession {
         }
     }
 
-    private void answerOldest(Effects effects) {
+    /** Answers the oldest held request with everything pending (R24: responses go out in rid order). */
+    private void answerOldest(Effects effects, RidWindow.Report report) {
         Held oldest = held.poll();
         BoshBody body = new BoshBody();
+        if (report != null) {
+            body.attribute(BoshNames.REPORT, report.reportRid()).attribute(BoshNames.TIME, report.timeMillis());
+        }
+        limits.responded(!pending.isEmpty());
         while (!pending.isEmpty()) {
             Pending next = pending.poll();
             pendingBytes -= next.bytes();
@@ -315,7 +311,7 @@ public final class BoshSession implements ClientSink, ClientSession {
     private void creationAttributes(BoshBody body) {
         state = state == State.CREATING ? State.OPEN : state;
         body.attribute(BoshNames.SID, sid)
-                .attribute(BoshNames.WAIT, params.wait().toSeconds())
+                .attribute(BoshNames.WAIT, params.waitDuration().toSeconds())
                 .attribute(BoshNames.REQUESTS, params.requests())
                 .attribute(BoshNames.HOLD, params.hold())
                 .attribute(BoshNames.POLLING, config.polling().toSeconds())
@@ -392,26 +388,30 @@ public final class BoshSession implements ClientSink, ClientSession {
         effects.ended = true;
     }
 
-    /** The AsyncContext timeout of a held request: answer it with what is pending, or empty (R25). */
+    /**
+     * The wait of a request ran out (R25): it and every older held request are answered, in rid order, with what is
+     * pending or empty. A deferred request still waiting for its gap gets a recoverable error and is forgotten, so
+     * the client's resend (R58) is judged afresh.
+     */
     public void waitExpired(BoshExchange exchange) {
         Effects effects = new Effects();
         lock.lock();
         try {
-            for (Held h : held) {
-                if (h.exchange() == exchange) {
-                    held.remove(h);
-                    held.addFirst(h);
-                    answerOldest(effects);
-                    settle(effects);
-                    break;
+            if (held.stream().anyMatch(h -> h.exchange() == exchange)) {
+                boolean reached = false;
+                while (!reached) {
+                    reached = held.peek().exchange() == exchange;
+                    answerOldest(effects, null);
                 }
+                settle(effects);
             }
             deferred.values().removeIf(d -> {
-                if (d.exchange() == exchange) {
-                    effects.respond(exchange, recoverableError());
-                    return true;
+                if (d.exchange() != exchange) {
+                    return false;
                 }
-                return false;
+                window.dropDeferred(d.request().rid());
+                effects.respond(exchange, recoverableError());
+                return true;
             });
         } finally {
             lock.unlock();

@@ -88,14 +88,14 @@ public final class BoshSessions {
         String sid = newSid();
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys);
-        Admission admission = store.tryPut(sid, session, params.wait().plus(config.inactivity()));
+        Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             reject(exchange, BoshCondition.INTERNAL_SERVER_ERROR, "session not admitted: " + admission,
                     params.legacy());
             return;
         }
         log.info("BOSH session {} created for {} (wait={}s hold={} acks={})", sid, params.header().to(),
-                params.wait().toSeconds(), params.hold(), params.acks());
+                params.waitDuration().toSeconds(), params.hold(), params.acks());
         session.start(exchange, connector);
     }
 

@@ -1,0 +1,348 @@
+package org.portico.bosh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.portico.testing.InMemoryUpstream;
+import org.portico.testing.ManualClock;
+import org.portico.testing.RecordingExchange;
+import org.portico.upstream.UpstreamEnd;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlLimits;
+import org.portico.xml.XmlParser;
+
+/** BoshSession against an in-memory upstream: XEP-0124 §7–§14 and XEP-0206 as one session sees them. */
+class BoshSessionTest {
+
+    private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+    private static final long RID = 1000;
+
+    private final InMemoryUpstream upstream = new InMemoryUpstream();
+    private final ManualClock clock = new ManualClock();
+    private final List<String> lifetime = new ArrayList<>();
+    private BoshSession session;
+
+    private final BoshSession.Lifetime recordingLifetime = new BoshSession.Lifetime() {
+        @Override
+        public void busy() {
+            lifetime.add("busy");
+        }
+
+        @Override
+        public void idleFor(Duration duration) {
+            lifetime.add("idle " + duration.toSeconds());
+        }
+
+        @Override
+        public void end() {
+            lifetime.add("end");
+        }
+    };
+
+    private RecordingExchange create(String extraAttributes) throws Exception {
+        BoshRequest request = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "' to='localhost'"
+                + " xml:lang='en' wait='30' hold='1' ver='1.11' xmpp:version='1.0' xmlns:xmpp='urn:xmpp:xbosh' "
+                + extraAttributes + "/>");
+        session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT, clock,
+                recordingLifetime, null);
+        RecordingExchange creation = new RecordingExchange();
+        session.start(creation, upstream);
+        return creation;
+    }
+
+    /** Creates the session and lets the server answer it with a header and features. */
+    private XmlElement created(String extraAttributes) throws Exception {
+        RecordingExchange creation = create(extraAttributes);
+        upstream.open("stream-1");
+        upstream.features();
+        return parse(creation.body());
+    }
+
+    private static BoshRequest request(String xml) throws Exception {
+        return BoshRequest.of(PARSER.parseDocument(xml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private RecordingExchange send(long rid, String attributes, String payload) throws Exception {
+        RecordingExchange exchange = new RecordingExchange();
+        session.handle(request("<body xmlns='http://jabber.org/protocol/httpbind' sid='sid1' rid='" + rid + "' "
+                + attributes + ">" + payload + "</body>"), exchange);
+        return exchange;
+    }
+
+    private static XmlElement parse(String body) throws Exception {
+        return PARSER.parseDocument(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String attr(XmlElement body, String name) {
+        return body.attribute(name).orElse(null);
+    }
+
+    @Test
+    void creationResponseCarriesSessionAttributesAndFilteredFeatures_R15_R16_R19_R74_R77() throws Exception {
+        XmlElement body = created("");
+
+        assertEquals("sid1", attr(body, "sid"));
+        assertEquals("30", attr(body, "wait"));
+        assertEquals("1", attr(body, "hold"));
+        assertEquals("2", attr(body, "requests"));
+        assertEquals("1.11", attr(body, "ver"));
+        assertEquals("120", attr(body, "maxpause"));
+        assertEquals("60", attr(body, "inactivity"));
+        assertEquals("localhost", attr(body, "from"));
+        assertEquals("stream-1", attr(body, "authid"));
+        assertEquals("true", body.attribute(BoshNames.XMPP_RESTARTLOGIC).orElse(null));
+        assertEquals("1.0", body.attribute(BoshNames.XMPP_VERSION).orElse(null));
+        XmlElement features = body.child(Namespaces.STREAMS, "features").orElseThrow();
+        assertTrue(features.child(Namespaces.SASL, "mechanisms").isPresent());
+        assertFalse(features.child(Namespaces.TLS, "starttls").isPresent(), "starttls is stripped (R74)");
+        assertEquals("localhost", upstream.headers.get(0).to());
+        assertEquals("en", upstream.headers.get(0).lang());
+    }
+
+    @Test
+    void creationIsHeldUntilFeaturesArrive_R76() throws Exception {
+        RecordingExchange creation = create("");
+        upstream.open("stream-1");
+        assertFalse(creation.answered(), "the header alone is not worth a response");
+        upstream.features();
+        assertTrue(creation.answered());
+    }
+
+    @Test
+    void aNewRequestReleasesTheHeldOneWhenHoldIsOne_R24() throws Exception {
+        created("");
+        RecordingExchange first = send(RID + 1, "", "");
+        assertFalse(first.answered());
+        RecordingExchange second = send(RID + 2, "", "<message xmlns='jabber:client' to='bob@localhost'><body>hi</body></message>");
+
+        assertTrue(first.answered(), "hold=1: the older request goes back");
+        assertEquals("", parse(first.body()).text());
+        assertFalse(second.answered());
+        assertEquals(1, upstream.sent.size());
+        assertEquals("bob@localhost", upstream.sent.get(0).attribute("to").orElseThrow());
+    }
+
+    @Test
+    void payloadWithoutNamespaceIsTreatedAsJabberClient_R73() throws Exception {
+        created("");
+        send(RID + 1, "", "<message to='bob@localhost'><body>hi</body></message>");
+
+        XmlElement sent = upstream.sent.get(0);
+        assertTrue(sent.is(Namespaces.JABBER_CLIENT, "message"));
+        assertTrue(sent.child(Namespaces.JABBER_CLIENT, "body").isPresent());
+    }
+
+    @Test
+    void upstreamStanzaGoesToTheHeldRequestAtOnce_R26() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost/x", "alice@localhost/y", "hello"));
+
+        XmlElement body = parse(held.body());
+        XmlElement message = body.child(Namespaces.JABBER_CLIENT, "message").orElseThrow();
+        assertEquals("hello", message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text());
+    }
+
+    @Test
+    void stanzasArrivingWithNoRequestHeldWaitForTheNextOne() throws Exception {
+        created("");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "one"));
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "two"));
+        RecordingExchange next = send(RID + 1, "", "");
+
+        assertEquals(2, parse(next.body()).childElements().size());
+    }
+
+    @Test
+    void waitExpiryAnswersWithAnEmptyBody_R25() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        assertEquals(Duration.ofSeconds(30), held.heldFor());
+        held.expireWait();
+
+        assertTrue(held.answered());
+        assertTrue(parse(held.body()).children().isEmpty());
+        assertEquals("idle 60", lifetime.get(lifetime.size() - 1), "nothing held: inactivity runs (§10)");
+    }
+
+    @Test
+    void outOfOrderRequestsAreForwardedInRidOrder_R40() throws Exception {
+        created("");
+        RecordingExchange later = send(RID + 2, "", "<message xmlns='jabber:client' to='b@localhost' id='second'/>");
+        assertTrue(upstream.sent.isEmpty(), "rid+2 waits for rid+1");
+        send(RID + 1, "", "<message xmlns='jabber:client' to='b@localhost' id='first'/>");
+
+        assertEquals(List.of("first", "second"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList());
+        assertFalse(later.answered());
+    }
+
+    @Test
+    void aRepeatedAnsweredRidGetsTheSameResponseAgainAndIsNotForwardedTwice_R43() throws Exception {
+        created("");
+        String message = "<message xmlns='jabber:client' to='bob@localhost' id='m1'/>";
+        RecordingExchange first = send(RID + 1, "", message);
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "once"));
+        RecordingExchange repeat = send(RID + 1, "", message);
+
+        assertEquals(first.body(), repeat.body());
+        assertEquals(1, upstream.sent.size(), "the repeat's payload is not forwarded again");
+    }
+
+    @Test
+    void aRepeatOfAHeldRidAnswersTheOlderConnectionWithARecoverableError_R44() throws Exception {
+        created("");
+        RecordingExchange older = send(RID + 1, "", "");
+        RecordingExchange newer = send(RID + 1, "", "");
+
+        assertEquals("error", attr(parse(older.body()), "type"));
+        assertFalse(newer.answered());
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "late"));
+        assertTrue(newer.answered());
+    }
+
+    @Test
+    void aRidBeyondTheWindowTerminatesWithItemNotFound_R41() throws Exception {
+        created("");
+        RecordingExchange far = send(RID + 10, "", "");
+
+        XmlElement body = parse(far.body());
+        assertEquals("terminate", attr(body, "type"));
+        assertEquals("item-not-found", attr(body, "condition"));
+        assertTrue(upstream.closed);
+        assertEquals("end", lifetime.get(lifetime.size() - 1));
+    }
+
+    @Test
+    void pauseAnswersEverythingAndLetsTheSessionIdleForThePause_R31_R32() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        RecordingExchange pause = send(RID + 2, "pause='90'", "");
+
+        assertTrue(held.answered());
+        assertTrue(pause.answered());
+        assertTrue(parse(pause.body()).children().isEmpty());
+        assertEquals("idle 90", lifetime.get(lifetime.size() - 1));
+    }
+
+    @Test
+    void aPauseAboveMaxpauseIsAPolicyViolation() throws Exception {
+        created("");
+        RecordingExchange pause = send(RID + 1, "pause='100000'", "");
+
+        assertEquals("policy-violation", attr(parse(pause.body()), "condition"));
+    }
+
+    @Test
+    void terminateForwardsItsPayloadsAndClosesTheUpstream_R38() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        RecordingExchange terminate = send(RID + 2, "type='terminate'",
+                "<presence xmlns='jabber:client' type='unavailable'/>");
+
+        assertEquals("terminate", attr(parse(terminate.body()), "type"));
+        assertEquals("terminate", attr(parse(held.body()), "type"));
+        assertTrue(upstream.sent.get(0).is(Namespaces.JABBER_CLIENT, "presence"));
+        assertTrue(upstream.closed);
+    }
+
+    @Test
+    void aLostResponseIsReportedAndResentWhenTheClientAcksLess_R27_R28() throws Exception {
+        XmlElement creation = created("ack='1'");
+        assertEquals(String.valueOf(RID), attr(creation, "ack"), "the CM declares acks (R18)");
+        RecordingExchange first = send(RID + 1, "ack='" + RID + "'", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "lost"));
+        assertTrue(first.answered(), "this response is lost on the way to the client");
+        clock.advance(Duration.ofMillis(1500));
+        RecordingExchange second = send(RID + 2, "ack='" + RID + "'", "");
+
+        XmlElement report = parse(second.body());
+        assertEquals(String.valueOf(RID + 1), attr(report, "report"));
+        assertEquals("1500", attr(report, "time"));
+        RecordingExchange resend = send(RID + 1, "ack='" + RID + "'", "");
+        assertEquals(first.body(), resend.body(), "the lost response comes again from the buffer");
+        assertTrue(resend.body().contains("lost"));
+    }
+
+    @Test
+    void anUpstreamStreamErrorEndsTheSessionAsRemoteStreamError_XEP0206_6() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "before"));
+        RecordingExchange next = send(RID + 2, "", "");
+        XmlElement error = XmlElement.of(Namespaces.STREAMS, "error")
+                .withChild(XmlElement.of(Namespaces.STREAM_ERRORS, "conflict"));
+        upstream.end(new UpstreamEnd(UpstreamEnd.Reason.STREAM_ERROR, error, "conflict"));
+
+        XmlElement body = parse(next.body());
+        assertTrue(held.answered());
+        assertEquals("remote-stream-error", attr(body, "condition"));
+        assertTrue(body.child(Namespaces.STREAMS, "error").orElseThrow()
+                .child(Namespaces.STREAM_ERRORS, "conflict").isPresent());
+    }
+
+    @Test
+    void anUnreachableUpstreamEndsTheCreationWithRemoteConnectionFailed() throws Exception {
+        RecordingExchange creation = create("");
+        upstream.end(new UpstreamEnd(UpstreamEnd.Reason.CONNECTION_FAILED, null, "refused"));
+
+        assertEquals("remote-connection-failed", attr(parse(creation.body()), "condition"));
+    }
+
+    @Test
+    void stanzasForAnExpiredClientGoBackToTheServer_XEP0206_7() throws Exception {
+        created("");
+        upstream.receive(InMemoryUpstream.message("bob@localhost/x", "alice@localhost/y", "undelivered"));
+        session.expired();
+
+        XmlElement bounce = upstream.sent.get(0);
+        assertEquals("error", bounce.attribute("type").orElseThrow());
+        assertEquals("bob@localhost/x", bounce.attribute("to").orElseThrow());
+        assertTrue(bounce.child(Namespaces.JABBER_CLIENT, "error").orElseThrow()
+                .child(Namespaces.STANZA_ERRORS, "recipient-unavailable").isPresent());
+        assertTrue(upstream.closed);
+    }
+
+    @Test
+    void restartOpensANewUpstreamStreamAndReturnsTheNewFeatures_R80() throws Exception {
+        created("");
+        RecordingExchange restart = send(RID + 1, "to='localhost' xml:lang='en' xmpp:restart='true' "
+                + "xmlns:xmpp='urn:xmpp:xbosh'", "");
+        assertEquals(2, upstream.headers.size());
+        upstream.open("stream-2");
+        upstream.features();
+
+        assertTrue(parse(restart.body()).child(Namespaces.STREAMS, "features").isPresent());
+    }
+
+    @Test
+    void everyExchangeIsAnsweredAtMostOnce() throws Exception {
+        RecordingExchange creation = create("");
+        upstream.open("s");
+        upstream.features();
+        RecordingExchange a = send(RID + 1, "", "");
+        RecordingExchange b = send(RID + 2, "", "");
+        a.expireWait();
+        b.expireWait();
+        session.shutdown();
+        for (RecordingExchange exchange : List.of(creation, a, b)) {
+            assertEquals(1, exchange.answers());
+        }
+    }
+
+    @Test
+    void shutdownTellsTheClientSystemShutdown() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        session.shutdown();
+
+        assertEquals("system-shutdown", attr(parse(held.body()), "condition"));
+        assertTrue(upstream.closed);
+    }
+}
