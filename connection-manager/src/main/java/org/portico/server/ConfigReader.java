@@ -1,0 +1,92 @@
+package org.portico.server;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.portico.bosh.BoshConfig;
+import org.portico.http.HttpConfig;
+import org.portico.store.StoreConfig;
+import org.portico.upstream.TlsPolicy;
+import org.portico.upstream.UpstreamConfig;
+import org.portico.upstream.UpstreamRoute;
+import org.portico.xml.XmlLimits;
+
+/** Turns {@link Settings} into the validated configuration records; the defaults are the records' own. */
+final class ConfigReader {
+
+    private static final String DOMAIN_PREFIX = "upstream.domain.";
+
+    private ConfigReader() {
+    }
+
+    static PorticoConfig read(Settings s) {
+        HttpConfig h = HttpConfig.DEFAULT;
+        HttpConfig http = new HttpConfig(s.string("http.host", h.host()), s.integer("http.port", h.port()),
+                s.list("http.allowedOrigins"), s.bool("http.gzip", h.gzip()),
+                s.integer("http.maxConnections", h.maxConnections()), s.string("http.publicUrl", h.publicUrl()),
+                s.bool("http.demo", h.demo()));
+
+        BoshConfig b = BoshConfig.DEFAULT;
+        BoshConfig bosh = new BoshConfig(s.string("bosh.path", b.path()), s.duration("bosh.maxWait", b.maxWait()),
+                s.integer("bosh.maxHold", b.maxHold()), s.duration("bosh.polling", b.polling()),
+                s.duration("bosh.inactivity", b.inactivity()), s.duration("bosh.maxPause", b.maxPause()),
+                s.integer("bosh.maxPendingBytes", b.maxPendingBytes()),
+                s.integer("bosh.maxBufferedResponses", b.maxBufferedResponses()),
+                s.integer("bosh.maxRidRepeats", b.maxRidRepeats()), s.integer("bosh.maxStreams", b.maxStreams()),
+                s.bool("bosh.scriptSyntax", b.scriptSyntax()),
+                s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"));
+
+        XmlLimits x = XmlLimits.DEFAULT;
+        XmlLimits xml = new XmlLimits(s.integer("xml.maxBytes", x.maxBytes()), s.integer("xml.maxDepth", x.maxDepth()),
+                s.integer("xml.maxAttributes", x.maxAttributes()), s.integer("xml.maxTextLength", x.maxTextLength()));
+
+        StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
+
+        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store);
+    }
+
+    private static UpstreamConfig upstream(Settings s, XmlLimits xml) {
+        Map<String, UpstreamRoute> domains = new LinkedHashMap<>();
+        for (String key : s.keysUnder(DOMAIN_PREFIX)) {
+            String domain = key.substring(DOMAIN_PREFIX.length());
+            domains.put(domain, route(key, s.string(key, "")));
+        }
+        String trustStore = s.string("upstream.trustStore", null);
+        return new UpstreamConfig(domains, s.bool("upstream.srvLookup", false),
+                tls("upstream.discoveredTls", s.string("upstream.discoveredTls", "required")),
+                trustStore == null ? null : Path.of(trustStore), s.string("upstream.trustStorePassword", null),
+                s.bool("upstream.verifyHostname", true),
+                s.duration("upstream.connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
+                s.duration("upstream.closeTimeout", UpstreamConfig.DEFAULT_CLOSE_TIMEOUT),
+                s.list("upstream.routeAllowList"),
+                s.integer("upstream.maxQueuedWriteBytes", UpstreamConfig.DEFAULT_MAX_QUEUED_WRITE_BYTES),
+                new XmlLimits(Math.max(xml.maxBytes(), 1024 * 1024), xml.maxDepth(), xml.maxAttributes(),
+                        Math.max(xml.maxTextLength(), 1024 * 1024)));
+    }
+
+    /** {@code host:port} followed by the STARTTLS policy, e.g. {@code 127.0.0.1:5222 required}. */
+    private static UpstreamRoute route(String key, String value) {
+        String[] parts = value.trim().split("\\s+");
+        int colon = parts[0].lastIndexOf(':');
+        if (parts.length != 2 || colon <= 0) {
+            throw new IllegalArgumentException(key + " must be 'host:port tls-policy', was '" + value + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(parts[0].substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " has a port that is not a number: '" + value + "'");
+        }
+        return new UpstreamRoute(parts[0].substring(0, colon), port, tls(key, parts[1]));
+    }
+
+    private static TlsPolicy tls(String key, String value) {
+        try {
+            return TlsPolicy.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": TLS policy must be required, optional or disabled, was '"
+                    + value + "'");
+        }
+    }
+}

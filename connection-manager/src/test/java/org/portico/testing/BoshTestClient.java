@@ -1,0 +1,215 @@
+package org.portico.testing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlLimits;
+import org.portico.xml.XmlParser;
+
+/**
+ * A small BOSH client for end-to-end tests, speaking XEP-0124/0206 over plain HTTP the way browser libraries do:
+ * {@link #raw} sends exactly the body a test wants (for rid and error cases); {@link #login} and {@link #startPolling}
+ * behave like Strophe (SASL PLAIN, restart, bind, one request always held) and collect every stanza received.
+ */
+public final class BoshTestClient implements AutoCloseable {
+
+    private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final URI endpoint;
+    private final String domain;
+    private final AtomicLong rid = new AtomicLong(1_000_000 + (long) (Math.random() * 1_000_000_000L));
+    private final BlockingQueue<XmlElement> received = new LinkedBlockingQueue<>();
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private volatile String sid;
+    private volatile String jid;
+    private volatile XmlElement creation;
+    private volatile XmlElement terminal;
+
+    public BoshTestClient(URI endpoint, String domain) {
+        this.endpoint = endpoint;
+        this.domain = domain;
+    }
+
+    /** POSTs one body and returns the response body's parsed root, waiting up to {@code timeout}. */
+    public XmlElement raw(String body, Duration timeout) throws Exception {
+        return parse(rawAsync(body).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** POSTs one body; the future completes with the response text (status 200 expected). */
+    public CompletableFuture<String> rawAsync(String body) {
+        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(90))
+                .header("Content-Type", "text/xml; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .thenApply(HttpResponse::body);
+    }
+
+    /** Sends an HTTP POST and returns the full response (status and headers), for HTTP-level tests. */
+    public HttpResponse<String> post(String body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    public static XmlElement parse(String text) throws Exception {
+        return PARSER.parseDocument(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public long nextRid() {
+        return rid.incrementAndGet();
+    }
+
+    public long currentRid() {
+        return rid.get();
+    }
+
+    public String sid() {
+        return sid;
+    }
+
+    public String jid() {
+        return jid;
+    }
+
+    /** The session creation response. */
+    public XmlElement creation() {
+        return creation;
+    }
+
+    /** Creates the session (wait, hold=1, acks as asked) and waits for stream features. */
+    public XmlElement create(int wait, boolean acks) throws Exception {
+        XmlElement body = raw("<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'"
+                + " rid='" + nextRid() + "' to='" + domain + "' xml:lang='en' wait='" + wait + "' hold='1'"
+                + " ver='1.11' xmpp:version='1.0'" + (acks ? " ack='1'" : "") + "/>", Duration.ofSeconds(wait + 10));
+        creation = body;
+        sid = body.attribute("sid").orElseThrow(() -> new AssertionError("no sid in " + body));
+        XmlElement features = body.child(Namespaces.STREAMS, "features").orElse(null);
+        while (features == null) {
+            XmlElement next = request("", "");
+            features = next.child(Namespaces.STREAMS, "features").orElse(null);
+        }
+        return features;
+    }
+
+    /** One request in this session with the given extra attributes and payload, answered synchronously. */
+    public XmlElement request(String attributes, String payload) throws Exception {
+        return raw(body(nextRid(), attributes, payload), Duration.ofSeconds(90));
+    }
+
+    public String body(long requestRid, String attributes, String payload) {
+        return "<body xmlns='http://jabber.org/protocol/httpbind' sid='" + sid + "' rid='" + requestRid + "' "
+                + attributes + ">" + payload + "</body>";
+    }
+
+    /** SASL PLAIN, restart (XEP-0206 §5), bind; returns the bound JID. */
+    public String login(String user, String password, String resource) throws Exception {
+        create(30, true);
+        String auth = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password)
+                .getBytes(StandardCharsets.UTF_8));
+        XmlElement result = request("", "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + auth + "</auth>");
+        while (result.childElements().isEmpty()) {
+            result = request("", "");
+        }
+        if (result.child(Namespaces.SASL, "success").isEmpty()) {
+            throw new AssertionError("SASL failed: " + result);
+        }
+        XmlElement features = request("to='" + domain + "' xml:lang='en' xmpp:restart='true'"
+                + " xmlns:xmpp='urn:xmpp:xbosh'", "");
+        while (features.child(Namespaces.STREAMS, "features").isEmpty()) {
+            features = request("", "");
+        }
+        XmlElement bound = request("", "<iq xmlns='jabber:client' type='set' id='bind1'><bind "
+                + "xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
+        while (bound.childElements().isEmpty()) {
+            bound = request("", "");
+        }
+        jid = bound.childElements().get(0).child(Namespaces.BIND, "bind").orElseThrow()
+                .child(Namespaces.BIND, "jid").orElseThrow().text();
+        return jid;
+    }
+
+    /** Keeps one request held at all times, like a browser client, and queues every stanza that comes back. */
+    public void startPolling() {
+        if (!polling.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofVirtual().name("bosh-poll-" + sid).start(() -> {
+            while (polling.get() && terminal == null) {
+                try {
+                    collect(raw(body(nextRid(), "", ""), Duration.ofSeconds(90)));
+                } catch (Exception e) {
+                    if (polling.get()) {
+                        terminal = XmlElement.of(Namespaces.HTTPBIND, "failed").withAttribute("reason", e.toString());
+                    }
+                }
+            }
+        });
+    }
+
+    /** Sends payloads on a new request; its response (usually empty, hold=1) is collected too. */
+    public void send(String payload) throws Exception {
+        collect(raw(body(nextRid(), "", payload), Duration.ofSeconds(90)));
+    }
+
+    private void collect(XmlElement body) {
+        if ("terminate".equals(body.attribute("type").orElse(null))) {
+            terminal = body;
+        }
+        received.addAll(body.childElements());
+    }
+
+    /** The next stanza received, or null after the timeout. */
+    public XmlElement next(Duration timeout) throws InterruptedException {
+        return received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The next message with a body, skipping presence and other traffic; null after the timeout. */
+    public XmlElement nextMessage(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            XmlElement element = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (element != null && element.is(Namespaces.JABBER_CLIENT, "message")
+                    && element.child(Namespaces.JABBER_CLIENT, "body").isPresent()) {
+                return element;
+            }
+        }
+        return null;
+    }
+
+    /** The terminate body if the session ended. */
+    public XmlElement terminal() {
+        return terminal;
+    }
+
+    public void stopPolling() {
+        polling.set(false);
+    }
+
+    @Override
+    public void close() {
+        polling.set(false);
+        if (sid != null && terminal == null) {
+            try {
+                raw(body(nextRid(), "type='terminate'", "<presence xmlns='jabber:client' type='unavailable'/>"),
+                        Duration.ofSeconds(10));
+            } catch (Exception ignored) {
+                // the session may already be gone; nothing to clean up then
+            }
+        }
+        http.close();
+    }
+}

@@ -1,0 +1,79 @@
+package org.portico.testing;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.portico.bosh.BoshConfig;
+import org.portico.http.HttpConfig;
+import org.portico.server.PorticoConfig;
+import org.portico.server.PorticoServer;
+import org.portico.store.StoreConfig;
+import org.portico.upstream.TcpUpstreamConnector;
+import org.portico.upstream.TlsPolicy;
+import org.portico.upstream.UpstreamConfig;
+import org.portico.upstream.UpstreamRoute;
+import org.portico.xml.XmlLimits;
+
+/**
+ * A Portico on a free loopback port in front of the local Prosody, with STARTTLS required and Prosody's own
+ * certificate trusted: the configuration end-to-end tests start from, adjusted per test.
+ */
+public final class PorticoHarness implements AutoCloseable {
+
+    private final PorticoServer server;
+
+    private PorticoHarness(PorticoConfig config) throws Exception {
+        this.server = new PorticoServer(config, new TcpUpstreamConnector(config.upstream())).start();
+    }
+
+    /** The default test configuration. */
+    public static PorticoConfig config() {
+        return new PorticoConfig(
+                new HttpConfig("127.0.0.1", 0, List.of("http://allowed.example"), true, 1000, "", true),
+                BoshConfig.DEFAULT,
+                upstream(Map.of(LocalProsody.DOMAIN, new UpstreamRoute(LocalProsody.HOST, LocalProsody.PORT,
+                        TlsPolicy.REQUIRED))),
+                XmlLimits.DEFAULT, new StoreConfig(1000));
+    }
+
+    public static UpstreamConfig upstream(Map<String, UpstreamRoute> domains) {
+        return new UpstreamConfig(domains, false, TlsPolicy.REQUIRED, LocalProsody.certificate(), null, true,
+                Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(), 1024 * 1024, XmlLimits.DEFAULT);
+    }
+
+    public static PorticoHarness start() throws Exception {
+        return start(config -> config);
+    }
+
+    public static PorticoHarness start(UnaryOperator<PorticoConfig> adjust) throws Exception {
+        LocalProsody.assumeRunning();
+        return new PorticoHarness(adjust.apply(config()));
+    }
+
+    public PorticoServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public URI boshUri() {
+        return URI.create("http://127.0.0.1:" + port() + BoshConfig.DEFAULT.path());
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    public BoshTestClient boshClient() {
+        return new BoshTestClient(boshUri(), LocalProsody.DOMAIN);
+    }
+
+    @Override
+    public void close() throws Exception {
+        server.close();
+    }
+}
