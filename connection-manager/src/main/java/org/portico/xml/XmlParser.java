@@ -48,7 +48,8 @@ public final class XmlParser {
         factory.setProperty(WstxInputProperties.P_MAX_ATTRIBUTES_PER_ELEMENT, limits.maxAttributes());
         factory.setProperty(WstxInputProperties.P_MAX_ATTRIBUTE_SIZE, limits.maxTextLength());
         factory.setProperty(WstxInputProperties.P_MAX_TEXT_LENGTH, limits.maxTextLength());
-        factory.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 0L);
+        // Woodstox 7 refuses 0 here; with DTDs off no entity can be declared, and predefined ones are not counted.
+        factory.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 1L);
         if (boundTotal) {
             factory.setProperty(WstxInputProperties.P_MAX_CHARACTERS, (long) limits.maxBytes());
         }
