@@ -134,7 +134,8 @@ final class UpstreamConnection {
         if (WIRE.isDebugEnabled()) {
             WIRE.debug("<- {} {}", label, switch (event) {
                 case XmlStreamParser.Opened opened -> XmlWriter.standalone(opened.header());
-                case XmlStreamParser.Element element -> XmlWriter.write(element.element(), XmlWriter.Scope.CLIENT_STREAM);
+                case XmlStreamParser.Element element ->
+                        XmlWriter.write(element.element(), XmlWriter.Scope.CLIENT_STREAM);
                 case XmlStreamParser.Closed closedStream -> "</stream:stream>";
             });
         }

@@ -26,8 +26,8 @@ public final class UpstreamResolver {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamResolver.class);
     private static final String SRV_PREFIX = "_xmpp-client._tcp.";
-    private static final Pattern DNS_NAME =
-            Pattern.compile("(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+    private static final String LABEL = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    private static final Pattern DNS_NAME = Pattern.compile("(?=.{1,253}$)" + LABEL + "(\\." + LABEL + ")*");
 
     private static final Pattern IP_V4 = Pattern.compile("[0-9.]+");
 

@@ -49,8 +49,8 @@ class UpstreamConfigTest {
     static Stream<Arguments> invalid() {
         UpstreamRoute route = new UpstreamRoute("h", 5222, TlsPolicy.REQUIRED);
         return Stream.of(
-                Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.domain("a.org", route).domain("A.org", route),
-                        "upstream.domains: a.org is configured twice"),
+                Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.domain("a.org", route)
+                        .domain("A.org", route), "upstream.domains: a.org is configured twice"),
                 Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.domain(" ", route), "upstream.domains"),
                 Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.discoveredTls(null),
                         "upstream.discoveredTls"),
@@ -95,8 +95,8 @@ class UpstreamConfigTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"xmpp:example.com:9999,example.com,9999", "xmpp:[::1]:5222,::1,5222", "xmpp:10.0.0.1:1,10.0.0.1,1"})
     void routesAreSplitNotParsedAsUris(String route, String host, int port) {
-        assertEquals(new UpstreamRoute(host, port, TlsPolicy.DISABLED), UpstreamRoute.fromRoute(route, TlsPolicy.DISABLED),
-                "XEP-0124 §7.1: proto:host:port, not a URI (R10)");
+        assertEquals(new UpstreamRoute(host, port, TlsPolicy.DISABLED),
+                UpstreamRoute.fromRoute(route, TlsPolicy.DISABLED), "XEP-0124 §7.1: proto:host:port, not a URI (R10)");
     }
 
     @ParameterizedTest(name = "{0}")

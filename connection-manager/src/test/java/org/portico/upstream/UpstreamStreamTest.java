@@ -140,7 +140,8 @@ class UpstreamStreamTest {
     void saslSuccessRestartsTheStreamOnTheSameConnection() throws IOException {
         Peer[] peer = new Peer[1];
         Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFsaWNlAHNlY3JldA==</auth>"));
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + "AGFsaWNlAHNlY3JldA==</auth>"));
         peer[0].expect("</auth>");
         peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
         assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"), "SASL passes through untouched");
@@ -200,8 +201,8 @@ class UpstreamStreamTest {
         Peer[] peer = new Peer[1];
         open(peer, b -> b);
 
-        peer[0].send("<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>alice@localhost</authorization-identifier>"
-                + "</success><message id='after'/>");
+        peer[0].send("<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>alice@localhost"
+                + "</authorization-identifier></success><message id='after'/>");
 
         assertTrue(listener.awaitElement().is(Namespaces.SASL2, "success"));
         assertEquals("after", listener.awaitElement().attribute("id").orElseThrow(),
@@ -409,6 +410,27 @@ class UpstreamStreamTest {
         UpstreamEnd end = listener.awaitClosed();
         assertEquals(Reason.HOST_UNKNOWN, end.reason(), "XEP-0124 §17.2 host-unknown");
         assertTrue(end.detail().contains("example.org"), end.detail());
+    }
+
+    @Test
+    void srvTargetsAreTriedInOrderUntilOneAccepts() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        SrvLookup dns = name -> name.equals("_xmpp-client._tcp.srv.test")
+                ? List.of(new SrvLookup.SrvRecord(20, 0, server.port(), "127.0.0.1."),
+                        new SrvLookup.SrvRecord(10, 0, closedPort, "127.0.0.1."))
+                : List.of();
+        UpstreamConfig config = UpstreamConfig.builder().srvLookup(true).discoveredTls(TlsPolicy.DISABLED).build();
+
+        new TcpUpstreamConnector(config, dns).connect(new StreamHeader("srv.test", null, null, "1.0"), null, listener);
+
+        Peer peer = server.accept();
+        assertTrue(peer.expectHeader().contains("to='srv.test'"), "RFC 6120 §3.2.1: next target after a refusal");
+        peer.open("srv", ScriptedXmppServer.FEATURES_SASL);
+        assertEquals("srv", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
     }
 
     @Test
