@@ -1,2 +1,9 @@
-/** The client-to-server XMPP stream to the upstream server: resolution, connection, STARTTLS, restarts. */
+/**
+ * The client-to-server XMPP stream to the upstream server: resolution ({@link org.portico.upstream.UpstreamResolver},
+ * DNS SRV), connection and STARTTLS ({@link org.portico.upstream.StartTls}), the per-stream reader and writer
+ * ({@link org.portico.upstream.UpstreamStream}, {@link org.portico.upstream.UpstreamWriter}), and restarts. The
+ * session sees only {@link org.portico.upstream.Upstream}, {@link org.portico.upstream.UpstreamListener} and
+ * {@link org.portico.upstream.UpstreamConnector}; {@link org.portico.upstream.TcpUpstreamConnector} built from an
+ * {@link org.portico.upstream.UpstreamConfig} is the implementation.
+ */
 package org.portico.upstream;

@@ -1,0 +1,63 @@
+package org.portico.upstream;
+
+import java.security.SecureRandom;
+import java.util.Objects;
+import org.portico.xml.XmlParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens one {@link UpstreamStream} per session over plain TCP with STARTTLS, as an XMPP client would
+ * (RFC 6120 §3–§5). Immutable and thread-safe; build one from the configuration at startup and share it.
+ */
+public final class TcpUpstreamConnector implements UpstreamConnector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TcpUpstreamConnector.class);
+
+    private final UpstreamConfig config;
+    private final UpstreamResolver resolver;
+    private final UpstreamTls tls;
+    private final XmlParser parser;
+
+    /**
+     * A connector that looks up SRV records in DNS through the JDK (when {@code config.srvLookup()} is on).
+     *
+     * @throws IllegalArgumentException when the trust store cannot be loaded
+     */
+    public TcpUpstreamConnector(UpstreamConfig config) {
+        this(config, new JndiSrvLookup(config.connectTimeout()));
+    }
+
+    /**
+     * A connector with its own SRV source, e.g. a fake DNS in tests.
+     *
+     * @throws IllegalArgumentException when the trust store cannot be loaded
+     */
+    public TcpUpstreamConnector(UpstreamConfig config, SrvLookup srv) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.resolver = new UpstreamResolver(config, srv, new SecureRandom());
+        this.tls = UpstreamTls.create(config);
+        this.parser = new XmlParser(config.xmlLimits());
+        if (!config.verifyHostname()) {
+            LOG.warn("upstream certificates are not checked against the XMPP domain (upstream.verifyHostname=false)");
+        }
+    }
+
+    @Override
+    public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+        Objects.requireNonNull(header, "header");
+        Objects.requireNonNull(listener, "listener");
+        UpstreamStream stream = new UpstreamStream(header, route, listener, resolver, tls, config, parser);
+        stream.start();
+        return stream;
+    }
+
+    public UpstreamConfig config() {
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return "TcpUpstreamConnector[" + config.domains().keySet() + (config.srvLookup() ? " + SRV]" : "]");
+    }
+}

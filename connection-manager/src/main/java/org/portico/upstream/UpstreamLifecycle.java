@@ -1,0 +1,118 @@
+package org.portico.upstream;
+
+/**
+ * The life of one upstream stream: CONNECTING → (NEGOTIATING_TLS →) OPEN → CLOSING → CLOSED.
+ *
+ * <p>A pure decision machine with no lock and no I/O of its own: {@link UpstreamStream} calls it under the stream's
+ * lock and acts on the answer after releasing it. Events from the reader thread ({@link #tlsStarted},
+ * {@link #opened}, {@link #ended}) may race with an abort from another thread, so they report "already closed"
+ * instead of throwing; an event that cannot happen in the current state throws {@link IllegalStateException}.
+ */
+final class UpstreamLifecycle {
+
+    enum State {
+        /** Resolving, connecting, and waiting for the first header and features. */
+        CONNECTING,
+        /** {@code <starttls/>} sent: waiting for {@code <proceed/>}, handshaking, restarting the stream. */
+        NEGOTIATING_TLS,
+        /** The listener has the server's header and features; the writer drains the queue. */
+        OPEN,
+        /** Our {@code </stream:stream>} is queued; waiting for the server's, or the close timeout. */
+        CLOSING,
+        /** Nothing more is written; the reader reports (or has reported) how it ended. */
+        CLOSED
+    }
+
+    /** What {@link #closeRequested} asks the stream to do. */
+    enum CloseAction {
+        /** Queue {@code </stream:stream>} and start the close timeout. */
+        SEND_CLOSING_TAG,
+        /** Nothing was relayed yet: drop the connection. */
+        DISCONNECT,
+        /** Already closing or closed. */
+        NONE
+    }
+
+    private State state = State.CONNECTING;
+
+    State state() {
+        return state;
+    }
+
+    /** Reader: STARTTLS was offered and is wanted. @return false when the stream was closed meanwhile */
+    boolean tlsStarted() {
+        return switch (state) {
+            case CONNECTING -> {
+                state = State.NEGOTIATING_TLS;
+                yield true;
+            }
+            case CLOSED -> false;
+            default -> throw illegal("tlsStarted");
+        };
+    }
+
+    /** Reader: header and features are ready for the listener. @return false when closed meanwhile */
+    boolean opened() {
+        return switch (state) {
+            case CONNECTING, NEGOTIATING_TLS -> {
+                state = State.OPEN;
+                yield true;
+            }
+            case CLOSED -> false;
+            default -> throw illegal("opened");
+        };
+    }
+
+    /** Session: send or queue an element or a restart header. @return false when it must be dropped */
+    boolean acceptsWrites() {
+        return state != State.CLOSING && state != State.CLOSED;
+    }
+
+    /** Session: a restart (RFC 6120 §4.3.3) is only meaningful once the stream is open. @return false to ignore */
+    boolean restartRequested() {
+        return switch (state) {
+            case OPEN -> true;
+            case CLOSING, CLOSED -> false;
+            default -> throw illegal("restart");
+        };
+    }
+
+    CloseAction closeRequested() {
+        return switch (state) {
+            case CONNECTING, NEGOTIATING_TLS -> {
+                state = State.CLOSED;
+                yield CloseAction.DISCONNECT;
+            }
+            case OPEN -> {
+                state = State.CLOSING;
+                yield CloseAction.SEND_CLOSING_TAG;
+            }
+            case CLOSING, CLOSED -> CloseAction.NONE;
+        };
+    }
+
+    /** Anyone: drop the connection now. @return false when it was already closed */
+    boolean abortRequested() {
+        if (state == State.CLOSED) {
+            return false;
+        }
+        state = State.CLOSED;
+        return true;
+    }
+
+    /** Reader: it stopped reading. @return the state it stopped in, which tells who ended the stream */
+    State ended() {
+        State before = state;
+        state = State.CLOSED;
+        return before;
+    }
+
+    private IllegalStateException illegal(String event) {
+        return new IllegalStateException(event + " is not possible in state " + state);
+    }
+
+    @Override
+    public String toString() {
+        return state.name();
+    }
+}

@@ -1,0 +1,92 @@
+package org.portico.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.function.Function;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.portico.upstream.UpstreamLifecycle.State;
+
+/** Every event in every state of the upstream stream's life. */
+class UpstreamLifecycleTest {
+
+    /** Drives a fresh machine into the given state through legal events. */
+    private static UpstreamLifecycle in(State state) {
+        UpstreamLifecycle lifecycle = new UpstreamLifecycle();
+        switch (state) {
+            case CONNECTING -> { }
+            case NEGOTIATING_TLS -> lifecycle.tlsStarted();
+            case OPEN -> lifecycle.opened();
+            case CLOSING -> {
+                lifecycle.opened();
+                lifecycle.closeRequested();
+            }
+            case CLOSED -> lifecycle.abortRequested();
+        }
+        assertEquals(state, lifecycle.state());
+        return lifecycle;
+    }
+
+    private static Function<UpstreamLifecycle, Object> event(String name) {
+        return switch (name) {
+            case "tlsStarted" -> UpstreamLifecycle::tlsStarted;
+            case "opened" -> UpstreamLifecycle::opened;
+            case "acceptsWrites" -> UpstreamLifecycle::acceptsWrites;
+            case "restartRequested" -> UpstreamLifecycle::restartRequested;
+            case "closeRequested" -> UpstreamLifecycle::closeRequested;
+            case "abortRequested" -> UpstreamLifecycle::abortRequested;
+            case "ended" -> UpstreamLifecycle::ended;
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    @ParameterizedTest(name = "{0} + {1} → {2}, {3}")
+    @CsvSource({
+            // state,        event,            result,           next state
+            "CONNECTING,      tlsStarted,       true,             NEGOTIATING_TLS",
+            "CONNECTING,      opened,           true,             OPEN",
+            "CONNECTING,      acceptsWrites,    true,             CONNECTING",
+            "CONNECTING,      restartRequested, THROWS,           CONNECTING",
+            "CONNECTING,      closeRequested,   DISCONNECT,       CLOSED",
+            "CONNECTING,      abortRequested,   true,             CLOSED",
+            "CONNECTING,      ended,            CONNECTING,       CLOSED",
+            "NEGOTIATING_TLS, tlsStarted,       THROWS,           NEGOTIATING_TLS",
+            "NEGOTIATING_TLS, opened,           true,             OPEN",
+            "NEGOTIATING_TLS, acceptsWrites,    true,             NEGOTIATING_TLS",
+            "NEGOTIATING_TLS, restartRequested, THROWS,           NEGOTIATING_TLS",
+            "NEGOTIATING_TLS, closeRequested,   DISCONNECT,       CLOSED",
+            "NEGOTIATING_TLS, abortRequested,   true,             CLOSED",
+            "NEGOTIATING_TLS, ended,            NEGOTIATING_TLS,  CLOSED",
+            "OPEN,            tlsStarted,       THROWS,           OPEN",
+            "OPEN,            opened,           THROWS,           OPEN",
+            "OPEN,            acceptsWrites,    true,             OPEN",
+            "OPEN,            restartRequested, true,             OPEN",
+            "OPEN,            closeRequested,   SEND_CLOSING_TAG, CLOSING",
+            "OPEN,            abortRequested,   true,             CLOSED",
+            "OPEN,            ended,            OPEN,             CLOSED",
+            "CLOSING,         tlsStarted,       THROWS,           CLOSING",
+            "CLOSING,         opened,           THROWS,           CLOSING",
+            "CLOSING,         acceptsWrites,    false,            CLOSING",
+            "CLOSING,         restartRequested, false,            CLOSING",
+            "CLOSING,         closeRequested,   NONE,             CLOSING",
+            "CLOSING,         abortRequested,   true,             CLOSED",
+            "CLOSING,         ended,            CLOSING,          CLOSED",
+            "CLOSED,          tlsStarted,       false,            CLOSED",
+            "CLOSED,          opened,           false,            CLOSED",
+            "CLOSED,          acceptsWrites,    false,            CLOSED",
+            "CLOSED,          restartRequested, false,            CLOSED",
+            "CLOSED,          closeRequested,   NONE,             CLOSED",
+            "CLOSED,          abortRequested,   false,            CLOSED",
+            "CLOSED,          ended,            CLOSED,           CLOSED",
+    })
+    void transitions(State state, String event, String result, State next) {
+        UpstreamLifecycle lifecycle = in(state);
+        if (result.equals("THROWS")) {
+            assertThrows(IllegalStateException.class, () -> event(event).apply(lifecycle));
+        } else {
+            assertEquals(result, String.valueOf(event(event).apply(lifecycle)));
+        }
+        assertEquals(next, lifecycle.state());
+    }
+}

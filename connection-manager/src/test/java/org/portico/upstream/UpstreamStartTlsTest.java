@@ -1,0 +1,190 @@
+package org.portico.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.portico.testing.RecordingUpstreamListener;
+import org.portico.testing.ScriptedXmppServer;
+import org.portico.testing.ScriptedXmppServer.Peer;
+import org.portico.upstream.UpstreamEnd.Reason;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+
+/** STARTTLS to the upstream, done by Portico before the session sees anything (RFC 6120 §5; XEP-0124 §19.2, R63). */
+@Timeout(60)
+class UpstreamStartTlsTest {
+
+    private ScriptedXmppServer server;
+    private RecordingUpstreamListener listener;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new ScriptedXmppServer();
+        listener = new RecordingUpstreamListener();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+        listener.assertContractKept();
+    }
+
+    /** Domain {@code domain} served by the scripted server with the given policy, trusting the test certificate. */
+    private Upstream connect(String domain, TlsPolicy policy, UnaryOperator<UpstreamConfig.Builder> settings) {
+        UpstreamConfig.Builder builder = UpstreamConfig.builder()
+                .domain(domain, new UpstreamRoute("127.0.0.1", server.port(), policy))
+                .trustStore(ScriptedXmppServer.TRUST_PEM, null);
+        return new TcpUpstreamConnector(settings.apply(builder).build(), name -> List.of())
+                .connect(new StreamHeader(domain, null, "en", "1.0"), null, listener);
+    }
+
+    /** The server half of RFC 6120 §9.1.2: features with STARTTLS, proceed, handshake. */
+    private Peer negotiateTls() throws IOException {
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_STARTTLS);
+        assertTrue(peer.expect("/>").contains("<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>"));
+        peer.send(ScriptedXmppServer.PROCEED);
+        peer.startTls();
+        return peer;
+    }
+
+    @ParameterizedTest(name = "trust store {0}")
+    @CsvSource({"tls/localhost.crt,", "tls/truststore.p12,portico"})
+    void requiredStartTlsIsNegotiatedAndOnlyTheSecuredStreamIsReported(String trust, String password)
+            throws IOException {
+        Path trustStore = trust.endsWith(".crt") ? ScriptedXmppServer.TRUST_PEM : ScriptedXmppServer.TRUST_PKCS12;
+        Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b.trustStore(trustStore, password));
+        Peer peer = negotiateTls();
+
+        String header = peer.expectHeader();
+        assertTrue(header.contains("to='localhost'"), "RFC 6120 §5.4.3.3: a new stream over TLS: " + header);
+        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+
+        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow(),
+                "the plain-text header is never reported");
+        XmlElement features = listener.awaitElement();
+        assertTrue(features.child(Namespaces.SASL, "mechanisms").isPresent());
+        assertFalse(features.child(Namespaces.TLS, "starttls").isPresent());
+        assertTrue(upstream.toString().endsWith(" OPEN tls]"), upstream.toString());
+
+        upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='secret'/>"));
+        assertTrue(peer.expect("/>").contains("id=\"secret\""));
+        peer.send("<message id='reply'/>");
+        assertEquals("reply", listener.awaitElement().attribute("id").orElseThrow());
+    }
+
+    @Test
+    void requiredButNotOfferedFailsTheConnection() throws IOException {
+        connect("localhost", TlsPolicy.REQUIRED, b -> b);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_SASL);
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CONNECTION_FAILED, end.reason(), "XEP-0124 remote-connection-failed");
+        assertTrue(end.detail().contains("does not offer"), end.detail());
+        assertFalse(peer.readToEnd().contains("<auth"), "nothing goes out in plain text");
+    }
+
+    @Test
+    void aStartTlsFailureFailsTheConnection() throws IOException {
+        connect("localhost", TlsPolicy.REQUIRED, b -> b);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_STARTTLS);
+        peer.expect("<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");
+        peer.send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + ScriptedXmppServer.CLOSING_TAG);
+
+        assertEquals(Reason.CONNECTION_FAILED, listener.awaitClosed().reason());
+    }
+
+    @Test
+    void aCertificateForAnotherNameIsRejected() throws IOException {
+        connect("example.org", TlsPolicy.REQUIRED, b -> b);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_STARTTLS);
+        peer.expect("<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");
+        peer.send(ScriptedXmppServer.PROCEED);
+
+        assertThrows(IOException.class, peer::startTls, "the client aborts the handshake");
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CONNECTION_FAILED, end.reason(), "RFC 6125 §6: the domain is the reference identity");
+        assertTrue(end.detail().contains("handshake"), end.detail());
+    }
+
+    @Test
+    void withoutHostnameVerificationATrustedCertificateForAnotherNameIsAccepted() throws IOException {
+        connect("example.org", TlsPolicy.REQUIRED, b -> b.verifyHostname(false));
+        Peer peer = negotiateTls();
+        peer.expectHeader();
+        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+
+        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+    }
+
+    @Test
+    void anUntrustedCertificateIsRejected() throws IOException {
+        connect("localhost", TlsPolicy.REQUIRED, b -> b.trustStore(null, null));
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_STARTTLS);
+        peer.expect("<starttls xmlns=\"urn:ietf:params:xml:ns:xmpp-tls\"/>");
+        peer.send(ScriptedXmppServer.PROCEED);
+
+        assertThrows(IOException.class, peer::startTls);
+        assertEquals(Reason.CONNECTION_FAILED, listener.awaitClosed().reason(), "the JDK's trust has no test CA");
+    }
+
+    @Test
+    void optionalWithoutStartTlsProceedsInPlainText() throws IOException {
+        Upstream upstream = connect("localhost", TlsPolicy.OPTIONAL, b -> b);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_SASL);
+
+        assertEquals("plain", listener.awaitOpened().attribute("id").orElseThrow());
+        assertTrue(listener.awaitElement().child(Namespaces.SASL, "mechanisms").isPresent());
+        assertTrue(upstream.toString().endsWith(" plain]"), upstream.toString());
+    }
+
+    @Test
+    void optionalUsesStartTlsWhenOffered() throws IOException {
+        Upstream upstream = connect("localhost", TlsPolicy.OPTIONAL, b -> b);
+        Peer peer = negotiateTls();
+        peer.expectHeader();
+        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+
+        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+        assertTrue(upstream.toString().endsWith(" tls]"), upstream.toString());
+    }
+
+    @Test
+    void disabledRelaysTheFirstFeaturesAsTheyAre() throws IOException {
+        Upstream upstream = connect("localhost", TlsPolicy.DISABLED, b -> b);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("plain", ScriptedXmppServer.FEATURES_STARTTLS);
+
+        listener.awaitOpened();
+        assertTrue(listener.awaitElement().child(Namespaces.TLS, "starttls").isPresent(),
+                "stripping <starttls/> is the session's job (XEP-0206 §4, RFC 7395 §3.9)");
+        upstream.send(UpstreamStreamTest.xml("<presence xmlns='jabber:client'/>"));
+        assertEquals("<presence/>", peer.expect("<presence/>"), "Portico sent no <starttls/> of its own");
+    }
+}

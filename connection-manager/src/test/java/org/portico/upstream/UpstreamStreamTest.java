@@ -1,0 +1,472 @@
+package org.portico.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.portico.testing.RecordingUpstreamListener;
+import org.portico.testing.ScriptedXmppServer;
+import org.portico.testing.ScriptedXmppServer.Peer;
+import org.portico.upstream.UpstreamEnd.Reason;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlLimits;
+import org.portico.xml.XmlParseException;
+import org.portico.xml.XmlParser;
+
+/** The upstream stream over plain TCP against the scripted server: RFC 6120 §4 streams, §6 SASL restarts. */
+@Timeout(60)
+class UpstreamStreamTest {
+
+    static final StreamHeader LOCALHOST = new StreamHeader("localhost", null, "en", "1.0");
+    private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+
+    private ScriptedXmppServer server;
+    private RecordingUpstreamListener listener;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = new ScriptedXmppServer();
+        listener = new RecordingUpstreamListener();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        server.close();
+        listener.assertContractKept();
+    }
+
+    private TcpUpstreamConnector connector(UnaryOperator<UpstreamConfig.Builder> settings) {
+        UpstreamConfig.Builder builder = UpstreamConfig.builder()
+                .domain("localhost", new UpstreamRoute("127.0.0.1", server.port(), TlsPolicy.DISABLED));
+        return new TcpUpstreamConnector(settings.apply(builder).build(), name -> List.of());
+    }
+
+    /** Connects and plays the opening (RFC 6120 §4.2–§4.3) so the stream is OPEN. */
+    private Upstream open(Peer[] peer, UnaryOperator<UpstreamConfig.Builder> settings) throws IOException {
+        Upstream upstream = connector(settings).connect(LOCALHOST, null, listener);
+        peer[0] = server.accept();
+        peer[0].expectHeader();
+        peer[0].open("s1", ScriptedXmppServer.FEATURES_SASL);
+        assertEquals("s1", listener.awaitOpened().attribute("id").orElseThrow());
+        assertTrue(listener.awaitElement().is(Namespaces.STREAMS, "features"));
+        return upstream;
+    }
+
+    static XmlElement xml(String text) {
+        try {
+            return PARSER.parseDocument(text.getBytes(StandardCharsets.UTF_8));
+        } catch (XmlParseException e) {
+            throw new AssertionError("test XML does not parse: " + text, e);
+        }
+    }
+
+    @Test
+    void opensWithAClientHeaderAndReportsTheServerHeaderAndFeatures() throws IOException {
+        connector(b -> b).connect(new StreamHeader("localhost", "alice@localhost", "en", null), null, listener);
+        Peer peer = server.accept();
+
+        String header = peer.expectHeader();
+        assertTrue(header.contains("to='localhost'"), header);
+        assertTrue(header.contains("from='alice@localhost'"), header);
+        assertTrue(header.contains("xml:lang='en'"), header);
+        assertTrue(header.contains("version='1.0'"), "RFC 6120 §4.7.5: version 1.0 even if the client gave none");
+        assertTrue(header.contains("xmlns='jabber:client'"), header);
+        assertTrue(header.contains("xmlns:stream='http://etherx.jabber.org/streams'"), header);
+
+        peer.open("abc", ScriptedXmppServer.FEATURES_SASL);
+        XmlElement serverHeader = listener.awaitOpened();
+        assertTrue(serverHeader.is(Namespaces.STREAMS, "stream"));
+        assertEquals("abc", serverHeader.attribute("id").orElseThrow());
+        XmlElement features = listener.awaitElement();
+        assertTrue(features.child(Namespaces.SASL, "mechanisms").isPresent(), features.toString());
+    }
+
+    @Test
+    void aStanzaFollowedBySilenceIsDeliveredWithoutWaitingForMoreBytes() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+
+        peer[0].send("<message from='bob@localhost' id='m1'><body>hi</body></message>");
+
+        XmlElement message = listener.awaitElement();
+        assertEquals("m1", message.attribute("id").orElseThrow());
+    }
+
+    @Test
+    void stanzasAreRelayedBothWaysWithTheirNamespaces() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+
+        upstream.send(xml("<message xmlns='jabber:client' to='bob@localhost' id='out'><body>a &amp; b</body>"
+                + "<active xmlns='http://jabber.org/protocol/chatstates'/></message>"));
+        String sent = peer[0].expect("</message>");
+        assertTrue(sent.contains("<message to=\"bob@localhost\" id=\"out\"><body>a &amp; b</body>"
+                + "<active xmlns=\"http://jabber.org/protocol/chatstates\"/></message>"),
+                "jabber:client is inherited from the stream, other namespaces declared: " + sent);
+
+        peer[0].send("<message from='bob@localhost' id='in'><x xmlns='urn:example:x'><y/></x></message>");
+        XmlElement received = listener.awaitElement();
+        assertTrue(received.is(Namespaces.JABBER_CLIENT, "message"), received.toString());
+        XmlElement x = received.child("urn:example:x", "x").orElseThrow();
+        assertTrue(x.child("urn:example:x", "y").isPresent(), "children inherit their parent's namespace");
+    }
+
+    @Test
+    void elementsSentBeforeTheStreamOpensFollowTheHeader() throws IOException {
+        Upstream upstream = connector(b -> b).connect(LOCALHOST, null, listener);
+        upstream.send(xml("<presence xmlns='jabber:client' id='early'/>"));
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("s1", ScriptedXmppServer.FEATURES_SASL);
+
+        assertTrue(peer.expect("/>").contains("id=\"early\""));
+        listener.awaitOpened();
+        listener.awaitElement();
+    }
+
+    @Test
+    void saslSuccessRestartsTheStreamOnTheSameConnection() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + "AGFsaWNlAHNlY3JldA==</auth>"));
+        peer[0].expect("</auth>");
+        peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"), "SASL passes through untouched");
+
+        upstream.restart(new StreamHeader("localhost", null, "en", "1.0"));
+
+        String restarted = peer[0].expectHeader();
+        assertTrue(restarted.contains("to='localhost'"), "RFC 6120 §6.4.6: a new header on the same connection");
+        peer[0].open("s2", ScriptedXmppServer.FEATURES_BIND);
+        assertEquals("s2", listener.awaitOpened().attribute("id").orElseThrow());
+        assertTrue(listener.awaitElement().child(Namespaces.BIND, "bind").isPresent());
+
+        peer[0].send("<iq type='result' id='b1'/>");
+        assertEquals("b1", listener.awaitElement().attribute("id").orElseThrow());
+    }
+
+    @Test
+    void aRestartRequestedFromInsideTheListenerFindsTheNewParserReady() throws IOException {
+        AtomicReference<Upstream> self = new AtomicReference<>();
+        UpstreamListener restarting = new UpstreamListener() {
+            @Override
+            public void onOpened(XmlElement header) {
+                listener.onOpened(header);
+            }
+
+            @Override
+            public void onElement(XmlElement element) {
+                listener.onElement(element);
+                if (element.is(Namespaces.SASL, "success")) {
+                    self.get().restart(LOCALHOST);
+                }
+            }
+
+            @Override
+            public void onClosed(UpstreamEnd end) {
+                listener.onClosed(end);
+            }
+        };
+        self.set(connector(b -> b).connect(LOCALHOST, null, restarting));
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("s1", ScriptedXmppServer.FEATURES_SASL);
+        listener.awaitOpened();
+        listener.awaitElement();
+
+        peer.send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        listener.awaitElement();
+        peer.expectHeader();
+        peer.open("s2", ScriptedXmppServer.FEATURES_BIND);
+
+        assertEquals("s2", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+    }
+
+    @Test
+    void sasl2SuccessDoesNotRestartTheStream() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+
+        peer[0].send("<success xmlns='urn:xmpp:sasl:2'><authorization-identifier>alice@localhost"
+                + "</authorization-identifier></success><message id='after'/>");
+
+        assertTrue(listener.awaitElement().is(Namespaces.SASL2, "success"));
+        assertEquals("after", listener.awaitElement().attribute("id").orElseThrow(),
+                "XEP-0388: the stream continues without a new header");
+    }
+
+    @Test
+    void aStreamErrorEndsTheStreamWithTheErrorElement() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+
+        peer[0].send("<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"
+                + ScriptedXmppServer.CLOSING_TAG);
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.STREAM_ERROR, end.reason());
+        assertTrue(end.streamError().child(Namespaces.STREAM_ERRORS, "conflict").isPresent());
+        peer[0].readToEnd();
+    }
+
+    @Test
+    void aStreamErrorInsteadOfFeaturesIsAStreamError() throws IOException {
+        connector(b -> b).connect(LOCALHOST, null, listener);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.send(ScriptedXmppServer.header("s1") + "<stream:error><host-unknown "
+                + "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>" + ScriptedXmppServer.CLOSING_TAG);
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.STREAM_ERROR, end.reason());
+        assertEquals("host-unknown", UpstreamFailure.condition(end.streamError()));
+    }
+
+    @Test
+    void theServersCloseIsAnsweredAndReportedAsClosedByServer() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+
+        peer[0].send(ScriptedXmppServer.CLOSING_TAG);
+
+        assertEquals(Reason.CLOSED_BY_SERVER, listener.awaitClosed().reason());
+        assertTrue(peer[0].readToEnd().contains(ScriptedXmppServer.CLOSING_TAG), "RFC 6120 §4.4: close answered");
+    }
+
+    @Test
+    void aConnectionDroppedWithoutCloseTagIsClosedByServer() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+
+        peer[0].close();
+
+        assertEquals(Reason.CLOSED_BY_SERVER, listener.awaitClosed().reason());
+    }
+
+    @Test
+    void closeSendsTheClosingTagAndCompletesWhenTheServerAnswers() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b.closeTimeout(Duration.ofMinutes(10)));
+
+        upstream.close();
+        peer[0].expect(ScriptedXmppServer.CLOSING_TAG);
+        peer[0].send("<message id='late'/>" + ScriptedXmppServer.CLOSING_TAG);
+
+        assertEquals("late", listener.awaitElement().attribute("id").orElseThrow(),
+                "stanzas that cross our close are still delivered");
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CLOSED_BY_US, end.reason(), "well before the ten-minute close timeout");
+        assertEquals("", peer[0].readToEnd(), "the socket is closed after the server's answer");
+    }
+
+    @Test
+    void closeGivesUpAfterTheCloseTimeoutWhenTheServerStaysSilent() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b.closeTimeout(Duration.ofMillis(100)));
+
+        upstream.close();
+        peer[0].expect(ScriptedXmppServer.CLOSING_TAG);
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CLOSED_BY_US, end.reason());
+        assertTrue(end.detail().contains("no </stream:stream>"), end.detail());
+        peer[0].readToEnd();
+    }
+
+    @Test
+    void writesAfterCloseAreDropped() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b.closeTimeout(Duration.ofMinutes(10)));
+
+        upstream.close();
+        upstream.send(xml("<message xmlns='jabber:client' id='too-late'/>"));
+        peer[0].send(ScriptedXmppServer.CLOSING_TAG);
+
+        assertEquals(Reason.CLOSED_BY_US, listener.awaitClosed().reason());
+        String rest = peer[0].readToEnd();
+        assertEquals(ScriptedXmppServer.CLOSING_TAG, rest, "nothing follows our closing tag");
+    }
+
+    @Test
+    void abortDropsTheConnectionWithoutAClosingTag() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+
+        upstream.abort();
+
+        assertEquals(Reason.CLOSED_BY_US, listener.awaitClosed().reason());
+        assertFalse(peer[0].readToEnd().contains(ScriptedXmppServer.CLOSING_TAG));
+    }
+
+    @Test
+    void closeBeforeTheStreamOpensDisconnects() throws IOException {
+        Upstream upstream = connector(b -> b).connect(LOCALHOST, null, listener);
+        Peer peer = server.accept();
+        peer.expectHeader();
+
+        upstream.close();
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CLOSED_BY_US, end.reason());
+        peer.readToEnd();
+    }
+
+    @Test
+    void malformedXmlIsAProtocolErrorAndTheServerIsTold() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+
+        peer[0].send("<message><body>unclosed</message>");
+
+        assertEquals(Reason.PROTOCOL_ERROR, listener.awaitClosed().reason());
+        String answer = peer[0].readToEnd();
+        assertTrue(answer.contains("<stream:error><bad-format"), "RFC 6120 §4.9.3.1: " + answer);
+    }
+
+    @Test
+    void anElementOverTheXmlLimitIsAProtocolError() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b.xmlLimits(new XmlLimits(4096, 16, 16, 4096)));
+
+        peer[0].send("<message><body>" + "x".repeat(5000) + "</body></message>");
+
+        assertEquals(Reason.PROTOCOL_ERROR, listener.awaitClosed().reason());
+    }
+
+    @Test
+    void aListenerExceptionIsLoggedAndReadingGoesOn() throws IOException {
+        UpstreamListener throwing = new UpstreamListener() {
+            @Override
+            public void onOpened(XmlElement header) {
+                listener.onOpened(header);
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void onElement(XmlElement element) {
+                listener.onElement(element);
+                throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void onClosed(UpstreamEnd end) {
+                listener.onClosed(end);
+            }
+        };
+        connector(b -> b).connect(LOCALHOST, null, throwing);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("s1", ScriptedXmppServer.FEATURES_SASL);
+        peer.send("<message id='m2'/>");
+
+        listener.awaitOpened();
+        listener.awaitElement();
+        assertEquals("m2", listener.awaitElement().attribute("id").orElseThrow());
+    }
+
+    @Test
+    void aRefusedConnectionIsConnectionFailed() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        UpstreamConfig config = UpstreamConfig.builder()
+                .domain("localhost", new UpstreamRoute("127.0.0.1", closedPort, TlsPolicy.DISABLED)).build();
+
+        new TcpUpstreamConnector(config, name -> List.of()).connect(LOCALHOST, null, listener);
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CONNECTION_FAILED, end.reason());
+        assertTrue(end.detail().contains(Integer.toString(closedPort)), end.detail());
+    }
+
+    @Test
+    void aSilentServerFailsTheNegotiationAfterTheConnectTimeout() throws IOException {
+        connector(b -> b.connectTimeout(Duration.ofMillis(200))).connect(LOCALHOST, null, listener);
+        Peer peer = server.accept();
+        peer.expectHeader();
+
+        assertEquals(Reason.CONNECTION_FAILED, listener.awaitClosed().reason());
+    }
+
+    @Test
+    void anUnknownDomainIsHostUnknown() {
+        connector(b -> b).connect(new StreamHeader("example.org", null, null, null), null, listener);
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.HOST_UNKNOWN, end.reason(), "XEP-0124 §17.2 host-unknown");
+        assertTrue(end.detail().contains("example.org"), end.detail());
+    }
+
+    @Test
+    void srvTargetsAreTriedInOrderUntilOneAccepts() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        SrvLookup dns = name -> name.equals("_xmpp-client._tcp.srv.test")
+                ? List.of(new SrvLookup.SrvRecord(20, 0, server.port(), "127.0.0.1."),
+                        new SrvLookup.SrvRecord(10, 0, closedPort, "127.0.0.1."))
+                : List.of();
+        UpstreamConfig config = UpstreamConfig.builder().srvLookup(true).discoveredTls(TlsPolicy.DISABLED).build();
+
+        new TcpUpstreamConnector(config, dns).connect(new StreamHeader("srv.test", null, null, "1.0"), null, listener);
+
+        Peer peer = server.accept();
+        assertTrue(peer.expectHeader().contains("to='srv.test'"), "RFC 6120 §3.2.1: next target after a refusal");
+        peer.open("srv", ScriptedXmppServer.FEATURES_SASL);
+        assertEquals("srv", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+    }
+
+    @Test
+    void anAllowedRouteIsWhereTheStreamGoes() throws IOException {
+        String route = "xmpp:127.0.0.1:" + server.port();
+        UpstreamConfig config = UpstreamConfig.builder().discoveredTls(TlsPolicy.DISABLED).allowRoute(route).build();
+
+        new TcpUpstreamConnector(config, name -> List.of())
+                .connect(new StreamHeader("example.org", null, null, "1.0"), route, listener);
+
+        Peer peer = server.accept();
+        assertTrue(peer.expectHeader().contains("to='example.org'"), "the domain still names the service");
+        peer.open("r1", ScriptedXmppServer.FEATURES_SASL);
+        assertEquals("r1", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+    }
+
+    @Test
+    void aRouteNotOnTheAllowListIsIgnored() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = connector(b -> b).connect(LOCALHOST, "xmpp:10.0.0.1:5222", listener);
+        peer[0] = server.accept();
+        peer[0].expectHeader();
+        peer[0].open("s1", ScriptedXmppServer.FEATURES_SASL);
+
+        assertEquals("s1", listener.awaitOpened().attribute("id").orElseThrow(), "the domain map decided");
+        listener.awaitElement();
+        upstream.abort();
+        listener.awaitClosed();
+    }
+
+    @Test
+    void toStringShowsDomainTargetStateAndTls() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+
+        assertEquals("UpstreamStream[localhost -> 127.0.0.1:" + server.port() + " OPEN plain]", upstream.toString());
+    }
+}
