@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The demo in one command: starts the local Prosody, builds and starts Portico, prints the URL to open.
+# Ctrl-C stops Portico and the Prosody it started.
+#
+#   scripts/demo.sh [arguments for Portico]
+#
+# Users (password = name + "pw"): alice/alicepw, bob/bobpw, carol/carolpw, mutual contacts, on $PORTICO_DOMAIN.
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PORTICO_HOME"
+
+readonly portico_start_timeout_seconds=60
+portico_pid=""
+started_upstream=false
+
+# shellcheck disable=SC2317 # called by the trap below
+cleanup() {
+	trap - EXIT INT TERM
+	if [[ -n "$portico_pid" ]] && portico_alive "$portico_pid"; then
+		portico_log "stopping Portico (pid $portico_pid)"
+		kill -TERM "$portico_pid" 2>/dev/null || true
+		for ((tenths = 0; tenths < 150; tenths++)); do
+			portico_alive "$portico_pid" || break
+			sleep 0.1
+		done
+		if portico_alive "$portico_pid"; then
+			portico_log "Portico ignored SIGTERM for 15s; killing it"
+			kill -KILL "$portico_pid" 2>/dev/null || true
+		fi
+		wait "$portico_pid" 2>/dev/null || true
+	fi
+	if $started_upstream; then
+		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if portico_port_open "$PORTICO_HTTP_PORT"; then
+	portico_die "port 127.0.0.1:$PORTICO_HTTP_PORT is already taken; choose another with PORTICO_HTTP_PORT"
+fi
+
+if portico_upstream_pid >/dev/null; then
+	bash "$PORTICO_HOME/scripts/upstream-start.sh" # checks it runs with our settings
+	portico_log "using the upstream that was already running; it stays up after the demo"
+else
+	started_upstream=true
+	bash "$PORTICO_HOME/scripts/upstream-start.sh"
+fi
+
+bash "$PORTICO_HOME/scripts/portico-run.sh" --build-only
+# portico-run.sh execs java, so this pid is Portico's.
+bash "$PORTICO_HOME/scripts/portico-run.sh" --no-build "$@" &
+portico_pid=$!
+
+for ((tenths = 0; tenths < portico_start_timeout_seconds * 10; tenths++)); do
+	if ! portico_alive "$portico_pid"; then
+		status=0
+		wait "$portico_pid" || status=$?
+		portico_die "Portico exited during start-up (status $status)"
+	fi
+	portico_port_open "$PORTICO_HTTP_PORT" && break
+	sleep 0.1
+done
+portico_port_open "$PORTICO_HTTP_PORT" \
+	|| portico_die "Portico did not listen on port $PORTICO_HTTP_PORT within ${portico_start_timeout_seconds}s"
+
+cat >&2 <<EOF
+
+  Portico demo:  http://localhost:$PORTICO_HTTP_PORT/
+  Sign in as alice / alicepw, bob / bobpw or carol / carolpw (domain $PORTICO_DOMAIN).
+  Upstream: Prosody on 127.0.0.1:$PORTICO_XMPP_PORT (its own BOSH/WebSocket on port $PORTICO_UPSTREAM_HTTP_PORT).
+  Press Ctrl-C to stop.
+
+EOF
+
+status=0
+wait "$portico_pid" || status=$?
+portico_pid=""
+exit "$status"

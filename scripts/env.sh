@@ -1,0 +1,145 @@
+# shellcheck shell=bash
+# Shared environment for Portico's scripts. Source it; do not execute it.
+#
+# Every setting below can be overridden from the environment, so a second copy (another checkout, a CI job, a
+# benchmark) can run beside this one or beside another XMPP server:
+#
+#   PORTICO_RUN_DIR             <repo>/run   run-time state: Prosody config, data, certs, logs, pid files
+#   PORTICO_DOMAIN              localhost    XMPP domain of the local upstream (conference., upload., pubsub. below it)
+#   PORTICO_XMPP_PORT           15222        Prosody client-to-server port (plain + STARTTLS)
+#   PORTICO_UPSTREAM_HTTP_PORT  15280        Prosody's own HTTP port: its BOSH, WebSocket and file-share endpoints
+#   PORTICO_HTTP_PORT           7070         Portico's own HTTP port (BOSH, WebSocket, demo page)
+#   PORTICO_TEST_USERS          6            number of test accounts test1..testN
+#   PORTICO_PROSODY_LOG_LEVEL   info         Prosody's log level (debug shows every stanza)
+#
+# Derived (not meant to be overridden):
+#   PORTICO_UPSTREAM_HOST       127.0.0.1    the upstream listens on loopback only
+#   PORTICO_UPSTREAM_CA         $PORTICO_RUN_DIR/prosody/certs/$PORTICO_DOMAIN.crt   PEM to trust Prosody's STARTTLS
+#
+# It also selects a JDK 21+ as JAVA_HOME and puts it first on PATH.
+
+PORTICO_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PORTICO_HOME
+
+export PORTICO_RUN_DIR="${PORTICO_RUN_DIR:-$PORTICO_HOME/run}"
+export PORTICO_DOMAIN="${PORTICO_DOMAIN:-localhost}"
+export PORTICO_XMPP_PORT="${PORTICO_XMPP_PORT:-15222}"
+export PORTICO_UPSTREAM_HTTP_PORT="${PORTICO_UPSTREAM_HTTP_PORT:-15280}"
+export PORTICO_HTTP_PORT="${PORTICO_HTTP_PORT:-7070}"
+export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-6}"
+export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
+export PORTICO_UPSTREAM_HOST=127.0.0.1
+
+portico_log() {
+	printf '[portico] %s\n' "$*" >&2
+}
+
+portico_die() {
+	printf '[portico] ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+portico_check_port() { # name value
+	if ! [[ "$2" =~ ^[0-9]+$ ]] || (($2 < 1 || $2 > 65535)); then
+		portico_die "$1 must be a TCP port number, got '$2'"
+	fi
+}
+portico_check_port PORTICO_XMPP_PORT "$PORTICO_XMPP_PORT"
+portico_check_port PORTICO_UPSTREAM_HTTP_PORT "$PORTICO_UPSTREAM_HTTP_PORT"
+portico_check_port PORTICO_HTTP_PORT "$PORTICO_HTTP_PORT"
+[[ "$PORTICO_TEST_USERS" =~ ^[0-9]+$ ]] || portico_die "PORTICO_TEST_USERS must be a number, got '$PORTICO_TEST_USERS'"
+[[ "$PORTICO_DOMAIN" =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] \
+	|| portico_die "PORTICO_DOMAIN must be a lower-case DNS name, got '$PORTICO_DOMAIN'"
+[[ "$PORTICO_PROSODY_LOG_LEVEL" =~ ^(debug|info|warn|error)$ ]] \
+	|| portico_die "PORTICO_PROSODY_LOG_LEVEL must be debug, info, warn or error, got '$PORTICO_PROSODY_LOG_LEVEL'"
+# The run directory is written into Prosody's Lua config inside double quotes.
+[[ "$PORTICO_RUN_DIR" == /* && "$PORTICO_RUN_DIR" != *[\"\\$'\n']* ]] \
+	|| portico_die "PORTICO_RUN_DIR must be an absolute path without quotes, backslashes or newlines, got '$PORTICO_RUN_DIR'"
+
+export PORTICO_PROSODY_DIR="$PORTICO_RUN_DIR/prosody"
+export PORTICO_UPSTREAM_CA="$PORTICO_PROSODY_DIR/certs/$PORTICO_DOMAIN.crt"
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+portico_port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# True while process $1 runs. One that exited but was not yet reaped by its parent (a zombie) counts as gone; one
+# whose main thread exited while other threads still run (a JVM shutting down) counts as running.
+portico_alive() {
+	local task
+	kill -0 "$1" 2>/dev/null || return 1
+	for task in "/proc/$1/task/"*; do
+		[[ "$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "$task/stat" 2>/dev/null)" != Z ]] && return 0
+	done
+	return 1
+}
+
+# Prints the pid of the Prosody that scripts/upstream-start.sh started for this run directory; fails if none runs.
+portico_upstream_pid() {
+	local file="$PORTICO_PROSODY_DIR/prosody.pid" pid
+	[[ -r "$file" ]] || return 1
+	pid="$(<"$file")"
+	[[ "$pid" =~ ^[0-9]+$ ]] && portico_alive "$pid" || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q prosody || return 1
+	printf '%s\n' "$pid"
+}
+
+# The Java feature release (21, 25, ...) of the JDK at $1, or nothing if it is not a JDK.
+portico_jdk_release() {
+	local home="$1" version=""
+	[[ -x "$home/bin/java" && -x "$home/bin/javac" ]] || return 0
+	if [[ -r "$home/release" ]]; then
+		version="$(sed -n 's/^JAVA_VERSION="\([^"]*\)".*/\1/p' "$home/release")"
+	fi
+	if [[ -z "$version" ]]; then
+		version="$("$home/bin/java" -XshowSettings:properties -version 2>&1 \
+			| sed -n 's/^ *java\.specification\.version = //p')"
+	fi
+	version="${version#1.}" # 1.8 -> 8
+	printf '%s\n' "${version%%[.+-]*}"
+}
+
+# Keep a JAVA_HOME or a java on PATH that is 21+; otherwise take the newest JDK 21+ under /usr/lib/jvm.
+portico_select_jdk() {
+	local candidate release best="" best_release=0
+	if [[ -n "${JAVA_HOME:-}" ]]; then
+		release="$(portico_jdk_release "$JAVA_HOME")"
+		if [[ -n "$release" ]] && ((release >= 21)); then
+			return 0
+		fi
+		portico_log "JAVA_HOME=$JAVA_HOME is not a JDK 21+; looking for another one"
+	fi
+	if command -v javac >/dev/null 2>&1; then
+		candidate="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+		release="$(portico_jdk_release "$candidate")"
+		if [[ -n "$release" ]] && ((release >= 21)); then
+			export JAVA_HOME="$candidate"
+			return 0
+		fi
+	fi
+	for candidate in /usr/lib/jvm/*; do
+		[[ -d "$candidate" && ! -L "$candidate" ]] || continue
+		release="$(portico_jdk_release "$candidate")"
+		if [[ -n "$release" ]] && ((release >= 21 && release > best_release)); then
+			best="$candidate"
+			best_release="$release"
+		fi
+	done
+	[[ -n "$best" ]] || portico_die "Portico needs a JDK 21 or newer. Set JAVA_HOME to one, or install one under /usr/lib/jvm (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)."
+	export JAVA_HOME="$best"
+}
+portico_select_jdk
+export PATH="$JAVA_HOME/bin:$PATH"
+
+# Maven system properties that hand the same settings to the tests (see README.md).
+portico_maven_properties() {
+	printf '%s\n' \
+		"-Dportico.run.dir=$PORTICO_RUN_DIR" \
+		"-Dportico.domain=$PORTICO_DOMAIN" \
+		"-Dportico.xmpp.port=$PORTICO_XMPP_PORT" \
+		"-Dportico.upstream.http.port=$PORTICO_UPSTREAM_HTTP_PORT" \
+		"-Dportico.http.port=$PORTICO_HTTP_PORT" \
+		"-Dportico.upstream.ca=$PORTICO_UPSTREAM_CA" \
+		"-Dportico.test.users=$PORTICO_TEST_USERS"
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds Portico and runs it in the foreground (Ctrl-C stops it). It does not start the upstream: use
+# scripts/demo.sh for both, or scripts/upstream-start.sh first.
+#
+#   scripts/portico-run.sh [--build-only | --no-build] [arguments for Portico]
+#
+# Environment (besides scripts/env.sh):
+#   PORTICO_CONFIG      conf/portico.properties   Portico's configuration file
+#   PORTICO_JAVA_OPTS   (empty)                   extra JVM options, e.g. -Xmx256m
+#
+# Portico runs with conf/logback.xml and with the settings of scripts/env.sh as system properties
+# (portico.xmpp.port, portico.domain, ... see README.md).
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PORTICO_HOME"
+
+readonly main_class=org.portico.server.Portico
+readonly classpath_file="$PORTICO_HOME/web-demo/target/classpath.txt"
+config="${PORTICO_CONFIG:-$PORTICO_HOME/conf/portico.properties}"
+
+build=true
+run=true
+case "${1:-}" in
+	--build-only) run=false; shift ;;
+	--no-build) build=false; shift ;;
+esac
+
+if $build; then
+	portico_log "building Portico (./mvnw -DskipTests package)"
+	# The web demo depends on everything else, so its runtime classpath is Portico's.
+	./mvnw -q -B -DskipTests -pl web-demo -am package dependency:build-classpath \
+		-DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt
+fi
+$run || exit 0
+
+[[ -s "$classpath_file" ]] || portico_die "$classpath_file is missing: build first (scripts/portico-run.sh --build-only)"
+[[ -r "$config" ]] || portico_die "Portico's configuration $config is missing (set PORTICO_CONFIG)"
+
+mapfile -t properties < <(portico_maven_properties)
+# shellcheck disable=SC2086 # PORTICO_JAVA_OPTS is a list of options
+exec java ${PORTICO_JAVA_OPTS:-} \
+	"-Dlogback.configurationFile=$PORTICO_HOME/conf/logback.xml" \
+	"${properties[@]}" \
+	-cp "$PORTICO_HOME/web-demo/target/classes:$(<"$classpath_file")" \
+	"$main_class" --config "$config" "$@"

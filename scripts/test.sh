@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs Portico's whole test suite against a real Prosody on loopback:
+#
+#   scripts/test.sh [extra Maven arguments, e.g. -pl connection-manager -Dtest=BoshSessionTest]
+#
+# Starts the upstream (scripts/upstream-start.sh --fresh: known accounts, empty archives), runs
+# `./mvnw -B verify` with the settings of scripts/env.sh as system properties, and stops the upstream again,
+# whatever the outcome. Exits with Maven's status. When an upstream for the same run directory and ports is
+# already running (say the demo in another terminal), the tests use it and leave it running.
+set -euo pipefail
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PORTICO_HOME"
+
+started_upstream=false
+# shellcheck disable=SC2317 # called by the trap below
+stop_upstream() {
+	if $started_upstream; then
+		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
+	fi
+}
+trap stop_upstream EXIT
+
+if portico_upstream_pid >/dev/null; then
+	bash "$PORTICO_HOME/scripts/upstream-start.sh" # checks it runs with our settings
+	portico_log "testing against the upstream that was already running; it stays up"
+else
+	started_upstream=true
+	bash "$PORTICO_HOME/scripts/upstream-start.sh" --fresh
+fi
+
+mapfile -t properties < <(portico_maven_properties)
+portico_log "JAVA_HOME=$JAVA_HOME"
+portico_log "./mvnw -B verify ${properties[*]} $*"
+status=0
+./mvnw -B verify "${properties[@]}" "$@" || status=$?
+exit "$status"
