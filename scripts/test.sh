@@ -33,5 +33,6 @@ mapfile -t properties < <(portico_maven_properties)
 portico_log "JAVA_HOME=$JAVA_HOME"
 portico_log "./mvnw -B verify ${properties[*]} $*"
 status=0
-./mvnw -B verify "${properties[@]}" "$@" || status=$?
+# portico.e2e.required: an end-to-end test that cannot reach Prosody fails here instead of skipping.
+./mvnw -B verify "${properties[@]}" -Dportico.e2e.required=true "$@" || status=$?
 exit "$status"

@@ -41,9 +41,6 @@ public final class BoshSession implements ClientSink, ClientSession {
 
         /** No request is held: the session ends after this long without a new one (§10). */
         void idleFor(Duration duration);
-
-        /** The session is over; remove it. */
-        void end();
     }
 
     enum State { CREATING, OPEN, TERMINATED }
@@ -515,8 +512,6 @@ public final class BoshSession implements ClientSink, ClientSession {
         } finally {
             lock.unlock();
         }
-        effects.lifetimeEnd = false;
-        effects.tombstone = config.inactivity();
         effects.run();
     }
 
@@ -564,9 +559,7 @@ public final class BoshSession implements ClientSink, ClientSession {
         private final List<Runnable> responses = new ArrayList<>();
         private final List<XmlElement> undelivered = new ArrayList<>();
         private Duration lifetime;
-        private Duration tombstone;
         private boolean ended;
-        private boolean lifetimeEnd = true;
         private Close close;
         private Boolean clientActive;
 
@@ -583,11 +576,9 @@ public final class BoshSession implements ClientSink, ClientSession {
         void run() {
             responses.forEach(Runnable::run);
             if (ended) {
-                if (tombstone != null) {
-                    lifetime().idleFor(tombstone);
-                } else if (lifetimeEnd) {
-                    lifetime().end();
-                }
+                // the ended session stays as a tombstone for a while, so that requests still on their way get its
+                // terminal answer (with the right legacy status) rather than item-not-found for an unknown sid
+                lifetime().idleFor(config.inactivity());
             } else if (lifetime != null) {
                 if (lifetime.isZero()) {
                     lifetime().busy();

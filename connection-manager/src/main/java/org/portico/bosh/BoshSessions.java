@@ -54,10 +54,10 @@ public final class BoshSessions {
             XmlElement parsed = parser.parseDocument(body);
             request = BoshRequest.of(parsed);
         } catch (XmlParseException e) {
-            reject(exchange, BoshCondition.BAD_REQUEST, "unparseable body: " + e.getMessage(), true);
+            reject(exchange, BoshCondition.BAD_REQUEST, "unparseable body: " + e.getMessage(), false);
             return;
         } catch (BoshException e) {
-            reject(exchange, e.condition(), e.getMessage(), true);
+            reject(exchange, e.condition(), e.getMessage(), false);
             return;
         }
         if (wire.isDebugEnabled()) {
@@ -72,8 +72,8 @@ public final class BoshSessions {
         if (session.isPresent() && session.get() instanceof BoshSession bosh) {
             bosh.handle(request, exchange);
         } else {
-            reject(exchange, BoshCondition.ITEM_NOT_FOUND, "unknown sid",
-                    request.attribute(BoshNames.VER).isEmpty());
+            // whether the client is legacy (R54) was said at creation, which we know nothing of: answer in a body
+            reject(exchange, BoshCondition.ITEM_NOT_FOUND, "unknown sid", false);
         }
     }
 
@@ -110,11 +110,6 @@ public final class BoshSessions {
             public void idleFor(Duration duration) {
                 store.expireAfter(sid, duration);
             }
-
-            @Override
-            public void end() {
-                store.remove(sid);
-            }
         };
     }
 
@@ -124,7 +119,10 @@ public final class BoshSessions {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    /** A request that ends before reaching a session: one log line, the spec's terminal condition. */
+    /**
+     * A request that ends before reaching a session: one log line, the spec's terminal condition. Only a creation
+     * request tells whether its client is legacy (no {@code ver}, R54); other requests are answered in a body.
+     */
     private static void reject(BoshExchange exchange, BoshCondition condition, String detail, boolean legacy) {
         log.info("BOSH request rejected: {} ({})", condition.wireName(), detail);
         int status = condition.httpStatus(legacy);

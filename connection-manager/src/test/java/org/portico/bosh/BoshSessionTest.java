@@ -40,10 +40,6 @@ class BoshSessionTest {
             lifetime.add("idle " + duration.toSeconds());
         }
 
-        @Override
-        public void end() {
-            lifetime.add("end");
-        }
     };
 
     private RecordingExchange create(String extraAttributes) throws Exception {
@@ -216,7 +212,9 @@ class BoshSessionTest {
         assertEquals("terminate", attr(body, "type"));
         assertEquals("item-not-found", attr(body, "condition"));
         assertTrue(upstream.closed);
-        assertEquals("end", lifetime.get(lifetime.size() - 1));
+        assertEquals("idle 60", lifetime.get(lifetime.size() - 1), "kept as a tombstone for inactivity");
+        RecordingExchange later = send(RID + 1, "", "");
+        assertEquals("item-not-found", attr(parse(later.body()), "condition"), "later requests get the same end");
     }
 
     @Test

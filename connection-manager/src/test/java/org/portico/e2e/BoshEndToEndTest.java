@@ -122,8 +122,19 @@ class BoshEndToEndTest {
 
             assertEquals("terminate", body.attribute("type").orElse(null));
             assertEquals("item-not-found", body.attribute("condition").orElse(null));
-            var legacy = client.post("<body xmlns='http://jabber.org/protocol/httpbind' sid='no-such-sid' rid='1'/>");
-            assertEquals(404, legacy.statusCode(), "a client without ver gets the legacy HTTP code (R54, R55)");
+        }
+    }
+
+    @Test
+    void aLegacyClientWithoutVerGetsHttpErrorCodes_R54_R55() throws Exception {
+        try (BoshTestClient client = portico.boshClient()) {
+            XmlElement created = client.raw("<body xmlns='http://jabber.org/protocol/httpbind' rid='77' to='"
+                    + LocalProsody.DOMAIN + "' wait='10' hold='1'/>", Duration.ofSeconds(20));
+            String sid = created.attribute("sid").orElseThrow();
+            var outside = client.post("<body xmlns='http://jabber.org/protocol/httpbind' sid='" + sid
+                    + "' rid='500'/>");
+
+            assertEquals(404, outside.statusCode(), "item-not-found is HTTP 404 for a client without ver");
         }
     }
 
@@ -135,6 +146,7 @@ class BoshEndToEndTest {
             XmlElement paused = alice.request("pause='60'", "");
             assertTrue(paused.childElements().isEmpty(), "the pause response has no payloads (R32)");
 
+            bob.startPolling();
             bob.send(chat(aliceJid, "p1", "while you were away 1"));
             bob.send(chat(aliceJid, "p2", "while you were away 2"));
             alice.startPolling();
@@ -172,6 +184,7 @@ class BoshEndToEndTest {
         try (BoshTestClient alice = portico.boshClient(); BoshTestClient bob = portico.boshClient()) {
             String aliceJid = alice.login("test3", LocalProsody.password("test3"), "acks");
             bob.login("test6", LocalProsody.password("test6"), "acks");
+            bob.startPolling();
             long lostRid = alice.nextRid();
             CompletableFuture<String> lost = alice.rawAsync(alice.body(lostRid, "", ""));
             bob.send(chat(aliceJid, "lost1", "do not lose me"));

@@ -160,7 +160,10 @@ public final class BoshTestClient implements AutoCloseable {
         });
     }
 
-    /** Sends payloads on a new request; its response (usually empty, hold=1) is collected too. */
+    /**
+     * Sends payloads on a new request; its response is collected too. With hold=1 the request is held until the
+     * next request comes, so call {@link #startPolling} first for it to return at once.
+     */
     public void send(String payload) throws Exception {
         collect(raw(body(nextRid(), "", payload), Duration.ofSeconds(90)));
     }
