@@ -87,7 +87,7 @@ public final class BoshSessions {
         }
         String sid = newSid();
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
-        BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys);
+        BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys, connector);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             reject(exchange, BoshCondition.INTERNAL_SERVER_ERROR, "session not admitted: " + admission,
@@ -96,7 +96,7 @@ public final class BoshSessions {
         }
         log.info("BOSH session {} created for {} (wait={}s hold={} acks={})", sid, params.header().to(),
                 params.waitDuration().toSeconds(), params.hold(), params.acks());
-        session.start(exchange, connector);
+        session.start(exchange);
     }
 
     private BoshSession.Lifetime lifetime(String sid) {

@@ -47,9 +47,9 @@ class BoshSessionTest {
                 + " xml:lang='en' wait='30' hold='1' ver='1.11' xmpp:version='1.0' xmlns:xmpp='urn:xmpp:xbosh' "
                 + extraAttributes + "/>");
         session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT, clock,
-                recordingLifetime, null);
+                recordingLifetime, null, upstream);
         RecordingExchange creation = new RecordingExchange();
-        session.start(creation, upstream);
+        session.start(creation);
         return creation;
     }
 
