@@ -55,10 +55,6 @@ public final class BoshSession implements ClientSession {
     private record Deferred(BoshRequest request, BoshExchange exchange) {
     }
 
-    /** What waits for the next response: one stream's payload, or the end of one of several streams (§16.6). */
-    private record Pending(String stream, XmlElement element, int bytes, BoshCondition streamEnd) {
-    }
-
     private final String sid;
     private final BoshParams params;
     private final BoshConfig config;
@@ -74,10 +70,9 @@ public final class BoshSession implements ClientSession {
     private final BoshStreams streams = new BoshStreams();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private final TreeMap<Long, Deferred> deferred = new TreeMap<>();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final PendingPayloads pending = new PendingPayloads();
     /** Requests that added a stream (§16.3), answered with that stream's name. */
     private final Map<Long, String> addedStreams = new HashMap<>();
-    private int pendingBytes;
     private Duration pausedFor;
     private String terminalBody;
     /** HTTP status of terminal answers: 200, or the legacy code of the condition for clients without ver (R54). */
@@ -298,7 +293,7 @@ public final class BoshSession implements ClientSession {
             return;
         }
         stream.xmpp.send(payloads);
-        List<XmlElement> undelivered = takePending(stream.name);
+        List<XmlElement> undelivered = pending.takeAll(stream.name);
         effects.later(() -> stream.xmpp.close(undelivered));
     }
 
@@ -351,20 +346,17 @@ public final class BoshSession implements ClientSession {
         }
         String added = addedStreams.remove(oldest.rid());
         String stream = added != null ? added : pending.isEmpty() ? null : pending.peek().stream();
-        if (!pending.isEmpty() && pending.peek().streamEnd() != null && added == null) {
-            Pending end = pending.poll();
+        if (pending.nextIsStreamEnd() && added == null) {
+            PendingPayloads.Item end = pending.pollStreamEnd();
             body.attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
                     .attribute(BoshNames.CONDITION, end.streamEnd().wireName());
             if (end.element() != null) {
                 body.payload(end.element());
             }
         } else {
-            limits.responded(!pending.isEmpty());
-            while (!pending.isEmpty() && pending.peek().stream().equals(stream) && pending.peek().streamEnd() == null) {
-                Pending next = pending.poll();
-                pendingBytes -= next.bytes();
-                body.payload(next.element());
-            }
+            List<XmlElement> run = stream == null ? List.of() : pending.takeRun(stream);
+            limits.responded(!run.isEmpty());
+            body.payloads(run);
         }
         if (stream != null && (added != null || streams.mustName(stream))) {
             body.attribute(BoshNames.STREAM, stream);
@@ -416,22 +408,6 @@ public final class BoshSession implements ClientSession {
         }
         deferred.clear();
         effects.ended = true;
-    }
-
-    /** Removes and returns the pending payloads of one stream (all streams for null). */
-    private List<XmlElement> takePending(String stream) {
-        List<XmlElement> taken = new ArrayList<>();
-        pending.removeIf(p -> {
-            if (stream != null && !stream.equals(p.stream())) {
-                return false;
-            }
-            if (p.element() != null && p.streamEnd() == null) {
-                taken.add(p.element());
-                pendingBytes -= p.bytes();
-            }
-            return true;
-        });
-        return taken;
     }
 
     /**
@@ -515,9 +491,7 @@ public final class BoshSession implements ClientSession {
                 BoshStreams.Stream gone = streams.get(stream);
                 effects.undelivered(gone, element);
             } else {
-                int bytes = element.toString().length();
-                pending.add(new Pending(stream, element, bytes, null));
-                pendingBytes += bytes;
+                int pendingBytes = pending.add(stream, element);
                 if (pendingBytes > config.maxPendingBytes()) {
                     endLocked(BoshCondition.POLICY_VIOLATION, List.of(), effects);
                     effects.closeAll(this, SessionEnd.Cause.EXPIRED);
@@ -542,11 +516,10 @@ public final class BoshSession implements ClientSession {
             BoshCondition condition = BoshResponses.conditionFor(end.cause());
             if (streams.size() > 1) {
                 streams.remove(stream);
-                pending.add(new Pending(stream, end.streamError(), 0,
-                        condition != null ? condition : BoshCondition.HOST_GONE));
+                pending.addStreamEnd(stream, end.streamError(), condition != null ? condition : BoshCondition.HOST_GONE);
                 settle(effects);
             } else {
-                List<XmlElement> stanzas = takePending(null);
+                List<XmlElement> stanzas = pending.takeAll(null);
                 if (end.streamError() != null) {
                     stanzas.add(end.streamError());
                 }
@@ -600,7 +573,7 @@ public final class BoshSession implements ClientSession {
         lock.lock();
         try {
             return "BoshSession[" + sid + " " + state + " " + streams + " held=" + held.size() + " deferred="
-                    + deferred.size() + " pending=" + pending.size() + (pausedFor != null ? " paused=" + pausedFor : "")
+                    + deferred.size() + " " + pending + (pausedFor != null ? " paused=" + pausedFor : "")
                     + " " + window + "]";
         } finally {
             lock.unlock();
@@ -639,14 +612,14 @@ public final class BoshSession implements ClientSession {
         void closeAll(BoshSession session, SessionEnd.Cause cause) {
             for (BoshStreams.Stream stream : session.streams.all()) {
                 XmppSession xmpp = stream.xmpp;
-                List<XmlElement> undelivered = session.takePending(stream.name);
+                List<XmlElement> undelivered = session.pending.takeAll(stream.name);
                 later.add(switch (cause) {
                     case CLIENT_CLOSED -> () -> xmpp.close(undelivered);
                     case SYSTEM_SHUTDOWN -> xmpp::shutdown;
                     default -> () -> xmpp.expire(undelivered);
                 });
             }
-            session.takePending(null);
+            session.pending.takeAll(null);
         }
 
         void undelivered(BoshStreams.Stream stream, XmlElement element) {
