@@ -320,7 +320,8 @@
     if (body === null) {
       return;
     }
-    if (!outgoing) {
+    if (!outgoing && how !== 'archive') {
+      // A new message ends "is typing"; an old one from the archive says nothing about now.
       showTyping(app, jid, 'active');
     }
     if (id && find(jid, id)) {
