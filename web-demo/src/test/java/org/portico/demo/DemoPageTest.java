@@ -1,0 +1,193 @@
+package org.portico.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.portico.testing.PorticoHarness;
+
+/**
+ * The demo page as two people use it, alice and bob in two HtmlUnit browsers, through an in-process Portico to the
+ * local Prosody, over each transport (issue 4; web-demo/README.md lists the hooks these tests read).
+ */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Transport.class)
+class DemoPageTest {
+
+    private static PorticoHarness portico;
+
+    @Parameter
+    Transport transport;
+
+    private final List<DemoTab> tabs = new ArrayList<>();
+
+    @BeforeAll
+    static void startPortico() throws Exception {
+        portico = PorticoHarness.start();
+    }
+
+    @AfterAll
+    static void stopPortico() throws Exception {
+        if (portico != null) {
+            portico.close();
+        }
+    }
+
+    @BeforeEach
+    void transportIsServed() {
+        transport.assumeServedBy(portico.uri("/"));
+    }
+
+    private DemoTab loggedIn(String user) {
+        DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
+        tabs.add(tab);
+        return tab.open().logIn(user);
+    }
+
+    /** A text no earlier run has sent, so the archive and the room history cannot answer for this run. */
+    private static String unique(String text) {
+        return text + " " + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void closeTabsAndCheckTheyThrewNothing() {
+        assertEquals(List.of(), DemoTab.logOutAndClose(tabs), "JavaScript errors on the page");
+    }
+
+    @Test
+    void aMessageGoesFromSendingToServerHasItToDeliveredToSeen_XEP0198_XEP0184_XEP0333() {
+        DemoTab alice = loggedIn("alice");
+        DemoTab bob = loggedIn("bob");
+        bob.openChat("alice");
+        alice.openChat("bob");
+        alice.recordMessageStatuses();
+
+        String text = unique("hello bob");
+        String id = alice.send(text);
+
+        alice.awaitStatus(id, "displayed");
+        bob.awaitIncoming(text);
+        assertEquals("pending acked delivered displayed", alice.recordedStatuses(id),
+                "statuses alice's message went through");
+        assertEquals("displayed", bob.message(id, "data-status"),
+                "bob's copy is marked as seen by him");
+    }
+
+    @Test
+    void whileOneTypesTheOtherSeesItAndTheIndicatorClearsWhenTheMessageArrives_XEP0085() {
+        DemoTab alice = loggedIn("alice");
+        DemoTab bob = loggedIn("bob");
+        bob.openChat("alice");
+        alice.openChat("bob");
+
+        alice.type("I am wri");
+        bob.awaitAttribute("#typing", "data-state", "composing");
+        assertEquals(DemoTab.jid("alice"), bob.attribute("#typing", "data-jid"));
+        assertTrue(bob.text("#typing").contains("alice"), bob.text("#typing"));
+
+        String text = unique("I am writing");
+        alice.type(text.substring("I am wri".length()));
+        alice.click("#send");
+        bob.awaitIncoming(text);
+        bob.awaitAttribute("#typing", "data-state", "");
+    }
+
+    @Test
+    void openingAConversationAfterLoggingInAgainShowsTheEarlierMessagesFromTheArchive_XEP0313() {
+        DemoTab alice = loggedIn("alice");
+        DemoTab bob = loggedIn("bob");
+        bob.openChat("alice");
+        alice.openChat("bob");
+        String first = unique("before logging out");
+        String second = unique("also before");
+        alice.awaitServerHas(alice.send(first));
+        alice.awaitServerHas(alice.send(second));
+        String reply = unique("bob's answer");
+        bob.awaitServerHas(bob.send(reply));
+        alice.awaitIncoming(reply);
+
+        alice.logOut();
+        assertEquals(0, alice.count("#messages .message"),
+                "logging out clears the conversation");
+        alice.logIn("alice");
+        alice.openChat("bob");
+
+        alice.await("the archive query to finish", () -> !alice.attribute("#history-loaded", "data-count").isEmpty());
+        assertEquals(DemoTab.jid("bob"), alice.attribute("#history-loaded", "data-with"));
+        assertTrue(Integer.parseInt(alice.attribute("#history-loaded", "data-count")) >= 3,
+                alice.text("#history-loaded"));
+        for (String text : List.of(first, second, reply)) {
+            assertEquals("true", alice.message(alice.awaitMessage(text), "data-archived"), text + " from the archive");
+        }
+        assertEquals("out", alice.message(alice.awaitMessage(first), "data-direction"));
+        assertEquals("in", alice.message(alice.awaitMessage(reply), "data-direction"));
+    }
+
+    @Test
+    void bothJoinARoomSeeEachOtherAsOccupantsAndExchangeGroupMessages_XEP0045() {
+        DemoTab alice = loggedIn("alice");
+        DemoTab bob = loggedIn("bob");
+        String room = "demo-" + UUID.randomUUID().toString().substring(0, 8);
+
+        alice.joinRoom(room);
+        bob.joinRoom(room);
+
+        for (DemoTab tab : List.of(alice, bob)) {
+            tab.await("alice and bob among the occupants", () -> tab.exists("#occupants li[data-nick=alice]")
+                    && tab.exists("#occupants li[data-nick=bob]"));
+            assertTrue(tab.attribute("#room-status", "data-room").startsWith(room + "@"),
+                    tab.attribute("#room-status", "data-room"));
+        }
+        String hello = unique("hello room");
+        alice.sayInRoom(hello);
+        String answer = unique("hi alice");
+        bob.sayInRoom(answer);
+
+        for (DemoTab tab : List.of(alice, bob)) {
+            tab.await("alice's and bob's group messages", () -> tab.roomMessage("alice", hello)
+                    && tab.roomMessage("bob", answer));
+        }
+    }
+
+    @Test
+    void afterAReloadTheSessionContinuesWithoutLoginAndAMessageSentMeanwhileArrives() {
+        DemoTab alice = loggedIn("alice");
+        DemoTab bob = loggedIn("bob");
+        alice.openChat("bob");
+        bob.openChat("alice");
+        String before = unique("before the reload");
+        alice.awaitStatus(alice.send(before), "displayed");
+
+        alice.leave();
+        String meanwhile = unique("sent while alice reloads");
+        String id = bob.send(meanwhile);
+        bob.awaitStatus(id, "acked");
+        assertEquals("acked", bob.message(id, "data-status"),
+                "not delivered while alice's page is away");
+        alice.comeBack();
+
+        alice.awaitAttribute("body", "data-connection", "online");
+        assertEquals("true", alice.attribute("#resume-info", "data-resumed"), alice.text("#resume-info"));
+        assertEquals("0", alice.attribute("#resume-info", "data-lost"), alice.text("#resume-info"));
+        assertEquals(transport.pageValue, alice.attribute("#resume-info", "data-transport"));
+        assertTrue(alice.hasAttribute("#login-form", "hidden"), "no login form after the reload");
+        assertEquals(DemoTab.jid("bob"), alice.attribute("#chat-with", "data-jid"), "the conversation is open");
+        alice.awaitMessage(before);
+        alice.awaitIncoming(meanwhile);
+        bob.awaitStatus(id, "displayed");
+
+        String after = unique("after the reload");
+        alice.awaitStatus(alice.send(after), "displayed");
+        bob.awaitIncoming(after);
+    }
+}

@@ -1,0 +1,326 @@
+package org.portico.demo;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.opentest4j.AssertionFailedError;
+import org.portico.testing.LocalProsody;
+
+/**
+ * One person's browser tab on the demo page: it opens the page, clicks and types through the page's own controls
+ * and reads what the page shows through its test hooks ({@code web-demo/README.md}, "Hooks"). Everything a test does
+ * with the page is written here once; {@link HtmlUnitTab} and {@link ChromiumTab} supply the few browser
+ * primitives: load a URL, run a script, click, type, and let the page run between two checks.
+ *
+ * <p>Reads go through small scripts, so both browsers read the live DOM the same way. Every wait is a bounded
+ * {@link Wait}.
+ */
+abstract class DemoTab implements AutoCloseable {
+
+    /** The statuses of an outgoing message the server has (web-demo/README.md, "Hooks"). */
+    private static final List<String> SERVER_HAS = List.of("acked", "delivered", "displayed");
+    /** Chat messages of this session, not loaded from the archive (XEP-0313). */
+    private static final String LIVE = "#messages .message:not([data-archived=true])";
+
+    private final URI pageUrl;
+    private String user;
+
+    /**
+     * @param portico where Portico serves the page
+     * @param query   the page's query string: transport, BOSH wait
+     */
+    DemoTab(URI portico, String query) {
+        this.pageUrl = portico.resolve("/?" + query);
+    }
+
+    /* ---------- browser primitives ---------- */
+
+    abstract void load(String url);
+
+    /** Reloads the page as the browser's reload button does. */
+    abstract void reload();
+
+    /** Evaluates a JavaScript expression in the page; strings, booleans and null come back as such. */
+    abstract Object evaluate(String expression);
+
+    /** Clicks the element as a person would (mouse events, default actions). */
+    abstract void clickElement(String selector);
+
+    /** Types into the focused field key by key, so the page gets its input events. */
+    abstract void typeInto(String selector, String text);
+
+    /** Lets the page work for a moment between two checks of a condition. */
+    abstract void letThePageRun();
+
+    /** JavaScript errors the page reported since the tab opened. */
+    abstract List<String> scriptErrors();
+
+    /** Closes the browser (or HtmlUnit's window) and everything it holds open. */
+    @Override
+    public abstract void close();
+
+    /* ---------- the page's life ---------- */
+
+    /** Loads the page and waits until its scripts have settled (endpoints known, any resume attempt over). */
+    DemoTab open() {
+        load(pageUrl.toString());
+        awaitAttribute("body", "data-ready", "true");
+        return this;
+    }
+
+    /** Logs in as one of the demo users through the "quick user" link, which fills the JID and password. */
+    DemoTab logIn(String name) {
+        this.user = name;
+        click("[data-testid=quick-" + name + "]");
+        click("#login");
+        await("online, or an error", () -> isOnline() || "true".equals(attribute("#error", "data-shown")));
+        if (!isOnline()) {
+            throw new AssertionFailedError(name + " could not log in: " + summary());
+        }
+        return this;
+    }
+
+    boolean isOnline() {
+        return "online".equals(attribute("body", "data-connection"));
+    }
+
+    void logOut() {
+        click("#logout");
+        await("the login form after logging out", () -> !hasAttribute("#login-form", "hidden") && !isOnline());
+    }
+
+    /**
+     * The first half of a reload with time in between: the page unloads (it saves the session and, over BOSH,
+     * pauses it) and the tab shows nothing. Whatever happens before {@link #comeBack()} happens while the page is
+     * gone.
+     */
+    void leave() {
+        load("about:blank");
+    }
+
+    /** The second half: the page loads again in the same tab (same sessionStorage) and resumes. */
+    void comeBack() {
+        open();
+    }
+
+    /** Reloads the page and waits until it has settled again. */
+    void reloadAndSettle() {
+        reload();
+        awaitAttribute("body", "data-ready", "true");
+    }
+
+    /* ---------- chat ---------- */
+
+    /** Opens the conversation with a contact by clicking it in the roster. */
+    void openChat(String contact) {
+        String jid = jid(contact);
+        click("#roster li[data-jid='" + jid + "']");
+        awaitAttribute("#chat-with", "data-jid", jid);
+    }
+
+    /** Types into the message field without sending. */
+    void type(String text) {
+        typeInto("#chat-input", text);
+    }
+
+    /** Types a message, sends it with the Send button, and returns the id the page gave it ({@code data-id}). */
+    String send(String text) {
+        type(text);
+        click("#send");
+        return awaitMessageId(LIVE + "[data-direction=out]", text);
+    }
+
+    /**
+     * Waits for a message from the other side, received live (not loaded from the archive), whose text contains
+     * {@code text}; returns its id.
+     */
+    String awaitIncoming(String text) {
+        return awaitMessageId(LIVE + "[data-direction=in]", text);
+    }
+
+    /**
+     * Waits until the conversation shows a message, live or from the archive, in either direction, containing
+     * {@code text}; returns its id.
+     */
+    String awaitMessage(String text) {
+        return awaitMessageId("#messages .message", text);
+    }
+
+    private String awaitMessageId(String selector, String text) {
+        await("a message '" + text + "' (" + selector + ")", () -> messageId(selector, text) != null);
+        return messageId(selector, text);
+    }
+
+    private String messageId(String selector, String text) {
+        return (String) evaluate("(function () { var all = document.querySelectorAll(" + js(selector) + ");"
+                + " for (var i = 0; i < all.length; i++) { if (all[i].textContent.indexOf(" + js(text) + ") >= 0)"
+                + " { return all[i].getAttribute('data-id'); } } return null; }())");
+    }
+
+    /** An attribute of the chat message with this id. */
+    String message(String id, String attribute) {
+        return attribute(messageSelector(id), attribute);
+    }
+
+    void awaitStatus(String messageId, String status) {
+        awaitAttribute(messageSelector(messageId), "data-status", status);
+    }
+
+    /**
+     * Waits until the server has a message this tab sent: its status is {@code acked} (XEP-0198) or beyond. A
+     * receipt may turn it into {@code delivered} at once, so waiting for exactly {@code acked} could miss it.
+     */
+    void awaitServerHas(String messageId) {
+        await(messageSelector(messageId) + " acked or beyond",
+                () -> SERVER_HAS.contains(message(messageId, "data-status")));
+    }
+
+    private static String messageSelector(String id) {
+        return "#messages .message[data-id='" + id + "']";
+    }
+
+    /** Starts recording every status the chat's messages go through ({@link PageScripts}). */
+    void recordMessageStatuses() {
+        evaluate(PageScripts.RECORD_MESSAGE_STATUSES);
+    }
+
+    /** The statuses recorded for one message, in order, separated by spaces. */
+    String recordedStatuses(String messageId) {
+        return (String) evaluate(PageScripts.recordedStatuses(messageId));
+    }
+
+    /* ---------- group chat ---------- */
+
+    void joinRoom(String room) {
+        setValue("#room", room);
+        click("#room-join");
+        awaitAttribute("#room-status", "data-joined", "true");
+    }
+
+    void sayInRoom(String text) {
+        setValue("#room-input", text);
+        click("#room-send");
+    }
+
+    boolean roomMessage(String nick, String text) {
+        return (Boolean) evaluate("Array.prototype.some.call(document.querySelectorAll("
+                + js("#room-messages .room-message[data-from='" + nick + "']") + "), function (li) {"
+                + " return li.textContent.indexOf(" + js(text) + ") >= 0; })");
+    }
+
+    /* ---------- reading the page ---------- */
+
+    /** The attribute's value, or null when the element or the attribute is missing. */
+    String attribute(String selector, String name) {
+        return (String) evaluate("(function () { var e = document.querySelector(" + js(selector) + ");"
+                + " return e && e.hasAttribute(" + js(name) + ") ? e.getAttribute(" + js(name) + ") : null; }())");
+    }
+
+    boolean hasAttribute(String selector, String name) {
+        return attribute(selector, name) != null;
+    }
+
+    /** The element's text, trimmed, or null when there is no such element. */
+    String text(String selector) {
+        return (String) evaluate("(function () { var e = document.querySelector(" + js(selector) + ");"
+                + " return e ? e.textContent.trim() : null; }())");
+    }
+
+    boolean exists(String selector) {
+        return (Boolean) evaluate("document.querySelector(" + js(selector) + ") !== null");
+    }
+
+    int count(String selector) {
+        return ((Number) evaluate("document.querySelectorAll(" + js(selector) + ").length")).intValue();
+    }
+
+    /* ---------- acting ---------- */
+
+    /** Clicks the element once the page has enabled it. */
+    void click(String selector) {
+        await(selector + " to be enabled", () -> exists(selector) && !hasAttribute(selector, "disabled"));
+        clickElement(selector);
+    }
+
+    /** Sets a field's value directly, for fields whose every keystroke does not matter. */
+    void setValue(String selector, String value) {
+        await(selector + " to be enabled", () -> exists(selector) && !hasAttribute(selector, "disabled"));
+        evaluate("(function () { document.querySelector(" + js(selector) + ").value = " + js(value)
+                + "; return null; }())");
+    }
+
+    void awaitAttribute(String selector, String name, String value) {
+        await(selector + "[" + name + "=" + value + "]", () -> value.equals(attribute(selector, name)));
+    }
+
+    void await(String what, BooleanSupplier condition) {
+        Wait.until(what + " in " + this, condition, this::letThePageRun, this::summary);
+    }
+
+    /** What a failure message needs: connection state, error banner, resume line, script errors. */
+    String summary() {
+        return "connection=" + attribute("body", "data-connection") + " status='" + text("#connection-status")
+                + "' error='" + text("#error-text") + "' resume='" + text("#resume-info") + "' scriptErrors="
+                + scriptErrors();
+    }
+
+    /**
+     * The end of a test: logs out every tab still online (so no session lingers into the next test), closes them
+     * all whatever happens, and returns the script errors they saw. A failure to log out is thrown after all are
+     * closed.
+     */
+    static List<String> logOutAndClose(List<? extends DemoTab> tabs) {
+        List<String> errors = new ArrayList<>();
+        RuntimeException failure = null;
+        for (DemoTab tab : tabs) {
+            try {
+                errors.addAll(tab.scriptErrors());
+                if (tab.isOnline()) {
+                    tab.logOut();
+                }
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            } finally {
+                tab.close();
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return errors;
+    }
+
+    static String jid(String name) {
+        return name + "@" + LocalProsody.DOMAIN;
+    }
+
+    /** A JavaScript string literal for {@code text}. */
+    static String js(String text) {
+        StringBuilder out = new StringBuilder("'");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '\'', '\\' -> out.append('\\').append(c);
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('\'').toString();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + (user == null ? "nobody" : user) + " " + pageUrl + "]";
+    }
+}

@@ -1,0 +1,112 @@
+package org.portico.demo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.htmlunit.BrowserVersion;
+import org.htmlunit.Page;
+import org.htmlunit.ScriptException;
+import org.htmlunit.WebClient;
+import org.htmlunit.corejs.javascript.Undefined;
+import org.htmlunit.html.HtmlElement;
+import org.htmlunit.html.HtmlInput;
+import org.htmlunit.html.HtmlPage;
+import org.htmlunit.javascript.SilentJavaScriptErrorListener;
+
+/**
+ * A {@link DemoTab} in HtmlUnit. The page is loaded with {@code ?wait=1}: HtmlUnit runs asynchronous XHRs one at a
+ * time, so a BOSH request held for a minute would stall every other request and timer of the page (HtmlUnit issues
+ * #1140, #1142). WebSockets get the {@code xmpp} subprotocol through {@link XmppSubprotocolWebSockets}.
+ */
+final class HtmlUnitTab extends DemoTab {
+
+    private final WebClient client = new WebClient(BrowserVersion.CHROME);
+    private final List<String> scriptErrors = new CopyOnWriteArrayList<>();
+
+    /** A tab that will open {@code portico}'s demo page and log in over {@code transport}. */
+    HtmlUnitTab(URI portico, Transport transport) {
+        super(portico, "wait=1&transport=" + transport.pageValue);
+        client.getOptions().setThrowExceptionOnScriptError(false);
+        client.getOptions().setThrowExceptionOnFailingStatusCode(false);
+        client.setWebSocketAdapter(new XmppSubprotocolWebSockets("xmpp"));
+        client.setJavaScriptErrorListener(new SilentJavaScriptErrorListener() {
+            @Override
+            public void scriptException(HtmlPage page, ScriptException e) {
+                scriptErrors.add(e.getMessage());
+            }
+
+            @Override
+            public void loadScriptError(HtmlPage page, URL url, Exception e) {
+                scriptErrors.add("could not load " + url + ": " + e);
+            }
+        });
+    }
+
+    private HtmlPage page() {
+        Page page = client.getCurrentWindow().getEnclosedPage();
+        if (page instanceof HtmlPage html) {
+            return html;
+        }
+        throw new IllegalStateException("the tab shows " + page.getUrl() + ", not the demo page");
+    }
+
+    @Override
+    void load(String url) {
+        try {
+            client.getPage(url);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void reload() {
+        try {
+            page().refresh();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    Object evaluate(String expression) {
+        Object result = page().executeJavaScript(expression).getJavaScriptResult();
+        return Undefined.isUndefined(result) ? null : result instanceof CharSequence text ? text.toString() : result;
+    }
+
+    @Override
+    void clickElement(String selector) {
+        try {
+            page().<HtmlElement>querySelector(selector).click();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void typeInto(String selector, String text) {
+        try {
+            page().<HtmlInput>querySelector(selector).type(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void letThePageRun() {
+        client.waitForBackgroundJavaScript(50);
+    }
+
+    @Override
+    List<String> scriptErrors() {
+        return List.copyOf(scriptErrors);
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
