@@ -17,6 +17,8 @@ started_upstream=false
 # shellcheck disable=SC2317 # called by the trap below
 cleanup() {
 	trap - EXIT INT TERM
+	# Ctrl-C also ends a reader of our output (scripts/demo.sh | tee demo.log): writing to it must not stop us here.
+	trap '' PIPE
 	if [[ -n "$portico_pid" ]] && portico_alive "$portico_pid"; then
 		portico_log "stopping Portico (pid $portico_pid)"
 		kill -TERM "$portico_pid" 2>/dev/null || true

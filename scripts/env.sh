@@ -31,7 +31,7 @@ export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
 export PORTICO_UPSTREAM_HOST=127.0.0.1
 
 portico_log() {
-	printf '[portico] %s\n' "$*" >&2
+	printf '[portico] %s\n' "$*" >&2 || true # a closed stderr must not stop a script that is cleaning up
 }
 
 portico_die() {
