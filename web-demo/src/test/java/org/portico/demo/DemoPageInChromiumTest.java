@@ -9,10 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.testing.PorticoHarness;
 
@@ -24,14 +21,9 @@ import org.portico.testing.PorticoHarness;
  * logging in, with the conversation open, at desktop width, and the same view at phone width beside it
  * ({@code …-phone.png}).
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Transport.class)
 class DemoPageInChromiumTest {
 
     private static PorticoHarness portico;
-
-    @Parameter
-    Transport transport;
 
     private final List<DemoTab> tabs = new ArrayList<>();
 
@@ -48,12 +40,8 @@ class DemoPageInChromiumTest {
         }
     }
 
-    @BeforeEach
-    void transportIsServed() {
+    private ChromiumTab loggedIn(Transport transport, String user) {
         transport.assumeServedBy(portico.uri("/"));
-    }
-
-    private ChromiumTab loggedIn(String user) {
         ChromiumTab tab = new ChromiumTab(portico.uri("/"), transport);
         tabs.add(tab);
         tab.open().logIn(user);
@@ -65,12 +53,13 @@ class DemoPageInChromiumTest {
         assertEquals(List.of(), DemoTab.logOutAndClose(tabs), "errors on the browser console");
     }
 
-    @Test
-    void logInChatAndReloadWithoutLosingTheSessionOrAMessageSentDuringTheReload() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void logInChatAndReloadWithoutLosingTheSessionOrAMessageSentDuringTheReload(Transport transport) {
         // Plain sentences, as a person would write them (they end up in the README's screenshot): messages are
         // matched among this session's live ones, so the same text in the archive from an earlier run is no match.
-        ChromiumTab alice = loggedIn("alice");
-        ChromiumTab bob = loggedIn("bob");
+        ChromiumTab alice = loggedIn(transport, "alice");
+        ChromiumTab bob = loggedIn(transport, "bob");
         assertTrue(alice.text("#my-jid").startsWith(DemoTab.jid("alice") + "/"), alice.text("#my-jid"));
         alice.openChat("bob");
         bob.openChat("alice");
@@ -83,7 +72,7 @@ class DemoPageInChromiumTest {
         alice.awaitIncoming(answer);
         bob.type("Now reload the page");
         alice.awaitAttribute("#typing", "data-state", "composing");
-        saveScreenshotsIfAsked(alice);
+        saveScreenshotsIfAsked(transport, alice);
 
         String duringReload = "Sent while your page was reloading.";
         bob.evaluate("(function () { porticoDemo.chat.send(" + DemoTab.js(duringReload) + "); return null; }())");
@@ -107,7 +96,7 @@ class DemoPageInChromiumTest {
     }
 
     /** The README's screenshot: what alice sees, at desktop width, and the whole page at phone width beside it. */
-    private void saveScreenshotsIfAsked(ChromiumTab alice) {
+    private static void saveScreenshotsIfAsked(Transport transport, ChromiumTab alice) {
         String target = System.getProperty("portico.screenshot", "");
         if (target.isBlank() || transport != Transport.BOSH) {
             return;

@@ -9,10 +9,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.Parameter;
-import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.testing.PorticoHarness;
 
@@ -20,14 +17,9 @@ import org.portico.testing.PorticoHarness;
  * The demo page as two people use it, alice and bob in two HtmlUnit browsers, through an in-process Portico to the
  * local Prosody, over each transport (issue 4; web-demo/README.md lists the hooks these tests read).
  */
-@ParameterizedClass(name = "{0}")
-@EnumSource(Transport.class)
 class DemoPageTest {
 
     private static PorticoHarness portico;
-
-    @Parameter
-    Transport transport;
 
     private final List<DemoTab> tabs = new ArrayList<>();
 
@@ -43,12 +35,8 @@ class DemoPageTest {
         }
     }
 
-    @BeforeEach
-    void transportIsServed() {
+    private DemoTab loggedIn(Transport transport, String user) {
         transport.assumeServedBy(portico.uri("/"));
-    }
-
-    private DemoTab loggedIn(String user) {
         DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
         tabs.add(tab);
         return tab.open().logIn(user);
@@ -64,10 +52,11 @@ class DemoPageTest {
         assertEquals(List.of(), DemoTab.logOutAndClose(tabs), "JavaScript errors on the page");
     }
 
-    @Test
-    void aMessageGoesFromSendingToServerHasItToDeliveredToSeen_XEP0198_XEP0184_XEP0333() {
-        DemoTab alice = loggedIn("alice");
-        DemoTab bob = loggedIn("bob");
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aMessageGoesFromSendingToServerHasItToDeliveredToSeen_XEP0198_XEP0184_XEP0333(Transport transport) {
+        DemoTab alice = loggedIn(transport, "alice");
+        DemoTab bob = loggedIn(transport, "bob");
         bob.openChat("alice");
         alice.openChat("bob");
         alice.recordMessageStatuses();
@@ -83,10 +72,11 @@ class DemoPageTest {
                 "bob's copy is marked as seen by him");
     }
 
-    @Test
-    void whileOneTypesTheOtherSeesItAndTheIndicatorClearsWhenTheMessageArrives_XEP0085() {
-        DemoTab alice = loggedIn("alice");
-        DemoTab bob = loggedIn("bob");
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void whileOneTypesTheOtherSeesItAndTheIndicatorClearsWhenTheMessageArrives_XEP0085(Transport transport) {
+        DemoTab alice = loggedIn(transport, "alice");
+        DemoTab bob = loggedIn(transport, "bob");
         bob.openChat("alice");
         alice.openChat("bob");
 
@@ -102,10 +92,11 @@ class DemoPageTest {
         bob.awaitAttribute("#typing", "data-state", "");
     }
 
-    @Test
-    void openingAConversationAfterLoggingInAgainShowsTheEarlierMessagesFromTheArchive_XEP0313() {
-        DemoTab alice = loggedIn("alice");
-        DemoTab bob = loggedIn("bob");
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void openingAConversationAfterLoggingInAgainShowsTheEarlierMessagesFromTheArchive_XEP0313(Transport transport) {
+        DemoTab alice = loggedIn(transport, "alice");
+        DemoTab bob = loggedIn(transport, "bob");
         bob.openChat("alice");
         alice.openChat("bob");
         String first = unique("before logging out");
@@ -133,10 +124,11 @@ class DemoPageTest {
         assertEquals("in", alice.message(alice.awaitMessage(reply), "data-direction"));
     }
 
-    @Test
-    void bothJoinARoomSeeEachOtherAsOccupantsAndExchangeGroupMessages_XEP0045() {
-        DemoTab alice = loggedIn("alice");
-        DemoTab bob = loggedIn("bob");
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void bothJoinARoomSeeEachOtherAsOccupantsAndExchangeGroupMessages_XEP0045(Transport transport) {
+        DemoTab alice = loggedIn(transport, "alice");
+        DemoTab bob = loggedIn(transport, "bob");
         String room = "demo-" + UUID.randomUUID().toString().substring(0, 8);
 
         alice.joinRoom(room);
@@ -159,10 +151,11 @@ class DemoPageTest {
         }
     }
 
-    @Test
-    void afterAReloadTheSessionContinuesWithoutLoginAndAMessageSentMeanwhileArrives() {
-        DemoTab alice = loggedIn("alice");
-        DemoTab bob = loggedIn("bob");
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void afterAReloadTheSessionContinuesWithoutLoginAndAMessageSentMeanwhileArrives(Transport transport) {
+        DemoTab alice = loggedIn(transport, "alice");
+        DemoTab bob = loggedIn(transport, "bob");
         alice.openChat("bob");
         bob.openChat("alice");
         String before = unique("before the reload");
