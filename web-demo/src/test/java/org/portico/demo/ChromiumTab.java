@@ -37,8 +37,9 @@ import org.openqa.selenium.logging.LoggingPreferences;
  */
 final class ChromiumTab extends DemoTab {
 
-    static final Path BROWSER = Path.of("/usr/bin/chromium");
-    static final Path DRIVER = Path.of("/usr/bin/chromedriver");
+    /** Debian's paths; {@code -Dportico.chromium} and {@code -Dportico.chromedriver} point elsewhere. */
+    static final Path BROWSER = Path.of(System.getProperty("portico.chromium", "/usr/bin/chromium"));
+    static final Path DRIVER = Path.of(System.getProperty("portico.chromedriver", "/usr/bin/chromedriver"));
     /** A desktop window: the page's three-column grid. */
     static final Dimension DESKTOP = new Dimension(1280, 1000);
     /** A phone: the page's one-column layout (it switches under 720 px). */

@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.testing.PorticoHarness;
@@ -29,8 +30,12 @@ class DemoPageInChromiumTest {
 
     @BeforeAll
     static void startPortico() throws Exception {
-        ChromiumTab.assumeInstalled();
         portico = PorticoHarness.start();
+    }
+
+    @BeforeEach
+    void chromiumIsInstalled() {
+        ChromiumTab.assumeInstalled();
     }
 
     @AfterAll
