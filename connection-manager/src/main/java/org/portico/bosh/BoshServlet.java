@@ -30,6 +30,8 @@ public final class BoshServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(BoshServlet.class);
     private static final Logger wire = LoggerFactory.getLogger("portico.wire");
     private static final String XML_CONTENT_TYPE = "text/xml; charset=utf-8";
+    /** No script, no plugin, no fetch, a unique origin: see {@link #writeNow}. */
+    private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
 
     private final transient BoshSessions sessions;
     private final int maxBodyBytes;
@@ -144,8 +146,16 @@ public final class BoshServlet extends HttpServlet {
         return out.toByteArray();
     }
 
+    /**
+     * Writes a whole response with its Content-Length (R3). Responses carry other users' stanzas, so a page that
+     * makes a browser navigate to one (a cross-site form POST to a session it knows) must not get it rendered as an
+     * active document: text/xml renders XHTML and its scripts, and the client chooses the type ({@code content},
+     * R13). A sandboxing Content-Security-Policy keeps such a document inert; XHR, fetch and script-syntax
+     * {@code <script>} loads ignore it.
+     */
     private static void writeNow(HttpServletResponse response, String contentType, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setHeader("Content-Security-Policy", INERT_DOCUMENT);
         response.setContentType(contentType);
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);

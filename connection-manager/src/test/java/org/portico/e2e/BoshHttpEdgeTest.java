@@ -453,6 +453,31 @@ class BoshHttpEdgeTest {
         assertContentType("text/xml; charset=utf-8", response);
     }
 
+    @ParameterizedTest(name = "a request sent as \"{0}\" is read as XML all the same (R5)")
+    @ValueSource(strings = {"text/xml; charset=utf-8", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
+        "application/octet-stream", ""})
+    void theRequestContentTypeIsIgnored_R5(String contentType) throws Exception {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(portico.boshUri()).timeout(SHORT)
+                .POST(HttpRequest.BodyPublishers.ofString(unknownSidBody()));
+        if (!contentType.isEmpty()) {
+            builder.header("Content-Type", contentType);
+        }
+
+        assertTerminal(send(builder), "item-not-found");
+    }
+
+    @Test
+    void aResponseOpenedAsADocumentCannotRunScript() throws Exception {
+        HttpResponse<byte[]> response = post(("<body " + HTTPBIND + " rid='500' to='" + LocalProsody.DOMAIN
+                + "' wait='10' hold='1' ver='1.11' content='text/html'/>").getBytes(StandardCharsets.UTF_8));
+        String sid = parse(response).attribute("sid").orElseThrow();
+        post(sessionBody(sid, 501, "type='terminate'"));
+
+        String policy = response.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(policy.contains("sandbox") && policy.contains("default-src 'none'"),
+                "a cross-site form POST must not turn stanzas into an active page: " + response.headers());
+    }
+
     @ParameterizedTest(name = "a body in {0} announced by its XML declaration is decoded (R20)")
     @ValueSource(strings = {"ISO-8859-1", "UTF-16"})
     void aBodyInAnAdvertisedCharsetIsDecoded_R20(String charset) throws Exception {
