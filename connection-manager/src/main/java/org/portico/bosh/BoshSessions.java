@@ -124,7 +124,7 @@ public final class BoshSessions {
      * request tells whether its client is legacy (no {@code ver}, R54); other requests are answered in a body.
      */
     private static void reject(BoshExchange exchange, BoshCondition condition, String detail, boolean legacy) {
-        log.info("BOSH request rejected: {} ({})", condition.wireName(), detail);
+        log.info("BOSH request rejected: {} ({})", condition.wireName(), BoshException.printable(detail));
         int status = condition.httpStatus(legacy);
         String body = status == 200
                 ? new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
