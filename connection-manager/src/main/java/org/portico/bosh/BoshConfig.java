@@ -18,7 +18,8 @@ import java.util.List;
  * @param maxRidRepeats        most repeats of one rid before {@code policy-violation} (R45); default 4
  * @param maxStreams           most XMPP streams in one session (§16); 1 disables multi-streams; default 4
  * @param scriptSyntax         whether XEP-0252 GET requests are served (legacy browsers); default false
- * @param charsets             request charsets accepted besides UTF-8, advertised in {@code charsets} (R20)
+ * @param charsets             request charsets besides UTF-8 advertised in {@code charsets} (R20); a body's XML
+ *                             declaration decides its encoding, and any charset the JDK knows is decoded
  */
 public record BoshConfig(String path, Duration maxWait, int maxHold, Duration polling, Duration inactivity,
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
