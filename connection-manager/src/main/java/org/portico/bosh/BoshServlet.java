@@ -55,7 +55,7 @@ public final class BoshServlet extends HttpServlet {
                     .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text());
             return;
         }
-        dispatch(request, body, false);
+        sessions.handle(body, startAsync(request, false));
     }
 
     /**
@@ -75,14 +75,15 @@ public final class BoshServlet extends HttpServlet {
                     + " escaped octets");
             return;
         }
-        byte[] document;
+        ScriptSyntax.Request script;
         try {
-            document = ScriptSyntax.decodeRequest(query).document();
+            script = ScriptSyntax.decodeRequest(query);
         } catch (IllegalArgumentException e) {
             rejectScript(response, e.getMessage());
             return;
         }
-        dispatch(request, document, true);
+        Exchange exchange = startAsync(request, true);
+        sessions.handleScript(script, exchange);
     }
 
     /** A GET that is no script-syntax body: one log line, {@code bad-request} in script form (R69, R70). */
@@ -94,12 +95,12 @@ public final class BoshServlet extends HttpServlet {
                 .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text()));
     }
 
-    private void dispatch(HttpServletRequest request, byte[] body, boolean script) {
+    private Exchange startAsync(HttpServletRequest request, boolean script) {
         AsyncContext async = request.startAsync();
         async.setTimeout(sessions.config().maxWait().toMillis());
         Exchange exchange = new Exchange(async, script);
         async.addListener(exchange);
-        sessions.handle(body, exchange);
+        return exchange;
     }
 
     /**
