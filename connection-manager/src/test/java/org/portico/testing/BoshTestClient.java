@@ -237,6 +237,20 @@ public final class BoshTestClient implements AutoCloseable {
         collect(raw(body(nextRid(), "", payload), Duration.ofSeconds(90)));
     }
 
+    /**
+     * Sends payloads on a new request without waiting for its response, as browser clients do: its stanzas are
+     * collected when it comes. The future completes then, or fails with the request.
+     */
+    public CompletableFuture<Void> sendAsync(String payload) {
+        return rawAsync(body(nextRid(), "", payload)).thenAccept(text -> {
+            try {
+                collect(parse(text));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
     private void collect(XmlElement body) {
         if ("terminate".equals(body.attribute("type").orElse(null))) {
             terminal = body;
