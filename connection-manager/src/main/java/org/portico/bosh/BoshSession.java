@@ -92,7 +92,7 @@ public final class BoshSession implements ClientSession {
         this.keys = keys;
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         this.window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
-                config.maxBufferedResponses());
+                config.maxBufferedResponses(), config.reportAfter().toMillis());
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
     }

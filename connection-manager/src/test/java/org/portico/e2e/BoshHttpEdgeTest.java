@@ -715,7 +715,7 @@ class BoshHttpEdgeTest {
         BoshConfig b = config.bosh();
         return new PorticoConfig(config.http(), new BoshConfig(b.path(), b.maxWait(), b.maxHold(), b.polling(),
                 b.inactivity(), b.maxPause(), b.maxPendingBytes(), b.maxBufferedResponses(), b.maxRidRepeats(),
-                b.maxStreams(), true, b.charsets()), config.upstream(), config.xml(), config.store());
+                b.maxStreams(), true, b.charsets(), b.reportAfter()), config.upstream(), config.xml(), config.store());
     }
 
     private static PorticoConfig withHttp(PorticoConfig config, List<String> origins, String publicUrl) {
