@@ -61,6 +61,8 @@ public final class BoshSession implements ClientSession {
     private final LongSupplier clock;
     private final Lifetime lifetime;
     private final UpstreamConnector connector;
+    /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
+    private final ScriptStream script;
     private final ReentrantLock lock = new ReentrantLock();
 
     private State state = State.CREATING;
@@ -79,8 +81,9 @@ public final class BoshSession implements ClientSession {
     private int terminalStatus = 200;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, LongSupplier clock, Lifetime lifetime,
-            KeySequence keys, UpstreamConnector connector) {
+            KeySequence keys, UpstreamConnector connector, ScriptStream script) {
         this.sid = sid;
+        this.script = script;
         this.connector = connector;
         this.params = params;
         this.config = config;
@@ -89,7 +92,7 @@ public final class BoshSession implements ClientSession {
         this.keys = keys;
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         this.window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
-                config.maxBufferedResponses());
+                config.maxBufferedResponses(), config.reportAfter().toMillis());
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
     }
@@ -214,6 +217,14 @@ public final class BoshSession implements ClientSession {
             pausedFor = null;
             effects.clientActive(streams, true);
         }
+        List<XmlElement> payloads;
+        try {
+            payloads = request.isScript() && script != null ? script.append(request.scriptContent())
+                    : request.payloads();
+        } catch (BoshException e) {
+            terminate(e.condition(), e.getMessage(), exchange, effects);
+            return;
+        }
         List<BoshStreams.Stream> targets;
         try {
             targets = targets(request);
@@ -222,7 +233,7 @@ public final class BoshSession implements ClientSession {
             return;
         }
         if (request.isTerminate() && (request.stream().isEmpty() || streams.size() == 1)) {
-            targets.forEach(stream -> stream.xmpp.send(request.payloads()));
+            targets.forEach(stream -> stream.xmpp.send(payloads));
             terminate(null, "terminated by the client", exchange, effects);
             return;
         }
@@ -231,13 +242,13 @@ public final class BoshSession implements ClientSession {
         if (pause.isPresent()) {
             pause(Duration.ofSeconds(pause.getAsLong()), exchange, effects);
         } else if (request.isTerminate()) {
-            closeStream(targets.get(0), request.payloads(), effects);
+            closeStream(targets.get(0), payloads, effects);
         } else if (request.isRestart()) {
             targets.get(0).xmpp.restart(restartHeader(request));
         } else if (isAddStream(request)) {
             addStream(request);
         } else {
-            targets.forEach(stream -> stream.xmpp.send(request.payloads()));
+            targets.forEach(stream -> stream.xmpp.send(payloads));
         }
         if (params.acks()) {
             // §9.1: once acks are in use, a request without one acknowledges everything before it

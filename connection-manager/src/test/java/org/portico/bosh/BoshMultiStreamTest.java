@@ -55,7 +55,7 @@ class BoshMultiStreamTest {
                     @Override
                     public void idleFor(Duration duration) {
                     }
-                }, null, upstreams);
+                }, null, upstreams, null);
         RecordingExchange created = new RecordingExchange();
         session.start(created);
         upstream(0).open("a");

@@ -52,7 +52,7 @@ class BoshSessionTest {
                 + extraAttributes + "/>");
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT, clock,
-                recordingLifetime, keys, upstream);
+                recordingLifetime, keys, upstream, null);
         RecordingExchange creation = new RecordingExchange();
         session.start(creation);
         return creation;

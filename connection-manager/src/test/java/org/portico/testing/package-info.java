@@ -1,5 +1,6 @@
 /**
- * Shared test fixtures: in-memory and scripted upstreams, a manual clock, test clients for both transports, and the
- * local Prosody's coordinates. Every test that needs one of these takes it from here.
+ * Shared test fixtures: in-memory and scripted upstreams, a manual clock, test clients for both transports (the BOSH
+ * one also in XEP-0252 script syntax), a recorder of log events, and the local Prosody's coordinates. Every test that
+ * needs one of these takes it from here.
  */
 package org.portico.testing;
