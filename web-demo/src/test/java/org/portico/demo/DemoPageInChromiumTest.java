@@ -46,7 +46,7 @@ class DemoPageInChromiumTest {
     }
 
     private ChromiumTab loggedIn(Transport transport, String user) {
-        transport.assumeServedBy(portico.uri("/"));
+        transport.assumeOfferedBy(portico.uri("/"));
         ChromiumTab tab = new ChromiumTab(portico.uri("/"), transport);
         tabs.add(tab);
         tab.open().logIn(user);

@@ -36,7 +36,7 @@ class DemoPageTest {
     }
 
     private DemoTab loggedIn(Transport transport, String user) {
-        transport.assumeServedBy(portico.uri("/"));
+        transport.assumeOfferedBy(portico.uri("/"));
         DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
         tabs.add(tab);
         return tab.open().logIn(user);

@@ -12,30 +12,30 @@ import org.junit.jupiter.api.Assumptions;
 /** The page's two transports, by the value of its {@code #transport} select. */
 enum Transport {
     /** XEP-0124 + XEP-0206 at {@code /http-bind}. */
-    BOSH("bosh", "/http-bind"),
+    BOSH("bosh", "urn:xmpp:alt-connections:xbosh"),
     /** RFC 7395 at {@code /xmpp-websocket}, with Portico's resume extension. */
-    WEBSOCKET("websocket", "/xmpp-websocket");
+    WEBSOCKET("websocket", "urn:xmpp:alt-connections:websocket");
 
     final String pageValue;
-    private final String path;
+    private final String hostMetaRel;
 
-    Transport(String pageValue, String path) {
+    Transport(String pageValue, String hostMetaRel) {
         this.pageValue = pageValue;
-        this.path = path;
+        this.hostMetaRel = hostMetaRel;
     }
 
     /**
-     * Skips the calling test while this Portico build has no endpoint for the transport at all (HTTP 404 at its
-     * path): the WebSocket transport is being built on its own branch, and these tests run as soon as it is
-     * there. Any other answer, including a refused handshake, lets the test run and show what is wrong.
+     * Skips the calling test while this Portico does not offer the transport in its host-meta (XEP-0156), where the
+     * page looks for its endpoints: the WebSocket transport is being built on its own branch, and the WebSocket
+     * tests run as soon as Portico offers it.
      */
-    void assumeServedBy(URI portico) {
-        HttpRequest probe = HttpRequest.newBuilder(portico.resolve(path)).timeout(Duration.ofSeconds(5))
-                .GET().build();
+    void assumeOfferedBy(URI portico) {
+        HttpRequest request = HttpRequest.newBuilder(portico.resolve("/.well-known/host-meta.json"))
+                .timeout(Duration.ofSeconds(5)).build();
         try (HttpClient http = HttpClient.newHttpClient()) {
-            int status = http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode();
-            Assumptions.assumeTrue(status != 404, "this Portico has no " + name() + " endpoint at " + path
-                    + " (HTTP 404)");
+            String hostMeta = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            Assumptions.assumeTrue(hostMeta.contains(hostMetaRel), "this Portico does not offer " + name()
+                    + ": no " + hostMetaRel + " link in its host-meta " + hostMeta);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
