@@ -453,6 +453,29 @@ public final class BoshSession implements ClientSink, ClientSession {
         effects.run();
     }
 
+    /**
+     * Portico is stopping and the client should continue at another Portico: terminal {@code see-other-uri} with
+     * a {@code <uri/>} naming the BOSH endpoint there (XEP-0124 §17.2, R56).
+     */
+    @Override
+    public void redirect(String baseUrl) {
+        Effects effects = new Effects();
+        lock.lock();
+        try {
+            if (state == State.TERMINATED) {
+                return;
+            }
+            XmlElement uri = XmlElement.of(org.portico.xml.Namespaces.HTTPBIND, "uri")
+                    .withChild(new org.portico.xml.XmlText(baseUrl + config.path()));
+            terminalBody = terminalBody(BoshCondition.SEE_OTHER_URI, List.of(uri));
+            endLocked(effects);
+            effects.close = Close.SHUTDOWN;
+        } finally {
+            lock.unlock();
+        }
+        effects.run();
+    }
+
     // --- ClientSink: the upstream reader thread ---
 
     @Override
