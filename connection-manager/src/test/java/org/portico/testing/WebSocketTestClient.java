@@ -59,6 +59,8 @@ public final class WebSocketTestClient implements AutoCloseable {
     private final URI endpoint;
     private final String domain;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    /** Messages received but passed over by {@link #next(Predicate)}, in order. */
+    private final java.util.Deque<XmlElement> backlog = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final AtomicInteger pings = new AtomicInteger();
     /** Client messages other than open and close, for re-sending after a resumption. */
     private final List<String> sent = new ArrayList<>();
@@ -70,7 +72,9 @@ public final class WebSocketTestClient implements AutoCloseable {
     /** Messages received other than open and close, in this session (Portico's resume:h). */
     private volatile long received;
     private volatile String smId;
+    /** XEP-0198 inbound count: stanzas handled since enable or resume; -1 when not counting. */
     private volatile long smInbound = -1;
+    private volatile long smResumeFrom;
 
     private WebSocketTestClient(URI endpoint, String domain) {
         this.endpoint = endpoint;
@@ -132,6 +136,11 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     /** The next message (skipping pings), or an AssertionError naming what came instead. */
     public XmlElement next() throws InterruptedException {
+        XmlElement kept = backlog.poll();
+        return kept != null ? kept : receive();
+    }
+
+    private XmlElement receive() throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             Event event = nextEvent(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
@@ -150,13 +159,24 @@ public final class WebSocketTestClient implements AutoCloseable {
         }
     }
 
-    /** The next message that matches, skipping others (presence, acks...). */
+    /**
+     * The next message that matches; the others stay, in order, for later calls (as an application would still
+     * handle them), so nothing received is ever skipped.
+     */
     public XmlElement next(Predicate<XmlElement> wanted) throws InterruptedException {
+        for (var it = backlog.iterator(); it.hasNext(); ) {
+            XmlElement kept = it.next();
+            if (wanted.test(kept)) {
+                it.remove();
+                return kept;
+            }
+        }
         while (true) {
-            XmlElement element = next();
+            XmlElement element = receive();
             if (wanted.test(element)) {
                 return element;
             }
+            backlog.add(element);
         }
     }
 
@@ -186,7 +206,7 @@ public final class WebSocketTestClient implements AutoCloseable {
     /** Opens the stream and returns the features after the server's {@code <open/>}. */
     public XmlElement openStream() throws InterruptedException {
         open();
-        XmlElement open = next();
+        XmlElement open = next(e -> FRAMING.equals(e.namespace()));
         if (!open.is(FRAMING, "open")) {
             throw new AssertionError("expected <open/>, got " + open);
         }
@@ -198,7 +218,7 @@ public final class WebSocketTestClient implements AutoCloseable {
     public String login(String user, String password, String resource) throws InterruptedException {
         openStream();
         send("<auth xmlns='" + Namespaces.SASL + "' mechanism='PLAIN'>" + plain(user, password) + "</auth>");
-        XmlElement result = next();
+        XmlElement result = next(e -> Namespaces.SASL.equals(e.namespace()));
         if (!result.is(Namespaces.SASL, "success")) {
             throw new AssertionError("SASL failed: " + result);
         }
@@ -230,7 +250,6 @@ public final class WebSocketTestClient implements AutoCloseable {
         send("<enable xmlns='" + Namespaces.SM + "' resume='true'/>");
         XmlElement enabled = next(e -> e.is(Namespaces.SM, "enabled"));
         smId = enabled.attribute("id").orElseThrow(() -> new AssertionError("no resumption: " + enabled));
-        smInbound = 0;
     }
 
     public String streamManagementId() {
@@ -271,7 +290,7 @@ public final class WebSocketTestClient implements AutoCloseable {
         socket.sendText("<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0' xmlns:resume='"
                 + Namespaces.PORTICO_RESUME + "' resume:token='" + token + "' resume:h='" + received + "'/>", true)
                 .get(10, TimeUnit.SECONDS);
-        XmlElement open = next();
+        XmlElement open = next(e -> FRAMING.equals(e.namespace()));
         if (!open.is(FRAMING, "open")) {
             throw new AssertionError("expected <open/>, got " + open);
         }
@@ -303,21 +322,18 @@ public final class WebSocketTestClient implements AutoCloseable {
      */
     public XmlElement resumeStreamManagement(String user, String password) throws InterruptedException {
         long h = smInbound;
+        smResumeFrom = h;
         smInbound = -1;
         openStream();
         send("<auth xmlns='" + Namespaces.SASL + "' mechanism='PLAIN'>" + plain(user, password) + "</auth>");
-        XmlElement result = next();
+        XmlElement result = next(e -> Namespaces.SASL.equals(e.namespace()));
         if (!result.is(Namespaces.SASL, "success")) {
             throw new AssertionError("SASL failed: " + result);
         }
         openStream();
         send("<resume xmlns='" + Namespaces.SM + "' h='" + h + "' previd='" + smId + "'/>");
-        XmlElement answer = next(e -> Namespaces.SM.equals(e.namespace())
+        return next(e -> Namespaces.SM.equals(e.namespace())
                 && ("resumed".equals(e.localName()) || "failed".equals(e.localName())));
-        if ("resumed".equals(answer.localName())) {
-            smInbound = h;
-        }
-        return answer;
     }
 
     /** Sends {@code <close/>} and waits for the server's. */
@@ -380,10 +396,20 @@ public final class WebSocketTestClient implements AutoCloseable {
             }
             if (smInbound >= 0 && Namespaces.JABBER_CLIENT.equals(element.namespace())) {
                 smInbound++;
+            } else if (element.is(Namespaces.SM, "enabled")) {
+                smInbound = 0;
+            } else if (element.is(Namespaces.SM, "resumed")) {
+                smInbound = smResumeFrom;
             }
             if (element.is(Namespaces.SM, "r") && smInbound >= 0) {
                 long h = smInbound;
-                acks.execute(() -> send("<a xmlns='" + Namespaces.SM + "' h='" + h + "'/>"));
+                acks.execute(() -> {
+                    try {
+                        send("<a xmlns='" + Namespaces.SM + "' h='" + h + "'/>");
+                    } catch (RuntimeException e) {
+                        // the socket went away meanwhile: the count is sent again with the next <a/> or <resume/>
+                    }
+                });
             }
             events.add(new Message(element, text));
         }
