@@ -105,6 +105,8 @@ public final class PorticoServer implements AutoCloseable {
             cors.setAllowedOriginPatterns(patterns);
             cors.setAllowedMethods(Set.of("GET", "POST", "OPTIONS"));
             cors.setAllowedHeaders(Set.of("Content-Type", "Content-Encoding"));
+            // WebSocket handshakes are judged by the endpoint itself (same origin always allowed, others 403)
+            cors.setDeliverNonAllowedOriginWebSocketUpgradeRequests(true);
             cors.setHandler(handler);
             handler = cors;
         }

@@ -8,9 +8,9 @@ package org.portico.websocket;
  * Events the client causes at the wrong moment throw {@link IllegalStateException}, which the session turns into a
  * stream error; events from the upstream or a timer that race with an ending answer "nothing to do" instead.
  */
-final class WebSocketLifecycle {
+public final class WebSocketLifecycle {
 
-    enum State {
+    public enum State {
         /** The client's {@code <open/>} went upstream; the server's header has not arrived yet. */
         CONNECTING,
         /** Relaying on an attached socket. */

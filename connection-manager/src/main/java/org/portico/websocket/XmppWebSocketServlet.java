@@ -48,7 +48,7 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
             log.info("WebSocket handshake refused: no '{}' subprotocol offered ({})", SUBPROTOCOL,
                     request.getSubProtocols());
             response.sendError(HttpServletResponse.SC_BAD_REQUEST, "This endpoint speaks XMPP (RFC 7395): the "
-                    + "WebSocket subprotocol '" + SUBPROTOCOL + "' is required (Sec-WebSocket-Protocol: xmpp)");
+                    + "WebSocket subprotocol " + SUBPROTOCOL + " is required (Sec-WebSocket-Protocol: xmpp)");
             return null;
         }
         String origin = request.getOrigin();
