@@ -27,8 +27,10 @@ import org.slf4j.MDC;
  * <p>All fields below {@link #lock} are owned by it. Every event method follows one shape: under the lock it
  * decides and records what must happen in an {@link Effects}, and after releasing the lock it carries the effects
  * out (answering HTTP requests, changing the session's lifetime in the store, closing the upstream). The only calls
- * made under the lock are {@link XmppSession#send} and {@link XmppSession#restart}, which merely enqueue on the
- * upstream writer: they must stay in rid order (R22, R40), which the lock guarantees.
+ * made under the lock are {@link XmppSession#send}, {@link XmppSession#restart} and
+ * {@link XmppSession#clientActive}, which merely enqueue on the upstream writer: they must stay in rid order (R22,
+ * R40), which the lock guarantees; a pause and the request after it on two threads must not reach the server as
+ * {@code <active/>} then {@code <inactive/>}.
  */
 public final class BoshSession implements ClientSink, ClientSession {
 
@@ -211,7 +213,7 @@ public final class BoshSession implements ClientSink, ClientSession {
         }
         if (pausedFor != null) {
             pausedFor = null;
-            effects.clientActive = Boolean.TRUE;
+            xmpp.clientActive(true);
         }
         if (request.isTerminate()) {
             xmpp.send(request.payloads());
@@ -259,7 +261,7 @@ public final class BoshSession implements ClientSink, ClientSession {
         limits.responded(false);
         effects.respond(exchange, new BoshBody().text());
         pausedFor = requested;
-        effects.clientActive = Boolean.FALSE;
+        xmpp.clientActive(false);
         log("paused for {}", requested);
     }
 
@@ -584,7 +586,6 @@ public final class BoshSession implements ClientSink, ClientSession {
         private Duration lifetime;
         private boolean ended;
         private Close close;
-        private Boolean clientActive;
 
         void respond(BoshExchange exchange, String body) {
             responses.add(() -> exchange.respond(200, params.contentType(), body));
@@ -612,9 +613,6 @@ public final class BoshSession implements ClientSink, ClientSession {
             XmppSession session = xmppSession();
             if (session == null) {
                 return;
-            }
-            if (clientActive != null) {
-                session.clientActive(clientActive);
             }
             if (close != null) {
                 switch (close) {

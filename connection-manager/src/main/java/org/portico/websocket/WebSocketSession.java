@@ -33,7 +33,8 @@ import org.slf4j.MDC;
  * happen in an {@link Effects}; after the lock is released the effects run: frames are flushed to the socket, the
  * session's deadline in the store moves, and the upstream is closed. The only calls made under the lock are
  * {@link XmppSession#send} and {@link XmppSession#restart}, which only enqueue and must stay in the order the
- * client sent (as in BOSH), and {@link ClientConnection#offer}, which only enqueues.
+ * client sent (as in BOSH), {@link XmppSession#clientActive}, which only enqueues and must follow the order of
+ * drops and resumptions, and {@link ClientConnection#offer}, which only enqueues.
  */
 public final class WebSocketSession implements ClientSink, ClientSession {
 
@@ -210,7 +211,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             if (after == State.DETACHED) {
                 replay.pin();
                 effects.lifetime = config.resumeGrace();
-                effects.clientActive = Boolean.FALSE;
+                clientActive(false);
                 log("socket lost, resumable for " + config.resumeGrace());
             } else if (before != after) {
                 effects.end(End.EXPIRE, List.of());
@@ -264,7 +265,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             effects.flush.add(to);
             effects.lifetime = Duration.ZERO;
             if (wasDetached) {
-                effects.clientActive = Boolean.TRUE;
+                clientActive(true);
             }
             log("resumed: " + missed.get().size() + " elements replayed, client resends after " + receivedFromClient);
             resumed = true;
@@ -273,6 +274,16 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             effects.run();
         }
         return resumed;
+    }
+
+    /**
+     * XEP-0352 for a paused or resumed session. Under the lock, like {@link XmppSession#send}: a drop and a
+     * resumption decided in that order must reach the server as {@code <inactive/>} then {@code <active/>}.
+     */
+    private void clientActive(boolean active) {
+        if (xmpp != null) {
+            xmpp.clientActive(active);
+        }
     }
 
     private static long parseCount(String h) {
@@ -471,7 +482,6 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         /** Zero: attached (never expires); positive: detached for that long; null: unchanged. */
         private Duration lifetime;
         private boolean endLifetime;
-        private Boolean clientActive;
         private End end;
         private List<XmlElement> undelivered = List.of();
 
@@ -496,9 +506,6 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             XmppSession session = xmppSession();
             if (session == null) {
                 return;
-            }
-            if (clientActive != null) {
-                session.clientActive(clientActive);
             }
             if (end != null) {
                 switch (end) {

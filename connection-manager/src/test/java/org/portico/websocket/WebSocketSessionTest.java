@@ -281,7 +281,9 @@ class WebSocketSessionTest {
         assertNotEquals(token, open.attribute(TOKEN).orElse(null), "the token rotates");
         assertEquals(State.OPEN, session.state());
         assertEquals(List.of("idle 120", "busy"), lifetime);
-        assertEquals(1, sentUpstream(Namespaces.CSI, "active").size());
+        assertEquals(List.of("inactive", "active"), upstream.sent.stream()
+                .filter(e -> Namespaces.CSI.equals(e.namespace())).map(XmlElement::localName).toList(),
+                "in the order decided, both enqueued under the session lock");
         upstream.receive(message("m4"));
         assertEquals(List.of("message:m4"), ids(reloaded.take()), "then the session continues live");
     }
