@@ -29,8 +29,9 @@ public interface ReloadingReceiver extends AutoCloseable {
     String login(String user, String resource) throws Exception;
 
     /**
-     * The page reloads: the transport is lost the way a reload loses it, and the new page takes the session over;
-     * returns when the new page can send. Nothing received is lost or duplicated.
+     * The page reloads: the transport is lost the way a reload loses it, the new page takes the session over, and
+     * returns once a {@link #ping} the new page sent was answered in order; what the benchmark times. Nothing
+     * received is lost or duplicated.
      */
     void reload() throws Exception;
 

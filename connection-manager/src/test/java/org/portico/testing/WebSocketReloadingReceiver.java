@@ -52,6 +52,7 @@ final class WebSocketReloadingReceiver implements ReloadingReceiver {
                 throw new AssertionError("Portico did not resume the session: " + open);
             }
         }
+        ping();
     }
 
     @Override
