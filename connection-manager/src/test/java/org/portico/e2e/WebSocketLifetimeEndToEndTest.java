@@ -136,4 +136,39 @@ class WebSocketLifetimeEndToEndTest {
             assertNotNull(features.child(Namespaces.SASL, "mechanisms").orElse(null), "log in again");
         }
     }
+
+    /**
+     * R91, R96: a client that enabled XEP-0198 resumption may come back after Portico's grace period. Portico then
+     * drops the upstream connection instead of closing the stream, because Prosody revokes resumption on a clean
+     * {@code </stream:stream>} but hibernates the session when the connection just breaks; the client resumes it on
+     * a new stream, and what was sent meanwhile arrives once.
+     */
+    @Test
+    void afterTheGracePeriodAnXep0198SessionIsLeftToTheServerAndResumesThere_R91_R96() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withResumeGrace(Duration.ofSeconds(1))));
+                WebSocketTestClient client = portico.websocketClient();
+                WebSocketTestClient sender = portico.websocketClient()) {
+            String jid = client.login("test1", LocalProsody.password("test1"), "hibernate");
+            client.enableStreamManagement();
+            sender.login("test2", LocalProsody.password("test2"), "hibernate");
+            WebSocketSession session = (WebSocketSession) portico.server().store()
+                    .get(client.token().substring(0, client.token().indexOf('.'))).orElseThrow();
+
+            client.drop();
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (session.state() != WebSocketLifecycle.State.CLOSED && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(WebSocketLifecycle.State.CLOSED, session.state(), "Portico's grace period is over and its "
+                    + "upstream connection gone");
+            sender.chat(jid, "h1", "while hibernating");
+            client.reconnect();
+            XmlElement resumed = client.resumeStreamManagement("test1", LocalProsody.password("test1"));
+
+            assertTrue(resumed.is(Namespaces.SM, "resumed"), "Prosody kept the session: " + resumed);
+            assertEquals("while hibernating", client.nextMessage().child(Namespaces.JABBER_CLIENT, "body")
+                    .orElseThrow().text());
+        }
+    }
 }
