@@ -96,6 +96,11 @@ class WebSocketLifetimeEndToEndTest {
             ws.login("test3", LocalProsody.password("test3"), "moving");
             bosh.login("test4", LocalProsody.password("test4"), "moving");
             CompletableFuture<String> held = bosh.rawAsync(bosh.body(bosh.nextRid(), "", ""));
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (!String.valueOf(portico.server().store().get(bosh.sid()).orElse(null)).contains("held=1")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10); // until Portico holds the request (the session's diagnostic toString says so)
+            }
 
             portico.close();
 
