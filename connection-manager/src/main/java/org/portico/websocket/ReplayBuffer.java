@@ -20,6 +20,7 @@ import org.portico.xml.XmlElement;
  */
 final class ReplayBuffer {
 
+    /** {@code element} is kept only for elements framed while pinned: those may have to be bounced. */
     private record Entry(long number, XmlElement element, String frame, int bytes) {
     }
 
@@ -60,7 +61,8 @@ final class ReplayBuffer {
         if (size > maxBytes) {
             return pinnedAfter < 0; // kept by nobody: sent live, or the session ends
         }
-        entries.addLast(new Entry(last, element, frame, size));
+        // an element sent live is only ever replayed as its frame; only one never sent may need bouncing
+        entries.addLast(new Entry(last, pinnedAfter < 0 ? null : element, frame, size));
         bytes += size;
         return true;
     }
