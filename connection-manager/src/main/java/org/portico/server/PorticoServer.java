@@ -3,6 +3,7 @@ package org.portico.server;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.URL;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -42,7 +43,7 @@ public final class PorticoServer implements AutoCloseable {
     /** Where the web-demo module puts the page on the classpath. */
     static final String DEMO_RESOURCES = "portico-demo";
     /** How long stopping waits for WebSocket clients to answer the closing handshake. */
-    private static final java.time.Duration SOCKET_CLOSE_TIMEOUT = java.time.Duration.ofSeconds(2);
+    private static final Duration SOCKET_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     private final PorticoConfig config;
     private final Server server;
