@@ -37,6 +37,10 @@ $run || exit 0
 [[ -s "$classpath_file" ]] || portico_die "$classpath_file is missing: build first (scripts/portico-run.sh --build-only)"
 [[ -r "$config" ]] || portico_die "Portico's configuration $config is missing (set PORTICO_CONFIG)"
 
+# Point Portico at the local upstream of scripts/env.sh: PORTICO_* variables override conf/portico.properties keys.
+export PORTICO_UPSTREAM_DOMAIN_LOCALHOST="${PORTICO_UPSTREAM_DOMAIN_LOCALHOST:-$PORTICO_UPSTREAM_HOST:$PORTICO_XMPP_PORT required}"
+export PORTICO_UPSTREAM_TRUSTSTORE="${PORTICO_UPSTREAM_TRUSTSTORE:-$PORTICO_UPSTREAM_CA}"
+
 mapfile -t properties < <(portico_maven_properties)
 # shellcheck disable=SC2086 # PORTICO_JAVA_OPTS is a list of options
 exec java ${PORTICO_JAVA_OPTS:-} \

@@ -18,15 +18,19 @@ import java.util.List;
  * @param maxRidRepeats        most repeats of one rid before {@code policy-violation} (R45); default 4
  * @param maxStreams           most XMPP streams in one session (§16); 1 disables multi-streams; default 4
  * @param scriptSyntax         whether XEP-0252 GET requests are served (legacy browsers); default false
- * @param charsets             request charsets accepted besides UTF-8, advertised in {@code charsets} (R20)
+ * @param reportAfter          how old an unacknowledged response must be before a lagging client ack is answered
+ *                             with {@code report} (§9.2): clients ack a response only after handling it, so a
+ *                             younger one is most likely still on its way; default 1 s
+ * @param charsets             request charsets besides UTF-8 advertised in {@code charsets} (R20); a body's XML
+ *                             declaration decides its encoding, and any charset the JDK knows is decoded
  */
 public record BoshConfig(String path, Duration maxWait, int maxHold, Duration polling, Duration inactivity,
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
-        boolean scriptSyntax, List<String> charsets) {
+        boolean scriptSyntax, List<String> charsets, Duration reportAfter) {
 
     public static final BoshConfig DEFAULT = new BoshConfig("/http-bind", Duration.ofSeconds(60), 2,
             Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(120), 4 * 1024 * 1024, 64, 4, 4,
-            false, List.of("ISO-8859-1", "UTF-16"));
+            false, List.of("ISO-8859-1", "UTF-16"), Duration.ofSeconds(1));
 
     public BoshConfig {
         if (path == null || !path.startsWith("/")) {
@@ -53,6 +57,13 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
             throw new IllegalArgumentException("bosh.maxStreams must be at least 1, was " + maxStreams);
         }
         charsets = List.copyOf(charsets);
+        requireNonNegative("bosh.reportAfter", reportAfter);
+    }
+
+    /** The same settings with another {@code reportAfter}. */
+    public BoshConfig withReportAfter(Duration value) {
+        return new BoshConfig(path, maxWait, maxHold, polling, inactivity, maxPause, maxPendingBytes,
+                maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, value);
     }
 
     private static void requirePositive(String name, Duration value) {

@@ -13,10 +13,13 @@ import org.portico.xml.XmlNode;
  * One client {@code <body/>} (XEP-0124 §6), its attributes read and checked, its payloads moved into
  * {@code jabber:client}. Immutable.
  *
+ * <p>{@code scriptContent} is null for a POST; for an XEP-0252 GET it holds the octets between the body tags, which
+ * the session joins across requests ({@link ScriptStream}), and {@code payloads} is then empty.
+ *
  * <p>Payload children that carry no namespace of their own inherit the body's httpbind namespace; XEP-0206 §2 treats
  * them as {@code jabber:client} (R73), so every httpbind-qualified element below the body is moved there.
  */
-public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads) {
+public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads, byte[] scriptContent) {
 
     /** rids never exceed 2^53 − 1 (XEP-0124 §14.1, R39). */
     static final long MAX_RID = (1L << 53) - 1;
@@ -40,10 +43,20 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads) 
         for (XmlElement child : body.childElements()) {
             payloads.add(intoClientNamespace(child));
         }
-        return new BoshRequest(body, rid, payloads);
+        return new BoshRequest(body, rid, payloads, null);
     }
 
-    private static XmlElement intoClientNamespace(XmlElement element) {
+    /** A script-syntax request: attributes from its wrapper, payload octets kept for the session's stream. */
+    public static BoshRequest script(XmlElement wrapper, byte[] content) throws BoshException {
+        BoshRequest request = of(wrapper);
+        return new BoshRequest(wrapper, request.rid(), List.of(), content);
+    }
+
+    public boolean isScript() {
+        return scriptContent != null;
+    }
+
+    static XmlElement intoClientNamespace(XmlElement element) {
         boolean inherited = Namespaces.HTTPBIND.equals(element.namespace());
         List<XmlNode> children = new ArrayList<>(element.children().size());
         for (XmlNode child : element.children()) {
@@ -76,7 +89,7 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads) 
     }
 
     public boolean isEmpty() {
-        return payloads.isEmpty();
+        return payloads.isEmpty() && (scriptContent == null || scriptContent.length == 0);
     }
 
     /** The client's {@code ack} (§9.2), when present. */

@@ -7,13 +7,16 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,8 @@ public final class BoshServlet extends HttpServlet {
     private static final Logger log = LoggerFactory.getLogger(BoshServlet.class);
     private static final Logger wire = LoggerFactory.getLogger("portico.wire");
     private static final String XML_CONTENT_TYPE = "text/xml; charset=utf-8";
+    /** No script, no plugin, no fetch, a unique origin: see {@link #writeNow}. */
+    private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
 
     private final transient BoshSessions sessions;
     private final int maxBodyBytes;
@@ -41,87 +46,125 @@ public final class BoshServlet extends HttpServlet {
         byte[] body;
         try {
             body = readBody(request);
-        } catch (BodyTooLarge e) {
-            log.info("BOSH request rejected: bad-request ({})", e.getMessage());
+        } catch (UnreadableBody e) {
+            log.info("BOSH request rejected: bad-request ({})", BoshException.printable(e.getMessage()));
             response.setStatus(HttpServletResponse.SC_OK);
+            // the rest of the body stays unread, so this connection cannot carry another request (RFC 9112 §9.6)
+            response.setHeader("Connection", "close");
             writeNow(response, XML_CONTENT_TYPE, new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
                     .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text());
             return;
         }
-        dispatch(request, body, false);
+        sessions.handle(body, startAsync(request, false));
     }
 
-    /** XEP-0252: {@code GET <url>?<escaped body>}; the whole session then speaks script syntax (R67–R70). */
+    /**
+     * XEP-0252: {@code GET <url>?<escaped body>}; the whole session then speaks script syntax (R67–R70). When script
+     * syntax is off, XEP-0252 §2.1 and §5 ask for an empty HTTP 404, which tells the client it is unsupported.
+     */
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!sessions.config().scriptSyntax() || request.getQueryString() == null) {
-            response.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+        if (!sessions.config().scriptSyntax()) {
+            response.setStatus(HttpServletResponse.SC_NOT_FOUND);
+            response.setContentLength(0);
             return;
         }
-        String query = request.getQueryString();
+        String query = request.getQueryString() == null ? "" : request.getQueryString();
         if (query.length() > maxBodyBytes * 3L) {
-            response.sendError(HttpServletResponse.SC_REQUEST_URI_TOO_LONG);
+            rejectScript(response, "query of " + query.length() + " characters, above " + maxBodyBytes
+                    + " escaped octets");
             return;
         }
-        byte[] document;
+        ScriptSyntax.Request script;
         try {
-            document = ScriptSyntax.decodeRequest(query).document();
+            script = ScriptSyntax.decodeRequest(query);
         } catch (IllegalArgumentException e) {
-            log.info("BOSH request rejected: bad-request ({})", e.getMessage());
-            ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
-            writeNow(response, ScriptSyntax.CONTENT_TYPE, ScriptSyntax.encodeResponse(new BoshBody()
-                    .attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                    .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text()));
+            rejectScript(response, e.getMessage());
             return;
         }
-        dispatch(request, document, true);
+        Exchange exchange = startAsync(request, true);
+        sessions.handleScript(script, exchange);
     }
 
-    private void dispatch(HttpServletRequest request, byte[] body, boolean script) {
+    /** A GET that is no script-syntax body: one log line, {@code bad-request} in script form (R69, R70). */
+    private static void rejectScript(HttpServletResponse response, String detail) throws IOException {
+        log.info("BOSH request rejected: bad-request ({})", BoshException.printable(detail));
+        ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
+        writeNow(response, ScriptSyntax.CONTENT_TYPE, ScriptSyntax.encodeResponse(new BoshBody()
+                .attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text()));
+    }
+
+    private Exchange startAsync(HttpServletRequest request, boolean script) {
         AsyncContext async = request.startAsync();
         async.setTimeout(sessions.config().maxWait().toMillis());
         Exchange exchange = new Exchange(async, script);
         async.addListener(exchange);
-        sessions.handle(body, exchange);
+        return exchange;
     }
 
-    private byte[] readBody(HttpServletRequest request) throws IOException, BodyTooLarge {
+    /**
+     * The request body, decoded as its {@code Content-Encoding} says (R17) and never larger than the limit: the
+     * declared length is checked first, then every decoded octet is counted, so a gzip bomb is refused after
+     * {@code maxBodyBytes} of output, whatever its compressed size.
+     */
+    private byte[] readBody(HttpServletRequest request) throws IOException, UnreadableBody {
         long declared = request.getContentLengthLong();
         if (declared > maxBodyBytes) {
-            throw new BodyTooLarge("Content-Length " + declared + " above " + maxBodyBytes);
+            throw new UnreadableBody("Content-Length " + declared + " above " + maxBodyBytes);
         }
         InputStream in = request.getInputStream();
         String encoding = request.getHeader("Content-Encoding");
-        if (encoding != null) {
-            in = switch (encoding.trim().toLowerCase(java.util.Locale.ROOT)) {
-                case "gzip" -> new GZIPInputStream(in);
+        if (encoding == null) {
+            return readBounded(in, declared);
+        }
+        String name = encoding.trim().toLowerCase(Locale.ROOT);
+        try {
+            in = switch (name) {
+                case "gzip", "x-gzip" -> new GZIPInputStream(in);
                 case "deflate" -> new InflaterInputStream(in);
                 case "identity" -> in;
-                default -> throw new BodyTooLarge("unsupported Content-Encoding " + encoding);
+                default -> throw new UnreadableBody("unsupported Content-Encoding " + encoding);
             };
+            return readBounded(in, declared);
+        } catch (ZipException | EOFException e) {
+            // corrupt or truncated compressed data: the client's fault, not an I/O failure of ours
+            throw new UnreadableBody("undecodable " + name + " body: " + e.getMessage());
         }
+    }
+
+    private byte[] readBounded(InputStream in, long declared) throws IOException, UnreadableBody {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, (int) Math.min(declared, 8192)));
         byte[] buffer = new byte[8192];
         int total = 0;
         for (int n; (n = in.read(buffer)) > 0; ) {
             total += n;
             if (total > maxBodyBytes) {
-                throw new BodyTooLarge("body above " + maxBodyBytes + " bytes");
+                throw new UnreadableBody("body above " + maxBodyBytes + " bytes");
             }
             out.write(buffer, 0, n);
         }
         return out.toByteArray();
     }
 
+    /**
+     * Writes a whole response with its Content-Length (R3). Responses carry other users' stanzas, so a page that
+     * makes a browser navigate to one (a cross-site form POST to a session it knows) must not get it rendered as an
+     * active document: text/xml renders XHTML and its scripts, and the client chooses the type ({@code content},
+     * R13). A sandboxing Content-Security-Policy keeps such a document inert; XHR, fetch and script-syntax
+     * {@code <script>} loads ignore it.
+     */
     private static void writeNow(HttpServletResponse response, String contentType, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setHeader("Content-Security-Policy", INERT_DOCUMENT);
         response.setContentType(contentType);
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);
     }
 
-    private static final class BodyTooLarge extends Exception {
-        BodyTooLarge(String message) {
+    /** A body that cannot be read within the limits: too large, or in an encoding that cannot be decoded. */
+    private static final class UnreadableBody extends Exception {
+        UnreadableBody(String message) {
             super(message);
         }
     }

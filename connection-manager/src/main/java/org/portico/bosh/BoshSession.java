@@ -3,8 +3,9 @@ package org.portico.bosh;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,24 +16,28 @@ import org.portico.session.SessionEnd;
 import org.portico.session.XmppSession;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamConnector;
+import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
+import org.portico.xml.XmlText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One BOSH session (XEP-0124): it turns a series of HTTP requests into one ordered, lossless exchange with an
- * {@link XmppSession}, and back.
+ * One BOSH session (XEP-0124): it turns a series of HTTP requests into one ordered, lossless exchange with its
+ * {@link XmppSession} (or, rarely, several: §16), and back.
  *
- * <p>All fields below {@link #lock} are owned by it. Every event method follows one shape: under the lock it
- * decides and records what must happen in an {@link Effects}, and after releasing the lock it carries the effects
- * out (answering HTTP requests, changing the session's lifetime in the store, closing the upstream). The only calls
- * made under the lock are {@link XmppSession#send}, {@link XmppSession#restart} and
- * {@link XmppSession#clientActive}, which merely enqueue on the upstream writer: they must stay in rid order (R22,
- * R40), which the lock guarantees; a pause and the request after it on two threads must not reach the server as
- * {@code <active/>} then {@code <inactive/>}.
+ * <p>All fields below {@link #lock} are owned by it. Every event method has one shape: under the lock it decides and
+ * records what must happen in an {@link Effects}; after releasing the lock it carries the effects out (answering
+ * HTTP requests, changing the session's lifetime in the store, closing upstreams). Four calls are made under the
+ * lock because they only enqueue or start a thread and must keep rid order (R22, R40): {@link XmppSession#send},
+ * {@link XmppSession#restart}, {@link XmppSession#clientActive} and {@link XmppSession#open}; the upstream's
+ * callbacks take this lock and so wait.
+ *
+ * <p>Longer than most classes here because §7–§16 meet in it: the rid window, limits, keys and streams are their
+ * own classes, and what remains is the one place that orders them.
  */
-public final class BoshSession implements ClientSink, ClientSession {
+public final class BoshSession implements ClientSession {
 
     private static final Logger log = LoggerFactory.getLogger(BoshSession.class);
 
@@ -53,34 +58,36 @@ public final class BoshSession implements ClientSink, ClientSession {
     private record Deferred(BoshRequest request, BoshExchange exchange) {
     }
 
-    private record Pending(XmlElement element, int bytes) {
-    }
-
     private final String sid;
     private final BoshParams params;
     private final BoshConfig config;
     private final LongSupplier clock;
     private final Lifetime lifetime;
+    private final UpstreamConnector connector;
+    /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
+    private final ScriptStream script;
     private final ReentrantLock lock = new ReentrantLock();
 
     private State state = State.CREATING;
     private final RidWindow window;
     private final RequestLimits limits;
-    private KeySequence keys;
+    private final KeySequence keys;
+    private final BoshStreams streams = new BoshStreams();
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private final TreeMap<Long, Deferred> deferred = new TreeMap<>();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private int pendingBytes;
-    private XmlElement streamHeader;
+    private final PendingPayloads pending = new PendingPayloads();
+    /** Requests that added a stream (§16.3), answered with that stream's name. */
+    private final Map<Long, String> addedStreams = new HashMap<>();
     private Duration pausedFor;
     private String terminalBody;
     /** HTTP status of terminal answers: 200, or the legacy code of the condition for clients without ver (R54). */
     private int terminalStatus = 200;
-    private XmppSession xmpp;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, LongSupplier clock, Lifetime lifetime,
-            KeySequence keys) {
+            KeySequence keys, UpstreamConnector connector, ScriptStream script) {
         this.sid = sid;
+        this.script = script;
+        this.connector = connector;
         this.params = params;
         this.config = config;
         this.clock = clock;
@@ -88,7 +95,7 @@ public final class BoshSession implements ClientSink, ClientSession {
         this.keys = keys;
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         this.window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
-                config.maxBufferedResponses());
+                config.maxBufferedResponses(), config.reportAfter().toMillis());
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
     }
@@ -99,23 +106,21 @@ public final class BoshSession implements ClientSink, ClientSession {
     }
 
     /** Opens the upstream stream and holds the creation request until the features arrive or wait ends (R76). */
-    void start(BoshExchange creation, UpstreamConnector connector) {
+    void start(BoshExchange creation) {
         lock.lock();
         try {
             held.add(new Held(params.creationRid(), creation));
             creation.holdFor(params.waitDuration(), () -> waitExpired(creation));
             limits.requestArrived(clock.getAsLong());
-        } finally {
-            lock.unlock();
-        }
-        XmppSession opened = XmppSession.open(sid, this, connector, params.header(), params.route());
-        lock.lock();
-        try {
-            xmpp = opened;
+            open(streams.primary(), params.header(), params.route());
         } finally {
             lock.unlock();
         }
         lifetime.busy();
+    }
+
+    private void open(BoshStreams.Stream stream, StreamHeader header, String route) {
+        stream.xmpp = XmppSession.open(sid, new StreamSink(stream.name), connector, header, route);
     }
 
     /** A request for this session arrived (any rid). */
@@ -186,8 +191,8 @@ public final class BoshSession implements ClientSink, ClientSession {
     }
 
     /**
-     * Handles one request in rid order (§8): key, limits, acks, then pause, terminate, restart or payloads; the
-     * request is then held like any other.
+     * Handles one request in rid order (§8): key, limits, acks, then pause, terminate, restart, a new stream or
+     * payloads; the request is then held like any other.
      */
     private void process(BoshRequest request, BoshExchange exchange, Effects effects) {
         long now = clock.getAsLong();
@@ -213,10 +218,25 @@ public final class BoshSession implements ClientSink, ClientSession {
         }
         if (pausedFor != null) {
             pausedFor = null;
-            xmpp.clientActive(true);
+            effects.clientActive(streams, true);
         }
-        if (request.isTerminate()) {
-            xmpp.send(request.payloads());
+        List<XmlElement> payloads;
+        try {
+            payloads = request.isScript() && script != null ? script.append(request.scriptContent())
+                    : request.payloads();
+        } catch (BoshException e) {
+            terminate(e.condition(), e.getMessage(), exchange, effects);
+            return;
+        }
+        List<BoshStreams.Stream> targets;
+        try {
+            targets = targets(request);
+        } catch (BoshException e) {
+            terminate(e.condition(), e.getMessage(), exchange, effects);
+            return;
+        }
+        if (request.isTerminate() && (request.stream().isEmpty() || streams.size() == 1)) {
+            targets.forEach(stream -> stream.xmpp.send(payloads));
             terminate(null, "terminated by the client", exchange, effects);
             return;
         }
@@ -224,23 +244,71 @@ public final class BoshSession implements ClientSink, ClientSession {
         exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
         if (pause.isPresent()) {
             pause(Duration.ofSeconds(pause.getAsLong()), exchange, effects);
-            return;
-        }
-        if (request.isRestart()) {
-            xmpp.restart(new StreamHeader(request.attribute(BoshNames.TO).orElse(params.header().to()),
-                    request.attribute(BoshNames.FROM).orElse(null),
-                    request.attribute(BoshNames.XML_LANG).orElse(params.header().lang()),
-                    request.attribute(BoshNames.XMPP_VERSION).orElse(params.header().version())));
+        } else if (request.isTerminate()) {
+            closeStream(targets.get(0), payloads, effects);
+        } else if (request.isRestart()) {
+            targets.get(0).xmpp.restart(restartHeader(request));
+        } else if (isAddStream(request)) {
+            addStream(request);
         } else {
-            xmpp.send(request.payloads());
+            targets.forEach(stream -> stream.xmpp.send(payloads));
         }
         if (params.acks()) {
             // §9.1: once acks are in use, a request without one acknowledges everything before it
             long ack = clientAck.orElse(request.rid() - 1);
-            window.onClientAck(ack, now).ifPresent(report -> {
-                answerOldest(effects, report);
-            });
+            window.onClientAck(ack, now).ifPresent(report -> answerOldest(effects, report));
         }
+    }
+
+    /** §16.4: the named stream, or every open stream for a body without a name; an unknown name is an error. */
+    private List<BoshStreams.Stream> targets(BoshRequest request) throws BoshException {
+        if (request.stream().isEmpty()) {
+            return request.isRestart() ? List.of(streams.primary()) : streams.all();
+        }
+        BoshStreams.Stream stream = streams.get(request.stream().get());
+        if (stream != null) {
+            return List.of(stream);
+        }
+        if (streams.recentlyClosed(request.stream().get())) {
+            return List.of();
+        }
+        throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "no stream named " + request.stream().get());
+    }
+
+    private StreamHeader restartHeader(BoshRequest request) {
+        return new StreamHeader(request.attribute(BoshNames.TO).orElse(params.header().to()),
+                request.attribute(BoshNames.FROM).orElse(null),
+                request.attribute(BoshNames.XML_LANG).orElse(params.header().lang()),
+                request.attribute(BoshNames.XMPP_VERSION).orElse(params.header().version()));
+    }
+
+    /** §16.3: an empty body with {@code to} asks for another stream, when multi-streams were offered. */
+    private boolean isAddStream(BoshRequest request) {
+        return config.maxStreams() > 1 && request.isEmpty() && request.attribute(BoshNames.TO).isPresent();
+    }
+
+    private void addStream(BoshRequest request) {
+        if (streams.size() >= config.maxStreams()) {
+            log("not adding a stream: {} already open", streams.size());
+            return;
+        }
+        BoshStreams.Stream stream = streams.add();
+        addedStreams.put(request.rid(), stream.name);
+        open(stream, new StreamHeader(request.attribute(BoshNames.TO).orElseThrow(),
+                request.attribute(BoshNames.FROM).orElse(null), request.attribute(BoshNames.XML_LANG).orElse(null),
+                request.attribute(BoshNames.XMPP_VERSION).orElse(params.header().version())),
+                request.attribute(BoshNames.ROUTE).orElse(null));
+        log("stream {} added", stream.name);
+    }
+
+    /** §16.5: a terminate naming one of several streams closes just that stream. */
+    private void closeStream(BoshStreams.Stream stream, List<XmlElement> payloads, Effects effects) {
+        if (streams.remove(stream.name) == null) {
+            return;
+        }
+        stream.xmpp.send(payloads);
+        List<XmlElement> undelivered = pending.takeAll(stream.name);
+        effects.later(() -> stream.xmpp.close(undelivered));
     }
 
     /**
@@ -261,7 +329,7 @@ public final class BoshSession implements ClientSink, ClientSession {
         limits.responded(false);
         effects.respond(exchange, new BoshBody().text());
         pausedFor = requested;
-        xmpp.clientActive(false);
+        effects.clientActive(streams, false);
         log("paused for {}", requested);
     }
 
@@ -280,18 +348,32 @@ public final class BoshSession implements ClientSink, ClientSession {
         }
     }
 
-    /** Answers the oldest held request with everything pending (R24: responses go out in rid order). */
+    /**
+     * Answers the oldest held request (R24: responses go out in rid order) with the pending payloads of one stream
+     * (§16.4: a body carries one stream's payloads), or with the end of one stream of several (§16.6).
+     */
     private void answerOldest(Effects effects, RidWindow.Report report) {
         Held oldest = held.poll();
         BoshBody body = new BoshBody();
         if (report != null) {
             body.attribute(BoshNames.REPORT, report.reportRid()).attribute(BoshNames.TIME, report.timeMillis());
         }
-        limits.responded(!pending.isEmpty());
-        while (!pending.isEmpty()) {
-            Pending next = pending.poll();
-            pendingBytes -= next.bytes();
-            body.payload(next.element());
+        String added = addedStreams.remove(oldest.rid());
+        String stream = added != null ? added : pending.isEmpty() ? null : pending.peek().stream();
+        if (pending.nextIsStreamEnd() && added == null) {
+            PendingPayloads.Item end = pending.pollStreamEnd();
+            body.attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                    .attribute(BoshNames.CONDITION, end.streamEnd().wireName());
+            if (end.element() != null) {
+                body.payload(end.element());
+            }
+        } else {
+            List<XmlElement> run = stream == null ? List.of() : pending.takeRun(stream);
+            limits.responded(!run.isEmpty());
+            body.payloads(run);
+        }
+        if (stream != null && (added != null || streams.mustName(stream))) {
+            body.attribute(BoshNames.STREAM, stream);
         }
         answer(oldest.rid(), oldest.exchange(), body, effects);
     }
@@ -299,43 +381,12 @@ public final class BoshSession implements ClientSink, ClientSession {
     private void answer(long rid, BoshExchange exchange, BoshBody body, Effects effects) {
         window.ackAttributeFor(rid).ifPresent(ack -> body.attribute(BoshNames.ACK, ack));
         if (rid == params.creationRid()) {
-            creationAttributes(body);
+            state = state == State.CREATING ? State.OPEN : state;
+            BoshResponses.creationAttributes(body, sid, params, config, streams, keys != null);
         }
         String text = body.text();
         window.answered(rid, text, clock.getAsLong());
         effects.respond(exchange, text);
-    }
-
-    /** R15–R19, R77: the session attributes, on the creation response only. */
-    private void creationAttributes(BoshBody body) {
-        state = state == State.CREATING ? State.OPEN : state;
-        body.attribute(BoshNames.SID, sid)
-                .attribute(BoshNames.WAIT, params.waitDuration().toSeconds())
-                .attribute(BoshNames.REQUESTS, params.requests())
-                .attribute(BoshNames.HOLD, params.hold())
-                .attribute(BoshNames.POLLING, config.polling().toSeconds())
-                .attribute(BoshNames.INACTIVITY, config.inactivity().toSeconds())
-                .attribute(BoshNames.ACCEPT, "gzip,deflate")
-                .attribute(BoshNames.CHARSETS, config.charsets().isEmpty() ? null : String.join(" ",
-                        config.charsets()))
-                .attribute(BoshNames.XMPP_RESTARTLOGIC, "true");
-        if (!config.maxPause().isZero()) {
-            body.attribute(BoshNames.MAXPAUSE, config.maxPause().toSeconds());
-        }
-        if (params.version() != null) {
-            body.attribute(BoshNames.VER, params.version());
-        }
-        if (params.acks()) {
-            body.attribute(BoshNames.ACK, params.creationRid());
-        }
-        if (keys != null) {
-            body.attribute(BoshNames.KEY, null);
-        }
-        if (streamHeader != null) {
-            streamHeader.attribute("from").ifPresent(from -> body.attribute(BoshNames.FROM, from));
-            streamHeader.attribute("id").ifPresent(id -> body.attribute(BoshNames.AUTHID, id));
-            body.attribute(BoshNames.XMPP_VERSION, streamHeader.attribute("version").orElse(null));
-        }
     }
 
     /**
@@ -345,32 +396,23 @@ public final class BoshSession implements ClientSink, ClientSession {
      * @param condition the terminal condition, or null for a clean client terminate
      */
     private void terminate(BoshCondition condition, String detail, BoshExchange cause, Effects effects) {
-        terminalBody = terminalBody(condition, List.of());
-        endLocked(effects);
+        endLocked(condition, List.of(), effects);
         effects.respondTerminal(cause);
-        effects.close = condition == null ? Close.CLIENT : Close.EXPIRE;
+        effects.closeAll(this, condition == null ? SessionEnd.Cause.CLIENT_CLOSED : SessionEnd.Cause.EXPIRED);
         log(condition == null ? "terminated ({})" : "terminated: " + condition.wireName() + " ({})", detail);
     }
 
-    private String terminalBody(BoshCondition condition, List<XmlElement> payloads) {
-        terminalStatus = condition == null ? 200 : condition.httpStatus(params.legacy());
-        BoshBody body = new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE);
-        if (condition != null) {
-            body.attribute(BoshNames.CONDITION, condition.wireName());
-        }
-        return body.payloads(payloads).text();
-    }
-
-    /** Moves to TERMINATED: answers everything still open, hands undelivered data to the effects. */
-    private void endLocked(Effects effects) {
+    /** Moves to TERMINATED: answers everything still open, keeps undelivered data for the upstreams' bounces. */
+    private void endLocked(BoshCondition condition, List<XmlElement> payloads, Effects effects) {
         state = State.TERMINATED;
+        terminalStatus = condition == null ? 200 : condition.httpStatus(params.legacy());
+        terminalBody = BoshResponses.terminal(condition, payloads);
         boolean first = true;
         for (Held h : held) {
             if (first) {
                 effects.respondTerminal(h.exchange());
             } else {
-                effects.respond(h.exchange(), new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                        .text());
+                effects.respond(h.exchange(), BoshResponses.terminal(null, List.of()));
             }
             first = false;
         }
@@ -379,11 +421,6 @@ public final class BoshSession implements ClientSink, ClientSession {
             effects.respondTerminal(d.exchange());
         }
         deferred.clear();
-        for (Pending p : pending) {
-            effects.undelivered.add(p.element());
-        }
-        pending.clear();
-        pendingBytes = 0;
         effects.ended = true;
     }
 
@@ -421,38 +458,13 @@ public final class BoshSession implements ClientSink, ClientSession {
     /** The store expired the session (inactivity or pause ran out, §10): hand back what the client never got. */
     @Override
     public void expired() {
-        Effects effects = new Effects();
-        lock.lock();
-        try {
-            if (state == State.TERMINATED) {
-                return;
-            }
-            terminalBody = terminalBody(null, List.of());
-            endLocked(effects);
-            effects.close = Close.EXPIRE;
-        } finally {
-            lock.unlock();
-        }
-        log("expired after inactivity", null);
-        effects.run();
+        endBy(null, SessionEnd.Cause.EXPIRED, "expired after inactivity");
     }
 
     /** Portico is stopping: every client is told {@code system-shutdown}. */
     @Override
     public void shutdown() {
-        Effects effects = new Effects();
-        lock.lock();
-        try {
-            if (state == State.TERMINATED) {
-                return;
-            }
-            terminalBody = terminalBody(BoshCondition.SYSTEM_SHUTDOWN, List.of());
-            endLocked(effects);
-            effects.close = Close.SHUTDOWN;
-        } finally {
-            lock.unlock();
-        }
-        effects.run();
+        endBy(BoshCondition.SYSTEM_SHUTDOWN, SessionEnd.Cause.SYSTEM_SHUTDOWN, "system shutdown");
     }
 
     /**
@@ -461,50 +473,56 @@ public final class BoshSession implements ClientSink, ClientSession {
      */
     @Override
     public void redirect(String baseUrl) {
+        XmlElement uri = XmlElement.of(Namespaces.HTTPBIND, "uri").withChild(new XmlText(baseUrl + config.path()));
+        endBy(BoshCondition.SEE_OTHER_URI, List.of(uri), SessionEnd.Cause.SYSTEM_SHUTDOWN, "moved to " + baseUrl);
+    }
+
+    private void endBy(BoshCondition condition, SessionEnd.Cause cause, String detail) {
+        endBy(condition, List.of(), cause, detail);
+    }
+
+    private void endBy(BoshCondition condition, List<XmlElement> payloads, SessionEnd.Cause cause, String detail) {
         Effects effects = new Effects();
         lock.lock();
         try {
             if (state == State.TERMINATED) {
                 return;
             }
-            XmlElement uri = XmlElement.of(org.portico.xml.Namespaces.HTTPBIND, "uri")
-                    .withChild(new org.portico.xml.XmlText(baseUrl + config.path()));
-            terminalBody = terminalBody(BoshCondition.SEE_OTHER_URI, List.of(uri));
-            endLocked(effects);
-            effects.close = Close.SHUTDOWN;
+            endLocked(condition, payloads, effects);
+            effects.closeAll(this, cause);
         } finally {
             lock.unlock();
         }
+        log("ended: {}", detail);
         effects.run();
     }
 
-    // --- ClientSink: the upstream reader thread ---
+    // --- one stream's upstream events, on that upstream's reader thread ---
 
-    @Override
-    public void opened(XmlElement header) {
+    private void opened(String stream, XmlElement header) {
         lock.lock();
         try {
-            streamHeader = header;
+            BoshStreams.Stream open = streams.get(stream);
+            if (open != null) {
+                open.header = header;
+            }
         } finally {
             lock.unlock();
         }
     }
 
-    @Override
-    public void deliver(XmlElement element) {
+    private void deliver(String stream, XmlElement element) {
         Effects effects = new Effects();
         lock.lock();
         try {
-            if (state == State.TERMINATED) {
-                effects.undelivered.add(element);
+            if (state == State.TERMINATED || streams.get(stream) == null) {
+                BoshStreams.Stream gone = streams.get(stream);
+                effects.undelivered(gone, element);
             } else {
-                int bytes = element.toString().length();
-                pending.add(new Pending(element, bytes));
-                pendingBytes += bytes;
+                int pendingBytes = pending.add(stream, element);
                 if (pendingBytes > config.maxPendingBytes()) {
-                    terminalBody = terminalBody(BoshCondition.POLICY_VIOLATION, List.of());
-                    endLocked(effects);
-                    effects.close = Close.EXPIRE;
+                    endLocked(BoshCondition.POLICY_VIOLATION, List.of(), effects);
+                    effects.closeAll(this, SessionEnd.Cause.EXPIRED);
                     log("terminated: {} bytes pending for a client that does not poll", pendingBytes);
                 } else {
                     settle(effects);
@@ -516,40 +534,53 @@ public final class BoshSession implements ClientSink, ClientSession {
         effects.run();
     }
 
-    @Override
-    public void ended(SessionEnd end) {
+    private void streamEnded(String stream, SessionEnd end) {
         Effects effects = new Effects();
         lock.lock();
         try {
-            if (state == State.TERMINATED) {
+            if (state == State.TERMINATED || streams.get(stream) == null) {
                 return;
             }
-            List<XmlElement> stanzas = new ArrayList<>();
-            for (Pending p : pending) {
-                stanzas.add(p.element());
+            BoshCondition condition = BoshResponses.conditionFor(end.cause());
+            if (streams.size() > 1) {
+                streams.remove(stream);
+                pending.addStreamEnd(stream, end.streamError(), condition != null ? condition : BoshCondition.HOST_GONE);
+                settle(effects);
+            } else {
+                List<XmlElement> stanzas = pending.takeAll(null);
+                if (end.streamError() != null) {
+                    stanzas.add(end.streamError());
+                }
+                endLocked(condition, stanzas, effects);
             }
-            pending.clear();
-            if (end.streamError() != null) {
-                stanzas.add(end.streamError());
-            }
-            terminalBody = terminalBody(conditionFor(end.cause()), stanzas);
-            endLocked(effects);
         } finally {
             lock.unlock();
         }
         effects.run();
     }
 
-    /** XEP-0124 §17.2 and XEP-0206 §6: how each way a session can end reads on the wire. */
-    static BoshCondition conditionFor(SessionEnd.Cause cause) {
-        return switch (cause) {
-            case CLIENT_CLOSED, SERVER_CLOSED, EXPIRED -> null;
-            case REMOTE_STREAM_ERROR -> BoshCondition.REMOTE_STREAM_ERROR;
-            case HOST_UNKNOWN -> BoshCondition.HOST_UNKNOWN;
-            case REMOTE_CONNECTION_FAILED -> BoshCondition.REMOTE_CONNECTION_FAILED;
-            case PROTOCOL_ERROR -> BoshCondition.UNDEFINED_CONDITION;
-            case SYSTEM_SHUTDOWN -> BoshCondition.SYSTEM_SHUTDOWN;
-        };
+    /** One stream's view of this session: the upstream reports to it, it reports here with the stream's name. */
+    private final class StreamSink implements ClientSink {
+        private final String stream;
+
+        StreamSink(String stream) {
+            this.stream = stream;
+        }
+
+        @Override
+        public void opened(XmlElement header) {
+            BoshSession.this.opened(stream, header);
+        }
+
+        @Override
+        public void deliver(XmlElement element) {
+            BoshSession.this.deliver(stream, element);
+        }
+
+        @Override
+        public void ended(SessionEnd end) {
+            streamEnded(stream, end);
+        }
     }
 
     private static String recoverableError() {
@@ -569,23 +600,20 @@ public final class BoshSession implements ClientSink, ClientSession {
     public String toString() {
         lock.lock();
         try {
-            return "BoshSession[" + sid + " " + state + " held=" + held.size() + " deferred=" + deferred.size()
-                    + " pending=" + pending.size() + (pausedFor != null ? " paused=" + pausedFor : "") + " "
-                    + window + "]";
+            return "BoshSession[" + sid + " " + state + " " + streams + " held=" + held.size() + " deferred="
+                    + deferred.size() + " " + pending + (pausedFor != null ? " paused=" + pausedFor : "")
+                    + " " + window + "]";
         } finally {
             lock.unlock();
         }
     }
 
-    private enum Close { CLIENT, EXPIRE, SHUTDOWN }
-
-    /** What an event decided, carried out after the lock is released. */
+    /** What an event decided, carried out after the lock is released, responses first. */
     private final class Effects {
         private final List<Runnable> responses = new ArrayList<>();
-        private final List<XmlElement> undelivered = new ArrayList<>();
+        private final List<Runnable> later = new ArrayList<>();
         private Duration lifetime;
         private boolean ended;
-        private Close close;
 
         void respond(BoshExchange exchange, String body) {
             responses.add(() -> exchange.respond(200, params.contentType(), body));
@@ -597,43 +625,56 @@ public final class BoshSession implements ClientSink, ClientSession {
             responses.add(() -> exchange.respond(status, params.contentType(), body));
         }
 
+        void later(Runnable action) {
+            later.add(action);
+        }
+
+        /**
+         * XEP-0352, at once (under the lock, like send): it only enqueues, and a pause and the request after it,
+         * handled on two threads, must reach the server as {@code <inactive/>} then {@code <active/>}; run later,
+         * the two could swap and leave the server holding the client's traffic.
+         */
+        void clientActive(BoshStreams all, boolean active) {
+            for (BoshStreams.Stream stream : all.all()) {
+                stream.xmpp.clientActive(active);
+            }
+        }
+
+        /** Ends every stream's XMPP session; each gets back what its client never received (XEP-0206 §7). */
+        void closeAll(BoshSession session, SessionEnd.Cause cause) {
+            for (BoshStreams.Stream stream : session.streams.all()) {
+                XmppSession xmpp = stream.xmpp;
+                List<XmlElement> undelivered = session.pending.takeAll(stream.name);
+                later.add(switch (cause) {
+                    case CLIENT_CLOSED -> () -> xmpp.close(undelivered);
+                    case SYSTEM_SHUTDOWN -> xmpp::shutdown;
+                    default -> () -> xmpp.expire(undelivered);
+                });
+            }
+            session.pending.takeAll(null);
+        }
+
+        void undelivered(BoshStreams.Stream stream, XmlElement element) {
+            if (stream != null) {
+                XmppSession xmpp = stream.xmpp;
+                later.add(() -> xmpp.expire(List.of(element)));
+            }
+        }
+
         void run() {
             responses.forEach(Runnable::run);
             if (ended) {
                 // the ended session stays as a tombstone for a while, so that requests still on their way get its
                 // terminal answer (with the right legacy status) rather than item-not-found for an unknown sid
-                lifetime().idleFor(config.inactivity());
+                BoshSession.this.lifetime.idleFor(config.inactivity());
             } else if (lifetime != null) {
                 if (lifetime.isZero()) {
-                    lifetime().busy();
+                    BoshSession.this.lifetime.busy();
                 } else {
-                    lifetime().idleFor(lifetime);
+                    BoshSession.this.lifetime.idleFor(lifetime);
                 }
             }
-            XmppSession session = xmppSession();
-            if (session == null) {
-                return;
-            }
-            if (close != null) {
-                switch (close) {
-                    case CLIENT -> session.close(undelivered);
-                    case EXPIRE -> session.expire(undelivered);
-                    case SHUTDOWN -> session.shutdown();
-                }
-            }
-        }
-    }
-
-    private Lifetime lifetime() {
-        return lifetime;
-    }
-
-    private XmppSession xmppSession() {
-        lock.lock();
-        try {
-            return xmpp;
-        } finally {
-            lock.unlock();
+            later.forEach(Runnable::run);
         }
     }
 }

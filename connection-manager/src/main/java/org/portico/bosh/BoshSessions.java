@@ -49,10 +49,22 @@ public final class BoshSessions {
 
     /** Handles one request body (already decoded to bytes); the exchange is answered now or later. */
     public void handle(byte[] body, BoshExchange exchange) {
+        handle(body, null, exchange);
+    }
+
+    /**
+     * Handles an XEP-0252 GET: the attributes come from its wrapper ({@code <body …/>}), its content octets go to
+     * the session's {@link ScriptStream} (R68).
+     */
+    public void handleScript(ScriptSyntax.Request script, BoshExchange exchange) {
+        handle(script.wrapper().getBytes(java.nio.charset.StandardCharsets.UTF_8), script.content(), exchange);
+    }
+
+    private void handle(byte[] body, byte[] scriptContent, BoshExchange exchange) {
         BoshRequest request;
         try {
             XmlElement parsed = parser.parseDocument(body);
-            request = BoshRequest.of(parsed);
+            request = scriptContent == null ? BoshRequest.of(parsed) : BoshRequest.script(parsed, scriptContent);
         } catch (XmlParseException e) {
             reject(exchange, BoshCondition.BAD_REQUEST, "unparseable body: " + e.getMessage(), false);
             return;
@@ -87,7 +99,8 @@ public final class BoshSessions {
         }
         String sid = newSid();
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
-        BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys);
+        BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys, connector,
+                request.isScript() ? new ScriptStream(parser) : null);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             reject(exchange, BoshCondition.INTERNAL_SERVER_ERROR, "session not admitted: " + admission,
@@ -96,7 +109,7 @@ public final class BoshSessions {
         }
         log.info("BOSH session {} created for {} (wait={}s hold={} acks={})", sid, params.header().to(),
                 params.waitDuration().toSeconds(), params.hold(), params.acks());
-        session.start(exchange, connector);
+        session.start(exchange);
     }
 
     private BoshSession.Lifetime lifetime(String sid) {
@@ -124,7 +137,7 @@ public final class BoshSessions {
      * request tells whether its client is legacy (no {@code ver}, R54); other requests are answered in a body.
      */
     private static void reject(BoshExchange exchange, BoshCondition condition, String detail, boolean legacy) {
-        log.info("BOSH request rejected: {} ({})", condition.wireName(), detail);
+        log.info("BOSH request rejected: {} ({})", condition.wireName(), BoshException.printable(detail));
         int status = condition.httpStatus(legacy);
         String body = status == 200
                 ? new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)

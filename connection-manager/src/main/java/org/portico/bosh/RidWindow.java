@@ -32,12 +32,21 @@ import java.util.TreeSet;
  *
  * <p>Acknowledgements are used both ways or not at all, as the client asked with {@code ack='1'} on the creation
  * request (R12, R18): responses carry {@link #ackAttributeFor}, and the client's {@code ack} on requests trims the
- * response buffer and may produce a {@link Report} (R28).
+ * response buffer and may produce a {@link Report} (R28) once the missed response is older than
+ * {@code reportAfterMillis}.
  */
 public final class RidWindow {
 
     /** XEP-0124 §14.1 (R39): no rid ever exceeds 2^53−1. */
     public static final long MAX_RID = (1L << 53) - 1;
+
+    /**
+     * Default for {@code reportAfterMillis}: a response younger than this may still be on its way to the client.
+     * Clients build a request while the previous response is in flight, or (jbosh, hence Smack) from inside the
+     * callback for that response before noting it, so their {@code ack} lags by one for a few milliseconds; and
+     * jbosh ends the session on a report for a response it already has. One second covers a slow round trip.
+     */
+    public static final long DEFAULT_REPORT_AFTER_MILLIS = 1000;
 
     /** What the session does with a request, by {@code diff = rid - lastInOrder} and what it knows of the rid. */
     public enum Kind {
@@ -96,6 +105,7 @@ public final class RidWindow {
     private final int window;
     private final boolean acks;
     private final int maxBuffered;
+    private final long reportAfterMillis;
 
     private long lastInOrder;
     private final NavigableSet<Long> deferred = new TreeSet<>();
@@ -116,6 +126,15 @@ public final class RidWindow {
      *                    client that never acks); at least {@code window}
      */
     public RidWindow(long initialRid, int window, boolean acks, int maxBuffered) {
+        this(initialRid, window, acks, maxBuffered, DEFAULT_REPORT_AFTER_MILLIS);
+    }
+
+    /**
+     * @param reportAfterMillis how old a missed response must be before a lagging {@code ack} reports it (§9.2:
+     *                          "e.g., if some time has passed since it responded"); 0 reports at once
+     * @see #RidWindow(long, int, boolean, int)
+     */
+    public RidWindow(long initialRid, int window, boolean acks, int maxBuffered, long reportAfterMillis) {
         if (initialRid < 1 || initialRid > MAX_RID) {
             throw new IllegalArgumentException("initial rid must be in 1.." + MAX_RID + " (XEP-0124 §14.1), got "
                     + initialRid);
@@ -127,10 +146,14 @@ public final class RidWindow {
             throw new IllegalArgumentException("maxBuffered (" + maxBuffered + ") must be at least the window ("
                     + window + ") so every response of the window can be resent");
         }
+        if (reportAfterMillis < 0) {
+            throw new IllegalArgumentException("reportAfterMillis must not be negative, got " + reportAfterMillis);
+        }
         this.initialRid = initialRid;
         this.window = window;
         this.acks = acks;
         this.maxBuffered = maxBuffered;
+        this.reportAfterMillis = reportAfterMillis;
         this.lastInOrder = initialRid;
         this.held.add(initialRid);
         this.lastAnswered = initialRid - 1;
@@ -264,10 +287,10 @@ public final class RidWindow {
 
     /**
      * The client's {@code ack} on a processed request (§9.2): trims the buffer to the rids above it, and when a
-     * response below the last one answered was missed, reports it (R28) if it can still be resent. Call it for
+     * response below the last one answered was missed, reports it (R28) if it can still be resent and was sent at
+     * least {@code reportAfterMillis} ago (a younger one may still be on its way: the ack merely lags). Call it for
      * requests in processing order, not for repeats (they carry stale acks). When acks are in use and a request has
      * no {@code ack}, the client has every response below its rid: pass {@code rid - 1}. Ignored without acks.
-     * The caller decides whether a report is worth an immediate response (§9.2: "e.g., if some time has passed").
      */
     public Optional<Report> onClientAck(long ack, long nowMillis) {
         if (!acks) {
@@ -280,8 +303,9 @@ public final class RidWindow {
         }
         if (ack < lastAnswered) {
             Sent missed = buffered.get(ack + 1);
-            if (missed != null) {
-                return Optional.of(new Report(ack + 1, Math.max(0, nowMillis - missed.sentAtMillis())));
+            long age = missed == null ? 0 : Math.max(0, nowMillis - missed.sentAtMillis());
+            if (missed != null && age >= reportAfterMillis) {
+                return Optional.of(new Report(ack + 1, age));
             }
         }
         return Optional.empty();

@@ -36,7 +36,8 @@ final class ConfigReader {
                 s.integer("bosh.maxBufferedResponses", b.maxBufferedResponses()),
                 s.integer("bosh.maxRidRepeats", b.maxRidRepeats()), s.integer("bosh.maxStreams", b.maxStreams()),
                 s.bool("bosh.scriptSyntax", b.scriptSyntax()),
-                s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"));
+                s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"),
+                s.duration("bosh.reportAfter", b.reportAfter()));
 
         XmlLimits x = XmlLimits.DEFAULT;
         XmlLimits xml = new XmlLimits(s.integer("xml.maxBytes", x.maxBytes()), s.integer("xml.maxDepth", x.maxDepth()),

@@ -158,7 +158,8 @@ public final class XmppSession implements UpstreamListener {
         ending.compareAndSet(null, result);
         MDC.put("sid", id);
         try {
-            log.info("session ended: {} ({})", result.cause(), result.detail());
+            // the transport and the upstream each log this end at INFO in their own words; one more would repeat them
+            log.debug("session ended: {} ({})", result.cause(), result.detail());
         } finally {
             MDC.remove("sid");
         }

@@ -56,14 +56,17 @@ public final class XmlParser {
         return factory;
     }
 
-    /** Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. */
-    public XmlElement parseDocument(byte[] utf8) throws XmlParseException {
-        if (utf8.length > limits.maxBytes()) {
-            throw new XmlParseException("document of " + utf8.length + " bytes exceeds " + limits.maxBytes());
+    /**
+     * Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. The
+     * octets are UTF-8 unless a byte-order mark or the XML declaration names another encoding (XEP-0124 §7.2, R20).
+     */
+    public XmlElement parseDocument(byte[] document) throws XmlParseException {
+        if (document.length > limits.maxBytes()) {
+            throw new XmlParseException("document of " + document.length + " bytes exceeds " + limits.maxBytes());
         }
         XMLStreamReader reader = null;
         try {
-            reader = documents.createXMLStreamReader(new ByteArrayInputStream(utf8));
+            reader = documents.createXMLStreamReader(new ByteArrayInputStream(document));
             XmlElement root = null;
             while (reader.hasNext()) {
                 int event = reader.next();

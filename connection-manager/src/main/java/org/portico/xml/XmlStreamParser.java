@@ -30,7 +30,10 @@ public final class XmlStreamParser {
     public record Element(XmlElement element) implements Event {
     }
 
-    /** {@code </stream:stream>} or the end of input. */
+    /**
+     * {@code </stream:stream>}. The end of input without it is an {@link XmlParseException} caused by Woodstox's
+     * {@code WstxEOFException}, so the owner can tell an abrupt close from bad XML.
+     */
     public record Closed() implements Event {
     }
 

@@ -43,13 +43,18 @@ class BoshSessionTest {
     };
 
     private RecordingExchange create(String extraAttributes) throws Exception {
+        return create(1, extraAttributes);
+    }
+
+    private RecordingExchange create(int hold, String extraAttributes) throws Exception {
         BoshRequest request = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "' to='localhost'"
-                + " xml:lang='en' wait='30' hold='1' ver='1.11' xmpp:version='1.0' xmlns:xmpp='urn:xmpp:xbosh' "
+                + " xml:lang='en' wait='30' hold='" + hold + "' ver='1.11' xmpp:version='1.0' xmlns:xmpp='urn:xmpp:xbosh' "
                 + extraAttributes + "/>");
+        KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT, clock,
-                recordingLifetime, null);
+                recordingLifetime, keys, upstream, null);
         RecordingExchange creation = new RecordingExchange();
-        session.start(creation, upstream);
+        session.start(creation);
         return creation;
     }
 
@@ -342,5 +347,60 @@ class BoshSessionTest {
 
         assertEquals("system-shutdown", attr(parse(held.body()), "condition"));
         assertTrue(upstream.closed);
+    }
+
+    @Test
+    void holdOfTwoKeepsTwoRequestsAndReleasesTheOldestForAThird_R24() throws Exception {
+        create(2, "");
+        upstream.open("s");
+        upstream.features();
+        RecordingExchange first = send(RID + 1, "", "");
+        RecordingExchange second = send(RID + 2, "", "");
+        assertFalse(first.answered() || second.answered(), "hold=2: both are held");
+        RecordingExchange third = send(RID + 3, "", "");
+
+        assertTrue(first.answered(), "the oldest goes back first (R24)");
+        assertFalse(second.answered());
+        assertFalse(third.answered());
+    }
+
+    @Test
+    void moreSimultaneousRequestsThanAllowedIsAPolicyViolation_R33() throws Exception {
+        create(2, "");
+        upstream.open("s");
+        upstream.features();
+        send(RID + 1, "", "");
+        send(RID + 2, "", "");
+        RecordingExchange early4 = send(RID + 4, "", "");
+        RecordingExchange early5 = send(RID + 5, "", "");
+        assertFalse(early4.answered() || early5.answered(), "inside the window: they wait for rid+3");
+        RecordingExchange third = send(RID + 3, "", "");
+
+        assertEquals("policy-violation", attr(parse(third.body()), "condition"),
+                "five unanswered requests where requests=3");
+        assertTrue(upstream.closed);
+    }
+
+    @Test
+    void keySequencingAcceptsTheChainAndRejectsABrokenKey_R48() throws Exception {
+        String k3 = "k3";
+        String k2 = sha1(k3);
+        String k1 = sha1(k2);
+        create("newkey='" + k1 + "'");
+        upstream.open("s");
+        upstream.features();
+        RecordingExchange second = send(RID + 1, "key='" + k2 + "'", "");
+        RecordingExchange third = send(RID + 2, "key='" + k3 + "'", "");
+        assertFalse(third.answered(), "the chain holds: the request is held");
+        assertTrue(second.answered(), "released by hold=1, not by an error");
+        assertEquals(null, attr(parse(second.body()), "condition"));
+        RecordingExchange bad = send(RID + 3, "key='not-the-key'", "");
+
+        assertEquals("item-not-found", attr(parse(bad.body()), "condition"));
+    }
+
+    private static String sha1(String text) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

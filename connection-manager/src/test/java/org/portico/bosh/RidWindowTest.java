@@ -21,12 +21,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   answer 11 at 500              answered(11, "r11", 500)
  *   unbuffered 11                 answeredUnbuffered(11), e.g. a pause response
  *   drop 12 -&gt; true              dropDeferred(12)
- *   ack 10 at 900 -&gt; report 11 after 400 | ack 10 at 900 -&gt; none
+ *   ack 10 at 1900 -&gt; report 11 after 1400 | ack 10 at 900 -&gt; none
  *   ackattr 11 -&gt; 12 | ackattr 11 -&gt; none
  *   unanswered -&gt; 2               unansweredCount()
  *   show -&gt; RidWindow[...]        toString()
  * </pre>
- * Rids may be written {@code MAX}, {@code MAX-1}, {@code MAX+1} for 2^53−1 and its neighbours.
+ * Rids may be written {@code MAX}, {@code MAX-1}, {@code MAX+1} for 2^53−1 and its neighbours. The setup names
+ * {@code init}, {@code window}, {@code acks}, and optionally {@code max} (responses buffered) and {@code after}
+ * (reportAfterMillis, default {@link RidWindow#DEFAULT_REPORT_AFTER_MILLIS}).
  */
 class RidWindowTest {
 
@@ -131,6 +133,16 @@ class RidWindowTest {
                         "answer 10 at 1000; req 11 -> PROCESS; answer 11 at 2000; req 12 -> PROCESS;"
                                 + " answer 12 at 3000; req 13 -> PROCESS; ack 10 at 4500 -> report 11 after 2500;"
                                 + " req 11 -> REPLAY r11 x1"),
+                Arguments.of("an ack lagging behind a response younger than reportAfter reports nothing: the"
+                                + " response may still be on its way, as when jbosh acks from its response callback"
+                                + " (§9.2 'if some time has passed', R28)",
+                        "init=10 window=2 acks=on after=1000",
+                        "answer 10 at 1000; req 11 -> PROCESS; answer 11 at 2000; req 12 -> PROCESS;"
+                                + " ack 10 at 2999 -> none; ack 10 at 3000 -> report 11 after 1000"),
+                Arguments.of("reportAfter 0 reports a lagging ack at once (§9.2, R28)",
+                        "init=10 window=2 acks=on after=0",
+                        "answer 10 at 1000; req 11 -> PROCESS; answer 11 at 2000; req 12 -> PROCESS;"
+                                + " ack 10 at 2000 -> report 11 after 0"),
                 Arguments.of("an ack of the last answered rid reports nothing (§9.2, R28)",
                         "init=10 window=2 acks=on",
                         "answer 10 at 1000; req 11 -> PROCESS; answer 11 at 2000; req 12 -> PROCESS;"
@@ -232,6 +244,7 @@ class RidWindowTest {
         int window = 0;
         boolean acks = false;
         Integer max = null;
+        long after = RidWindow.DEFAULT_REPORT_AFTER_MILLIS;
         for (String setting : setup.split("\\s+")) {
             String[] kv = setting.split("=");
             switch (kv[0]) {
@@ -239,10 +252,11 @@ class RidWindowTest {
                 case "window" -> window = Integer.parseInt(kv[1]);
                 case "acks" -> acks = kv[1].equals("on");
                 case "max" -> max = Integer.parseInt(kv[1]);
+                case "after" -> after = Long.parseLong(kv[1]);
                 default -> throw new IllegalArgumentException(setting);
             }
         }
-        return new RidWindow(init, window, acks, max == null ? Math.max(window, 8) : max);
+        return new RidWindow(init, window, acks, max == null ? Math.max(window, 8) : max, after);
     }
 
     @ParameterizedTest(name = "answering rid {1} when {0} is the oldest held breaks rid order (§8, R24)")
@@ -264,11 +278,12 @@ class RidWindowTest {
         assertEquals(OptionalLong.empty(), window.oldestHeld());
     }
 
-    @ParameterizedTest(name = "new RidWindow(initialRid={0}, window={1}, maxBuffered={2}) is refused")
-    @CsvSource({"0, 2, 2", "-5, 2, 2", "9007199254740992, 2, 2", "10, 0, 2", "10, 3, 2"})
-    void invalidConfigurationIsRefusedWithAReason(long initialRid, int window, int maxBuffered) {
+    @ParameterizedTest(name = "new RidWindow(initialRid={0}, window={1}, maxBuffered={2}, reportAfter={3}) is refused")
+    @CsvSource({"0, 2, 2, 0", "-5, 2, 2, 0", "9007199254740992, 2, 2, 0", "10, 0, 2, 0", "10, 3, 2, 0",
+            "10, 2, 2, -1"})
+    void invalidConfigurationIsRefusedWithAReason(long initialRid, int window, int maxBuffered, long reportAfter) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new RidWindow(initialRid, window, false, maxBuffered));
+                () -> new RidWindow(initialRid, window, false, maxBuffered, reportAfter));
         assertEquals(true, e.getMessage().length() > 10, e.getMessage());
     }
 }

@@ -22,14 +22,18 @@ import org.portico.xml.XmlParser;
  * A small BOSH client for end-to-end tests, speaking XEP-0124/0206 over plain HTTP the way browser libraries do:
  * {@link #raw} sends exactly the body a test wants (for rid and error cases); {@link #login} and {@link #startPolling}
  * behave like Strophe (SASL PLAIN, restart, bind, one request always held) and collect every stanza received.
+ * {@link #scriptSyntax} makes a client of a legacy browser instead: every body goes as the query of a GET and comes
+ * back as {@code _BOSH_("…")} (XEP-0252), unwrapped here so the same methods work.
  */
 public final class BoshTestClient implements AutoCloseable {
 
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI endpoint;
     private final String domain;
+    private final boolean script;
     private final AtomicLong rid = new AtomicLong(1_000_000 + (long) (Math.random() * 1_000_000_000L));
     private final BlockingQueue<XmlElement> received = new LinkedBlockingQueue<>();
     private final AtomicBoolean polling = new AtomicBoolean();
@@ -39,8 +43,18 @@ public final class BoshTestClient implements AutoCloseable {
     private volatile XmlElement terminal;
 
     public BoshTestClient(URI endpoint, String domain) {
+        this(endpoint, domain, false);
+    }
+
+    private BoshTestClient(URI endpoint, String domain, boolean script) {
         this.endpoint = endpoint;
         this.domain = domain;
+        this.script = script;
+    }
+
+    /** A client that speaks XEP-0252 script syntax: GET requests, {@code _BOSH_("…")} responses. */
+    public static BoshTestClient scriptSyntax(URI endpoint, String domain) {
+        return new BoshTestClient(endpoint, domain, true);
     }
 
     /** POSTs one body and returns the response body's parsed root, waiting up to {@code timeout}. */
@@ -50,6 +64,12 @@ public final class BoshTestClient implements AutoCloseable {
 
     /** POSTs one body; the future completes with the response text (status 200 expected). */
     public CompletableFuture<String> rawAsync(String body) {
+        if (script) {
+            HttpRequest get = HttpRequest.newBuilder(scriptUri(endpoint, body)).timeout(Duration.ofSeconds(90))
+                    .GET().build();
+            return http.sendAsync(get, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                    .thenApply(response -> unwrapScript(response.body()));
+        }
         HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(90))
                 .header("Content-Type", "text/xml; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
@@ -62,6 +82,55 @@ public final class BoshTestClient implements AutoCloseable {
         HttpRequest request = HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(90))
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
         return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** {@code endpoint?<body, URI-escaped>} (XEP-0252 §2.2): every octet but the unreserved ones escaped. */
+    public static URI scriptUri(URI endpoint, String body) {
+        StringBuilder query = new StringBuilder(body.length() * 2);
+        for (byte b : body.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xFF);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+                query.append(c);
+            } else {
+                query.append('%').append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+        }
+        return URI.create(endpoint + "?" + query);
+    }
+
+    /**
+     * The body inside {@code _BOSH_("…")} (XEP-0252 §2.3), its ECMAScript escapes undone; anything else in the
+     * response (a raw quote or line break, another wrapper) fails the test.
+     */
+    public static String unwrapScript(String script) {
+        String prefix = "_BOSH_(\"";
+        if (!script.startsWith(prefix) || !script.endsWith("\")")) {
+            throw new AssertionError("not a script syntax response: " + script);
+        }
+        String literal = script.substring(prefix.length(), script.length() - 2);
+        StringBuilder out = new StringBuilder(literal.length());
+        for (int i = 0; i < literal.length(); i++) {
+            char c = literal.charAt(i);
+            if (c == '"' || c == '\n' || c == '\r' || c == '\u2028' || c == '\u2029') {
+                throw new AssertionError("unescaped " + (int) c + " at " + i + " in " + script);
+            }
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            char escape = literal.charAt(++i);
+            switch (escape) {
+                case '"', '\\' -> out.append(escape);
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 'u' -> {
+                    out.append((char) Integer.parseInt(literal.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                default -> throw new AssertionError("unexpected escape \\" + escape + " in " + script);
+            }
+        }
+        return out.toString();
     }
 
     public static XmlElement parse(String text) throws Exception {
@@ -166,6 +235,20 @@ public final class BoshTestClient implements AutoCloseable {
      */
     public void send(String payload) throws Exception {
         collect(raw(body(nextRid(), "", payload), Duration.ofSeconds(90)));
+    }
+
+    /**
+     * Sends payloads on a new request without waiting for its response, as browser clients do: its stanzas are
+     * collected when it comes. The future completes then, or fails with the request.
+     */
+    public CompletableFuture<Void> sendAsync(String payload) {
+        return rawAsync(body(nextRid(), "", payload)).thenAccept(text -> {
+            try {
+                collect(parse(text));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
     }
 
     private void collect(XmlElement body) {

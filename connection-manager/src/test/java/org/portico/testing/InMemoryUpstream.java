@@ -23,6 +23,18 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
     public volatile boolean aborted;
     private volatile UpstreamListener listener;
 
+    /** A connector that hands out a new in-memory upstream per connection, for sessions with several streams. */
+    public static final class Factory implements UpstreamConnector {
+        public final List<InMemoryUpstream> connections = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+            InMemoryUpstream upstream = new InMemoryUpstream();
+            connections.add(upstream);
+            return upstream.connect(header, route, listener);
+        }
+    }
+
     @Override
     public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
         this.headers.add(header);

@@ -81,6 +81,11 @@ public final class PorticoHarness implements AutoCloseable {
         return new BoshTestClient(boshUri(), LocalProsody.DOMAIN);
     }
 
+    /** A legacy-browser client speaking XEP-0252 script syntax (the server must have {@code bosh.scriptSyntax}). */
+    public BoshTestClient scriptClient() {
+        return BoshTestClient.scriptSyntax(boshUri(), LocalProsody.DOMAIN);
+    }
+
     @Override
     public void close() throws Exception {
         server.close();

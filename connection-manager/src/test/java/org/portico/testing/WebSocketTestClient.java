@@ -342,10 +342,23 @@ public final class WebSocketTestClient implements AutoCloseable {
         return next(e -> e.is(FRAMING, "close"));
     }
 
+    /**
+     * Leaves like a well-behaved page: acknowledges what it got (XEP-0198, else the server would store it offline
+     * as unacknowledged and hand it to this account's next session) and closes the stream, then the socket.
+     */
     @Override
     public void close() {
         WebSocket current = socket;
         if (current != null && !current.isOutputClosed()) {
+            try {
+                if (smInbound >= 0) {
+                    send("<a xmlns='" + Namespaces.SM + "' h='" + smInbound + "'/>");
+                }
+                send("<close xmlns='" + FRAMING + "'/>");
+                current.sendClose(WebSocket.NORMAL_CLOSURE, "").get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the socket is already gone: nothing left to close politely
+            }
             current.abort();
         }
         acks.shutdownNow();

@@ -1,4 +1,4 @@
-package org.portico.e2e;
+package org.portico.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

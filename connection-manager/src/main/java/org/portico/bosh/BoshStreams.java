@@ -1,0 +1,99 @@
+package org.portico.bosh;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.portico.session.XmppSession;
+import org.portico.xml.XmlElement;
+
+/**
+ * The XMPP streams of one BOSH session (XEP-0124 §16). Almost every session has exactly one; a client that saw a
+ * {@code stream} attribute in the creation response may add more. Names are unpredictable (§16.2, R50).
+ *
+ * <p>Owned by the lock of the {@link BoshSession} it belongs to; no I/O.
+ */
+final class BoshStreams {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** One open stream: its name, its XMPP session and the server's latest stream header. */
+    static final class Stream {
+        final String name;
+        XmppSession xmpp;
+        XmlElement header;
+
+        Stream(String name) {
+            this.name = name;
+        }
+    }
+
+    private final Map<String, Stream> open = new LinkedHashMap<>();
+    /** Names of streams closed in this session: payloads for them are dropped, not an error (§16.4). */
+    private final Set<String> closed = new java.util.HashSet<>();
+    private final String first;
+
+    BoshStreams() {
+        this.first = newName();
+        open.put(first, new Stream(first));
+    }
+
+    static String newName() {
+        byte[] bytes = new byte[12];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** The name of the session's first stream: payloads without a name belong to it (§16.4). */
+    String firstName() {
+        return first;
+    }
+
+    Stream add() {
+        Stream stream = new Stream(newName());
+        open.put(stream.name, stream);
+        return stream;
+    }
+
+    Stream get(String name) {
+        return open.get(name);
+    }
+
+    boolean recentlyClosed(String name) {
+        return closed.contains(name);
+    }
+
+    Stream remove(String name) {
+        Stream stream = open.remove(name);
+        if (stream != null) {
+            closed.add(name);
+        }
+        return stream;
+    }
+
+    List<Stream> all() {
+        return new ArrayList<>(open.values());
+    }
+
+    /** The stream a restart without a name is for: the first one still open. */
+    Stream primary() {
+        return open.values().iterator().next();
+    }
+
+    int size() {
+        return open.size();
+    }
+
+    /** Whether a response with this stream's payloads must name it (§16.4): more than one stream, or not the first. */
+    boolean mustName(String name) {
+        return open.size() > 1 || !first.equals(name);
+    }
+
+    @Override
+    public String toString() {
+        return open.size() == 1 ? "1 stream" : open.size() + " streams";
+    }
+}
