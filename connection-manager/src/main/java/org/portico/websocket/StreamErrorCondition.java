@@ -19,7 +19,7 @@ public enum StreamErrorCondition {
     /** No upstream serves the domain in {@code to}, or there is no {@code to} (RFC 6120 §4.7.2). */
     HOST_UNKNOWN("host-unknown"),
     INTERNAL_SERVER_ERROR("internal-server-error"),
-    /** {@code <open/>} or {@code <close/>} outside {@code urn:ietf:params:xml:ns:xmpp-framing} (RFC 7395 §3.3.2, R85). */
+    /** {@code <open/>} or {@code <close/>} outside the framing namespace (RFC 7395 §3.3.2, R85). */
     INVALID_NAMESPACE("invalid-namespace"),
     /** A frame that is not one well-formed, standalone XML element (RFC 7395 §3.3.3, R86). */
     NOT_WELL_FORMED("not-well-formed"),

@@ -3,7 +3,6 @@ package org.portico.websocket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -140,7 +139,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        callback.succeed();
         ScheduledFuture<?> timer = pinger;
         if (timer != null) {
             timer.cancel(false);
