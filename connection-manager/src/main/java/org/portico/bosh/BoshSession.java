@@ -16,7 +16,9 @@ import org.portico.session.SessionEnd;
 import org.portico.session.XmppSession;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamConnector;
+import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
+import org.portico.xml.XmlText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -27,9 +29,10 @@ import org.slf4j.MDC;
  *
  * <p>All fields below {@link #lock} are owned by it. Every event method has one shape: under the lock it decides and
  * records what must happen in an {@link Effects}; after releasing the lock it carries the effects out (answering
- * HTTP requests, changing the session's lifetime in the store, closing upstreams). Three calls are made under the
+ * HTTP requests, changing the session's lifetime in the store, closing upstreams). Four calls are made under the
  * lock because they only enqueue or start a thread and must keep rid order (R22, R40): {@link XmppSession#send},
- * {@link XmppSession#restart} and {@link XmppSession#open}; the upstream's callbacks take this lock and so wait.
+ * {@link XmppSession#restart}, {@link XmppSession#clientActive} and {@link XmppSession#open}; the upstream's
+ * callbacks take this lock and so wait.
  *
  * <p>Longer than most classes here because §7–§16 meet in it: the rid window, limits, keys and streams are their
  * own classes, and what remains is the one place that orders them.
@@ -464,14 +467,28 @@ public final class BoshSession implements ClientSession {
         endBy(BoshCondition.SYSTEM_SHUTDOWN, SessionEnd.Cause.SYSTEM_SHUTDOWN, "system shutdown");
     }
 
+    /**
+     * Portico is stopping and the client should continue at another Portico: terminal {@code see-other-uri} with
+     * a {@code <uri/>} naming the BOSH endpoint there (XEP-0124 §17.2, R56).
+     */
+    @Override
+    public void redirect(String baseUrl) {
+        XmlElement uri = XmlElement.of(Namespaces.HTTPBIND, "uri").withChild(new XmlText(baseUrl + config.path()));
+        endBy(BoshCondition.SEE_OTHER_URI, List.of(uri), SessionEnd.Cause.SYSTEM_SHUTDOWN, "moved to " + baseUrl);
+    }
+
     private void endBy(BoshCondition condition, SessionEnd.Cause cause, String detail) {
+        endBy(condition, List.of(), cause, detail);
+    }
+
+    private void endBy(BoshCondition condition, List<XmlElement> payloads, SessionEnd.Cause cause, String detail) {
         Effects effects = new Effects();
         lock.lock();
         try {
             if (state == State.TERMINATED) {
                 return;
             }
-            endLocked(condition, List.of(), effects);
+            endLocked(condition, payloads, effects);
             effects.closeAll(this, cause);
         } finally {
             lock.unlock();
@@ -612,10 +629,14 @@ public final class BoshSession implements ClientSession {
             later.add(action);
         }
 
+        /**
+         * XEP-0352, at once (under the lock, like send): it only enqueues, and a pause and the request after it,
+         * handled on two threads, must reach the server as {@code <inactive/>} then {@code <active/>}; run later,
+         * the two could swap and leave the server holding the client's traffic.
+         */
         void clientActive(BoshStreams all, boolean active) {
             for (BoshStreams.Stream stream : all.all()) {
-                XmppSession xmpp = stream.xmpp;
-                later.add(() -> xmpp.clientActive(active));
+                stream.xmpp.clientActive(active);
             }
         }
 

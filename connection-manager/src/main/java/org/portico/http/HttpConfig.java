@@ -14,11 +14,21 @@ import java.util.List;
  * @param publicUrl       the URL browsers reach Portico at (behind a proxy), for host-meta; empty derives it from
  *                        each request; default empty
  * @param demo            whether the demo page is served at {@code /} when it is on the classpath; default true
+ * @param shutdownRedirect the base URL of another Portico (e.g. {@code https://chat2.example}) that clients are sent
+ *                         to when this one stops: BOSH {@code see-other-uri} (XEP-0124 §17.2), WebSocket
+ *                         {@code <close see-other-uri/>} (RFC 7395 §3.6.1), each naming its endpoint there; empty
+ *                         sends {@code system-shutdown} instead; default empty
  */
 public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
-        String publicUrl, boolean demo) {
+        String publicUrl, boolean demo, String shutdownRedirect) {
 
     public static final HttpConfig DEFAULT = new HttpConfig("127.0.0.1", 7070, List.of(), true, 10_000, "", true);
+
+    /** Without a shutdown redirect. */
+    public HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
+            String publicUrl, boolean demo) {
+        this(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, "");
+    }
 
     public HttpConfig {
         if (host == null || host.isBlank()) {
@@ -32,5 +42,10 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         }
         allowedOrigins = List.copyOf(allowedOrigins);
         publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
+        shutdownRedirect = shutdownRedirect == null ? "" : shutdownRedirect.replaceAll("/+$", "");
+        if (!shutdownRedirect.isEmpty() && !shutdownRedirect.matches("(?i)https?://.+")) {
+            throw new IllegalArgumentException("http.shutdownRedirect must be an http:// or https:// URL, was '"
+                    + shutdownRedirect + "'");
+        }
     }
 }

@@ -10,6 +10,7 @@ import org.portico.store.StoreConfig;
 import org.portico.upstream.TlsPolicy;
 import org.portico.upstream.UpstreamConfig;
 import org.portico.upstream.UpstreamRoute;
+import org.portico.websocket.WebSocketConfig;
 import org.portico.xml.XmlLimits;
 
 /** Turns {@link Settings} into the validated configuration records; the defaults are the records' own. */
@@ -25,7 +26,7 @@ final class ConfigReader {
         HttpConfig http = new HttpConfig(s.string("http.host", h.host()), s.integer("http.port", h.port()),
                 s.list("http.allowedOrigins"), s.bool("http.gzip", h.gzip()),
                 s.integer("http.maxConnections", h.maxConnections()), s.string("http.publicUrl", h.publicUrl()),
-                s.bool("http.demo", h.demo()));
+                s.bool("http.demo", h.demo()), s.string("http.shutdownRedirect", h.shutdownRedirect()));
 
         BoshConfig b = BoshConfig.DEFAULT;
         BoshConfig bosh = new BoshConfig(s.string("bosh.path", b.path()), s.duration("bosh.maxWait", b.maxWait()),
@@ -44,7 +45,23 @@ final class ConfigReader {
 
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
-        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store);
+        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml));
+    }
+
+    /** {@code websocket.*}; the message and frame limits default to {@code xml.maxBytes}. */
+    private static WebSocketConfig websocket(Settings s, XmlLimits xml) {
+        WebSocketConfig w = WebSocketConfig.DEFAULT;
+        int maxMessageBytes = s.integer("websocket.maxMessageBytes", xml.maxBytes());
+        return new WebSocketConfig(s.bool("websocket.enabled", w.enabled()), s.string("websocket.path", w.path()),
+                maxMessageBytes, s.integer("websocket.maxFrameBytes", maxMessageBytes),
+                s.duration("websocket.pingInterval", w.pingInterval()),
+                s.duration("websocket.idleTimeout", w.idleTimeout()),
+                s.bool("websocket.permessageDeflate", w.permessageDeflate()),
+                s.duration("websocket.resumeGrace", w.resumeGrace()),
+                s.integer("websocket.maxBufferedElements", w.maxBufferedElements()),
+                s.integer("websocket.maxBufferedBytes", w.maxBufferedBytes()),
+                s.integer("websocket.maxQueuedFrames", w.maxQueuedFrames()),
+                s.bool("websocket.redirectToBosh", w.redirectToBosh()));
     }
 
     private static UpstreamConfig upstream(Settings s, XmlLimits xml) {

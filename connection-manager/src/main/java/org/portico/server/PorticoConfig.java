@@ -7,6 +7,7 @@ import org.portico.bosh.BoshConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
 import org.portico.upstream.UpstreamConfig;
+import org.portico.websocket.WebSocketConfig;
 import org.portico.xml.XmlLimits;
 
 /**
@@ -15,11 +16,29 @@ import org.portico.xml.XmlLimits;
  * globally.
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
-        StoreConfig store) {
+        StoreConfig store, WebSocketConfig websocket) {
+
+    /** With the default WebSocket transport. */
+    public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store) {
+        this(http, bosh, upstream, xml, store, WebSocketConfig.DEFAULT);
+    }
+
+    /** The same configuration with another WebSocket transport. */
+    public PorticoConfig withWebSocket(WebSocketConfig changed) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed);
+    }
+
+    /** The same configuration with other HTTP settings. */
+    public PorticoConfig withHttp(HttpConfig changed) {
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket);
+    }
 
     public PorticoConfig {
         if (xml.maxBytes() < 1024) {
             throw new IllegalArgumentException("xml.maxBytes is too small for any BOSH body");
+        }
+        if (websocket.enabled() && websocket.path().equals(bosh.path())) {
+            throw new IllegalArgumentException("websocket.path and bosh.path must differ, both are " + bosh.path());
         }
     }
 

@@ -3,6 +3,7 @@ package org.portico.server;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.URL;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -11,6 +12,7 @@ import java.util.function.LongSupplier;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
@@ -26,6 +28,7 @@ import org.portico.session.ClientSession;
 import org.portico.store.RemovalReason;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
+import org.portico.websocket.WebSocketTransport;
 import org.portico.xml.XmlParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +42,15 @@ public final class PorticoServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PorticoServer.class);
     /** Where the web-demo module puts the page on the classpath. */
     static final String DEMO_RESOURCES = "portico-demo";
+    /** How long stopping waits for WebSocket clients to answer the closing handshake. */
+    private static final Duration SOCKET_CLOSE_TIMEOUT = Duration.ofSeconds(2);
 
     private final PorticoConfig config;
     private final Server server;
     private final SessionStore<String, ClientSession> store;
     private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
+    /** Null when {@code websocket.enabled=false}. */
+    private final WebSocketTransport websocket;
 
     public PorticoServer(PorticoConfig config, UpstreamConnector connector) {
         this(config, connector, Ticker.systemTicker(), System::currentTimeMillis);
@@ -70,7 +77,14 @@ public final class PorticoServer implements AutoCloseable {
         ServletHolder boshHolder = new ServletHolder("bosh", new BoshServlet(bosh, config.xml().maxBytes()));
         boshHolder.setAsyncSupported(true);
         context.addServlet(boshHolder, config.bosh().path());
-        HostMetaServlet hostMeta = new HostMetaServlet(config.http().publicUrl(), config.bosh().path(), null);
+        websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
+                config.bosh().path(), parser, connector, store) : null;
+        if (websocket != null) {
+            JettyWebSocketServletContainerInitializer.configure(context, null);
+            context.addServlet(new ServletHolder("websocket", websocket.servlet()), config.websocket().path());
+        }
+        HostMetaServlet hostMeta = new HostMetaServlet(config.http().publicUrl(), config.bosh().path(),
+                websocket != null ? config.websocket().path() : null);
         context.addServlet(new ServletHolder("host-meta", hostMeta), "/.well-known/host-meta");
         context.addServlet(new ServletHolder("host-meta-json", hostMeta), "/.well-known/host-meta.json");
         URL demo = PorticoServer.class.getClassLoader().getResource(DEMO_RESOURCES + "/index.html");
@@ -92,6 +106,8 @@ public final class PorticoServer implements AutoCloseable {
             cors.setAllowedOriginPatterns(patterns);
             cors.setAllowedMethods(Set.of("GET", "POST", "OPTIONS"));
             cors.setAllowedHeaders(Set.of("Content-Type", "Content-Encoding"));
+            // WebSocket handshakes are judged by the endpoint itself (same origin always allowed, others 403)
+            cors.setDeliverNonAllowedOriginWebSocketUpgradeRequests(true);
             cors.setHandler(handler);
             handler = cors;
         }
@@ -117,8 +133,8 @@ public final class PorticoServer implements AutoCloseable {
 
     public PorticoServer start() throws Exception {
         server.start();
-        log.info("Portico listening on http://{}:{} (BOSH at {})", config.http().host(), port(),
-                config.bosh().path());
+        log.info("Portico listening on http://{}:{} (BOSH at {}, WebSocket at {})", config.http().host(), port(),
+                config.bosh().path(), websocket != null ? config.websocket().path() : "off");
         return this;
     }
 
@@ -127,16 +143,36 @@ public final class PorticoServer implements AutoCloseable {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
+    public PorticoConfig config() {
+        return config;
+    }
+
     public SessionStore<String, ClientSession> store() {
         return store;
     }
 
-    /** Tells every client {@code system-shutdown}, closes every upstream, then stops Jetty. */
+    /**
+     * Tells every client {@code system-shutdown}, or to move to {@code http.shutdownRedirect} (see-other-uri),
+     * closes every upstream, lets WebSocket closing handshakes finish, then stops Jetty.
+     */
     @Override
     public void close() throws Exception {
-        store.snapshot().values().forEach(ClientSession::shutdown);
+        String redirect = config.http().shutdownRedirect();
+        for (ClientSession session : store.snapshot().values()) {
+            if (redirect.isEmpty()) {
+                session.shutdown();
+            } else {
+                session.redirect(redirect);
+            }
+        }
         store.close();
+        if (websocket != null) {
+            websocket.awaitSocketsClosed(SOCKET_CLOSE_TIMEOUT);
+        }
         server.stop();
+        if (websocket != null) {
+            websocket.close();
+        }
         callbacks.shutdown();
     }
 

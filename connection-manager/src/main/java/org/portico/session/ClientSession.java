@@ -14,4 +14,14 @@ public interface ClientSession {
 
     /** Portico is stopping. */
     void shutdown();
+
+    /**
+     * Portico is stopping and its clients should continue at another Portico whose base URL ({@code http.
+     * shutdownRedirect}, e.g. {@code https://chat2.example}) is given: each transport names its own endpoint there
+     * (BOSH {@code see-other-uri} with {@code <uri/>}, XEP-0124 §17.2; WebSocket {@code <close see-other-uri/>},
+     * RFC 7395 §3.6.1). A transport without a redirect just shuts down.
+     */
+    default void redirect(String baseUrl) {
+        shutdown();
+    }
 }

@@ -36,6 +36,15 @@ final class StreamFilter {
         return element;
     }
 
+    /** Whether this is the server's XEP-0198 {@code <enabled/>} with resumption granted (§5). */
+    static boolean grantsResumption(XmlElement element) {
+        if (!element.is(Namespaces.SM, ENABLED)) {
+            return false;
+        }
+        String resume = element.attribute("resume").orElse("");
+        return "true".equals(resume) || "1".equals(resume);
+    }
+
     /** Whether the server offers XEP-0352 client state indication in these features. */
     static boolean offersClientState(XmlElement features) {
         return features.child(Namespaces.CSI, "csi").isPresent();

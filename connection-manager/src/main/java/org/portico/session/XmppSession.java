@@ -37,6 +37,8 @@ public final class XmppSession implements UpstreamListener {
     /** Written by the reader thread from the latest features. */
     private volatile boolean clientStateOffered;
     private volatile boolean clientInactive;
+    /** Written by the reader thread: the server granted XEP-0198 resumption ({@code <enabled resume='true'/>}). */
+    private volatile boolean smResumable;
 
     private XmppSession(String id, ClientSink sink) {
         this.id = id;
@@ -84,9 +86,22 @@ public final class XmppSession implements UpstreamListener {
     /**
      * The client is gone for good (its inactivity or pause ran out): what it never received goes back to the server
      * per XEP-0206 §7, and the upstream is closed so the server marks the user offline.
+     *
+     * <p>Unless the server granted XEP-0198 resumption: then the client may still resume the stream on a new
+     * connection (RFC 7395 §3.6 and §3.10, R91, R96), which a clean {@code </stream:stream>} would forbid (the server
+     * revokes the resumption on a clean close, XEP-0198 §5). The connection is dropped instead, so the server keeps
+     * the session resumable for its own period, and the stanzas are left to it: it still holds them as unacknowledged
+     * and resends or bounces them itself, so bouncing them here would duplicate them.
      */
     public void expire(List<XmlElement> undelivered) {
         clientGone = true;
+        if (smResumable) {
+            if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.EXPIRED,
+                    "client inactive; connection dropped so the server keeps the XEP-0198 session resumable"))) {
+                upstream.abort();
+            }
+            return;
+        }
         bounce(undelivered);
         endBy(SessionEnd.of(SessionEnd.Cause.EXPIRED, "client inactive"));
     }
@@ -130,6 +145,8 @@ public final class XmppSession implements UpstreamListener {
         }
         if (StreamFilter.isFeatures(element)) {
             clientStateOffered = StreamFilter.offersClientState(element);
+        } else if (StreamFilter.grantsResumption(element)) {
+            smResumable = true;
         }
         sink.deliver(StreamFilter.toClient(element));
     }
@@ -153,6 +170,7 @@ public final class XmppSession implements UpstreamListener {
     public String toString() {
         SessionEnd end = ending.get();
         return "XmppSession[" + id + (end == null ? " live" : " ending=" + end.cause())
-                + (clientGone ? " client-gone" : "") + (clientInactive ? " inactive" : "") + "]";
+                + (clientGone ? " client-gone" : "") + (clientInactive ? " inactive" : "")
+                + (smResumable ? " sm-resumable" : "") + "]";
     }
 }

@@ -26,6 +26,8 @@ public final class Namespaces {
     public static final String CSI = "urn:xmpp:csi:0";
     /** XEP-0388 extensible SASL profile. */
     public static final String SASL2 = "urn:xmpp:sasl:2";
+    /** Portico's WebSocket session resumption across page reloads ({@code resume:token}, {@code resume:h}). */
+    public static final String PORTICO_RESUME = "urn:portico:resume:0";
     /** XEP-0156 host-meta links. */
     public static final String XRD = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
     /** The namespace bound to the {@code xml} prefix. */

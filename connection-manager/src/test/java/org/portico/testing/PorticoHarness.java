@@ -68,6 +68,15 @@ public final class PorticoHarness implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port() + path);
     }
 
+    public URI websocketUri() {
+        return URI.create("ws://127.0.0.1:" + port() + server.config().websocket().path());
+    }
+
+    /** A WebSocket client connected with the {@code xmpp} subprotocol, stream not yet opened. */
+    public WebSocketTestClient websocketClient() throws Exception {
+        return WebSocketTestClient.connect(websocketUri(), LocalProsody.DOMAIN);
+    }
+
     public BoshTestClient boshClient() {
         return new BoshTestClient(boshUri(), LocalProsody.DOMAIN);
     }

@@ -1,0 +1,102 @@
+package org.portico.websocket;
+
+import java.time.Duration;
+import org.portico.xml.XmlLimits;
+
+/**
+ * The WebSocket transport (RFC 7395), keys {@code websocket.*} in {@code conf/portico.properties}.
+ *
+ * @param enabled             whether the endpoint is served and advertised in host-meta; default true
+ * @param path                where the endpoint is served; default {@code /xmpp-websocket}
+ * @param maxMessageBytes     largest text message a client may send; default {@code xml.maxBytes}
+ * @param maxFrameBytes       largest single WebSocket frame a client may send, at most maxMessageBytes; default
+ *                            {@code xml.maxBytes}
+ * @param pingInterval        how often Portico sends a WebSocket ping; zero sends none; default 25 s, well under
+ *                            the 60 s idle timeout of common reverse proxies
+ * @param idleTimeout         a peer from which nothing (not even a pong) arrived for this long is dead and its
+ *                            socket is dropped; default 60 s
+ * @param permessageDeflate   whether the permessage-deflate extension (RFC 7692) is offered; default true
+ * @param resumeGrace         how long a session whose socket dropped without {@code <close/>} stays resumable
+ *                            (upstream kept open, stanzas buffered); zero ends such sessions at once; default 120 s
+ * @param maxBufferedElements most elements kept for replay to a resuming client; default 1000
+ * @param maxBufferedBytes    most UTF-8 bytes of elements kept for replay; default 1 MiB. While a session is
+ *                            paused, more than either limit arriving ends it (undelivered stanzas are bounced)
+ * @param maxQueuedFrames     most frames queued for a client that does not read before its socket is dropped;
+ *                            default 1000
+ * @param redirectToBosh      whether every new WebSocket is sent to the BOSH endpoint instead, with
+ *                            {@code <close see-other-uri/>} (RFC 7395 §3.6.1); default false
+ */
+public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes, int maxFrameBytes,
+        Duration pingInterval, Duration idleTimeout, boolean permessageDeflate, Duration resumeGrace,
+        int maxBufferedElements, int maxBufferedBytes, int maxQueuedFrames, boolean redirectToBosh) {
+
+    public static final WebSocketConfig DEFAULT = new WebSocketConfig(true, "/xmpp-websocket",
+            XmlLimits.DEFAULT.maxBytes(), XmlLimits.DEFAULT.maxBytes(), Duration.ofSeconds(25),
+            Duration.ofSeconds(60), true, Duration.ofSeconds(120), 1000, 1024 * 1024, 1000, false);
+
+    public WebSocketConfig {
+        if (path == null || !path.startsWith("/") || path.length() < 2) {
+            throw new IllegalArgumentException("websocket.path must start with / and name a path, was '" + path + "'");
+        }
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("websocket.maxMessageBytes must be at least 1024, was "
+                    + maxMessageBytes);
+        }
+        if (maxFrameBytes < 1024 || maxFrameBytes > maxMessageBytes) {
+            throw new IllegalArgumentException("websocket.maxFrameBytes must be between 1024 and "
+                    + "websocket.maxMessageBytes (" + maxMessageBytes + "), was " + maxFrameBytes);
+        }
+        requireNonNegative("websocket.pingInterval", pingInterval);
+        requireNonNegative("websocket.resumeGrace", resumeGrace);
+        if (idleTimeout == null || idleTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("websocket.idleTimeout must be at least 1s, was " + idleTimeout);
+        }
+        if (!pingInterval.isZero() && pingInterval.compareTo(idleTimeout) >= 0) {
+            throw new IllegalArgumentException("websocket.pingInterval (" + pingInterval
+                    + ") must be shorter than websocket.idleTimeout (" + idleTimeout + ")");
+        }
+        if (maxBufferedElements < 1) {
+            throw new IllegalArgumentException("websocket.maxBufferedElements must be positive, was "
+                    + maxBufferedElements);
+        }
+        if (maxBufferedBytes < 1024) {
+            throw new IllegalArgumentException("websocket.maxBufferedBytes must be at least 1024, was "
+                    + maxBufferedBytes);
+        }
+        if (maxQueuedFrames < 16) {
+            throw new IllegalArgumentException("websocket.maxQueuedFrames must be at least 16, was "
+                    + maxQueuedFrames);
+        }
+    }
+
+    public WebSocketConfig withPing(Duration interval, Duration idle) {
+        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, interval, idle, permessageDeflate,
+                resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames, redirectToBosh);
+    }
+
+    public WebSocketConfig withResumeGrace(Duration grace) {
+        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
+                permessageDeflate, grace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames, redirectToBosh);
+    }
+
+    public WebSocketConfig withBuffer(int elements, int bytes) {
+        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
+                permessageDeflate, resumeGrace, elements, bytes, maxQueuedFrames, redirectToBosh);
+    }
+
+    public WebSocketConfig withRedirectToBosh(boolean redirect) {
+        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
+                permessageDeflate, resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames, redirect);
+    }
+
+    /** Whether a dropped socket leaves its session resumable at all. */
+    public boolean resumable() {
+        return !resumeGrace.isZero();
+    }
+
+    private static void requireNonNegative(String key, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(key + " must be zero or positive, was " + value);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package org.portico.websocket;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Optional;
+import org.portico.session.ClientSession;
+import org.portico.store.Admission;
+import org.portico.store.SessionStore;
+import org.portico.upstream.StreamHeader;
+import org.portico.upstream.UpstreamConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a WebSocket's first {@code <open/>} leads: to the session its {@code resume:token} names, when that session
+ * can be resumed, otherwise to a new session with a new upstream stream. Sessions live in the {@link SessionStore}
+ * shared with BOSH, keyed by the id part of their token; the store owns their grace periods. Stateless itself.
+ */
+final class WebSocketSessions {
+
+    private static final Logger log = LoggerFactory.getLogger(WebSocketSessions.class);
+
+    private final WebSocketConfig config;
+    private final UpstreamConnector connector;
+    private final SessionStore<String, ClientSession> store;
+    private final SecureRandom random;
+
+    WebSocketSessions(WebSocketConfig config, UpstreamConnector connector, SessionStore<String, ClientSession> store,
+            SecureRandom random) {
+        this.config = config;
+        this.connector = connector;
+        this.store = store;
+        this.random = random;
+    }
+
+    WebSocketConfig config() {
+        return config;
+    }
+
+    /**
+     * The session a client's first {@code <open/>} on a new socket belongs to, resumed or new.
+     *
+     * @throws FramingCodec.FramingException when no session can be started: no {@code to}, or the store is full
+     */
+    WebSocketSession open(ClientConnection connection, FramingCodec.Open open) throws FramingCodec.FramingException {
+        if (open.asksToResume()) {
+            Optional<WebSocketSession> resumed = resume(connection, open);
+            if (resumed.isPresent()) {
+                return resumed.get();
+            }
+        }
+        StreamHeader header = open.header();
+        String id = ResumeToken.newSessionId(random);
+        WebSocketSession session = new WebSocketSession(id, config, lifetime(id), random);
+        Admission admission = store.tryPut(id, session, config.idleTimeout());
+        if (!admission.admitted()) {
+            throw new FramingCodec.FramingException(StreamErrorCondition.RESOURCE_CONSTRAINT,
+                    "session not admitted: " + admission);
+        }
+        store.neverExpire(id);
+        log.info("WebSocket session {} created for {}", id, header.to());
+        session.start(connection, header, connector);
+        return session;
+    }
+
+    private Optional<WebSocketSession> resume(ClientConnection connection, FramingCodec.Open open) {
+        Optional<ResumeToken> presented = ResumeToken.parse(open.resumeToken());
+        if (presented.isPresent()
+                && store.get(presented.get().sessionId()).orElse(null) instanceof WebSocketSession session
+                && session.resume(connection, presented.get(), open.resumeH())) {
+            return Optional.of(session);
+        }
+        log.info("WebSocket resumption with {} refused: unknown, expired or not resumable; starting a fresh stream",
+                presented.map(ResumeToken::toString).orElse("a malformed token"));
+        return Optional.empty();
+    }
+
+    private WebSocketSession.Lifetime lifetime(String id) {
+        return new WebSocketSession.Lifetime() {
+            @Override
+            public void busy() {
+                store.neverExpire(id);
+            }
+
+            @Override
+            public void idleFor(Duration duration) {
+                store.expireAfter(id, duration);
+            }
+
+            @Override
+            public void end() {
+                store.remove(id);
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "WebSocketSessions[" + store + "]";
+    }
+}

@@ -1,0 +1,126 @@
+package org.portico.websocket;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.portico.http.HttpConfig;
+import org.portico.session.ClientSession;
+import org.portico.store.SessionStore;
+import org.portico.upstream.UpstreamConnector;
+import org.portico.xml.XmlParser;
+
+/**
+ * The WebSocket transport as the server assembles it: the servlet to register at {@code websocket.path}, the
+ * sessions behind it (in the store shared with BOSH), and the one timer thread that pings every socket. Built once
+ * at start-up; {@link #close} stops the timer after the sockets are gone.
+ */
+public final class WebSocketTransport implements AutoCloseable {
+
+    private final WebSocketConfig config;
+    private final HttpConfig http;
+    private final String boshPath;
+    private final FramingCodec codec;
+    private final WebSocketSessions sessions;
+    private final OriginPolicy origins;
+    private final ScheduledExecutorService timer;
+    private final Set<XmppWebSocketEndpoint> open = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param boshPath the BOSH endpoint's path, for {@code websocket.redirectToBosh}
+     */
+    public WebSocketTransport(WebSocketConfig config, HttpConfig http, String boshPath, XmlParser parser,
+            UpstreamConnector connector, SessionStore<String, ClientSession> store) {
+        this.config = config;
+        this.http = http;
+        this.boshPath = boshPath;
+        this.codec = new FramingCodec(parser);
+        this.sessions = new WebSocketSessions(config, connector, store, new SecureRandom());
+        this.origins = new OriginPolicy(http.allowedOrigins(), http.publicUrl());
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-ping")
+                .factory());
+    }
+
+    public WebSocketConfig config() {
+        return config;
+    }
+
+    /** The servlet to register at {@link WebSocketConfig#path()}. */
+    public XmppWebSocketServlet servlet() {
+        return new XmppWebSocketServlet(this);
+    }
+
+    OriginPolicy origins() {
+        return origins;
+    }
+
+    WebSocketSessions sessions() {
+        return sessions;
+    }
+
+    /** A new socket's endpoint, after the handshake was accepted. */
+    XmppWebSocketEndpoint newEndpoint(HttpServletRequest request) {
+        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null);
+    }
+
+    /** Where BOSH is for a client that reached us with this request: the public URL, or the request's own host. */
+    private String boshUrl(HttpServletRequest request) {
+        if (!http.publicUrl().isEmpty()) {
+            return http.publicUrl() + boshPath;
+        }
+        String host = request.getHeader("Host");
+        if (host == null) {
+            host = request.getServerName() + ":" + request.getServerPort();
+        }
+        return (request.isSecure() ? "https://" : "http://") + host + request.getContextPath() + boshPath;
+    }
+
+    long nanoTime() {
+        return System.nanoTime();
+    }
+
+    /** Runs {@code ping} every {@code websocket.pingInterval}; null when pings are off. */
+    ScheduledFuture<?> schedulePings(Runnable ping) {
+        if (config.pingInterval().isZero()) {
+            return null;
+        }
+        long interval = config.pingInterval().toNanos();
+        return timer.scheduleAtFixedRate(ping, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    void opened(XmppWebSocketEndpoint endpoint) {
+        open.add(endpoint);
+    }
+
+    void closed(XmppWebSocketEndpoint endpoint) {
+        open.remove(endpoint);
+    }
+
+    /**
+     * Closes the sockets that never opened a stream and waits, at most {@code timeout}, for every socket to finish
+     * its closing handshake, so the {@code <close/>} frames sessions sent on shutdown reach their clients before
+     * Jetty stops.
+     */
+    public void awaitSocketsClosed(Duration timeout) throws InterruptedException {
+        open.forEach(XmppWebSocketEndpoint::closeUnbound);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "WebSocketTransport[" + config.path() + " sockets=" + open.size() + "]";
+    }
+}

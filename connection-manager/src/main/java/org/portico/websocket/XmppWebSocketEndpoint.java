@@ -1,0 +1,259 @@
+package org.portico.websocket;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
+import org.portico.websocket.FramingCodec.ClientFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client WebSocket (RFC 7395): it parses each text message, hands the first {@code <open/>} to
+ * {@link WebSocketSessions} and everything after it to the bound {@link WebSocketSession}, and writes what the
+ * session queues, in order, through Jetty's asynchronous sends. It pings the peer and drops it when nothing comes
+ * back ({@link Heartbeat}); a binary message closes the socket with 1003 (R84).
+ *
+ * <p>Threads: Jetty delivers this socket's events one at a time; the ping timer runs on the transport's timer
+ * thread; sessions queue frames from the upstream reader. The fields they share are volatile or concurrent, and
+ * the outbound queue is flushed by one thread at a time, so Jetty receives frames in queue order. Public only
+ * because Jetty looks up its listener methods through a public lookup.
+ */
+public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemanding {
+
+    private static final Logger log = LoggerFactory.getLogger(XmppWebSocketEndpoint.class);
+    private static final Logger wire = LoggerFactory.getLogger("portico.wire");
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final WebSocketTransport transport;
+    private final FramingCodec codec;
+    /** The BOSH URL every new stream is sent to, when {@code websocket.redirectToBosh} is on; else null. */
+    private final String boshRedirect;
+    private final Outbound outbound = new Outbound();
+
+    private volatile Session socket;
+    private volatile WebSocketSession bound;
+    private volatile Heartbeat heartbeat;
+    private volatile ScheduledFuture<?> pinger;
+    /** Portico closed the socket because the client broke the WebSocket rules. */
+    private volatile boolean clientFault;
+
+    XmppWebSocketEndpoint(WebSocketTransport transport, FramingCodec codec, String boshRedirect) {
+        this.transport = transport;
+        this.codec = codec;
+        this.boshRedirect = boshRedirect;
+    }
+
+    @Override
+    public void onWebSocketOpen(Session session) {
+        socket = session;
+        heartbeat = new Heartbeat(transport.config().idleTimeout(), transport.nanoTime());
+        pinger = transport.schedulePings(this::heartbeatDue);
+        transport.opened(this);
+    }
+
+    @Override
+    public void onWebSocketText(String text) {
+        heartbeat.heard(transport.nanoTime());
+        if (wire.isDebugEnabled()) {
+            wire.debug("ws <- {}", text);
+        }
+        WebSocketSession session = bound;
+        ClientFrame frame;
+        try {
+            frame = codec.parse(text);
+        } catch (FramingCodec.FramingException e) {
+            if (session != null) {
+                session.clientError(outbound, e.condition(), e.getMessage());
+            } else {
+                refuse(e.condition(), e.getMessage(), null);
+            }
+            return;
+        }
+        if (session != null) {
+            session.clientFrame(outbound, frame);
+        } else {
+            first(frame);
+        }
+    }
+
+    /** RFC 7395 §3.4: the first message must be {@code <open/>}. */
+    private void first(ClientFrame frame) {
+        switch (frame) {
+            case FramingCodec.Open open -> {
+                if (boshRedirect != null) {
+                    log.info("WebSocket stream sent to BOSH at {} (websocket.redirectToBosh)", boshRedirect);
+                    outbound.offer(FramingCodec.close(boshRedirect));
+                    outbound.offerClose(CloseCode.NORMAL, "use BOSH");
+                    outbound.flush();
+                    return;
+                }
+                try {
+                    bound = transport.sessions().open(outbound, open);
+                } catch (FramingCodec.FramingException e) {
+                    refuse(e.condition(), e.getMessage(), open.to());
+                }
+            }
+            case FramingCodec.Close close -> {
+                outbound.offer(FramingCodec.close());
+                outbound.offerClose(CloseCode.NORMAL, "stream closed");
+                outbound.flush();
+            }
+            case FramingCodec.Element element ->
+                    refuse(StreamErrorCondition.BAD_FORMAT, "the first message must be <open/>", null);
+            case FramingCodec.Blank blank -> {
+                // nothing yet
+            }
+        }
+    }
+
+    /** A stream that fails while opening: {@code <open/>}, the error, {@code <close/>} (RFC 7395 §3.5, R89). */
+    private void refuse(StreamErrorCondition condition, String detail, String from) {
+        log.info("WebSocket stream refused: {} ({})", condition.wireName(), detail);
+        outbound.offer(FramingCodec.openBeforeError(from));
+        outbound.offer(FramingCodec.element(condition.element(null), null));
+        outbound.offer(FramingCodec.close());
+        outbound.offerClose(CloseCode.NORMAL, condition.wireName());
+        outbound.flush();
+    }
+
+    @Override
+    public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
+        callback.succeed();
+        log.info("WebSocket closed: binary message (RFC 7395 §3.2 allows text only)");
+        clientFault = true;
+        outbound.offerClose(CloseCode.UNSUPPORTED_DATA, "text messages only (RFC 7395 section 3.2)");
+        outbound.flush();
+    }
+
+    @Override
+    public void onWebSocketPong(ByteBuffer payload) {
+        heartbeat.heard(transport.nanoTime());
+    }
+
+    @Override
+    public void onWebSocketError(Throwable cause) {
+        log.debug("WebSocket error: {}", cause.toString());
+    }
+
+    @Override
+    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
+        callback.succeed();
+        ScheduledFuture<?> timer = pinger;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        outbound.closed();
+        transport.closed(this);
+        WebSocketSession session = bound;
+        if (session != null) {
+            session.socketClosed(outbound, clientFault || CloseCode.isClientFault(statusCode));
+        }
+    }
+
+    private void heartbeatDue() {
+        switch (heartbeat.tick(transport.nanoTime())) {
+            case PING -> {
+                outbound.offerPing();
+                outbound.flush();
+            }
+            case DEAD -> {
+                log.info("WebSocket peer silent for {}: dropping it", transport.config().idleTimeout());
+                Session current = socket;
+                if (current != null) {
+                    current.disconnect();
+                }
+            }
+        }
+    }
+
+    /** Portico is stopping and this socket never opened a stream: just close it. */
+    void closeUnbound() {
+        if (bound == null) {
+            outbound.offerClose(CloseCode.GOING_AWAY, "shutting down");
+            outbound.flush();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "XmppWebSocketEndpoint[" + (bound == null ? "awaiting <open/>" : bound.id()) + "]";
+    }
+
+    private record CloseItem(CloseCode code, String reason) {
+    }
+
+    /** The socket's outbound queue; see {@link ClientConnection}. */
+    private final class Outbound implements ClientConnection {
+        private static final Object PING = new Object();
+        private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean closeQueued = new AtomicBoolean();
+        private final AtomicBoolean flushing = new AtomicBoolean();
+
+        @Override
+        public void offer(String frame) {
+            if (!closeQueued.get()) {
+                queue.add(frame);
+            }
+        }
+
+        @Override
+        public void offerClose(CloseCode code, String reason) {
+            if (closeQueued.compareAndSet(false, true)) {
+                queue.add(new CloseItem(code, reason));
+            }
+        }
+
+        void offerPing() {
+            if (!closeQueued.get()) {
+                queue.add(PING);
+            }
+        }
+
+        void closed() {
+            closeQueued.set(true);
+            queue.clear();
+        }
+
+        @Override
+        public void flush() {
+            Session current = socket;
+            if (current == null) {
+                return;
+            }
+            while (!queue.isEmpty() && flushing.compareAndSet(false, true)) {
+                try {
+                    for (Object item = queue.poll(); item != null; item = queue.poll()) {
+                        write(current, item);
+                    }
+                } finally {
+                    flushing.set(false);
+                }
+            }
+        }
+
+        private void write(Session current, Object item) {
+            switch (item) {
+                case String text -> {
+                    if (wire.isDebugEnabled()) {
+                        wire.debug("ws -> {}", text);
+                    }
+                    current.sendText(text, Callback.from(() -> { }, this::failed));
+                }
+                case CloseItem close -> current.close(close.code().code(), close.reason(), Callback.NOOP);
+                default -> current.sendPing(EMPTY.duplicate(), Callback.from(() -> { }, this::failed));
+            }
+        }
+
+        /** A write failed (the peer is gone, or more than websocket.maxQueuedFrames wait): drop the socket. */
+        private void failed(Throwable cause) {
+            log.debug("WebSocket write failed: {}", cause.toString());
+            Session current = socket;
+            if (current != null) {
+                current.disconnect();
+            }
+        }
+    }
+}

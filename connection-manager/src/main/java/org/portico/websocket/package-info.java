@@ -1,0 +1,15 @@
+/**
+ * The WebSocket transport: XMPP over WebSocket (RFC 7395) on the transport-neutral
+ * {@link org.portico.session.XmppSession}, and Portico's session resumption across page reloads
+ * ({@code urn:portico:resume:0}, described in {@code docs/websocket-resume.md}).
+ *
+ * <p>A message's path: {@link org.portico.websocket.XmppWebSocketServlet} accepts the handshake,
+ * {@link org.portico.websocket.XmppWebSocketEndpoint} parses each message with
+ * {@link org.portico.websocket.FramingCodec}, {@link org.portico.websocket.WebSocketSessions} binds the first
+ * {@code <open/>} to a new or resumed {@link org.portico.websocket.WebSocketSession}, which relays to the upstream.
+ * The pure parts ({@link org.portico.websocket.FramingCodec}, {@link org.portico.websocket.WebSocketLifecycle},
+ * {@link org.portico.websocket.ReplayBuffer}, {@link org.portico.websocket.Heartbeat},
+ * {@link org.portico.websocket.OriginPolicy}, {@link org.portico.websocket.ResumeToken}) do no I/O and take no
+ * locks; the mutable ones are owned by their session's lock.
+ */
+package org.portico.websocket;

@@ -1,0 +1,78 @@
+package org.portico.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.portico.testing.LocalProsody;
+import org.portico.testing.PorticoHarness;
+import org.portico.testing.ReloadingReceiver;
+import org.portico.testing.WebSocketTestClient;
+
+/**
+ * Sessions that survive page reloads, on both transports, against the real Prosody: numbered messages flow to a
+ * page that reloads again and again, some sent while it is away and some while it is going away, and every one
+ * arrives exactly once and in order (XEP-0124 §9–§10, RFC 7395 §3.6 and §3.10, R28, R31, R91, R96, and Portico's
+ * {@code urn:portico:resume:0}).
+ */
+class ReloadEndToEndTest {
+
+    private static final int RELOADS = 6;
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static PorticoHarness portico;
+
+    @BeforeAll
+    static void start() throws Exception {
+        portico = PorticoHarness.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (portico != null) {
+            portico.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReloadingReceiver.Kind.class)
+    void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(ReloadingReceiver.Kind kind) throws Exception {
+        try (WebSocketTestClient sender = portico.websocketClient();
+                ReloadingReceiver receiver = kind.create(portico)) {
+            String to = receiver.login("test4", "reload-" + kind.name().toLowerCase());
+            sender.login("test5", LocalProsody.password("test5"), "sender-" + kind.name().toLowerCase());
+            int sent = 0;
+            for (int reload = 0; reload < RELOADS; reload++) {
+                sent = send(sender, to, sent, 3);
+                receiver.bodies(sent, WAIT);
+                sent = send(sender, to, sent, 2); // on their way while the page goes away
+                receiver.reload();
+                sent = send(sender, to, sent, 2); // after it came back
+            }
+            flush(sender);
+            receiver.ping();
+
+            List<String> expected = IntStream.rangeClosed(1, sent).mapToObj(Integer::toString).toList();
+            assertEquals(expected, receiver.bodies(sent, WAIT), "exactly once and in order, through " + RELOADS
+                    + " reloads (" + receiver + ")");
+        }
+    }
+
+    private static int send(WebSocketTestClient sender, String to, int from, int count) {
+        for (int n = from + 1; n <= from + count; n++) {
+            sender.chat(to, "n" + n, Integer.toString(n));
+        }
+        return from + count;
+    }
+
+    /** A ping answered means the server has routed every message the sender sent before it. */
+    private static void flush(WebSocketTestClient sender) throws InterruptedException {
+        sender.send("<iq xmlns='jabber:client' type='get' id='flush' to='" + LocalProsody.DOMAIN
+                + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+        sender.next(e -> "flush".equals(e.attribute("id").orElse(null)));
+    }
+}

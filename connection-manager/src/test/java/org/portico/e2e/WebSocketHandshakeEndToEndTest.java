@@ -1,0 +1,188 @@
+package org.portico.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.portico.testing.PorticoHarness;
+import org.portico.testing.WebSocketTestClient;
+import org.portico.websocket.WebSocketConfig;
+import org.portico.xml.XmlLimits;
+
+/**
+ * The WebSocket handshake and the WebSocket-level rules, against a running Portico: the xmpp subprotocol (R83),
+ * origins, text only (R84), size limits, permessage-deflate, and host-meta discovery (R97).
+ */
+class WebSocketHandshakeEndToEndTest {
+
+    private static PorticoHarness portico;
+
+    @BeforeAll
+    static void start() throws Exception {
+        portico = PorticoHarness.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (portico != null) {
+            portico.close();
+        }
+    }
+
+    /** What a raw HTTP/1.1 upgrade request got back: status line, headers (lower-case names), body. */
+    private record RawResponse(int status, Map<String, String> headers, String body) {
+    }
+
+    private static RawResponse rawHandshake(int port, String path, String... extraHeaders) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+            for (String header : extraHeaders) {
+                request.append(header).append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String head = readHead(in);
+            String[] lines = head.split("\r\n");
+            Map<String, String> headers = new java.util.HashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
+            }
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            String body = "";
+            if (headers.containsKey("content-length")) {
+                body = new String(in.readNBytes(Integer.parseInt(headers.get("content-length"))),
+                        StandardCharsets.UTF_8);
+            }
+            return new RawResponse(status, headers, body);
+        }
+    }
+
+    private static String readHead(InputStream in) throws Exception {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void aHandshakeWithoutTheXmppSubprotocolIsRefusedWithAReadableReason_R83() throws Exception {
+        RawResponse none = rawHandshake(portico.port(), "/xmpp-websocket");
+        RawResponse other = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: chat");
+
+        assertEquals(400, none.status());
+        assertTrue(none.body().contains("subprotocol xmpp is required"), none.body());
+        assertEquals(400, other.status());
+    }
+
+    @Test
+    void theXmppSubprotocolIsEchoed_R83() throws Exception {
+        RawResponse accepted = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: chat, xmpp");
+
+        assertEquals(101, accepted.status());
+        assertEquals("xmpp", accepted.headers().get("sec-websocket-protocol"));
+    }
+
+    @Test
+    void pagesFromOriginsNotAllowedAreRefusedWith403() throws Exception {
+        RawResponse refused = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
+                "Origin: http://evil.example");
+
+        assertEquals(403, refused.status());
+    }
+
+    @Test
+    void allowedAndSameOriginPagesAndNonBrowserClientsGetIn() throws Exception {
+        for (String origin : List.of("Origin: http://allowed.example", "Origin: http://127.0.0.1:" + portico.port(),
+                "X-No-Origin: non-browser client")) {
+            RawResponse accepted = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
+                    origin);
+
+            assertEquals(101, accepted.status(), origin);
+        }
+    }
+
+    @Test
+    void aBinaryMessageClosesTheSocketWith1003_R84() throws Exception {
+        try (WebSocketTestClient client = portico.websocketClient()) {
+            client.sendBinary(new byte[] {'<', 'a', '/', '>'});
+
+            assertEquals(1003, client.awaitClosed().status());
+        }
+    }
+
+    @Test
+    void aMessageAboveTheLimitClosesTheSocketWith1009() throws Exception {
+        try (WebSocketTestClient client = portico.websocketClient()) {
+            client.openStream();
+            String huge = "<message xmlns='jabber:client'><body>" + "x".repeat(XmlLimits.DEFAULT.maxBytes())
+                    + "</body></message>";
+            try {
+                client.send(huge);
+            } catch (RuntimeException e) {
+                // the server may close before the whole message is written
+            }
+
+            assertEquals(1009, client.awaitClosed().status());
+        }
+    }
+
+    @Test
+    void permessageDeflateIsOfferedWhenEnabled() throws Exception {
+        RawResponse on = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
+        assertEquals(101, on.status());
+        assertTrue(on.headers().getOrDefault("sec-websocket-extensions", "").contains("permessage-deflate"),
+                on.headers().toString());
+
+        WebSocketConfig w = WebSocketConfig.DEFAULT;
+        WebSocketConfig noDeflate = new WebSocketConfig(w.enabled(), w.path(), w.maxMessageBytes(),
+                w.maxFrameBytes(), w.pingInterval(), w.idleTimeout(), false, w.resumeGrace(),
+                w.maxBufferedElements(), w.maxBufferedBytes(), w.maxQueuedFrames(), w.redirectToBosh());
+        try (PorticoHarness plain = PorticoHarness.start(config -> config.withWebSocket(noDeflate))) {
+            RawResponse off = rawHandshake(plain.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
+                    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
+            assertEquals(101, off.status());
+            assertFalse(off.headers().containsKey("sec-websocket-extensions"), off.headers().toString());
+        }
+    }
+
+    @Test
+    void hostMetaAdvertisesTheWebSocketEndpoint_R97() throws Exception {
+        HttpResponse<String> xrd = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + portico.port() + "/.well-known/host-meta")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertTrue(xrd.body().contains("rel=\"urn:xmpp:alt-connections:websocket\" href=\"ws://127.0.0.1:"
+                + portico.port() + "/xmpp-websocket\""), xrd.body());
+    }
+}

@@ -1,0 +1,179 @@
+package org.portico.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.xml.namespace.QName;
+import org.junit.jupiter.api.Test;
+import org.portico.http.HttpConfig;
+import org.portico.testing.BoshTestClient;
+import org.portico.testing.LocalProsody;
+import org.portico.testing.PorticoHarness;
+import org.portico.testing.WebSocketTestClient;
+import org.portico.websocket.WebSocketConfig;
+import org.portico.websocket.WebSocketLifecycle;
+import org.portico.websocket.WebSocketSession;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+
+/**
+ * How WebSocket sessions live and end against the real Prosody, each test with its own Portico configured for it:
+ * pings and dead peers (RFC 7395 §3.8), see-other-uri to BOSH and on shutdown (R92, R56), and the end of the
+ * resumption grace period.
+ */
+class WebSocketLifetimeEndToEndTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(10);
+
+    @Test
+    void pingsComeAtTheConfiguredIntervalAndALivePeerStays_R94() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withPing(Duration.ofMillis(200), Duration.ofSeconds(1))));
+                WebSocketTestClient client = portico.websocketClient()) {
+            client.login("test1", LocalProsody.password("test1"), "pinged");
+
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (client.pings() < 8 && System.nanoTime() < deadline) {
+                client.nextEvent(Duration.ofMillis(100));
+            }
+
+            assertTrue(client.pings() >= 8, "pings every 200 ms: " + client.pings());
+            client.send("<iq xmlns='jabber:client' type='get' id='alive' to='" + LocalProsody.DOMAIN
+                    + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+            assertEquals("result", client.next(e -> "alive".equals(e.attribute("id").orElse(null)))
+                    .attribute("type").orElse(null), "answering pings kept it alive past the 1 s idle timeout");
+        }
+    }
+
+    @Test
+    void aPeerThatStopsAnsweringIsDroppedAndItsSessionPaused() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withPing(Duration.ofMillis(200), Duration.ofSeconds(1))));
+                WebSocketTestClient client = portico.websocketClient()) {
+            client.login("test2", LocalProsody.password("test2"), "frozen");
+            WebSocketSession session = (WebSocketSession) portico.server().store()
+                    .get(client.token().substring(0, client.token().indexOf('.'))).orElseThrow();
+            assertEquals(WebSocketLifecycle.State.OPEN, session.state());
+
+            client.freeze();
+
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (session.state() == WebSocketLifecycle.State.OPEN && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(WebSocketLifecycle.State.DETACHED, session.state(), "no pong for 1 s: the peer is dead");
+        }
+    }
+
+    @Test
+    void redirectToBoshAnswersTheOpenWithSeeOtherUri_R87_R92() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withRedirectToBosh(true)));
+                WebSocketTestClient client = portico.websocketClient()) {
+            client.open();
+
+            XmlElement close = client.next();
+            assertTrue(close.is(Namespaces.FRAMING, "close"), close.toString());
+            assertEquals("http://127.0.0.1:" + portico.port() + "/http-bind",
+                    close.attribute("see-other-uri").orElse(null));
+            assertEquals(1000, client.awaitClosed().status());
+        }
+    }
+
+    @Test
+    void onShutdownClientsOfBothTransportsAreSentToTheOtherPortico_R56_R92() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> {
+            HttpConfig h = config.http();
+            return config.withHttp(new HttpConfig(h.host(), h.port(), h.allowedOrigins(), h.gzip(),
+                    h.maxConnections(), h.publicUrl(), h.demo(), "https://chat2.example"));
+        });
+                WebSocketTestClient ws = portico.websocketClient();
+                BoshTestClient bosh = portico.boshClient()) {
+            ws.login("test3", LocalProsody.password("test3"), "moving");
+            bosh.login("test4", LocalProsody.password("test4"), "moving");
+            CompletableFuture<String> held = bosh.rawAsync(bosh.body(bosh.nextRid(), "", ""));
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (!String.valueOf(portico.server().store().get(bosh.sid()).orElse(null)).contains("held=1")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10); // until Portico holds the request (the session's diagnostic toString says so)
+            }
+
+            portico.close();
+
+            XmlElement close = ws.next(e -> e.is(Namespaces.FRAMING, "close"));
+            assertEquals("wss://chat2.example/xmpp-websocket", close.attribute("see-other-uri").orElse(null));
+            assertEquals(1001, ws.awaitClosed().status());
+            XmlElement terminate = BoshTestClient.parse(held.get(10, TimeUnit.SECONDS));
+            assertEquals("terminate", terminate.attribute("type").orElse(null));
+            assertEquals("see-other-uri", terminate.attribute("condition").orElse(null));
+            assertEquals("https://chat2.example/http-bind",
+                    terminate.child(Namespaces.HTTPBIND, "uri").orElseThrow().text());
+        }
+    }
+
+    @Test
+    void whenTheGracePeriodEndsTheServerMarksTheUserOfflineAndTheTokenGetsAFreshStream() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withResumeGrace(Duration.ofSeconds(1))));
+                WebSocketTestClient alice = portico.websocketClient();
+                WebSocketTestClient bob = portico.websocketClient()) {
+            String aliceJid = alice.login("alice", LocalProsody.password("alice"), "grace");
+            bob.login("bob", LocalProsody.password("bob"), "grace");
+            alice.available();
+            bob.available();
+            bob.next(e -> e.is(Namespaces.JABBER_CLIENT, "presence")
+                    && aliceJid.equals(e.attribute("from").orElse(null)));
+
+            alice.drop();
+
+            XmlElement gone = bob.next(e -> e.is(Namespaces.JABBER_CLIENT, "presence")
+                    && aliceJid.equals(e.attribute("from").orElse(null)));
+            assertEquals("unavailable", gone.attribute("type").orElse(null),
+                    "Portico closed the upstream when the grace period ended");
+            XmlElement open = alice.resume();
+            assertTrue(open.attribute(new QName(Namespaces.PORTICO_RESUME, "resumed")).isEmpty(),
+                    "an expired token gets a plain new stream: " + open);
+            XmlElement features = alice.next(e -> e.is(Namespaces.STREAMS, "features"));
+            assertNotNull(features.child(Namespaces.SASL, "mechanisms").orElse(null), "log in again");
+        }
+    }
+
+    /**
+     * R91, R96: a client that enabled XEP-0198 resumption may come back after Portico's grace period. Portico then
+     * drops the upstream connection instead of closing the stream, because Prosody revokes resumption on a clean
+     * {@code </stream:stream>} but hibernates the session when the connection just breaks; the client resumes it on
+     * a new stream, and what was sent meanwhile arrives once.
+     */
+    @Test
+    void afterTheGracePeriodAnXep0198SessionIsLeftToTheServerAndResumesThere_R91_R96() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withResumeGrace(Duration.ofSeconds(1))));
+                WebSocketTestClient client = portico.websocketClient();
+                WebSocketTestClient sender = portico.websocketClient()) {
+            String jid = client.login("test1", LocalProsody.password("test1"), "hibernate");
+            client.enableStreamManagement();
+            sender.login("test2", LocalProsody.password("test2"), "hibernate");
+            WebSocketSession session = (WebSocketSession) portico.server().store()
+                    .get(client.token().substring(0, client.token().indexOf('.'))).orElseThrow();
+
+            client.drop();
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (session.state() != WebSocketLifecycle.State.CLOSED && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(WebSocketLifecycle.State.CLOSED, session.state(), "Portico's grace period is over and its "
+                    + "upstream connection gone");
+            sender.chat(jid, "h1", "while hibernating");
+            client.reconnect();
+            XmlElement resumed = client.resumeStreamManagement("test1", LocalProsody.password("test1"));
+
+            assertTrue(resumed.is(Namespaces.SM, "resumed"), "Prosody kept the session: " + resumed);
+            assertEquals("while hibernating", client.nextMessage().child(Namespaces.JABBER_CLIENT, "body")
+                    .orElseThrow().text());
+        }
+    }
+}

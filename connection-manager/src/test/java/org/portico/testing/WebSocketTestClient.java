@@ -1,0 +1,461 @@
+package org.portico.testing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import javax.xml.namespace.QName;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlLimits;
+import org.portico.xml.XmlParser;
+
+/**
+ * An RFC 7395 client for end-to-end tests, on {@link java.net.http.WebSocket} with the {@code xmpp} subprotocol.
+ * It behaves like a browser page that survives reloads: {@link #drop} loses the socket without {@code <close/>},
+ * {@link #resume} reconnects with Portico's {@code urn:portico:resume:0} token (re-sending what Portico did not
+ * get), and it can count and acknowledge stanzas for XEP-0198 ({@link #enableStreamManagement},
+ * {@link #resumeStreamManagement}). Every message received is parsed and queued for the test.
+ */
+public final class WebSocketTestClient implements AutoCloseable {
+
+    public static final String FRAMING = Namespaces.FRAMING;
+    private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final QName RESUME_TOKEN = new QName(Namespaces.PORTICO_RESUME, "token");
+    private static final QName RESUME_H = new QName(Namespaces.PORTICO_RESUME, "h");
+    private static final QName RESUMED = new QName(Namespaces.PORTICO_RESUME, "resumed");
+
+    /** What arrived on the socket, in order: parsed messages, pings, the close. */
+    public sealed interface Event permits Message, Ping, Closed {
+    }
+
+    public record Message(XmlElement element, String text) implements Event {
+    }
+
+    public record Ping() implements Event {
+    }
+
+    public record Closed(int status, String reason) implements Event {
+    }
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ExecutorService acks = Executors.newSingleThreadExecutor();
+    private final URI endpoint;
+    private final String domain;
+    private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+    /** Messages received but passed over by {@link #next(Predicate)}, in order. */
+    private final java.util.Deque<XmlElement> backlog = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final AtomicInteger pings = new AtomicInteger();
+    /** Client messages other than open and close, for re-sending after a resumption. */
+    private final List<String> sent = new ArrayList<>();
+    private volatile WebSocket socket;
+    /** Which socket is current: events of an earlier, dropped socket are ignored, as a reloaded page would. */
+    private final AtomicInteger generation = new AtomicInteger();
+    private volatile boolean frozen;
+    private volatile String token;
+    /** Messages received other than open and close, in this session (Portico's resume:h). */
+    private volatile long received;
+    private volatile String smId;
+    /** XEP-0198 inbound count: stanzas handled since enable or resume; -1 when not counting. */
+    private volatile long smInbound = -1;
+    private volatile long smResumeFrom;
+
+    private WebSocketTestClient(URI endpoint, String domain) {
+        this.endpoint = endpoint;
+        this.domain = domain;
+    }
+
+    /** Opens a socket offering the {@code xmpp} subprotocol. */
+    public static WebSocketTestClient connect(URI endpoint, String domain) throws Exception {
+        WebSocketTestClient client = new WebSocketTestClient(endpoint, domain);
+        client.socket = client.handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        return client;
+    }
+
+    /** Starts a handshake with the given headers and subprotocols; the future fails if the server refuses it. */
+    public static CompletableFuture<WebSocket> handshake(URI endpoint, Map<String, String> headers,
+            List<String> subprotocols) {
+        return new WebSocketTestClient(endpoint, "unused").handshake(headers, subprotocols);
+    }
+
+    private CompletableFuture<WebSocket> handshake(Map<String, String> headers, List<String> subprotocols) {
+        WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
+        headers.forEach(builder::header);
+        if (!subprotocols.isEmpty()) {
+            builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size())
+                    .toArray(String[]::new));
+        }
+        return builder.buildAsync(endpoint, new Listener(generation.incrementAndGet()));
+    }
+
+    public String subprotocol() {
+        return socket.getSubprotocol();
+    }
+
+    // --- sending ---
+
+    /** Sends one text message and waits until it is written. */
+    public synchronized void send(String frame) {
+        boolean framing = frame.contains(FRAMING);
+        if (!framing) {
+            sent.add(frame);
+        }
+        socket.sendText(frame, true).orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    public synchronized void sendBinary(byte[] data) {
+        socket.sendBinary(ByteBuffer.wrap(data), true).orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    public void open() {
+        send("<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>");
+    }
+
+    // --- receiving ---
+
+    /** The next event, or null after the timeout. */
+    public Event nextEvent(Duration timeout) throws InterruptedException {
+        return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The next message (skipping pings), or an AssertionError naming what came instead. */
+    public XmlElement next() throws InterruptedException {
+        XmlElement kept = backlog.poll();
+        return kept != null ? kept : receive();
+    }
+
+    private XmlElement receive() throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            Event event = nextEvent(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (event == null) {
+                throw new AssertionError("nothing received within " + TIMEOUT);
+            }
+            switch (event) {
+                case Message message -> {
+                    return message.element();
+                }
+                case Closed closed -> throw new AssertionError("socket closed: " + closed);
+                case Ping ping -> {
+                    // pings are counted, not returned
+                }
+            }
+        }
+    }
+
+    /**
+     * The next message that matches; the others stay, in order, for later calls (as an application would still
+     * handle them), so nothing received is ever skipped.
+     */
+    public XmlElement next(Predicate<XmlElement> wanted) throws InterruptedException {
+        for (var it = backlog.iterator(); it.hasNext(); ) {
+            XmlElement kept = it.next();
+            if (wanted.test(kept)) {
+                it.remove();
+                return kept;
+            }
+        }
+        while (true) {
+            XmlElement element = receive();
+            if (wanted.test(element)) {
+                return element;
+            }
+            backlog.add(element);
+        }
+    }
+
+    public XmlElement nextMessage() throws InterruptedException {
+        return next(e -> e.is(Namespaces.JABBER_CLIENT, "message")
+                && e.child(Namespaces.JABBER_CLIENT, "body").isPresent());
+    }
+
+    /** Waits for the socket to close and returns how. */
+    public Closed awaitClosed() throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Event event = nextEvent(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            if (event instanceof Closed closed) {
+                return closed;
+            }
+        }
+        throw new AssertionError("the socket did not close within " + TIMEOUT);
+    }
+
+    public int pings() {
+        return pings.get();
+    }
+
+    // --- XMPP ---
+
+    /** Opens the stream and returns the features after the server's {@code <open/>}. */
+    public XmlElement openStream() throws InterruptedException {
+        open();
+        XmlElement open = next(e -> FRAMING.equals(e.namespace()));
+        if (!open.is(FRAMING, "open")) {
+            throw new AssertionError("expected <open/>, got " + open);
+        }
+        token = open.attribute(RESUME_TOKEN).orElse(null);
+        return next(e -> e.is(Namespaces.STREAMS, "features"));
+    }
+
+    /** SASL PLAIN, restart with a new {@code <open/>} (RFC 7395 §3.7), bind; returns the bound JID. */
+    public String login(String user, String password, String resource) throws InterruptedException {
+        openStream();
+        send("<auth xmlns='" + Namespaces.SASL + "' mechanism='PLAIN'>" + plain(user, password) + "</auth>");
+        XmlElement result = next(e -> Namespaces.SASL.equals(e.namespace()));
+        if (!result.is(Namespaces.SASL, "success")) {
+            throw new AssertionError("SASL failed: " + result);
+        }
+        openStream();
+        send("<iq xmlns='jabber:client' type='set' id='bind1'><bind xmlns='" + Namespaces.BIND + "'><resource>"
+                + resource + "</resource></bind></iq>");
+        XmlElement bound = next(e -> e.is(Namespaces.JABBER_CLIENT, "iq"));
+        return bound.child(Namespaces.BIND, "bind").orElseThrow(() -> new AssertionError("bind failed: " + bound))
+                .child(Namespaces.BIND, "jid").orElseThrow().text();
+    }
+
+    public static String plain(String user, String password) {
+        return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends initial presence and waits for its reflection. */
+    public void available() throws InterruptedException {
+        send("<presence xmlns='jabber:client'/>");
+        next(e -> e.is(Namespaces.JABBER_CLIENT, "presence"));
+    }
+
+    public void chat(String to, String id, String text) {
+        send("<message xmlns='jabber:client' type='chat' to='" + to + "' id='" + id + "'><body>" + text
+                + "</body></message>");
+    }
+
+    /** XEP-0198 with resumption; from now on stanzas are counted and every {@code <r/>} answered. */
+    public void enableStreamManagement() throws InterruptedException {
+        send("<enable xmlns='" + Namespaces.SM + "' resume='true'/>");
+        XmlElement enabled = next(e -> e.is(Namespaces.SM, "enabled"));
+        smId = enabled.attribute("id").orElseThrow(() -> new AssertionError("no resumption: " + enabled));
+    }
+
+    public String streamManagementId() {
+        return smId;
+    }
+
+    public long streamManagementInbound() {
+        return smInbound;
+    }
+
+    // --- reloads ---
+
+    /** The page goes away: the socket is dropped without {@code <close/>} and nothing more is read from it. */
+    public void drop() {
+        socket.abort();
+    }
+
+    /** The client stops reading (no pongs either), as a frozen or vanished peer would. */
+    public void freeze() {
+        frozen = true;
+    }
+
+    public String token() {
+        return token;
+    }
+
+    public long receivedCount() {
+        return received;
+    }
+
+    /**
+     * A new socket presenting the resume token and count; on success re-sends what Portico had not received.
+     *
+     * @return the server's {@code <open/>}: with {@code resume:resumed='true'} when the session continued
+     */
+    public XmlElement resume() throws Exception {
+        socket = handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        socket.sendText("<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0' xmlns:resume='"
+                + Namespaces.PORTICO_RESUME + "' resume:token='" + token + "' resume:h='" + received + "'/>", true)
+                .get(10, TimeUnit.SECONDS);
+        XmlElement open = next(e -> FRAMING.equals(e.namespace()));
+        if (!open.is(FRAMING, "open")) {
+            throw new AssertionError("expected <open/>, got " + open);
+        }
+        token = open.attribute(RESUME_TOKEN).orElse(null);
+        if ("true".equals(open.attribute(RESUMED).orElse(null))) {
+            int serverGot = Integer.parseInt(open.attribute(RESUME_H).orElseThrow());
+            List<String> again;
+            synchronized (this) {
+                again = new ArrayList<>(sent.subList(serverGot, sent.size()));
+                sent.subList(serverGot, sent.size()).clear();
+            }
+            again.forEach(this::send);
+        }
+        return open;
+    }
+
+    /** A new socket and a new stream, in which the caller logs in again and resumes with XEP-0198. */
+    public void reconnect() throws Exception {
+        socket = handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        synchronized (this) {
+            sent.clear();
+        }
+        received = 0;
+    }
+
+    /**
+     * XEP-0198 §5 on a new stream: SASL PLAIN, restart, {@code <resume/>}; stanzas the server had not seen
+     * acknowledged are re-sent by it. Returns the {@code <resumed/>} or {@code <failed/>}.
+     */
+    public XmlElement resumeStreamManagement(String user, String password) throws InterruptedException {
+        long h = smInbound;
+        smResumeFrom = h;
+        smInbound = -1;
+        openStream();
+        send("<auth xmlns='" + Namespaces.SASL + "' mechanism='PLAIN'>" + plain(user, password) + "</auth>");
+        XmlElement result = next(e -> Namespaces.SASL.equals(e.namespace()));
+        if (!result.is(Namespaces.SASL, "success")) {
+            throw new AssertionError("SASL failed: " + result);
+        }
+        openStream();
+        send("<resume xmlns='" + Namespaces.SM + "' h='" + h + "' previd='" + smId + "'/>");
+        return next(e -> Namespaces.SM.equals(e.namespace())
+                && ("resumed".equals(e.localName()) || "failed".equals(e.localName())));
+    }
+
+    /** Sends {@code <close/>} and waits for the server's. */
+    public XmlElement closeStream() throws InterruptedException {
+        send("<close xmlns='" + FRAMING + "'/>");
+        return next(e -> e.is(FRAMING, "close"));
+    }
+
+    /**
+     * Leaves like a well-behaved page: acknowledges what it got (XEP-0198, else the server would store it offline
+     * as unacknowledged and hand it to this account's next session) and closes the stream, then the socket.
+     */
+    @Override
+    public void close() {
+        WebSocket current = socket;
+        if (current != null && !current.isOutputClosed()) {
+            try {
+                if (smInbound >= 0) {
+                    send("<a xmlns='" + Namespaces.SM + "' h='" + smInbound + "'/>");
+                }
+                send("<close xmlns='" + FRAMING + "'/>");
+                current.sendClose(WebSocket.NORMAL_CLOSURE, "").get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // the socket is already gone: nothing left to close politely
+            }
+            current.abort();
+        }
+        acks.shutdownNow();
+        http.close();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        private final StringBuilder partial = new StringBuilder();
+        private final int of;
+
+        Listener(int of) {
+            this.of = of;
+        }
+
+        private boolean current() {
+            return of == generation.get();
+        }
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                received(webSocket, text);
+            }
+            demand(webSocket);
+            return null;
+        }
+
+        private void received(WebSocket webSocket, String text) {
+            if (!current()) {
+                return;
+            }
+            XmlElement element;
+            try {
+                element = PARSER.parseDocument(text.getBytes(StandardCharsets.UTF_8));
+            } catch (Exception e) {
+                element = XmlElement.of("urn:test:unparseable", "unparseable").withAttribute("text", text);
+            }
+            if (!FRAMING.equals(element.namespace())) {
+                received++;
+            }
+            if (smInbound >= 0 && Namespaces.JABBER_CLIENT.equals(element.namespace())) {
+                smInbound++;
+            } else if (element.is(Namespaces.SM, "enabled")) {
+                smInbound = 0;
+            } else if (element.is(Namespaces.SM, "resumed")) {
+                smInbound = smResumeFrom;
+            }
+            if (element.is(Namespaces.SM, "r") && smInbound >= 0) {
+                long h = smInbound;
+                acks.execute(() -> {
+                    try {
+                        send("<a xmlns='" + Namespaces.SM + "' h='" + h + "'/>");
+                    } catch (RuntimeException e) {
+                        // the socket went away meanwhile: the count is sent again with the next <a/> or <resume/>
+                    }
+                });
+            }
+            events.add(new Message(element, text));
+        }
+
+        @Override
+        public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+            if (current()) {
+                pings.incrementAndGet();
+                events.add(new Ping());
+            }
+            demand(webSocket);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            if (current()) {
+                events.add(new Closed(statusCode, reason));
+            }
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            if (current()) {
+                events.add(new Closed(-1, error.toString()));
+            }
+        }
+
+        private void demand(WebSocket webSocket) {
+            if (!frozen) {
+                webSocket.request(1);
+            }
+        }
+    }
+}

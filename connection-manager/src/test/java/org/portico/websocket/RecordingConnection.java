@@ -1,0 +1,68 @@
+package org.portico.websocket;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlLimits;
+import org.portico.xml.XmlParser;
+
+/** A client socket that records what a session queued and flushed, for session unit tests. */
+final class RecordingConnection implements ClientConnection {
+
+    private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+
+    private final List<String> queued = new ArrayList<>();
+    private final List<String> flushed = new ArrayList<>();
+    private CloseCode closeQueued;
+    private CloseCode closed;
+
+    @Override
+    public synchronized void offer(String frame) {
+        if (closeQueued == null) {
+            queued.add(frame);
+        }
+    }
+
+    @Override
+    public synchronized void offerClose(CloseCode code, String reason) {
+        if (closeQueued == null) {
+            closeQueued = code;
+        }
+    }
+
+    @Override
+    public synchronized void flush() {
+        flushed.addAll(queued);
+        queued.clear();
+        if (closeQueued != null) {
+            closed = closeQueued;
+        }
+    }
+
+    /** Frames flushed so far, parsed; each must parse alone (RFC 7395 §3.3.3). */
+    synchronized List<XmlElement> frames() throws Exception {
+        List<XmlElement> frames = new ArrayList<>();
+        for (String frame : flushed) {
+            frames.add(PARSER.parseDocument(frame.getBytes(StandardCharsets.UTF_8)));
+        }
+        return frames;
+    }
+
+    /** Frames flushed since the last call. */
+    synchronized List<XmlElement> take() throws Exception {
+        List<XmlElement> frames = frames();
+        flushed.clear();
+        return frames;
+    }
+
+    /** Nothing is left queued but unflushed: every event flushes what it decided. */
+    synchronized boolean allFlushed() {
+        return queued.isEmpty();
+    }
+
+    /** The close code once the closing handshake was flushed, else null. */
+    synchronized CloseCode closed() {
+        return closed;
+    }
+}
