@@ -46,7 +46,6 @@ class DemoPageInChromiumTest {
     }
 
     private ChromiumTab loggedIn(Transport transport, String user) {
-        transport.assumeOfferedBy(portico.uri("/"));
         ChromiumTab tab = new ChromiumTab(portico.uri("/"), transport);
         tabs.add(tab);
         tab.open().logIn(user);

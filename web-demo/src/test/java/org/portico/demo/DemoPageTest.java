@@ -36,7 +36,6 @@ class DemoPageTest {
     }
 
     private DemoTab loggedIn(Transport transport, String user) {
-        transport.assumeOfferedBy(portico.uri("/"));
         DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
         tabs.add(tab);
         return tab.open().logIn(user);
