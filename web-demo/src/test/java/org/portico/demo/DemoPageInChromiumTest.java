@@ -65,8 +65,7 @@ class DemoPageInChromiumTest {
         ChromiumTab alice = loggedIn(transport, "alice");
         ChromiumTab bob = loggedIn(transport, "bob");
         assertTrue(alice.text("#my-jid").startsWith(DemoTab.jid("alice") + "/"), alice.text("#my-jid"));
-        alice.openChat("bob");
-        bob.openChat("alice");
+        DemoTab.openConversation(alice, bob);
 
         String hello = "Hi Bob! This page speaks XMPP over " + label(transport) + " through Portico.";
         String helloId = alice.send(hello);

@@ -56,8 +56,7 @@ class DemoPageTest {
     void aMessageGoesFromSendingToServerHasItToDeliveredToSeen_XEP0198_XEP0184_XEP0333(Transport transport) {
         DemoTab alice = loggedIn(transport, "alice");
         DemoTab bob = loggedIn(transport, "bob");
-        bob.openChat("alice");
-        alice.openChat("bob");
+        DemoTab.openConversation(bob, alice);
         alice.recordMessageStatuses();
 
         String text = unique("hello bob");
@@ -76,8 +75,7 @@ class DemoPageTest {
     void whileOneTypesTheOtherSeesItAndTheIndicatorClearsWhenTheMessageArrives_XEP0085(Transport transport) {
         DemoTab alice = loggedIn(transport, "alice");
         DemoTab bob = loggedIn(transport, "bob");
-        bob.openChat("alice");
-        alice.openChat("bob");
+        DemoTab.openConversation(bob, alice);
 
         alice.type("I am wri");
         bob.awaitAttribute("#typing", "data-state", "composing");
@@ -96,8 +94,7 @@ class DemoPageTest {
     void openingAConversationAfterLoggingInAgainShowsTheEarlierMessagesFromTheArchive_XEP0313(Transport transport) {
         DemoTab alice = loggedIn(transport, "alice");
         DemoTab bob = loggedIn(transport, "bob");
-        bob.openChat("alice");
-        alice.openChat("bob");
+        DemoTab.openConversation(bob, alice);
         String first = unique("before logging out");
         String second = unique("also before");
         alice.awaitServerHas(alice.send(first));
@@ -155,8 +152,7 @@ class DemoPageTest {
     void afterAReloadTheSessionContinuesWithoutLoginAndAMessageSentMeanwhileArrives(Transport transport) {
         DemoTab alice = loggedIn(transport, "alice");
         DemoTab bob = loggedIn(transport, "bob");
-        alice.openChat("bob");
-        bob.openChat("alice");
+        DemoTab.openConversation(alice, bob);
         String before = unique("before the reload");
         alice.awaitStatus(alice.send(before), "displayed");
 

@@ -112,6 +112,23 @@ abstract class DemoTab implements AutoCloseable {
 
     /* ---------- chat ---------- */
 
+    /**
+     * Waits until this tab shows both people online to each other, then opens the conversation on both sides. A
+     * chat message to a bare JID that reaches the server before the other's initial presence is stored offline
+     * (RFC 6121 §8.5.2.2.1), so a test starts talking only once each sees the other available, as a person would.
+     */
+    static void openConversation(DemoTab one, DemoTab other) {
+        one.awaitOnline(other.user);
+        other.awaitOnline(one.user);
+        one.openChat(other.user);
+        other.openChat(one.user);
+    }
+
+    /** Waits until the roster shows the contact available. */
+    void awaitOnline(String contact) {
+        awaitAttribute("#roster li[data-jid='" + jid(contact) + "']", "data-presence", "available");
+    }
+
     /** Opens the conversation with a contact by clicking it in the roster. */
     void openChat(String contact) {
         String jid = jid(contact);
