@@ -27,22 +27,8 @@ if [[ "${1:-}" == --no-build ]]; then
 	shift
 fi
 
-started_upstream=false
-# shellcheck disable=SC2317 # called by the trap below
-stop_upstream() {
-	if $started_upstream; then
-		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
-	fi
-}
-trap stop_upstream EXIT
-
-if portico_upstream_pid >/dev/null; then
-	bash "$PORTICO_HOME/scripts/upstream-start.sh" # checks it runs with our settings
-	portico_log "benchmarking against the upstream that was already running; it stays up"
-else
-	started_upstream=true
-	bash "$PORTICO_HOME/scripts/upstream-start.sh" --fresh
-fi
+trap portico_stop_started_upstream EXIT
+portico_use_upstream benchmarking --fresh
 
 if $build; then
 	portico_log "building (./mvnw test-compile)"

@@ -15,21 +15,8 @@ cd "$PORTICO_HOME"
 iterations="${1:-50}"
 [[ "$iterations" =~ ^[1-9][0-9]*$ ]] || portico_die "iterations must be a positive number, got '$iterations'"
 
-started_upstream=false
-# shellcheck disable=SC2317 # called by the trap below
-stop_upstream() {
-	if $started_upstream; then
-		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
-	fi
-}
-trap stop_upstream EXIT
-
-if portico_upstream_pid >/dev/null; then
-	bash "$PORTICO_HOME/scripts/upstream-start.sh" # checks it runs with our settings
-else
-	started_upstream=true
-	bash "$PORTICO_HOME/scripts/upstream-start.sh"
-fi
+trap portico_stop_started_upstream EXIT
+portico_use_upstream benchmarking
 
 readonly classpath_file="$PORTICO_HOME/connection-manager/target/bench-classpath.txt"
 portico_log "building the benchmark (test classes of connection-manager)"

@@ -85,6 +85,30 @@ portico_upstream_pid() {
 	printf '%s\n' "$pid"
 }
 
+# Uses the upstream already running for these settings (checked by upstream-start.sh, left running), or starts one
+# with the given upstream-start.sh options and remembers to stop it: callers trap portico_stop_started_upstream EXIT.
+#   portico_use_upstream "testing" --fresh
+portico_started_upstream=false
+portico_use_upstream() { # purpose [upstream-start.sh options]
+	local purpose="$1"
+	shift
+	if portico_upstream_pid >/dev/null; then
+		bash "$PORTICO_HOME/scripts/upstream-start.sh" # checks it runs with our settings
+		portico_log "$purpose against the upstream that was already running; it stays up"
+	else
+		portico_started_upstream=true
+		bash "$PORTICO_HOME/scripts/upstream-start.sh" "$@"
+	fi
+}
+
+# Stops the upstream if portico_use_upstream started it.
+portico_stop_started_upstream() {
+	if $portico_started_upstream; then
+		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
+		portico_started_upstream=false
+	fi
+}
+
 # The Java feature release (21, 25, ...) of the JDK at $1, or nothing if it is not a JDK.
 portico_jdk_release() {
 	local home="$1" version=""

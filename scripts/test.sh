@@ -12,22 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PORTICO_HOME"
 
-started_upstream=false
-# shellcheck disable=SC2317 # called by the trap below
-stop_upstream() {
-	if $started_upstream; then
-		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
-	fi
-}
-trap stop_upstream EXIT
-
-if portico_upstream_pid >/dev/null; then
-	bash "$PORTICO_HOME/scripts/upstream-start.sh" # checks it runs with our settings
-	portico_log "testing against the upstream that was already running; it stays up"
-else
-	started_upstream=true
-	bash "$PORTICO_HOME/scripts/upstream-start.sh" --fresh
-fi
+trap portico_stop_started_upstream EXIT
+portico_use_upstream testing --fresh
 
 mapfile -t properties < <(portico_maven_properties)
 portico_log "JAVA_HOME=$JAVA_HOME"
