@@ -57,6 +57,11 @@ class DemoPageInChromiumTest {
         assertEquals(List.of(), DemoTab.logOutAndClose(tabs), "errors on the browser console");
     }
 
+    /**
+     * Login, a conversation with every status, typing, and a real reload (the browser's own, with sendBeacon and
+     * bfcache rules) while bob's message is on its way: BOSH pause (XEP-0124 §10, R31) or the WebSocket resume
+     * token ({@code docs/websocket-resume.md}).
+     */
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void logInChatAndReloadWithoutLosingTheSessionOrAMessageSentDuringTheReload(Transport transport) {

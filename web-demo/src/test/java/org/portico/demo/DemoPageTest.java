@@ -147,6 +147,11 @@ class DemoPageTest {
         }
     }
 
+    /**
+     * The page unloads and loads again in the same tab; meanwhile bob writes. Over BOSH the page pauses the session
+     * (XEP-0124 §10, R31) and restores it; over WebSocket it resumes with Portico's token
+     * ({@code docs/websocket-resume.md}). Either way: no login, nothing lost, bob's message arrives and is seen.
+     */
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
     void afterAReloadTheSessionContinuesWithoutLoginAndAMessageSentMeanwhileArrives(Transport transport) {
