@@ -256,7 +256,9 @@ public final class BoshSession implements ClientSession {
         if (params.acks()) {
             // §9.1: once acks are in use, a request without one acknowledges everything before it
             long ack = clientAck.orElse(request.rid() - 1);
-            window.onClientAck(ack, now).ifPresent(report -> answerOldest(effects, report));
+            // the report rides on the oldest held response; a pause has just answered them all, so then it waits
+            window.onClientAck(ack, now).filter(report -> !held.isEmpty())
+                    .ifPresent(report -> answerOldest(effects, report));
         }
     }
 

@@ -49,7 +49,18 @@ public final class XmppSession implements UpstreamListener {
     public static XmppSession open(String id, ClientSink sink, UpstreamConnector connector, StreamHeader header,
             String route) {
         XmppSession session = new XmppSession(id, sink);
-        session.upstream = connector.connect(header, route, session);
+        // the upstream's reader and writer threads inherit the MDC, so its log and wire lines name the session
+        String outer = MDC.get("sid");
+        MDC.put("sid", id);
+        try {
+            session.upstream = connector.connect(header, route, session);
+        } finally {
+            if (outer == null) {
+                MDC.remove("sid");
+            } else {
+                MDC.put("sid", outer);
+            }
+        }
         return session;
     }
 

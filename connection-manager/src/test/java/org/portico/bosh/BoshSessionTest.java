@@ -403,4 +403,25 @@ class BoshSessionTest {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
                 .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void aPauseCarryingALaggingAckAnswersEverythingAndKeepsTheReportForLater_R28_R31() throws Exception {
+        BoshConfig reportAtOnce = BoshConfig.DEFAULT.withReportAfter(Duration.ZERO);
+        BoshRequest creation = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "' to='localhost'"
+                + " wait='30' hold='1' ver='1.11' ack='1'/>");
+        session = new BoshSession("sid1", BoshParams.negotiate(creation, reportAtOnce), reportAtOnce, clock,
+                recordingLifetime, null, upstream, null);
+        session.start(new RecordingExchange());
+        upstream.open("s");
+        upstream.features();
+        RecordingExchange first = send(RID + 1, "ack='" + RID + "'", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "maybe lost"));
+        assertTrue(first.answered());
+        RecordingExchange pause = send(RID + 2, "pause='60' ack='" + RID + "'", "");
+
+        assertEquals(200, pause.status());
+        assertTrue(parse(pause.body()).children().isEmpty(), "the pause response carries nothing (R32)");
+        RecordingExchange resend = send(RID + 1, "ack='" + RID + "'", "");
+        assertEquals(first.body(), resend.body(), "the unacknowledged response is still there to resend");
+    }
 }
