@@ -127,6 +127,12 @@ final class ChromiumTab extends DemoTab {
         driver.findElement(By.cssSelector(selector)).sendKeys(text);
     }
 
+    /** WebDriver's file dialog: typing the absolute path into the input chooses the file and fires change. */
+    @Override
+    void chooseFile(String selector, Path file) {
+        driver.findElement(By.cssSelector(selector)).sendKeys(file.toAbsolutePath().toString());
+    }
+
     @Override
     void letThePageRun() {
         // Chromium runs the page on its own; Wait paces the checks.

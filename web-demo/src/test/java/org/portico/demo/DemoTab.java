@@ -1,6 +1,7 @@
 package org.portico.demo;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -49,6 +50,9 @@ abstract class DemoTab implements AutoCloseable {
 
     /** Types into the focused field key by key, so the page gets its input events. */
     abstract void typeInto(String selector, String text);
+
+    /** Chooses a file in a file input as a person would in the file dialog, so the page gets its change event. */
+    abstract void chooseFile(String selector, Path file);
 
     /** Lets the page work for a moment between two checks of a condition. */
     abstract void letThePageRun();
@@ -205,6 +209,71 @@ abstract class DemoTab implements AutoCloseable {
     /** The statuses recorded for one message, in order, separated by spaces. */
     String recordedStatuses(String messageId) {
         return (String) evaluate(PageScripts.recordedStatuses(messageId));
+    }
+
+    /**
+     * Waits until the server has confirmed this tab's request for carbons (XEP-0280 §4), which the page sends when
+     * it comes online: the XML console shows the {@code <enable/>} IQ going out and a result with its id coming in.
+     */
+    void awaitCarbonsEnabled() {
+        await("the carbons <enable/> answered", () -> (Boolean) evaluate("(function () {"
+                + " var out = document.querySelectorAll('#console-log .console-entry[data-direction=out]');"
+                + " var id = null;"
+                + " for (var i = 0; i < out.length && !id; i++) {"
+                + "   var m = /<iq\\b[^>]*\\bid=['\"]([^'\"]+)['\"][^>]*>\\s*<enable xmlns=['\"]urn:xmpp:carbons:2/"
+                + "     .exec(out[i].textContent);"
+                + "   if (m) { id = m[1]; } }"
+                + " if (!id) { return false; }"
+                + " var inn = document.querySelectorAll('#console-log .console-entry[data-direction=in]');"
+                + " for (var j = 0; j < inn.length; j++) { var t = inn[j].textContent;"
+                + "   if ((t.indexOf(\"id='\" + id + \"'\") >= 0 || t.indexOf('id=\"' + id + '\"') >= 0)"
+                + "       && /type=['\"]result/.test(t)) { return true; } }"
+                + " return false; }())"));
+    }
+
+    /* ---------- contacts ---------- */
+
+    /** The roster entry of a contact. */
+    static String rosterEntry(String contact) {
+        return "#roster li[data-jid='" + jid(contact) + "']";
+    }
+
+    /** Blocks a contact with the Block button of its conversation (XEP-0191 §3.3); waits for the roster to say so. */
+    void block(String contact) {
+        openChat(contact);
+        click("#block");
+        awaitAttribute(rosterEntry(contact), "data-blocked", "true");
+    }
+
+    /** Unblocks a contact with the Unblock button of its conversation (XEP-0191 §3.4). */
+    void unblock(String contact) {
+        openChat(contact);
+        click("#unblock");
+        awaitAttribute(rosterEntry(contact), "data-blocked", "false");
+    }
+
+    /* ---------- file sharing ---------- */
+
+    /** Sends a file to the open conversation by choosing it in {@code #upload-input} (XEP-0363). */
+    void upload(Path file) {
+        await("#upload-input to be enabled",
+                () -> exists("#upload-input") && !hasAttribute("#upload-input", "disabled"));
+        chooseFile("#upload-input", file);
+    }
+
+    /* ---------- feed ---------- */
+
+    /** Publishes a post with the feed's form (XEP-0060 publish to PEP, XEP-0163). */
+    void publish(String text) {
+        setValue("#feed-input", text);
+        click("#feed-publish");
+    }
+
+    /** Whether the feed shows a post by {@code publisher} containing {@code text}. */
+    boolean feedShows(String publisher, String text) {
+        return (Boolean) evaluate("Array.prototype.some.call(document.querySelectorAll("
+                + js("#feed li[data-publisher='" + jid(publisher) + "']") + "), function (li) {"
+                + " return li.textContent.indexOf(" + js(text) + ") >= 0; })");
     }
 
     /* ---------- group chat ---------- */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.htmlunit.BrowserVersion;
@@ -12,6 +13,7 @@ import org.htmlunit.ScriptException;
 import org.htmlunit.WebClient;
 import org.htmlunit.corejs.javascript.Undefined;
 import org.htmlunit.html.HtmlElement;
+import org.htmlunit.html.HtmlFileInput;
 import org.htmlunit.html.HtmlInput;
 import org.htmlunit.html.HtmlPage;
 import org.htmlunit.javascript.SilentJavaScriptErrorListener;
@@ -93,6 +95,14 @@ final class HtmlUnitTab extends DemoTab {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** HtmlUnit's file dialog: set the files, then fire the change event a browser fires. */
+    @Override
+    void chooseFile(String selector, Path file) {
+        HtmlFileInput input = page().querySelector(selector);
+        input.setFiles(file.toFile());
+        input.fireEvent("change");
     }
 
     @Override
