@@ -3,53 +3,15 @@ package org.portico.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.portico.testing.PorticoHarness;
 
 /**
  * The demo page as two people use it, alice and bob in two HtmlUnit browsers, through an in-process Portico to the
  * local Prosody, over each transport (issue 4; web-demo/README.md lists the hooks these tests read).
  */
-class DemoPageTest {
-
-    private static PorticoHarness portico;
-
-    private final List<DemoTab> tabs = new ArrayList<>();
-
-    @BeforeAll
-    static void startPortico() throws Exception {
-        portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stopPortico() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
-    }
-
-    private DemoTab loggedIn(Transport transport, String user) {
-        DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
-        tabs.add(tab);
-        return tab.open().logIn(user);
-    }
-
-    /** A text no earlier run has sent, so the archive and the room history cannot answer for this run. */
-    private static String unique(String text) {
-        return text + " " + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void closeTabsAndCheckTheyThrewNothing() {
-        assertEquals(List.of(), DemoTab.logOutAndClose(tabs), "JavaScript errors on the page");
-    }
+class DemoPageTest extends HtmlUnitDemoTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
@@ -125,7 +87,7 @@ class DemoPageTest {
     void bothJoinARoomSeeEachOtherAsOccupantsAndExchangeGroupMessages_XEP0045(Transport transport) {
         DemoTab alice = loggedIn(transport, "alice");
         DemoTab bob = loggedIn(transport, "bob");
-        String room = "demo-" + UUID.randomUUID().toString().substring(0, 8);
+        String room = "demo-" + randomSuffix();
 
         alice.joinRoom(room);
         bob.joinRoom(room);

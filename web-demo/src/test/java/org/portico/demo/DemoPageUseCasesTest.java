@@ -8,17 +8,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.portico.testing.PorticoHarness;
 
 /**
  * The demo page's other cards as people use them, in HtmlUnit browsers through an in-process Portico to the local
@@ -26,42 +20,10 @@ import org.portico.testing.PorticoHarness;
  * XML console (web-demo/README.md lists the cards and the hooks these tests read). {@link DemoPageTest} covers
  * message statuses, typing, history, group chat and reload.
  */
-class DemoPageUseCasesTest {
-
-    private static PorticoHarness portico;
-
-    private final List<DemoTab> tabs = new ArrayList<>();
+class DemoPageUseCasesTest extends HtmlUnitDemoTest {
 
     @TempDir
     Path files;
-
-    @BeforeAll
-    static void startPortico() throws Exception {
-        portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stopPortico() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
-    }
-
-    private DemoTab loggedIn(Transport transport, String user) {
-        DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
-        tabs.add(tab);
-        return tab.open().logIn(user);
-    }
-
-    /** A text no earlier run has sent, so the archive and the PEP node cannot answer for this run. */
-    private static String unique(String text) {
-        return text + " " + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    @AfterEach
-    void closeTabsAndCheckTheyThrewNothing() {
-        assertEquals(List.of(), DemoTab.logOutAndClose(tabs), "JavaScript errors on the page");
-    }
 
     /**
      * carol blocks alice and unblocks her again (carol, so no other test's alice–bob conversation can meet a block
@@ -95,7 +57,7 @@ class DemoPageUseCasesTest {
         DemoTab alice = loggedIn(transport, "alice");
         DemoTab bob = loggedIn(transport, "bob");
         DemoTab.openConversation(alice, bob);
-        String name = "note-" + UUID.randomUUID().toString().substring(0, 8) + ".txt";
+        String name = "note-" + randomSuffix() + ".txt";
         Path file = Files.writeString(files.resolve(name), "a small file for bob\n", StandardCharsets.UTF_8);
 
         alice.upload(file);
