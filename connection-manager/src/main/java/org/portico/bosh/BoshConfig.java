@@ -8,7 +8,10 @@ import java.util.List;
  *
  * @param path                 servlet path of the endpoint; default {@code /http-bind}
  * @param maxWait              longest a request is held (a client asking more gets this); default 60 s
- * @param maxHold              most requests held at once (a client's {@code hold} above it is lowered); default 2
+ * @param maxHold              most requests held at once (a client's {@code hold} above it is lowered); default 1,
+ *                             as Prosody and ejabberd grant: a client given 2 (StanzaJS asks for it) keeps both
+ *                             held and cannot send until one returns, up to {@code wait}; more than 1 only helps
+ *                             clients that pipeline over several connections, at one more held connection each
  * @param polling              shortest interval between polls of a polling session (§12); default 2 s
  * @param inactivity           longest idle time with no request held before the session ends (§10); default 60 s
  * @param maxPause             longest pause a client may ask (§10); {@link Duration#ZERO} disables pause; default 120 s
@@ -28,7 +31,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
         boolean scriptSyntax, List<String> charsets, Duration reportAfter) {
 
-    public static final BoshConfig DEFAULT = new BoshConfig("/http-bind", Duration.ofSeconds(60), 2,
+    public static final BoshConfig DEFAULT = new BoshConfig("/http-bind", Duration.ofSeconds(60), 1,
             Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(120), 4 * 1024 * 1024, 64, 4, 4,
             false, List.of("ISO-8859-1", "UTF-16"), Duration.ofSeconds(1));
 
@@ -58,6 +61,18 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         }
         charsets = List.copyOf(charsets);
         requireNonNegative("bosh.reportAfter", reportAfter);
+    }
+
+    /** The same settings with another {@code maxWait}. */
+    public BoshConfig withMaxWait(Duration value) {
+        return new BoshConfig(path, value, maxHold, polling, inactivity, maxPause, maxPendingBytes,
+                maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter);
+    }
+
+    /** The same settings with another {@code maxHold}. */
+    public BoshConfig withMaxHold(int value) {
+        return new BoshConfig(path, maxWait, value, polling, inactivity, maxPause, maxPendingBytes,
+                maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter);
     }
 
     /** The same settings with another {@code reportAfter}. */

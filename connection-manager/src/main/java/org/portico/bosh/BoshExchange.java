@@ -1,5 +1,7 @@
 package org.portico.bosh;
 
+import java.time.Duration;
+
 /**
  * One held HTTP request, as the session sees it: something that can be answered once. The servlet implements it
  * over an {@code AsyncContext}; tests implement it with a recorder.
@@ -12,12 +14,27 @@ public interface BoshExchange {
      * @param status      HTTP status: 200, or a legacy error code (R54) for clients without {@code ver}
      * @param contentType the session's {@code content} (R13), or null for the transport's default
      * @param body        the {@code <body/>} text, empty for a legacy HTTP error
+     * @return whether the response reached the connection: false when the request was already answered, its
+     *         client closed the connection first, or the write failed, so the caller can keep what it carried
      */
-    void respond(int status, String contentType, String body);
+    boolean respond(int status, String contentType, String body);
 
     /**
-     * The session holds this request for at most {@code wait}; when that runs out unanswered, the transport runs
-     * {@code expired} (which answers it). Called by the thread that delivered the request, before it returns.
+     * The session holds this request for at most {@code wait}. Called by the thread that delivered the request,
+     * before it returns; the transport then calls exactly one of the listener's methods unless the request is
+     * answered first.
      */
-    void holdFor(java.time.Duration wait, Runnable expired);
+    void holdFor(Duration wait, Listener listener);
+
+    /** What the transport tells the session about a request it holds. */
+    interface Listener {
+        /** The wait ran out unanswered (R25); the session answers it. */
+        void waitExpired();
+
+        /**
+         * The client closed (FIN or RST) the connection that carries the request: an answer would go nowhere. The
+         * session treats the request as never held, so what arrives next waits for the client's next request.
+         */
+        void connectionLost();
+    }
 }

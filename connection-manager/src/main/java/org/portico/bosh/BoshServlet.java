@@ -169,12 +169,17 @@ public final class BoshServlet extends HttpServlet {
         }
     }
 
-    /** One held request; answered at most once, from whichever thread decided the answer. */
-    private final class Exchange implements BoshExchange, AsyncListener {
+    /**
+     * One request; answered at most once, from whichever thread decided the answer. While the session holds it, a
+     * {@link ClosedConnectionWatch} tells when its client goes away, and the session hears of it instead of answering
+     * into a closed connection.
+     */
+    private static final class Exchange implements BoshExchange, AsyncListener {
         private final AsyncContext async;
         private final boolean script;
         private final AtomicBoolean answered = new AtomicBoolean();
-        private volatile Runnable expired = () -> { };
+        private volatile Listener listener;
+        private volatile ClosedConnectionWatch watch;
 
         Exchange(AsyncContext async, boolean script) {
             this.async = async;
@@ -182,15 +187,24 @@ public final class BoshServlet extends HttpServlet {
         }
 
         @Override
-        public void holdFor(Duration wait, Runnable expired) {
-            this.expired = expired;
+        public void holdFor(Duration wait, Listener listener) {
+            this.listener = listener;
             async.setTimeout(Math.max(1, wait.toMillis()));
+            if (watch == null && !answered.get()) {
+                watch = ClosedConnectionWatch.start(async.getRequest(), this::connectionLost);
+            }
         }
 
         @Override
-        public void respond(int status, String contentType, String body) {
+        public boolean respond(int status, String contentType, String body) {
             if (!answered.compareAndSet(false, true)) {
-                return;
+                return false;
+            }
+            ClosedConnectionWatch watching = watch;
+            if (watching != null && !watching.stop()) {
+                log.debug("BOSH client closed the connection before its answer was written");
+                complete();
+                return false;
             }
             HttpServletResponse response = (HttpServletResponse) async.getResponse();
             try {
@@ -205,16 +219,42 @@ public final class BoshServlet extends HttpServlet {
                 } else if (!body.isEmpty()) {
                     writeNow(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
                 }
+                return true;
             } catch (IOException | RuntimeException e) {
                 log.debug("BOSH response not delivered: {}", e.toString());
+                return false;
             } finally {
+                complete();
+            }
+        }
+
+        /** The client went away while the request was held: nothing is written; the session is told. */
+        private void connectionLost() {
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            log.debug("BOSH client closed the connection of a held request");
+            Listener told = listener;
+            if (told != null) {
+                told.connectionLost();
+            }
+            complete();
+        }
+
+        private void complete() {
+            try {
                 async.complete();
+            } catch (IllegalStateException e) {
+                log.debug("BOSH request already completed: {}", e.toString());
             }
         }
 
         @Override
         public void onTimeout(AsyncEvent event) {
-            expired.run();
+            Listener told = listener;
+            if (told != null) {
+                told.waitExpired();
+            }
             if (!answered.get()) {
                 respond(200, null, new BoshBody().text());
             }
@@ -225,9 +265,11 @@ public final class BoshServlet extends HttpServlet {
             answered.set(true);
         }
 
+        /** HTTP/2 stream resets and other failures Jetty notices itself arrive here. */
         @Override
         public void onError(AsyncEvent event) {
             log.debug("BOSH connection failed while held: {}", String.valueOf(event.getThrowable()));
+            connectionLost();
         }
 
         @Override

@@ -82,6 +82,11 @@ public final class BoshSession implements ClientSession {
     private String terminalBody;
     /** HTTP status of terminal answers: 200, or the legacy code of the condition for clients without ver (R54). */
     private int terminalStatus = 200;
+    /**
+     * Whether some request got {@link #terminalBody}. Until then the next request gets it (a server's stream error
+     * and its last stanzas reach the client that way); after it, the session is gone: {@code item-not-found}.
+     */
+    private boolean terminalSent;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, LongSupplier clock, Lifetime lifetime,
             KeySequence keys, UpstreamConnector connector, ScriptStream script) {
@@ -110,7 +115,7 @@ public final class BoshSession implements ClientSession {
         lock.lock();
         try {
             held.add(new Held(params.creationRid(), creation));
-            creation.holdFor(params.waitDuration(), () -> waitExpired(creation));
+            hold(creation);
             limits.requestArrived(clock.getAsLong());
             open(streams.primary(), params.header(), params.route());
         } finally {
@@ -121,6 +126,21 @@ public final class BoshSession implements ClientSession {
 
     private void open(BoshStreams.Stream stream, StreamHeader header, String route) {
         stream.xmpp = XmppSession.open(sid, new StreamSink(stream.name), connector, header, route);
+    }
+
+    /** Holds a request for the session's wait; the transport reports its expiry or its client's leaving here. */
+    private void hold(BoshExchange exchange) {
+        exchange.holdFor(params.waitDuration(), new BoshExchange.Listener() {
+            @Override
+            public void waitExpired() {
+                BoshSession.this.waitExpired(exchange);
+            }
+
+            @Override
+            public void connectionLost() {
+                BoshSession.this.connectionLost(exchange);
+            }
+        });
     }
 
     /** A request for this session arrived (any rid). */
@@ -137,7 +157,11 @@ public final class BoshSession implements ClientSession {
 
     private void receive(BoshRequest request, BoshExchange exchange, Effects effects) {
         if (state == State.TERMINATED) {
-            effects.respondTerminal(exchange);
+            if (terminalSent) {
+                effects.respondGone(exchange);
+            } else {
+                effects.respondTerminal(exchange);
+            }
             return;
         }
         RidWindow.Decision decision = window.onRequest(request.rid());
@@ -158,13 +182,13 @@ public final class BoshSession implements ClientSession {
             }
             case DEFER -> {
                 deferred.put(request.rid(), new Deferred(request, exchange));
-                exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
+                hold(exchange);
             }
             case REPLAY -> effects.respond(exchange, decision.response());
             case HELD_REPEAT -> replaceHeld(request.rid(), exchange, effects);
             case DUPLICATE_DEFERRED -> {
                 Deferred previous = deferred.put(request.rid(), new Deferred(request, exchange));
-                exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
+                hold(exchange);
                 if (previous != null) {
                     effects.respond(previous.exchange(), recoverableError());
                 }
@@ -181,7 +205,7 @@ public final class BoshSession implements ClientSession {
             if (h.rid() == rid) {
                 effects.respond(h.exchange(), recoverableError());
                 rebuilt.add(new Held(rid, exchange));
-                exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
+                hold(exchange);
             } else {
                 rebuilt.add(h);
             }
@@ -241,7 +265,7 @@ public final class BoshSession implements ClientSession {
             return;
         }
         held.add(new Held(request.rid(), exchange));
-        exchange.holdFor(params.waitDuration(), () -> waitExpired(exchange));
+        hold(exchange);
         if (pause.isPresent()) {
             pause(Duration.ofSeconds(pause.getAsLong()), exchange, effects);
         } else if (request.isTerminate()) {
@@ -362,6 +386,7 @@ public final class BoshSession implements ClientSession {
         }
         String added = addedStreams.remove(oldest.rid());
         String stream = added != null ? added : pending.isEmpty() ? null : pending.peek().stream();
+        List<XmlElement> run = List.of();
         if (pending.nextIsStreamEnd() && added == null) {
             PendingPayloads.Item end = pending.pollStreamEnd();
             body.attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
@@ -370,17 +395,23 @@ public final class BoshSession implements ClientSession {
                 body.payload(end.element());
             }
         } else {
-            List<XmlElement> run = stream == null ? List.of() : pending.takeRun(stream);
+            run = stream == null ? List.of() : pending.takeRun(stream);
             limits.responded(!run.isEmpty());
             body.payloads(run);
         }
         if (stream != null && (added != null || streams.mustName(stream))) {
             body.attribute(BoshNames.STREAM, stream);
         }
-        answer(oldest.rid(), oldest.exchange(), body, effects);
+        String text = answer(oldest.rid(), body);
+        if (run.isEmpty()) {
+            effects.respond(oldest.exchange(), text);
+        } else {
+            effects.respondCarrying(oldest.exchange(), text, new Carried(oldest.rid(), stream, run));
+        }
     }
 
-    private void answer(long rid, BoshExchange exchange, BoshBody body, Effects effects) {
+    /** Completes a response to the oldest held rid and records it in the window; returns its text. */
+    private String answer(long rid, BoshBody body) {
         window.ackAttributeFor(rid).ifPresent(ack -> body.attribute(BoshNames.ACK, ack));
         if (rid == params.creationRid()) {
             state = state == State.CREATING ? State.OPEN : state;
@@ -388,7 +419,11 @@ public final class BoshSession implements ClientSession {
         }
         String text = body.text();
         window.answered(rid, text, clock.getAsLong());
-        effects.respond(exchange, text);
+        return text;
+    }
+
+    /** The payloads a response carried, kept until the transport says whether it was delivered. */
+    private record Carried(long rid, String stream, List<XmlElement> payloads) {
     }
 
     /**
@@ -441,7 +476,6 @@ public final class BoshSession implements ClientSession {
                     reached = held.peek().exchange() == exchange;
                     answerOldest(effects, null);
                 }
-                settle(effects);
             }
             deferred.values().removeIf(d -> {
                 if (d.exchange() != exchange) {
@@ -451,9 +485,63 @@ public final class BoshSession implements ClientSession {
                 effects.respond(exchange, recoverableError());
                 return true;
             });
+            settle(effects);
         } finally {
             lock.unlock();
         }
+        effects.run();
+    }
+
+    /**
+     * The client closed the connection of a held or deferred request. A held one counts as answered with an empty
+     * body that went nowhere (older held requests are answered first, keeping rid order, R24), so whatever arrives
+     * next waits for the client's next request; a deferred one is forgotten, so its resend is judged afresh.
+     */
+    void connectionLost(BoshExchange exchange) {
+        Effects effects = new Effects();
+        lock.lock();
+        try {
+            if (state == State.TERMINATED) {
+                return;
+            }
+            if (held.stream().anyMatch(h -> h.exchange() == exchange)) {
+                while (held.peek().exchange() != exchange) {
+                    answerOldest(effects, null);
+                }
+                answer(held.poll().rid(), new BoshBody());
+                limits.responded(false);
+            }
+            deferred.values().removeIf(d -> d.exchange() == exchange && window.dropDeferred(d.request().rid()));
+            settle(effects);
+        } finally {
+            lock.unlock();
+        }
+        debug("client closed the connection of a held request");
+        effects.run();
+    }
+
+    /**
+     * A response carrying payloads did not reach its client: they go back in front of what is pending, for the
+     * next request, and a resend of that rid (R43) no longer carries them.
+     */
+    private void undelivered(Carried carried) {
+        Effects effects = new Effects();
+        lock.lock();
+        try {
+            BoshStreams.Stream stream = streams.get(carried.stream());
+            if (state == State.TERMINATED || stream == null) {
+                effects.undelivered(stream, carried.payloads());
+            } else {
+                BoshBody empty = new BoshBody();
+                window.ackAttributeFor(carried.rid()).ifPresent(ack -> empty.attribute(BoshNames.ACK, ack));
+                window.replaceBuffered(carried.rid(), empty.text());
+                pending.putBack(carried.stream(), carried.payloads());
+                settle(effects);
+            }
+        } finally {
+            lock.unlock();
+        }
+        debug("a response was not delivered: its payloads wait for the next request");
         effects.run();
     }
 
@@ -518,8 +606,7 @@ public final class BoshSession implements ClientSession {
         lock.lock();
         try {
             if (state == State.TERMINATED || streams.get(stream) == null) {
-                BoshStreams.Stream gone = streams.get(stream);
-                effects.undelivered(gone, element);
+                effects.undelivered(streams.get(stream), List.of(element));
             } else {
                 int pendingBytes = pending.add(stream, element);
                 if (pendingBytes > config.maxPendingBytes()) {
@@ -589,12 +676,33 @@ public final class BoshSession implements ClientSession {
         return new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_ERROR).text();
     }
 
+    private void debug(String message) {
+        if (log.isDebugEnabled()) {
+            MDC.put("sid", sid);
+            try {
+                log.debug(message);
+            } finally {
+                MDC.remove("sid");
+            }
+        }
+    }
+
     private void log(String message, Object argument) {
         MDC.put("sid", sid);
         try {
             log.info(message, argument);
         } finally {
             MDC.remove("sid");
+        }
+    }
+
+    /** How many of the client's requests are held now (§8): for operators and tests. */
+    public int heldRequests() {
+        lock.lock();
+        try {
+            return held.size();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -621,9 +729,26 @@ public final class BoshSession implements ClientSession {
             responses.add(() -> exchange.respond(200, params.contentType(), body));
         }
 
+        /** A response with payloads: if it does not reach the client, they are queued again. */
+        void respondCarrying(BoshExchange exchange, String body, Carried carried) {
+            responses.add(() -> {
+                if (!exchange.respond(200, params.contentType(), body)) {
+                    BoshSession.this.undelivered(carried);
+                }
+            });
+        }
+
         void respondTerminal(BoshExchange exchange) {
             String body = terminalStatus == 200 ? terminalBody : "";
             int status = terminalStatus;
+            terminalSent = true;
+            responses.add(() -> exchange.respond(status, params.contentType(), body));
+        }
+
+        /** A request for a session that has ended and told its client so: XEP-0124 §17.2 {@code item-not-found}. */
+        void respondGone(BoshExchange exchange) {
+            int status = BoshCondition.ITEM_NOT_FOUND.httpStatus(params.legacy());
+            String body = status == 200 ? BoshResponses.terminal(BoshCondition.ITEM_NOT_FOUND, List.of()) : "";
             responses.add(() -> exchange.respond(status, params.contentType(), body));
         }
 
@@ -656,10 +781,11 @@ public final class BoshSession implements ClientSession {
             session.pending.takeAll(null);
         }
 
-        void undelivered(BoshStreams.Stream stream, XmlElement element) {
+        /** Payloads for a stream that is gone go back to its server (XEP-0206 §7). */
+        void undelivered(BoshStreams.Stream stream, List<XmlElement> payloads) {
             if (stream != null) {
                 XmppSession xmpp = stream.xmpp;
-                later.add(() -> xmpp.expire(List.of(element)));
+                later.add(() -> xmpp.expire(payloads));
             }
         }
 

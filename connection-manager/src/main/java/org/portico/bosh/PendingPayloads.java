@@ -28,6 +28,19 @@ final class PendingPayloads {
         return bytes;
     }
 
+    /**
+     * Puts a run of one stream's payloads back in front, in their order: a response carrying them never reached its
+     * client (the write failed, or the client had closed the connection).
+     */
+    void putBack(String stream, List<XmlElement> run) {
+        for (int i = run.size() - 1; i >= 0; i--) {
+            XmlElement element = run.get(i);
+            int size = element.toString().length();
+            items.addFirst(new Item(stream, element, size, null));
+            bytes += size;
+        }
+    }
+
     void addStreamEnd(String stream, XmlElement streamError, BoshCondition condition) {
         items.add(new Item(stream, streamError, 0, condition));
     }

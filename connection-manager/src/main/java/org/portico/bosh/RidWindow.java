@@ -235,6 +235,15 @@ public final class RidWindow {
     }
 
     /**
+     * Replaces the buffered response to {@code rid} with {@code response}: the one sent never reached the client and
+     * its payloads are queued again, so a resend (R43) must not carry them a second time. Does nothing when the
+     * response is no longer buffered.
+     */
+    public void replaceBuffered(long rid, String response) {
+        buffered.computeIfPresent(rid, (key, sent) -> new Sent(response, sent.sentAtMillis()));
+    }
+
+    /**
      * Records a response that must not be resent: to a pause request, or an error (R42). A repeat of this rid is
      * then rejected with {@code item-not-found} (R46).
      *

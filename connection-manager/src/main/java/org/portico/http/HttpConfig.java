@@ -1,5 +1,6 @@
 package org.portico.http;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -18,16 +19,36 @@ import java.util.List;
  *                         to when this one stops: BOSH {@code see-other-uri} (XEP-0124 §17.2), WebSocket
  *                         {@code <close see-other-uri/>} (RFC 7395 §3.6.1), each naming its endpoint there; empty
  *                         sends {@code system-shutdown} instead; default empty
+ * @param idleTimeout      how long a connection may carry nothing before it is closed; it must outlast the longest
+ *                         BOSH hold (checked against {@code bosh.maxWait} by {@code PorticoConfig}); default 90 s
  */
 public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
-        String publicUrl, boolean demo, String shutdownRedirect) {
+        String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout) {
 
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
     public static final HttpConfig DEFAULT = new HttpConfig("127.0.0.1", 7070, List.of(), true, 10_000, "", true);
 
-    /** Without a shutdown redirect. */
+    /** Without a shutdown redirect, with the default idle timeout. */
     public HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
             String publicUrl, boolean demo) {
-        this(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, "");
+        this(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, "", DEFAULT_IDLE_TIMEOUT);
+    }
+
+    /** The same settings with another idle timeout. */
+    public HttpConfig withIdleTimeout(Duration value) {
+        return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, shutdownRedirect,
+                value);
+    }
+
+    /** The same settings with another connection limit. */
+    public HttpConfig withMaxConnections(int value) {
+        return new HttpConfig(host, port, allowedOrigins, gzip, value, publicUrl, demo, shutdownRedirect,
+                idleTimeout);
+    }
+
+    /** The same settings with another shutdown redirect. */
+    public HttpConfig withShutdownRedirect(String value) {
+        return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, value, idleTimeout);
     }
 
     public HttpConfig {
@@ -39,6 +60,9 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("http.maxConnections must be positive, was " + maxConnections);
+        }
+        if (idleTimeout == null || idleTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("http.idleTimeout must be at least 1s, was " + idleTimeout);
         }
         allowedOrigins = List.copyOf(allowedOrigins);
         publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");

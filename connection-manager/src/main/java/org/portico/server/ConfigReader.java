@@ -26,7 +26,8 @@ final class ConfigReader {
         HttpConfig http = new HttpConfig(s.string("http.host", h.host()), s.integer("http.port", h.port()),
                 s.list("http.allowedOrigins"), s.bool("http.gzip", h.gzip()),
                 s.integer("http.maxConnections", h.maxConnections()), s.string("http.publicUrl", h.publicUrl()),
-                s.bool("http.demo", h.demo()), s.string("http.shutdownRedirect", h.shutdownRedirect()));
+                s.bool("http.demo", h.demo()), s.string("http.shutdownRedirect", h.shutdownRedirect()),
+                s.duration("http.idleTimeout", h.idleTimeout()));
 
         BoshConfig b = BoshConfig.DEFAULT;
         BoshConfig bosh = new BoshConfig(s.string("bosh.path", b.path()), s.duration("bosh.maxWait", b.maxWait()),

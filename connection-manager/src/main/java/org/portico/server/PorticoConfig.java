@@ -2,6 +2,7 @@ package org.portico.server;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
 import org.portico.http.HttpConfig;
@@ -17,6 +18,9 @@ import org.portico.xml.XmlLimits;
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
         StoreConfig store, WebSocketConfig websocket) {
+
+    /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
+    static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
 
     /** With the default WebSocket transport. */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store) {
@@ -36,6 +40,11 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
     public PorticoConfig {
         if (xml.maxBytes() < 1024) {
             throw new IllegalArgumentException("xml.maxBytes is too small for any BOSH body");
+        }
+        if (http.idleTimeout().compareTo(bosh.maxWait().plus(IDLE_MARGIN)) < 0) {
+            throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout() + ") must be at least "
+                    + "bosh.maxWait (" + bosh.maxWait() + ") + " + IDLE_MARGIN.toSeconds() + "s: a connection must "
+                    + "not idle out under a held BOSH request");
         }
         if (websocket.enabled() && websocket.path().equals(bosh.path())) {
             throw new IllegalArgumentException("websocket.path and bosh.path must differ, both are " + bosh.path());

@@ -70,6 +70,8 @@ public final class PorticoServer implements AutoCloseable {
         ServerConnector http = new ServerConnector(server);
         http.setHost(config.http().host());
         http.setPort(config.http().port());
+        // longer than any BOSH hold (PorticoConfig checks it), so no connection idles out under a held request
+        http.setIdleTimeout(config.http().idleTimeout().toMillis());
         server.addConnector(http);
         server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
 

@@ -51,7 +51,9 @@ class BoshSessionTest {
                 + " xml:lang='en' wait='30' hold='" + hold + "' ver='1.11' xmpp:version='1.0' xmlns:xmpp='urn:xmpp:xbosh' "
                 + extraAttributes + "/>");
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
-        session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT, clock,
+        // hold above one is granted only where the operator allows it (bosh.maxHold)
+        BoshConfig config = BoshConfig.DEFAULT.withMaxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold()));
+        session = new BoshSession("sid1", BoshParams.negotiate(request, config), config, clock,
                 recordingLifetime, keys, upstream, null);
         RecordingExchange creation = new RecordingExchange();
         session.start(creation);
@@ -235,6 +237,74 @@ class BoshSessionTest {
     }
 
     @Test
+    void aStanzaArrivingAfterTheClientClosedItsHeldConnectionWaitsForTheNextRequest_R22() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        held.closeConnection();
+        assertEquals("idle 60", lifetime.get(lifetime.size() - 1), "nothing held any more: inactivity runs (§10)");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "while away"));
+
+        assertFalse(held.delivered(), "nothing is written to a closed connection");
+        RecordingExchange next = send(RID + 2, "", "");
+        assertTrue(parse(next.body()).child(Namespaces.JABBER_CLIENT, "message").isPresent());
+        assertTrue(next.body().contains("while away"));
+    }
+
+    @Test
+    void aResendOfTheRidWhoseConnectionClosedGetsAnEmptyReplayNotAnError_R43() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        held.closeConnection();
+        RecordingExchange resend = send(RID + 1, "", "");
+
+        XmlElement body = parse(resend.body());
+        assertEquals(null, attr(body, "type"), "not terminal: the session goes on");
+        assertTrue(body.childElements().isEmpty());
+    }
+
+    @Test
+    void aResponseWhoseWriteFailsPutsItsPayloadsBackInFrontOfWhatIsPending() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        held.failWrites();
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "first"));
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
+
+        assertTrue(held.answered(), "the session tried to answer");
+        assertFalse(held.delivered());
+        RecordingExchange next = send(RID + 2, "", "");
+        List<String> texts = parse(next.body()).childElements().stream()
+                .map(m -> m.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text()).toList();
+        assertEquals(List.of("first", "second"), texts, "in order, each once");
+        RecordingExchange resend = send(RID + 1, "", "");
+        assertFalse(resend.body().contains("first"), "a resend of the failed rid does not carry them again");
+    }
+
+    @Test
+    void aRequestAfterTheSessionEndedGetsItemNotFound_XEP0124_17_2() throws Exception {
+        created("");
+        send(RID + 1, "type='terminate'", "");
+        RecordingExchange late = send(RID + 2, "", "");
+
+        XmlElement body = parse(late.body());
+        assertEquals("terminate", attr(body, "type"));
+        assertEquals("item-not-found", attr(body, "condition"));
+    }
+
+    @Test
+    void aServerEndWithNothingHeldIsToldToTheNextRequestThenTheSessionIsGone_XEP0206_6() throws Exception {
+        created("");
+        XmlElement error = XmlElement.of(Namespaces.STREAMS, "error")
+                .withChild(XmlElement.of(Namespaces.STREAM_ERRORS, "conflict"));
+        upstream.end(new UpstreamEnd(UpstreamEnd.Reason.STREAM_ERROR, error, "conflict"));
+
+        XmlElement told = parse(send(RID + 1, "", "").body());
+        assertEquals("remote-stream-error", attr(told, "condition"));
+        assertTrue(told.child(Namespaces.STREAMS, "error").isPresent());
+        assertEquals("item-not-found", attr(parse(send(RID + 2, "", "").body()), "condition"));
+    }
+
+    @Test
     void aPauseAboveMaxpauseIsAPolicyViolation() throws Exception {
         created("");
         RecordingExchange pause = send(RID + 1, "pause='100000'", "");
@@ -347,6 +417,21 @@ class BoshSessionTest {
 
         assertEquals("system-shutdown", attr(parse(held.body()), "condition"));
         assertTrue(upstream.closed);
+    }
+
+    @Test
+    void aClientAskingForHoldTwoGetsOneByDefault_asProsodyAndEjabberdGrant() throws Exception {
+        RecordingExchange creation = new RecordingExchange();
+        BoshRequest request = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "'"
+                + " to='localhost' wait='30' hold='2' ver='1.11'/>");
+        session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
+                clock, recordingLifetime, null, upstream, null);
+        session.start(creation);
+        upstream.open("s");
+        upstream.features();
+
+        assertEquals("1", attr(parse(creation.body()), "hold"));
+        assertEquals("2", attr(parse(creation.body()), "requests"));
     }
 
     @Test

@@ -9,7 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.xml.namespace.QName;
 import org.junit.jupiter.api.Test;
-import org.portico.http.HttpConfig;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
@@ -86,11 +85,8 @@ class WebSocketLifetimeEndToEndTest {
 
     @Test
     void onShutdownClientsOfBothTransportsAreSentToTheOtherPortico_R56_R92() throws Exception {
-        try (PorticoHarness portico = PorticoHarness.start(config -> {
-            HttpConfig h = config.http();
-            return config.withHttp(new HttpConfig(h.host(), h.port(), h.allowedOrigins(), h.gzip(),
-                    h.maxConnections(), h.publicUrl(), h.demo(), "https://chat2.example"));
-        });
+        try (PorticoHarness portico = PorticoHarness.start(
+                config -> config.withHttp(config.http().withShutdownRedirect("https://chat2.example")));
                 WebSocketTestClient ws = portico.websocketClient();
                 BoshTestClient bosh = portico.boshClient()) {
             ws.login("test3", LocalProsody.password("test3"), "moving");

@@ -30,10 +30,14 @@ public final class BoshTestClient implements AutoCloseable {
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
+    /** Whether {@link #http} is this client's own, closed with it, or shared by many clients. */
+    private final boolean ownHttp;
     private final URI endpoint;
     private final String domain;
     private final boolean script;
+    /** The {@code wait} this client asks for at creation (XEP-0124 §7.1), in seconds. */
+    private final int wait;
     private final AtomicLong rid = new AtomicLong(1_000_000 + (long) (Math.random() * 1_000_000_000L));
     private final BlockingQueue<XmlElement> received = new LinkedBlockingQueue<>();
     private final AtomicBoolean polling = new AtomicBoolean();
@@ -47,9 +51,24 @@ public final class BoshTestClient implements AutoCloseable {
     }
 
     private BoshTestClient(URI endpoint, String domain, boolean script) {
+        this(endpoint, domain, script, null, 30);
+    }
+
+    private BoshTestClient(URI endpoint, String domain, boolean script, HttpClient shared, int wait) {
         this.endpoint = endpoint;
         this.domain = domain;
         this.script = script;
+        this.ownHttp = shared == null;
+        this.http = shared != null ? shared : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.wait = wait;
+    }
+
+    /**
+     * A client on a shared {@link HttpClient} (its connections are pooled and kept alive across requests, as a
+     * browser's are), asking for {@code wait} seconds: for tests with many sessions.
+     */
+    public static BoshTestClient shared(URI endpoint, String domain, HttpClient http, int wait) {
+        return new BoshTestClient(endpoint, domain, false, http, wait);
     }
 
     /** A client that speaks XEP-0252 script syntax: GET requests, {@code _BOSH_("…")} responses. */
@@ -175,7 +194,7 @@ public final class BoshTestClient implements AutoCloseable {
 
     /** One request in this session with the given extra attributes and payload, answered synchronously. */
     public XmlElement request(String attributes, String payload) throws Exception {
-        return raw(body(nextRid(), attributes, payload), Duration.ofSeconds(90));
+        return raw(body(nextRid(), attributes, payload), Duration.ofSeconds(wait + 60L));
     }
 
     public String body(long requestRid, String attributes, String payload) {
@@ -183,9 +202,17 @@ public final class BoshTestClient implements AutoCloseable {
                 + attributes + ">" + payload + "</body>";
     }
 
-    /** SASL PLAIN, restart (XEP-0206 §5), bind; returns the bound JID. */
+    /** SASL PLAIN, restart (XEP-0206 §5), bind, with acks (§9); returns the bound JID. */
     public String login(String user, String password, String resource) throws Exception {
-        create(30, true);
+        return login(user, password, resource, true);
+    }
+
+    /**
+     * As {@link #login(String, String, String)}, with or without acks: converse.js and Strophe use none, so a lost
+     * response is never asked for again.
+     */
+    public String login(String user, String password, String resource, boolean acks) throws Exception {
+        create(wait, acks);
         String auth = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password)
                 .getBytes(StandardCharsets.UTF_8));
         XmlElement result = request("", "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
@@ -296,6 +323,8 @@ public final class BoshTestClient implements AutoCloseable {
                 // the session may already be gone; nothing to clean up then
             }
         }
-        http.close();
+        if (ownHttp) {
+            http.close();
+        }
     }
 }

@@ -40,6 +40,11 @@ public final class LocalProsody {
         return RUN_DIR.resolve("prosody/certs/localhost.crt");
     }
 
+    /** How many test accounts (test1 … testN) the start script created: {@code PORTICO_TEST_USERS}. */
+    public static int testUsers() {
+        return Integer.parseInt(setting("portico.test.users", "PORTICO_TEST_USERS", "6"));
+    }
+
     public static String password(String user) {
         return user + PASSWORD_SUFFIX;
     }

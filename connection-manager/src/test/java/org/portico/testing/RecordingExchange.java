@@ -11,31 +11,56 @@ public final class RecordingExchange implements BoshExchange {
     private volatile String contentType;
     private volatile int answers;
     private volatile Duration heldFor;
-    private volatile Runnable expired;
+    private volatile Listener listener;
+    private volatile boolean closed;
 
     @Override
-    public synchronized void respond(int status, String contentType, String body) {
+    public synchronized boolean respond(int status, String contentType, String body) {
         answers++;
-        if (answers == 1) {
+        if (answers == 1 && !closed) {
             this.status = status;
             this.contentType = contentType;
             this.body = body;
+            return true;
         }
+        return false;
     }
 
     @Override
-    public void holdFor(Duration wait, Runnable expired) {
+    public void holdFor(Duration wait, Listener listener) {
         this.heldFor = wait;
-        this.expired = expired;
+        this.listener = listener;
     }
 
     /** Plays the AsyncContext timeout. */
     public void expireWait() {
-        expired.run();
+        listener.waitExpired();
     }
 
+    /** Plays the client closing the connection of the held request, as the servlet's watch reports it. */
+    public void closeConnection() {
+        synchronized (this) {
+            closed = true;
+        }
+        listener.connectionLost();
+    }
+
+    /**
+     * Plays a connection that is already gone when the answer is written (the write fails): the answer is recorded
+     * as attempted but not delivered.
+     */
+    public synchronized void failWrites() {
+        closed = true;
+    }
+
+    /** Whether the session answered, delivered or not. */
     public boolean answered() {
         return answers > 0;
+    }
+
+    /** Whether an answer reached the client. */
+    public boolean delivered() {
+        return body != null;
     }
 
     /** How often the session answered this exchange; more than once is a bug. */
