@@ -1,5 +1,6 @@
 package org.portico.bosh;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongSupplier;
 import org.portico.session.ClientSession;
 import org.portico.session.ClientSink;
 import org.portico.session.SessionEnd;
@@ -61,7 +62,8 @@ public final class BoshSession implements ClientSession {
     private final String sid;
     private final BoshParams params;
     private final BoshConfig config;
-    private final LongSupplier clock;
+    /** Portico's monotonic clock (nanoseconds); the rid window and limits count in milliseconds of it. */
+    private final Ticker clock;
     private final Lifetime lifetime;
     private final UpstreamConnector connector;
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
@@ -88,7 +90,7 @@ public final class BoshSession implements ClientSession {
      */
     private boolean terminalSent;
 
-    BoshSession(String sid, BoshParams params, BoshConfig config, LongSupplier clock, Lifetime lifetime,
+    BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, Lifetime lifetime,
             KeySequence keys, UpstreamConnector connector, ScriptStream script) {
         this.sid = sid;
         this.script = script;
@@ -116,7 +118,7 @@ public final class BoshSession implements ClientSession {
         try {
             held.add(new Held(params.creationRid(), creation));
             hold(creation);
-            limits.requestArrived(clock.getAsLong());
+            limits.requestArrived(nowMillis());
             open(streams.primary(), params.header(), params.route());
         } finally {
             lock.unlock();
@@ -219,7 +221,7 @@ public final class BoshSession implements ClientSession {
      * payloads; the request is then held like any other.
      */
     private void process(BoshRequest request, BoshExchange exchange, Effects effects) {
-        long now = clock.getAsLong();
+        long now = nowMillis();
         OptionalLong pause;
         OptionalLong clientAck;
         try {
@@ -418,7 +420,7 @@ public final class BoshSession implements ClientSession {
             BoshResponses.creationAttributes(body, sid, params, config, streams, keys != null);
         }
         String text = body.text();
-        window.answered(rid, text, clock.getAsLong());
+        window.answered(rid, text, nowMillis());
         return text;
     }
 
@@ -694,6 +696,10 @@ public final class BoshSession implements ClientSession {
         } finally {
             MDC.remove("sid");
         }
+    }
+
+    private long nowMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(clock.read());
     }
 
     /** How many of the client's requests are held now (§8): for operators and tests. */

@@ -1,10 +1,10 @@
 package org.portico.bosh;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 import org.portico.session.ClientSession;
 import org.portico.store.Admission;
 import org.portico.store.SessionStore;
@@ -31,11 +31,11 @@ public final class BoshSessions {
     private final XmlParser parser;
     private final UpstreamConnector connector;
     private final SessionStore<String, ClientSession> store;
-    private final LongSupplier clock;
+    private final Ticker clock;
     private final SecureRandom random = new SecureRandom();
 
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
-            SessionStore<String, ClientSession> store, LongSupplier clock) {
+            SessionStore<String, ClientSession> store, Ticker clock) {
         this.config = config;
         this.parser = parser;
         this.connector = connector;

@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.LongSupplier;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -53,12 +52,16 @@ public final class PorticoServer implements AutoCloseable {
     private final WebSocketTransport websocket;
 
     public PorticoServer(PorticoConfig config, UpstreamConnector connector) {
-        this(config, connector, Ticker.systemTicker(), System::currentTimeMillis);
+        this(config, connector, Ticker.systemTicker());
     }
 
-    public PorticoServer(PorticoConfig config, UpstreamConnector connector, Ticker ticker, LongSupplier clock) {
+    /**
+     * @param clock the one monotonic clock of this Portico (nanoseconds): session expiry, BOSH timing and WebSocket
+     *              heartbeats all read it, so tests can move time by hand
+     */
+    public PorticoServer(PorticoConfig config, UpstreamConnector connector, Ticker clock) {
         this.config = config;
-        this.store = new SessionStore<>(config.store(), ticker, Scheduler.systemScheduler(), callbacks,
+        this.store = new SessionStore<>(config.store(), clock, Scheduler.systemScheduler(), callbacks,
                 PorticoServer::removed);
         XmlParser parser = new XmlParser(config.xml());
         BoshSessions bosh = new BoshSessions(config.bosh(), parser, connector, store, clock);
@@ -80,7 +83,7 @@ public final class PorticoServer implements AutoCloseable {
         boshHolder.setAsyncSupported(true);
         context.addServlet(boshHolder, config.bosh().path());
         websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
-                config.bosh().path(), parser, connector, store) : null;
+                config.bosh().path(), parser, connector, store, clock) : null;
         if (websocket != null) {
             JettyWebSocketServletContainerInitializer.configure(context, null);
             context.addServlet(new ServletHolder("websocket", websocket.servlet()), config.websocket().path());

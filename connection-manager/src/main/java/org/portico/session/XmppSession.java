@@ -68,20 +68,48 @@ public final class XmppSession implements UpstreamListener {
         return id;
     }
 
-    /** Relays client stanzas and nonzas in order. */
-    public void send(List<XmlElement> elements) {
+    /**
+     * Relays client stanzas and nonzas in order. Only enqueues, so a transport calls it under its session lock to
+     * keep the client's order.
+     *
+     * @return false when the server stopped reading and the write queue is full: the session is ending, and the
+     *         caller must {@link #abort} once it has released its lock
+     */
+    public boolean send(List<XmlElement> elements) {
+        boolean accepted = true;
         for (XmlElement element : elements) {
-            upstream.send(element);
+            accepted &= upstream.send(element);
+        }
+        return accepted;
+    }
+
+    /** As {@link #send(List)} for one element. */
+    public boolean send(XmlElement element) {
+        return upstream.send(element);
+    }
+
+    /** A client stream restart after SASL (XEP-0206 §5, RFC 7395 §3.7); the result is that of {@link #send}. */
+    public boolean restart(StreamHeader header) {
+        return upstream.restart(header);
+    }
+
+    /**
+     * Ends the session as {@code cause} says: {@link SessionEnd.Cause#CLIENT_CLOSED} closes it ({@link #close}),
+     * {@link SessionEnd.Cause#SYSTEM_SHUTDOWN} shuts it down, any other cause expires it ({@link #expire}). What the
+     * client never received goes back with it.
+     */
+    public void end(SessionEnd.Cause cause, List<XmlElement> undelivered) {
+        switch (cause) {
+            case CLIENT_CLOSED -> close(undelivered);
+            case SYSTEM_SHUTDOWN -> shutdown();
+            default -> expire(undelivered);
         }
     }
 
-    public void send(XmlElement element) {
-        upstream.send(element);
-    }
-
-    /** A client stream restart after SASL (XEP-0206 §5, RFC 7395 §3.7). */
-    public void restart(StreamHeader header) {
-        upstream.restart(header);
+    /** Drops the upstream connection at once: after {@link #send} reported a full write queue. */
+    public void abort() {
+        clientGone = true;
+        upstream.abort();
     }
 
     /**
@@ -122,13 +150,16 @@ public final class XmppSession implements UpstreamListener {
         endBy(SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN, "shutting down"));
     }
 
-    /** Tells the server the client is (in)active (XEP-0352) when it offers that; paused sessions are inactive. */
-    public void clientActive(boolean active) {
+    /**
+     * Tells the server the client is (in)active (XEP-0352) when it offers that; paused sessions are inactive. The
+     * result is that of {@link #send}.
+     */
+    public boolean clientActive(boolean active) {
         if (!clientStateOffered || clientInactive == !active) {
-            return;
+            return true;
         }
         clientInactive = !active;
-        upstream.send(XmlElement.of(Namespaces.CSI, active ? "active" : "inactive"));
+        return upstream.send(XmlElement.of(Namespaces.CSI, active ? "active" : "inactive"));
     }
 
     private void endBy(SessionEnd end) {

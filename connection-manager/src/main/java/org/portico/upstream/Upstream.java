@@ -9,14 +9,21 @@ import org.portico.xml.XmlElement;
  */
 public interface Upstream {
 
-    /** Queues an element for the upstream, serialized inside the {@code jabber:client} stream. */
-    void send(XmlElement element);
+    /**
+     * Queues an element for the upstream, serialized inside the {@code jabber:client} stream.
+     *
+     * @return false when the write queue is full: the server is not reading, the stream is ending, and the caller
+     *         must {@link #abort} it once it holds no lock of its own (closing a socket is not done under a lock)
+     */
+    boolean send(XmlElement element);
 
     /**
      * Restarts the stream on the same TCP connection (RFC 6120 §4.3.3; XEP-0206 §5; RFC 7395 §3.7): the old stream
      * is treated as closed and a new header goes out. The server's new header and features reach the listener.
+     *
+     * @return false when the write queue is full, as for {@link #send}
      */
-    void restart(StreamHeader header);
+    boolean restart(StreamHeader header);
 
     /** Closes the stream cleanly ({@code </stream:stream>}), then the socket once the server answers or times out. */
     void close();

@@ -87,8 +87,8 @@ final class UpstreamStream implements Upstream {
     }
 
     @Override
-    public void send(XmlElement element) {
-        queue(XmlWriter.write(element, XmlWriter.Scope.CLIENT_STREAM).getBytes(StandardCharsets.UTF_8), false);
+    public boolean send(XmlElement element) {
+        return queue(XmlWriter.write(element, XmlWriter.Scope.CLIENT_STREAM).getBytes(StandardCharsets.UTF_8), false);
     }
 
     /**
@@ -97,25 +97,31 @@ final class UpstreamStream implements Upstream {
      * @throws IllegalStateException before the stream opened, when no restart can be due
      */
     @Override
-    public void restart(StreamHeader newHeader) {
-        queue(headerBytes(newHeader), true);
+    public boolean restart(StreamHeader newHeader) {
+        return queue(headerBytes(newHeader), true);
     }
 
-    private void queue(byte[] bytes, boolean restart) {
-        boolean refused;
+    /**
+     * Queues bytes for the writer. A full queue means the server stopped reading: the end is recorded here, and the
+     * caller, who may hold its session lock, drops the connection later with {@link #abort}.
+     */
+    private boolean queue(byte[] bytes, boolean restart) {
         lock.lock();
         try {
             if (restart ? !lifecycle.restartRequested() : !lifecycle.acceptsWrites()) {
                 LOG.debug("{}: dropping a write after close", this);
-                return;
+                return true;
             }
-            refused = !writer.offer(bytes);
+            if (writer.offer(bytes)) {
+                return true;
+            }
+            if (forcedEnd == null) {
+                forcedEnd = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "upstream is not reading: more than "
+                        + config.maxQueuedWriteBytes() + " bytes queued");
+            }
+            return false;
         } finally {
             lock.unlock();
-        }
-        if (refused) {
-            abortWith(Reason.CONNECTION_FAILED, "upstream is not reading: more than "
-                    + config.maxQueuedWriteBytes() + " bytes queued");
         }
     }
 

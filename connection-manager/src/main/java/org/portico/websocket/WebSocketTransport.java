@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import com.github.benmanes.caffeine.cache.Ticker;
 import org.portico.http.HttpConfig;
 import org.portico.session.ClientSession;
 import org.portico.store.SessionStore;
@@ -29,14 +30,16 @@ public final class WebSocketTransport implements AutoCloseable {
     private final WebSocketSessions sessions;
     private final OriginPolicy origins;
     private final ScheduledExecutorService timer;
+    private final Ticker clock;
     private final Set<XmppWebSocketEndpoint> open = ConcurrentHashMap.newKeySet();
 
     /**
      * @param boshPath the BOSH endpoint's path, for {@code websocket.redirectToBosh}
      */
     public WebSocketTransport(WebSocketConfig config, HttpConfig http, String boshPath, XmlParser parser,
-            UpstreamConnector connector, SessionStore<String, ClientSession> store) {
+            UpstreamConnector connector, SessionStore<String, ClientSession> store, Ticker clock) {
         this.config = config;
+        this.clock = clock;
         this.http = http;
         this.boshPath = boshPath;
         this.codec = new FramingCodec(parser);
@@ -80,8 +83,9 @@ public final class WebSocketTransport implements AutoCloseable {
         return (request.isSecure() ? "https://" : "http://") + host + request.getContextPath() + boshPath;
     }
 
+    /** Portico's monotonic clock, in nanoseconds: the heartbeats read it. */
     long nanoTime() {
-        return System.nanoTime();
+        return clock.read();
     }
 
     /** Runs {@code ping} every {@code websocket.pingInterval}; null when pings are off. */

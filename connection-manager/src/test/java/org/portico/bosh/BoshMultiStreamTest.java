@@ -9,7 +9,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.portico.testing.InMemoryUpstream;
-import org.portico.testing.ManualClock;
+import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
 import org.portico.upstream.UpstreamEnd;
 import org.portico.xml.Namespaces;
@@ -47,7 +47,7 @@ class BoshMultiStreamTest {
         BoshRequest creation = BoshRequest.of(parse("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID
                 + "' to='one.example' wait='30' hold='1' ver='1.11'/>"));
         session = new BoshSession("s", BoshParams.negotiate(creation, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                new ManualClock(), new BoshSession.Lifetime() {
+                new ManualTicker(), new BoshSession.Lifetime() {
                     @Override
                     public void busy() {
                     }

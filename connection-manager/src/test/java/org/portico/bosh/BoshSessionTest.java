@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.portico.testing.InMemoryUpstream;
-import org.portico.testing.ManualClock;
+import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
 import org.portico.upstream.UpstreamEnd;
 import org.portico.xml.Namespaces;
@@ -25,7 +25,7 @@ class BoshSessionTest {
     private static final long RID = 1000;
 
     private final InMemoryUpstream upstream = new InMemoryUpstream();
-    private final ManualClock clock = new ManualClock();
+    private final ManualTicker clock = new ManualTicker();
     private final List<String> lifetime = new ArrayList<>();
     private BoshSession session;
 

@@ -43,14 +43,22 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
         return this;
     }
 
+    /** Plays a server that stopped reading: every write is refused as if the write queue were full. */
+    public volatile boolean full;
+
     @Override
-    public void send(XmlElement element) {
+    public boolean send(XmlElement element) {
+        if (full) {
+            return false;
+        }
         sent.add(element);
+        return true;
     }
 
     @Override
-    public void restart(StreamHeader header) {
+    public boolean restart(StreamHeader header) {
         headers.add(header);
+        return !full;
     }
 
     @Override

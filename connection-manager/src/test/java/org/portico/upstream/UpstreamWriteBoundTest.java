@@ -1,6 +1,7 @@
 package org.portico.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -57,10 +58,14 @@ class UpstreamWriteBoundTest {
         XmlElement big = UpstreamStreamTest.xml("<message xmlns='jabber:client'><body>" + "x".repeat(8 * 1024)
                 + "</body></message>");
         int sent = 0;
-        while (!stalledEvents.hasClosed() && sent < 100_000) {
-            upstream.send(big);
+        boolean accepted = true;
+        while (accepted && sent < 100_000) {
+            accepted = upstream.send(big);
             sent++;
         }
+        assertFalse(accepted, "the write bound refuses more than " + BOUND + " queued bytes");
+        assertFalse(stalledEvents.hasClosed(), "the sender, who may hold its session lock, closes nothing itself");
+        upstream.abort();
 
         UpstreamEnd end = stalledEvents.awaitClosed();
         assertEquals(Reason.CONNECTION_FAILED, end.reason());

@@ -1,0 +1,80 @@
+package org.portico.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.portico.xml.XmlElement;
+
+/**
+ * What one session event decided under the session lock, carried out after the lock is released, always in the
+ * same order: first what goes to the client (answers, frames), then the lease in the store, then the upstream's
+ * end. Both transports use it, so "decide under the lock, act after it" has one shape.
+ *
+ * <p>Confined to the thread handling the event: filled under the lock, run once after it.
+ */
+public final class AfterLock {
+
+    private final List<Runnable> toClient = new ArrayList<>(2);
+    private final List<Runnable> upstream = new ArrayList<>(1);
+    /** Null: unchanged; zero: busy; positive: idle for that long. */
+    private Duration lease;
+    private boolean leaseEnds;
+
+    /** Something for the client: answering a request, flushing a socket. */
+    public void toClient(Runnable action) {
+        toClient.add(action);
+    }
+
+    /** The client is attached: the session cannot expire. */
+    public void busy() {
+        lease = Duration.ZERO;
+    }
+
+    /** The client is away: the session may expire after {@code duration}. */
+    public void idleFor(Duration duration) {
+        if (duration.isZero() || duration.isNegative()) {
+            throw new IllegalArgumentException("an idle lease must be positive, was " + duration);
+        }
+        lease = duration;
+    }
+
+    /** Whether this event already decided the lease. */
+    public boolean leaseDecided() {
+        return lease != null || leaseEnds;
+    }
+
+    /** The session is over and leaves the store. */
+    public void endLease() {
+        leaseEnds = true;
+    }
+
+    /**
+     * Ends an XMPP session as {@code cause} says (see {@link XmppSession#end}); what the client never received goes
+     * back to the server with it.
+     */
+    public void endUpstream(XmppSession xmpp, SessionEnd.Cause cause, List<XmlElement> undelivered) {
+        if (xmpp != null) {
+            upstream.add(() -> xmpp.end(cause, undelivered));
+        }
+    }
+
+    /** Drops the upstream connection whose write queue overflowed (see {@link XmppSession#send}). */
+    public void abortUpstream(XmppSession xmpp) {
+        upstream.add(xmpp::abort);
+    }
+
+    /** Carries everything out, in order; call once, without the session lock. */
+    public void run(SessionLease to) {
+        toClient.forEach(Runnable::run);
+        if (leaseEnds) {
+            to.end();
+        } else if (lease != null) {
+            if (lease.isZero()) {
+                to.busy();
+            } else {
+                to.idleFor(lease);
+            }
+        }
+        upstream.forEach(Runnable::run);
+    }
+}
