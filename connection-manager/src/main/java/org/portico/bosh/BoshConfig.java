@@ -31,9 +31,8 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
         boolean scriptSyntax, List<String> charsets, Duration reportAfter) {
 
-    public static final BoshConfig DEFAULT = new BoshConfig("/http-bind", Duration.ofSeconds(60), 1,
-            Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(120), 4 * 1024 * 1024, 64, 4, 4,
-            false, List.of("ISO-8859-1", "UTF-16"), Duration.ofSeconds(1));
+    /** Every setting at its default. */
+    public static final BoshConfig DEFAULT = builder().build();
 
     public BoshConfig {
         if (path == null || !path.startsWith("/")) {
@@ -63,22 +62,107 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         requireNonNegative("bosh.reportAfter", reportAfter);
     }
 
-    /** The same settings with another {@code maxWait}. */
-    public BoshConfig withMaxWait(Duration value) {
-        return new BoshConfig(path, value, maxHold, polling, inactivity, maxPause, maxPendingBytes,
-                maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter);
+    /** Starts from the defaults documented on each component. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    /** The same settings with another {@code maxHold}. */
-    public BoshConfig withMaxHold(int value) {
-        return new BoshConfig(path, maxWait, value, polling, inactivity, maxPause, maxPendingBytes,
-                maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter);
+    /** Starts from these settings, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().path(path).maxWait(maxWait).maxHold(maxHold).polling(polling).inactivity(inactivity)
+                .maxPause(maxPause).maxPendingBytes(maxPendingBytes).maxBufferedResponses(maxBufferedResponses)
+                .maxRidRepeats(maxRidRepeats).maxStreams(maxStreams).scriptSyntax(scriptSyntax).charsets(charsets)
+                .reportAfter(reportAfter);
     }
 
-    /** The same settings with another {@code reportAfter}. */
-    public BoshConfig withReportAfter(Duration value) {
-        return new BoshConfig(path, maxWait, maxHold, polling, inactivity, maxPause, maxPendingBytes,
-                maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, value);
+    /** Mutable staging for a {@link BoshConfig}, named field by field; {@link #build()} validates. */
+    public static final class Builder {
+        private String path = "/http-bind";
+        private Duration maxWait = Duration.ofSeconds(60);
+        private int maxHold = 1;
+        private Duration polling = Duration.ofSeconds(2);
+        private Duration inactivity = Duration.ofSeconds(60);
+        private Duration maxPause = Duration.ofSeconds(120);
+        private int maxPendingBytes = 4 * 1024 * 1024;
+        private int maxBufferedResponses = 64;
+        private int maxRidRepeats = 4;
+        private int maxStreams = 4;
+        private boolean scriptSyntax;
+        private List<String> charsets = List.of("ISO-8859-1", "UTF-16");
+        private Duration reportAfter = Duration.ofSeconds(1);
+
+        private Builder() {
+        }
+
+        public Builder path(String value) {
+            path = value;
+            return this;
+        }
+
+        public Builder maxWait(Duration value) {
+            maxWait = value;
+            return this;
+        }
+
+        public Builder maxHold(int value) {
+            maxHold = value;
+            return this;
+        }
+
+        public Builder polling(Duration value) {
+            polling = value;
+            return this;
+        }
+
+        public Builder inactivity(Duration value) {
+            inactivity = value;
+            return this;
+        }
+
+        public Builder maxPause(Duration value) {
+            maxPause = value;
+            return this;
+        }
+
+        public Builder maxPendingBytes(int value) {
+            maxPendingBytes = value;
+            return this;
+        }
+
+        public Builder maxBufferedResponses(int value) {
+            maxBufferedResponses = value;
+            return this;
+        }
+
+        public Builder maxRidRepeats(int value) {
+            maxRidRepeats = value;
+            return this;
+        }
+
+        public Builder maxStreams(int value) {
+            maxStreams = value;
+            return this;
+        }
+
+        public Builder scriptSyntax(boolean value) {
+            scriptSyntax = value;
+            return this;
+        }
+
+        public Builder charsets(List<String> value) {
+            charsets = value;
+            return this;
+        }
+
+        public Builder reportAfter(Duration value) {
+            reportAfter = value;
+            return this;
+        }
+
+        public BoshConfig build() {
+            return new BoshConfig(path, maxWait, maxHold, polling, inactivity, maxPause, maxPendingBytes,
+                    maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter);
+        }
     }
 
     private static void requirePositive(String name, Duration value) {

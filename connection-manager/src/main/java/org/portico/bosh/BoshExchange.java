@@ -26,6 +26,11 @@ public interface BoshExchange {
      */
     void holdFor(Duration wait, Listener listener);
 
+    /** The client's address as this request shows it, for log lines; null when unknown. */
+    default String clientAddress() {
+        return null;
+    }
+
     /** What the transport tells the session about a request it holds. */
     interface Listener {
         /** The wait ran out unanswered (R25); the session answers it. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import javax.xml.namespace.QName;
+import org.portico.upstream.StreamHeader;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 import org.portico.xml.XmlNode;
@@ -90,6 +91,20 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads, 
 
     public boolean isEmpty() {
         return payloads.isEmpty() && (scriptContent == null || scriptContent.length == 0);
+    }
+
+    /** The header of a stream restart (XEP-0206 §5): this request's attributes, the session's where it has none. */
+    public StreamHeader restartHeader(StreamHeader session) {
+        return new StreamHeader(attribute(BoshNames.TO).orElse(session.to()), attribute(BoshNames.FROM).orElse(null),
+                attribute(BoshNames.XML_LANG).orElse(session.lang()),
+                attribute(BoshNames.XMPP_VERSION).orElse(session.version()));
+    }
+
+    /** The header of the stream this request adds (§16.3): its own {@code to}, the session's XMPP version. */
+    public StreamHeader addedStreamHeader(StreamHeader session) {
+        return new StreamHeader(attribute(BoshNames.TO).orElseThrow(), attribute(BoshNames.FROM).orElse(null),
+                attribute(BoshNames.XML_LANG).orElse(null),
+                attribute(BoshNames.XMPP_VERSION).orElse(session.version()));
     }
 
     /** The client's {@code ack} (§9.2), when present. */

@@ -44,6 +44,54 @@ final class BoshResponses {
         }
     }
 
+    /**
+     * What the next response carries: the payloads of one stream (§16.4: one stream per body), or the end of one
+     * stream of several (§16.6), or nothing.
+     *
+     * @param body     the response, without the attributes that depend on its rid ({@code ack}, creation)
+     * @param stream   the stream it speaks for, or null
+     * @param payloads the payloads taken from pending for it (put back if the response is never delivered)
+     * @param carries  whether it carries anything: payloads or a stream's end (§12 asks about empty responses)
+     */
+    record Assembled(BoshBody body, String stream, List<XmlElement> payloads, boolean carries) {
+    }
+
+    /**
+     * Takes what the next response carries from {@code pending}.
+     *
+     * @param addedStream the stream a request asked to add (§16.3): its response names it and carries nothing else
+     * @param report      a missed response to report (§9.2, R28), or null
+     */
+    static Assembled next(PendingPayloads pending, BoshStreams streams, String addedStream, RidWindow.Report report) {
+        BoshBody body = new BoshBody();
+        if (report != null) {
+            body.attribute(BoshNames.REPORT, report.reportRid()).attribute(BoshNames.TIME, report.timeMillis());
+        }
+        String stream = addedStream != null ? addedStream : pending.isEmpty() ? null : pending.peek().stream();
+        List<XmlElement> run = List.of();
+        boolean streamEnd = addedStream == null && pending.nextIsStreamEnd();
+        if (streamEnd) {
+            PendingPayloads.Item end = pending.pollStreamEnd();
+            body.attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                    .attribute(BoshNames.CONDITION, end.streamEnd().wireName());
+            if (end.element() != null) {
+                body.payload(end.element());
+            }
+        } else if (stream != null) {
+            run = pending.takeRun(stream);
+            body.payloads(run);
+        }
+        if (stream != null && (addedStream != null || streams.mustName(stream))) {
+            body.attribute(BoshNames.STREAM, stream);
+        }
+        return new Assembled(body, stream, run, streamEnd || !run.isEmpty());
+    }
+
+    /** A recoverable error: the client resends the request (§17.3). */
+    static String recoverableError() {
+        return new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_ERROR).text();
+    }
+
     /** {@code <body type='terminate' condition='…'>} with the given payloads (XEP-0206 §6: stanzas, then the error). */
     static String terminal(BoshCondition condition, List<XmlElement> payloads) {
         BoshBody body = new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE);

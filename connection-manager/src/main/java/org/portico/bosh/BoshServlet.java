@@ -187,6 +187,11 @@ public final class BoshServlet extends HttpServlet {
         }
 
         @Override
+        public String clientAddress() {
+            return async.getRequest().getRemoteAddr();
+        }
+
+        @Override
         public void holdFor(Duration wait, Listener listener) {
             this.listener = listener;
             async.setTimeout(Math.max(1, wait.toMillis()));

@@ -2,61 +2,51 @@ package org.portico.bosh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
 import org.portico.session.ClientSink;
 import org.portico.session.SessionEnd;
+import org.portico.session.SessionLease;
+import org.portico.session.SessionLog;
 import org.portico.session.XmppSession;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamConnector;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 import org.portico.xml.XmlText;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * One BOSH session (XEP-0124): it turns a series of HTTP requests into one ordered, lossless exchange with its
  * {@link XmppSession} (or, rarely, several: §16), and back.
  *
- * <p>All fields below {@link #lock} are owned by it. Every event method has one shape: under the lock it decides and
- * records what must happen in an {@link Effects}; after releasing the lock it carries the effects out (answering
- * HTTP requests, changing the session's lifetime in the store, closing upstreams). Four calls are made under the
- * lock because they only enqueue or start a thread and must keep rid order (R22, R40): {@link XmppSession#send},
- * {@link XmppSession#restart}, {@link XmppSession#clientActive} and {@link XmppSession#open}; the upstream's
- * callbacks take this lock and so wait.
+ * <p>All fields below {@link #lock} are owned by it. Every event has one shape: under the lock it decides and
+ * records what must happen in an {@link AfterLock}, which runs after the lock is released (answering HTTP requests,
+ * the session's lease in the store, ending upstreams). Calls made under the lock only enqueue and must keep rid
+ * order (R22, R40): {@link XmppSession#send}, {@link XmppSession#restart}, {@link XmppSession#clientActive} and
+ * {@link XmppSession#open}; the upstream's callbacks take this lock and so wait.
  *
- * <p>Longer than most classes here because §7–§16 meet in it: the rid window, limits, keys and streams are their
- * own classes, and what remains is the one place that orders them.
+ * <p>The rid window with its held and deferred requests ({@link HeldRequests}), limits, keys, streams, pending
+ * payloads, response shapes and the lifecycle are classes of their own; this class orders them. It is longer than
+ * the 400 lines we aim for because every event of §7–§17 (a request, a wait running out, a closed connection, an
+ * undelivered answer, an upstream stanza or end, expiry, shutdown) is one locked method here, and splitting them
+ * across classes would spread the one lock's state again.
  */
 public final class BoshSession implements ClientSession {
 
-    private static final Logger log = LoggerFactory.getLogger(BoshSession.class);
-
-    /** Where the session's expiry lives: the session store, seen through the session's own key. */
-    public interface Lifetime {
-        /** A request is held: the session cannot expire. */
-        void busy();
-
-        /** No request is held: the session ends after this long without a new one (§10). */
-        void idleFor(Duration duration);
+    /** A request in hand: its body (null for the creation request, processed at once) and its HTTP exchange. */
+    private record InHand(BoshRequest request, BoshExchange exchange) {
     }
 
-    enum State { CREATING, OPEN, TERMINATED }
-
-    private record Held(long rid, BoshExchange exchange) {
-    }
-
-    private record Deferred(BoshRequest request, BoshExchange exchange) {
+    /** The payloads a response carried, kept until the transport says whether it was delivered. */
+    private record Carried(long rid, String stream, List<XmlElement> payloads) {
     }
 
     private final String sid;
@@ -64,45 +54,42 @@ public final class BoshSession implements ClientSession {
     private final BoshConfig config;
     /** Portico's monotonic clock (nanoseconds); the rid window and limits count in milliseconds of it. */
     private final Ticker clock;
-    private final Lifetime lifetime;
+    private final SessionLease lease;
     private final UpstreamConnector connector;
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
     private final ScriptStream script;
+    private final SessionLog log;
     private final ReentrantLock lock = new ReentrantLock();
 
-    private State state = State.CREATING;
-    private final RidWindow window;
+    private final BoshLifecycle lifecycle = new BoshLifecycle();
+    private final HeldRequests<InHand> requests;
     private final RequestLimits limits;
     private final KeySequence keys;
     private final BoshStreams streams = new BoshStreams();
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
-    private final TreeMap<Long, Deferred> deferred = new TreeMap<>();
     private final PendingPayloads pending = new PendingPayloads();
     /** Requests that added a stream (§16.3), answered with that stream's name. */
     private final Map<Long, String> addedStreams = new HashMap<>();
+    /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
     private Duration pausedFor;
     private String terminalBody;
     /** HTTP status of terminal answers: 200, or the legacy code of the condition for clients without ver (R54). */
     private int terminalStatus = 200;
-    /**
-     * Whether some request got {@link #terminalBody}. Until then the next request gets it (a server's stream error
-     * and its last stanzas reach the client that way); after it, the session is gone: {@code item-not-found}.
-     */
-    private boolean terminalSent;
 
-    BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, Lifetime lifetime,
-            KeySequence keys, UpstreamConnector connector, ScriptStream script) {
+    BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
+            UpstreamConnector connector, ScriptStream script, BoshExchange creation) {
         this.sid = sid;
-        this.script = script;
-        this.connector = connector;
         this.params = params;
         this.config = config;
         this.clock = clock;
-        this.lifetime = lifetime;
+        this.lease = lease;
         this.keys = keys;
+        this.connector = connector;
+        this.script = script;
+        this.log = new SessionLog(LoggerFactory.getLogger(BoshSession.class), sid, creation.clientAddress());
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
-        this.window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
+        RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses(), config.reportAfter().toMillis());
+        this.requests = new HeldRequests<>(window, params.creationRid(), new InHand(null, creation));
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
     }
@@ -113,17 +100,20 @@ public final class BoshSession implements ClientSession {
     }
 
     /** Opens the upstream stream and holds the creation request until the features arrive or wait ends (R76). */
-    void start(BoshExchange creation) {
+    void start() {
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            held.add(new Held(params.creationRid(), creation));
-            hold(creation);
+            hold(requests.oldest().orElseThrow().getValue().exchange());
             limits.requestArrived(nowMillis());
             open(streams.primary(), params.header(), params.route());
+            after.busy();
         } finally {
             lock.unlock();
         }
-        lifetime.busy();
+        log.info("BOSH session created for {} (wait={}s hold={} acks={})", params.header().to(),
+                params.waitDuration().toSeconds(), params.hold(), params.acks());
+        after.run(lease);
     }
 
     private void open(BoshStreams.Stream stream, StreamHeader header, String route) {
@@ -147,320 +137,292 @@ public final class BoshSession implements ClientSession {
 
     /** A request for this session arrived (any rid). */
     public void handle(BoshRequest request, BoshExchange exchange) {
-        Effects effects = new Effects();
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            receive(request, exchange, effects);
+            receive(new InHand(request, exchange), after);
         } finally {
             lock.unlock();
         }
-        effects.run();
+        after.run(lease);
     }
 
-    private void receive(BoshRequest request, BoshExchange exchange, Effects effects) {
-        if (state == State.TERMINATED) {
-            if (terminalSent) {
-                effects.respondGone(exchange);
-            } else {
-                effects.respondTerminal(exchange);
-            }
+    private void receive(InHand arrived, AfterLock after) {
+        if (lifecycle.isEnded()) {
+            answerEnded(arrived.exchange(), after);
             return;
         }
-        RidWindow.Decision decision = window.onRequest(request.rid());
+        long rid = arrived.request().rid();
+        HeldRequests.Arrival<InHand> arrival = requests.arrive(rid, arrived);
+        RidWindow.Decision decision = arrival.decision();
         if (decision.kind().isRepeat() && !limits.checkRepeat(decision.repeats()).allowed()) {
-            terminate(BoshCondition.POLICY_VIOLATION, "rid " + request.rid() + " repeated too often", exchange,
-                    effects);
+            if (arrival.displaced() != null) {
+                respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
+            }
+            terminate(BoshCondition.POLICY_VIOLATION, "rid " + rid + " repeated too often", arrived.exchange(), after);
             return;
         }
         switch (decision.kind()) {
             case PROCESS -> {
-                process(request, exchange, effects);
-                for (OptionalLong next = window.nextDeferredReady(); next.isPresent() && state != State.TERMINATED;
-                        next = window.nextDeferredReady()) {
-                    Deferred ready = deferred.remove(next.getAsLong());
-                    process(ready.request(), ready.exchange(), effects);
+                process(arrived, after);
+                while (!lifecycle.isEnded()) {
+                    Optional<InHand> next = requests.nextReady();
+                    if (next.isEmpty()) {
+                        break;
+                    }
+                    process(next.get(), after);
                 }
-                settle(effects);
+                settle(after);
             }
-            case DEFER -> {
-                deferred.put(request.rid(), new Deferred(request, exchange));
-                hold(exchange);
-            }
-            case REPLAY -> effects.respond(exchange, decision.response());
-            case HELD_REPEAT -> replaceHeld(request.rid(), exchange, effects);
-            case DUPLICATE_DEFERRED -> {
-                Deferred previous = deferred.put(request.rid(), new Deferred(request, exchange));
-                hold(exchange);
-                if (previous != null) {
-                    effects.respond(previous.exchange(), recoverableError());
+            case DEFER -> hold(arrived.exchange());
+            case REPLAY -> respond(arrived.exchange(), decision.response(), after);
+            case HELD_REPEAT, DUPLICATE_DEFERRED -> {
+                // R44: the older connection for a repeated rid gets a recoverable error; the new one waits
+                hold(arrived.exchange());
+                if (arrival.displaced() != null) {
+                    respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
                 }
             }
-            case REJECT -> terminate(BoshCondition.ITEM_NOT_FOUND, "rid " + request.rid() + " outside the window "
-                    + window, exchange, effects);
+            case REJECT -> terminate(BoshCondition.ITEM_NOT_FOUND, "rid " + rid + " outside the window "
+                    + requests.window(), arrived.exchange(), after);
         }
     }
 
-    /** R44: the older connection for a repeated, still-held rid gets a recoverable error; the new one waits. */
-    private void replaceHeld(long rid, BoshExchange exchange, Effects effects) {
-        ArrayDeque<Held> rebuilt = new ArrayDeque<>(held.size());
-        for (Held h : held) {
-            if (h.rid() == rid) {
-                effects.respond(h.exchange(), recoverableError());
-                rebuilt.add(new Held(rid, exchange));
-                hold(exchange);
-            } else {
-                rebuilt.add(h);
-            }
-        }
-        held.clear();
-        held.addAll(rebuilt);
-    }
-
-    /**
-     * Handles one request in rid order (§8): key, limits, acks, then pause, terminate, restart, a new stream or
-     * payloads; the request is then held like any other.
-     */
-    private void process(BoshRequest request, BoshExchange exchange, Effects effects) {
-        long now = nowMillis();
-        OptionalLong pause;
-        OptionalLong clientAck;
+    /** Handles one request in rid order (§8); any spec violation in it ends the session with its condition. */
+    private void process(InHand inHand, AfterLock after) {
         try {
-            pause = request.pause();
-            clientAck = request.ack();
+            processInOrder(inHand.request(), inHand.exchange(), after);
         } catch (BoshException e) {
-            terminate(e.condition(), e.getMessage(), exchange, effects);
-            return;
+            terminate(e.condition(), e.getMessage(), inHand.exchange(), after);
         }
+    }
+
+    /** Key, limits, then pause, terminate, restart, a new stream or payloads; the request is then held. */
+    private void processInOrder(BoshRequest request, BoshExchange exchange, AfterLock after) throws BoshException {
+        long now = nowMillis();
+        OptionalLong pause = request.pause();
+        OptionalLong clientAck = request.ack();
         if (keys != null && !keys.verify(request.attribute(BoshNames.KEY).orElse(null),
                 request.attribute(BoshNames.NEWKEY).orElse(null)).accepted()) {
-            terminate(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)", exchange, effects);
-            return;
+            throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)");
         }
-        RequestLimits.Verdict verdict = limits.check(window.unansweredCount(), pause.isPresent()
-                || request.isTerminate(), request.isEmpty(), now);
+        RequestLimits.Verdict verdict = limits.check(requests.window().unansweredCount(),
+                pause.isPresent() || request.isTerminate(), request.isEmpty(), now);
         if (!verdict.allowed()) {
-            terminate(BoshCondition.POLICY_VIOLATION, "overactivity: " + verdict, exchange, effects);
-            return;
+            throw new BoshException(BoshCondition.POLICY_VIOLATION, "overactivity: " + verdict);
         }
-        if (pausedFor != null) {
+        if (lifecycle.requestArrived()) {
             pausedFor = null;
-            effects.clientActive(streams, true);
+            clientActive(true, after);
         }
-        List<XmlElement> payloads;
-        try {
-            payloads = request.isScript() && script != null ? script.append(request.scriptContent())
-                    : request.payloads();
-        } catch (BoshException e) {
-            terminate(e.condition(), e.getMessage(), exchange, effects);
-            return;
-        }
-        List<BoshStreams.Stream> targets;
-        try {
-            targets = targets(request);
-        } catch (BoshException e) {
-            terminate(e.condition(), e.getMessage(), exchange, effects);
-            return;
-        }
+        List<XmlElement> payloads = request.isScript() && script != null ? script.append(request.scriptContent())
+                : request.payloads();
+        List<BoshStreams.Stream> targets = streams.targets(request);
         if (request.isTerminate() && (request.stream().isEmpty() || streams.size() == 1)) {
-            targets.forEach(stream -> stream.xmpp.send(payloads));
-            terminate(null, "terminated by the client", exchange, effects);
+            targets.forEach(stream -> send(stream, payloads, after));
+            terminate(null, "terminated by the client", exchange, after);
             return;
         }
-        held.add(new Held(request.rid(), exchange));
         hold(exchange);
         if (pause.isPresent()) {
-            pause(Duration.ofSeconds(pause.getAsLong()), exchange, effects);
+            pause(Duration.ofSeconds(pause.getAsLong()), exchange, after);
         } else if (request.isTerminate()) {
-            closeStream(targets.get(0), payloads, effects);
+            closeStream(targets.get(0), payloads, after);
         } else if (request.isRestart()) {
-            targets.get(0).xmpp.restart(restartHeader(request));
-        } else if (isAddStream(request)) {
+            BoshStreams.Stream stream = targets.get(0);
+            if (!stream.xmpp.restart(request.restartHeader(params.header()))) {
+                after.abortUpstream(stream.xmpp);
+            }
+        } else if (BoshStreams.asksForStream(request, config.maxStreams())) {
             addStream(request);
         } else {
-            targets.forEach(stream -> stream.xmpp.send(payloads));
+            targets.forEach(stream -> send(stream, payloads, after));
         }
         if (params.acks()) {
             // §9.1: once acks are in use, a request without one acknowledges everything before it
             long ack = clientAck.orElse(request.rid() - 1);
             // the report rides on the oldest held response; a pause has just answered them all, so then it waits
-            window.onClientAck(ack, now).filter(report -> !held.isEmpty())
-                    .ifPresent(report -> answerOldest(effects, report));
+            requests.window().onClientAck(ack, now).filter(report -> requests.heldCount() > 0)
+                    .ifPresent(report -> answerOldest(after, report));
         }
-    }
-
-    /** §16.4: the named stream, or every open stream for a body without a name; an unknown name is an error. */
-    private List<BoshStreams.Stream> targets(BoshRequest request) throws BoshException {
-        if (request.stream().isEmpty()) {
-            return request.isRestart() ? List.of(streams.primary()) : streams.all();
-        }
-        BoshStreams.Stream stream = streams.get(request.stream().get());
-        if (stream != null) {
-            return List.of(stream);
-        }
-        if (streams.recentlyClosed(request.stream().get())) {
-            return List.of();
-        }
-        throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "no stream named " + request.stream().get());
-    }
-
-    private StreamHeader restartHeader(BoshRequest request) {
-        return new StreamHeader(request.attribute(BoshNames.TO).orElse(params.header().to()),
-                request.attribute(BoshNames.FROM).orElse(null),
-                request.attribute(BoshNames.XML_LANG).orElse(params.header().lang()),
-                request.attribute(BoshNames.XMPP_VERSION).orElse(params.header().version()));
-    }
-
-    /** §16.3: an empty body with {@code to} asks for another stream, when multi-streams were offered. */
-    private boolean isAddStream(BoshRequest request) {
-        return config.maxStreams() > 1 && request.isEmpty() && request.attribute(BoshNames.TO).isPresent();
     }
 
     private void addStream(BoshRequest request) {
         if (streams.size() >= config.maxStreams()) {
-            log("not adding a stream: {} already open", streams.size());
+            log.info("not adding a stream: {} already open", streams.size());
             return;
         }
         BoshStreams.Stream stream = streams.add();
         addedStreams.put(request.rid(), stream.name);
-        open(stream, new StreamHeader(request.attribute(BoshNames.TO).orElseThrow(),
-                request.attribute(BoshNames.FROM).orElse(null), request.attribute(BoshNames.XML_LANG).orElse(null),
-                request.attribute(BoshNames.XMPP_VERSION).orElse(params.header().version())),
+        open(stream, request.addedStreamHeader(params.header()),
                 request.attribute(BoshNames.ROUTE).orElse(null));
-        log("stream {} added", stream.name);
+        log.info("stream {} added", stream.name);
     }
 
     /** §16.5: a terminate naming one of several streams closes just that stream. */
-    private void closeStream(BoshStreams.Stream stream, List<XmlElement> payloads, Effects effects) {
+    private void closeStream(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
         if (streams.remove(stream.name) == null) {
             return;
         }
-        stream.xmpp.send(payloads);
-        List<XmlElement> undelivered = pending.takeAll(stream.name);
-        effects.later(() -> stream.xmpp.close(undelivered));
+        send(stream, payloads, after);
+        after.endUpstream(stream.xmpp, SessionEnd.Cause.CLIENT_CLOSED, pending.takeAll(stream.name));
     }
 
     /**
      * §10, R31–R32: a legal pause answers every held request now, in rid order, the pause request last and without
      * payloads; the session may then idle for the pause.
      */
-    private void pause(Duration requested, BoshExchange exchange, Effects effects) {
+    private void pause(Duration requested, BoshExchange exchange, AfterLock after) throws BoshException {
         if (config.maxPause().isZero() || requested.compareTo(config.maxPause()) > 0) {
-            terminate(BoshCondition.POLICY_VIOLATION, "pause of " + requested + " above maxpause", exchange,
-                    effects);
-            return;
+            throw new BoshException(BoshCondition.POLICY_VIOLATION, "pause of " + requested + " above maxpause");
         }
-        while (held.size() > 1) {
-            answerOldest(effects, null);
+        while (requests.heldCount() > 1) {
+            answerOldest(after, null);
         }
-        Held pauseRequest = held.poll();
-        window.answeredUnbuffered(pauseRequest.rid());
+        requests.answerOldestUnbuffered();
         limits.responded(false);
-        effects.respond(exchange, new BoshBody().text());
+        respond(exchange, new BoshBody().text(), after);
+        lifecycle.paused();
         pausedFor = requested;
-        effects.clientActive(streams, false);
-        log("paused for {}", requested);
+        clientActive(false, after);
+        log.info("paused for {}", requested);
     }
 
-    /** After requests were processed: keep within hold (§8), flush pending data, and set the lifetime. */
-    private void settle(Effects effects) {
-        while (held.size() > params.hold() || (!held.isEmpty() && !pending.isEmpty())) {
-            answerOldest(effects, null);
+    /** After requests were processed: keep within hold (§8), flush pending data, and set the lease. */
+    private void settle(AfterLock after) {
+        while (requests.heldCount() > params.hold() || (requests.heldCount() > 0 && !pending.isEmpty())) {
+            answerOldest(after, null);
         }
-        if (state == State.TERMINATED) {
+        if (lifecycle.isEnded()) {
             return;
         }
-        if (held.isEmpty() && deferred.isEmpty()) {
-            effects.lifetime = pausedFor != null ? pausedFor : config.inactivity();
+        if (requests.isEmpty()) {
+            after.idleFor(pausedFor != null ? pausedFor : config.inactivity());
         } else {
-            effects.lifetime = Duration.ZERO;
+            after.busy();
         }
     }
 
-    /**
-     * Answers the oldest held request (R24: responses go out in rid order) with the pending payloads of one stream
-     * (§16.4: a body carries one stream's payloads), or with the end of one stream of several (§16.6).
-     */
-    private void answerOldest(Effects effects, RidWindow.Report report) {
-        Held oldest = held.poll();
-        BoshBody body = new BoshBody();
-        if (report != null) {
-            body.attribute(BoshNames.REPORT, report.reportRid()).attribute(BoshNames.TIME, report.timeMillis());
-        }
-        String added = addedStreams.remove(oldest.rid());
-        String stream = added != null ? added : pending.isEmpty() ? null : pending.peek().stream();
-        List<XmlElement> run = List.of();
-        if (pending.nextIsStreamEnd() && added == null) {
-            PendingPayloads.Item end = pending.pollStreamEnd();
-            body.attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                    .attribute(BoshNames.CONDITION, end.streamEnd().wireName());
-            if (end.element() != null) {
-                body.payload(end.element());
-            }
+    /** Answers the oldest held request (R24: responses go out in rid order) with what the next response carries. */
+    private void answerOldest(AfterLock after, RidWindow.Report report) {
+        long rid = requests.oldest().orElseThrow().getKey();
+        BoshResponses.Assembled next = BoshResponses.next(pending, streams, addedStreams.remove(rid), report);
+        limits.responded(next.carries());
+        BoshExchange exchange = requests.oldest().orElseThrow().getValue().exchange();
+        String text = complete(next.body());
+        if (next.payloads().isEmpty()) {
+            respond(exchange, text, after);
         } else {
-            run = stream == null ? List.of() : pending.takeRun(stream);
-            limits.responded(!run.isEmpty());
-            body.payloads(run);
-        }
-        if (stream != null && (added != null || streams.mustName(stream))) {
-            body.attribute(BoshNames.STREAM, stream);
-        }
-        String text = answer(oldest.rid(), body);
-        if (run.isEmpty()) {
-            effects.respond(oldest.exchange(), text);
-        } else {
-            effects.respondCarrying(oldest.exchange(), text, new Carried(oldest.rid(), stream, run));
+            Carried carried = new Carried(rid, next.stream(), next.payloads());
+            after.toClient(() -> {
+                if (!exchange.respond(200, params.contentType(), text)) {
+                    undelivered(carried);
+                }
+            });
         }
     }
 
-    /** Completes a response to the oldest held rid and records it in the window; returns its text. */
-    private String answer(long rid, BoshBody body) {
-        window.ackAttributeFor(rid).ifPresent(ack -> body.attribute(BoshNames.ACK, ack));
+    /** Adds the rid-dependent attributes to the response for the oldest held rid, and records it as answered. */
+    private String complete(BoshBody body) {
+        long rid = requests.oldest().orElseThrow().getKey();
+        requests.window().ackAttributeFor(rid).ifPresent(ack -> body.attribute(BoshNames.ACK, ack));
         if (rid == params.creationRid()) {
-            state = state == State.CREATING ? State.OPEN : state;
+            lifecycle.creationAnswered();
             BoshResponses.creationAttributes(body, sid, params, config, streams, keys != null);
         }
         String text = body.text();
-        window.answered(rid, text, nowMillis());
+        requests.answerOldest(text, nowMillis());
         return text;
     }
 
-    /** The payloads a response carried, kept until the transport says whether it was delivered. */
-    private record Carried(long rid, String stream, List<XmlElement> payloads) {
-    }
-
     /**
-     * Ends the session (§13, §17.2): the request that caused it gets the terminal body, the oldest held request
-     * gets it too (R38), any others an empty body; pending data goes back to the server (XEP-0206 §7).
+     * Ends the session (§13, §17.2): the request that caused it gets the terminal body, the oldest other held
+     * request gets it too (R38), any others an empty terminal body; pending data goes back to the server
+     * (XEP-0206 §7).
      *
      * @param condition the terminal condition, or null for a clean client terminate
      */
-    private void terminate(BoshCondition condition, String detail, BoshExchange cause, Effects effects) {
-        endLocked(condition, List.of(), effects);
-        effects.respondTerminal(cause);
-        effects.closeAll(this, condition == null ? SessionEnd.Cause.CLIENT_CLOSED : SessionEnd.Cause.EXPIRED);
-        log(condition == null ? "terminated ({})" : "terminated: " + condition.wireName() + " ({})", detail);
+    private void terminate(BoshCondition condition, String detail, BoshExchange cause, AfterLock after) {
+        end(condition, List.of(), cause, after);
+        endUpstreams(condition == null ? SessionEnd.Cause.CLIENT_CLOSED : SessionEnd.Cause.EXPIRED, after);
+        log.info(condition == null ? "terminated ({})" : "terminated: " + condition.wireName() + " ({})", detail);
     }
 
-    /** Moves to TERMINATED: answers everything still open, keeps undelivered data for the upstreams' bounces. */
-    private void endLocked(BoshCondition condition, List<XmlElement> payloads, Effects effects) {
-        state = State.TERMINATED;
+    /** Moves to ENDED: answers everything still open; the session stays as a tombstone for late requests. */
+    private void end(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
+        lifecycle.ended();
         terminalStatus = condition == null ? 200 : condition.httpStatus(params.legacy());
         terminalBody = BoshResponses.terminal(condition, payloads);
-        boolean first = true;
-        for (Held h : held) {
-            if (first) {
-                effects.respondTerminal(h.exchange());
+        HeldRequests.Remaining<InHand> remaining = requests.takeAll();
+        if (cause != null) {
+            answerTerminal(cause, after);
+        }
+        for (InHand held : remaining.held()) {
+            if (held == remaining.held().get(0)) {
+                answerTerminal(held.exchange(), after);
             } else {
-                effects.respond(h.exchange(), BoshResponses.terminal(null, List.of()));
+                respond(held.exchange(), BoshResponses.terminal(null, List.of()), after);
             }
-            first = false;
         }
-        held.clear();
-        for (Deferred d : deferred.values()) {
-            effects.respondTerminal(d.exchange());
+        remaining.deferred().forEach(deferred -> answerTerminal(deferred.exchange(), after));
+        if (cause != null || !remaining.held().isEmpty() || !remaining.deferred().isEmpty()) {
+            lifecycle.terminalSent();
         }
-        deferred.clear();
-        effects.ended = true;
+        // late requests get the terminal answer (with the right legacy status) rather than an unknown sid's
+        after.idleFor(config.inactivity());
+    }
+
+    /** Ends every stream's XMPP session; each gets back what its client never received (XEP-0206 §7). */
+    private void endUpstreams(SessionEnd.Cause cause, AfterLock after) {
+        for (BoshStreams.Stream stream : streams.all()) {
+            after.endUpstream(stream.xmpp, cause, pending.takeAll(stream.name));
+        }
+        pending.takeAll(null);
+    }
+
+    /**
+     * A request after the end: until some request was told how the session ended (a server's stream error and its
+     * last stanzas reach the client that way), it is told; after that the session is gone: {@code item-not-found}
+     * (§17.2).
+     */
+    private void answerEnded(BoshExchange exchange, AfterLock after) {
+        if (lifecycle.state() == BoshLifecycle.State.ENDED) {
+            answerTerminal(exchange, after);
+            lifecycle.terminalSent();
+            return;
+        }
+        int status = BoshCondition.ITEM_NOT_FOUND.httpStatus(params.legacy());
+        String body = status == 200 ? BoshResponses.terminal(BoshCondition.ITEM_NOT_FOUND, List.of()) : "";
+        after.toClient(() -> exchange.respond(status, params.contentType(), body));
+    }
+
+    /** The terminal body, or for a legacy client the condition's HTTP status (R54). */
+    private void answerTerminal(BoshExchange exchange, AfterLock after) {
+        int status = terminalStatus;
+        String body = status == 200 ? terminalBody : "";
+        after.toClient(() -> exchange.respond(status, params.contentType(), body));
+    }
+
+    private void respond(BoshExchange exchange, String body, AfterLock after) {
+        after.toClient(() -> exchange.respond(200, params.contentType(), body));
+    }
+
+    private void send(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
+        if (!stream.xmpp.send(payloads)) {
+            after.abortUpstream(stream.xmpp);
+        }
+    }
+
+    /**
+     * XEP-0352, at once (under the lock, like send): it only enqueues, and a pause and the request after it,
+     * handled on two threads, must reach the server as {@code <inactive/>} then {@code <active/>}.
+     */
+    private void clientActive(boolean active, AfterLock after) {
+        for (BoshStreams.Stream stream : streams.all()) {
+            if (!stream.xmpp.clientActive(active)) {
+                after.abortUpstream(stream.xmpp);
+            }
+        }
     }
 
     /**
@@ -468,30 +430,25 @@ public final class BoshSession implements ClientSession {
      * pending or empty. A deferred request still waiting for its gap gets a recoverable error and is forgotten, so
      * the client's resend (R58) is judged afresh.
      */
-    public void waitExpired(BoshExchange exchange) {
-        Effects effects = new Effects();
+    private void waitExpired(BoshExchange exchange) {
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            if (held.stream().anyMatch(h -> h.exchange() == exchange)) {
+            if (requests.holds(held -> held.exchange() == exchange)) {
                 boolean reached = false;
                 while (!reached) {
-                    reached = held.peek().exchange() == exchange;
-                    answerOldest(effects, null);
+                    reached = requests.oldest().orElseThrow().getValue().exchange() == exchange;
+                    answerOldest(after, null);
                 }
             }
-            deferred.values().removeIf(d -> {
-                if (d.exchange() != exchange) {
-                    return false;
-                }
-                window.dropDeferred(d.request().rid());
-                effects.respond(exchange, recoverableError());
-                return true;
-            });
-            settle(effects);
+            if (requests.dropDeferred(deferred -> deferred.exchange() == exchange)) {
+                respond(exchange, BoshResponses.recoverableError(), after);
+            }
+            settle(after);
         } finally {
             lock.unlock();
         }
-        effects.run();
+        after.run(lease);
     }
 
     /**
@@ -499,27 +456,27 @@ public final class BoshSession implements ClientSession {
      * body that went nowhere (older held requests are answered first, keeping rid order, R24), so whatever arrives
      * next waits for the client's next request; a deferred one is forgotten, so its resend is judged afresh.
      */
-    void connectionLost(BoshExchange exchange) {
-        Effects effects = new Effects();
+    private void connectionLost(BoshExchange exchange) {
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            if (state == State.TERMINATED) {
+            if (lifecycle.isEnded()) {
                 return;
             }
-            if (held.stream().anyMatch(h -> h.exchange() == exchange)) {
-                while (held.peek().exchange() != exchange) {
-                    answerOldest(effects, null);
+            if (requests.holds(held -> held.exchange() == exchange)) {
+                while (requests.oldest().orElseThrow().getValue().exchange() != exchange) {
+                    answerOldest(after, null);
                 }
-                answer(held.poll().rid(), new BoshBody());
+                complete(new BoshBody());
                 limits.responded(false);
             }
-            deferred.values().removeIf(d -> d.exchange() == exchange && window.dropDeferred(d.request().rid()));
-            settle(effects);
+            requests.dropDeferred(deferred -> deferred.exchange() == exchange);
+            settle(after);
         } finally {
             lock.unlock();
         }
-        debug("client closed the connection of a held request");
-        effects.run();
+        log.debug("client closed the connection of a held request");
+        after.run(lease);
     }
 
     /**
@@ -527,36 +484,43 @@ public final class BoshSession implements ClientSession {
      * next request, and a resend of that rid (R43) no longer carries them.
      */
     private void undelivered(Carried carried) {
-        Effects effects = new Effects();
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
             BoshStreams.Stream stream = streams.get(carried.stream());
-            if (state == State.TERMINATED || stream == null) {
-                effects.undelivered(stream, carried.payloads());
+            if (lifecycle.isEnded() || stream == null) {
+                bounce(stream, carried.payloads(), after);
             } else {
                 BoshBody empty = new BoshBody();
-                window.ackAttributeFor(carried.rid()).ifPresent(ack -> empty.attribute(BoshNames.ACK, ack));
-                window.replaceBuffered(carried.rid(), empty.text());
+                requests.window().ackAttributeFor(carried.rid()).ifPresent(ack -> empty.attribute(BoshNames.ACK, ack));
+                requests.window().replaceBuffered(carried.rid(), empty.text());
                 pending.putBack(carried.stream(), carried.payloads());
-                settle(effects);
+                settle(after);
             }
         } finally {
             lock.unlock();
         }
-        debug("a response was not delivered: its payloads wait for the next request");
-        effects.run();
+        log.debug("a response was not delivered: its payloads wait for the next request");
+        after.run(lease);
+    }
+
+    /** Payloads for a stream that is gone go back to its server (XEP-0206 §7). */
+    private static void bounce(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
+        if (stream != null) {
+            after.endUpstream(stream.xmpp, SessionEnd.Cause.EXPIRED, payloads);
+        }
     }
 
     /** The store expired the session (inactivity or pause ran out, §10): hand back what the client never got. */
     @Override
     public void expired() {
-        endBy(null, SessionEnd.Cause.EXPIRED, "expired after inactivity");
+        endBy(null, List.of(), SessionEnd.Cause.EXPIRED, "expired after inactivity");
     }
 
     /** Portico is stopping: every client is told {@code system-shutdown}. */
     @Override
     public void shutdown() {
-        endBy(BoshCondition.SYSTEM_SHUTDOWN, SessionEnd.Cause.SYSTEM_SHUTDOWN, "system shutdown");
+        endBy(BoshCondition.SYSTEM_SHUTDOWN, List.of(), SessionEnd.Cause.SYSTEM_SHUTDOWN, "system shutdown");
     }
 
     /**
@@ -569,24 +533,20 @@ public final class BoshSession implements ClientSession {
         endBy(BoshCondition.SEE_OTHER_URI, List.of(uri), SessionEnd.Cause.SYSTEM_SHUTDOWN, "moved to " + baseUrl);
     }
 
-    private void endBy(BoshCondition condition, SessionEnd.Cause cause, String detail) {
-        endBy(condition, List.of(), cause, detail);
-    }
-
     private void endBy(BoshCondition condition, List<XmlElement> payloads, SessionEnd.Cause cause, String detail) {
-        Effects effects = new Effects();
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            if (state == State.TERMINATED) {
+            if (lifecycle.isEnded()) {
                 return;
             }
-            endLocked(condition, payloads, effects);
-            effects.closeAll(this, cause);
+            end(condition, payloads, null, after);
+            endUpstreams(cause, after);
         } finally {
             lock.unlock();
         }
-        log("ended: {}", detail);
-        effects.run();
+        log.info("ended: {}", detail);
+        after.run(lease);
     }
 
     // --- one stream's upstream events, on that upstream's reader thread ---
@@ -604,50 +564,50 @@ public final class BoshSession implements ClientSession {
     }
 
     private void deliver(String stream, XmlElement element) {
-        Effects effects = new Effects();
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            if (state == State.TERMINATED || streams.get(stream) == null) {
-                effects.undelivered(streams.get(stream), List.of(element));
+            BoshStreams.Stream open = streams.get(stream);
+            if (lifecycle.isEnded() || open == null) {
+                bounce(open, List.of(element), after);
+            } else if (pending.add(stream, element) > config.maxPendingBytes()) {
+                end(BoshCondition.POLICY_VIOLATION, List.of(), null, after);
+                endUpstreams(SessionEnd.Cause.EXPIRED, after);
+                log.info("terminated: more than {} bytes pending for a client that does not poll",
+                        config.maxPendingBytes());
             } else {
-                int pendingBytes = pending.add(stream, element);
-                if (pendingBytes > config.maxPendingBytes()) {
-                    endLocked(BoshCondition.POLICY_VIOLATION, List.of(), effects);
-                    effects.closeAll(this, SessionEnd.Cause.EXPIRED);
-                    log("terminated: {} bytes pending for a client that does not poll", pendingBytes);
-                } else {
-                    settle(effects);
-                }
+                settle(after);
             }
         } finally {
             lock.unlock();
         }
-        effects.run();
+        after.run(lease);
     }
 
-    private void streamEnded(String stream, SessionEnd end) {
-        Effects effects = new Effects();
+    private void streamEnded(String stream, SessionEnd ended) {
+        AfterLock after = new AfterLock();
         lock.lock();
         try {
-            if (state == State.TERMINATED || streams.get(stream) == null) {
+            if (lifecycle.isEnded() || streams.get(stream) == null) {
                 return;
             }
-            BoshCondition condition = BoshResponses.conditionFor(end.cause());
+            BoshCondition condition = BoshResponses.conditionFor(ended.cause());
             if (streams.size() > 1) {
                 streams.remove(stream);
-                pending.addStreamEnd(stream, end.streamError(), condition != null ? condition : BoshCondition.HOST_GONE);
-                settle(effects);
+                pending.addStreamEnd(stream, ended.streamError(),
+                        condition != null ? condition : BoshCondition.HOST_GONE);
+                settle(after);
             } else {
                 List<XmlElement> stanzas = pending.takeAll(null);
-                if (end.streamError() != null) {
-                    stanzas.add(end.streamError());
+                if (ended.streamError() != null) {
+                    stanzas.add(ended.streamError());
                 }
-                endLocked(condition, stanzas, effects);
+                end(condition, stanzas, null, after);
             }
         } finally {
             lock.unlock();
         }
-        effects.run();
+        after.run(lease);
     }
 
     /** One stream's view of this session: the upstream reports to it, it reports here with the stream's name. */
@@ -674,30 +634,6 @@ public final class BoshSession implements ClientSession {
         }
     }
 
-    private static String recoverableError() {
-        return new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_ERROR).text();
-    }
-
-    private void debug(String message) {
-        if (log.isDebugEnabled()) {
-            MDC.put("sid", sid);
-            try {
-                log.debug(message);
-            } finally {
-                MDC.remove("sid");
-            }
-        }
-    }
-
-    private void log(String message, Object argument) {
-        MDC.put("sid", sid);
-        try {
-            log.info(message, argument);
-        } finally {
-            MDC.remove("sid");
-        }
-    }
-
     private long nowMillis() {
         return TimeUnit.NANOSECONDS.toMillis(clock.read());
     }
@@ -706,7 +642,7 @@ public final class BoshSession implements ClientSession {
     public int heldRequests() {
         lock.lock();
         try {
-            return held.size();
+            return requests.heldCount();
         } finally {
             lock.unlock();
         }
@@ -716,99 +652,10 @@ public final class BoshSession implements ClientSession {
     public String toString() {
         lock.lock();
         try {
-            return "BoshSession[" + sid + " " + state + " " + streams + " held=" + held.size() + " deferred="
-                    + deferred.size() + " " + pending + (pausedFor != null ? " paused=" + pausedFor : "")
-                    + " " + window + "]";
+            return "BoshSession[" + sid + " " + lifecycle + " " + streams + " " + requests + " " + pending
+                    + (pausedFor != null ? " paused=" + pausedFor : "") + "]";
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** What an event decided, carried out after the lock is released, responses first. */
-    private final class Effects {
-        private final List<Runnable> responses = new ArrayList<>();
-        private final List<Runnable> later = new ArrayList<>();
-        private Duration lifetime;
-        private boolean ended;
-
-        void respond(BoshExchange exchange, String body) {
-            responses.add(() -> exchange.respond(200, params.contentType(), body));
-        }
-
-        /** A response with payloads: if it does not reach the client, they are queued again. */
-        void respondCarrying(BoshExchange exchange, String body, Carried carried) {
-            responses.add(() -> {
-                if (!exchange.respond(200, params.contentType(), body)) {
-                    BoshSession.this.undelivered(carried);
-                }
-            });
-        }
-
-        void respondTerminal(BoshExchange exchange) {
-            String body = terminalStatus == 200 ? terminalBody : "";
-            int status = terminalStatus;
-            terminalSent = true;
-            responses.add(() -> exchange.respond(status, params.contentType(), body));
-        }
-
-        /** A request for a session that has ended and told its client so: XEP-0124 §17.2 {@code item-not-found}. */
-        void respondGone(BoshExchange exchange) {
-            int status = BoshCondition.ITEM_NOT_FOUND.httpStatus(params.legacy());
-            String body = status == 200 ? BoshResponses.terminal(BoshCondition.ITEM_NOT_FOUND, List.of()) : "";
-            responses.add(() -> exchange.respond(status, params.contentType(), body));
-        }
-
-        void later(Runnable action) {
-            later.add(action);
-        }
-
-        /**
-         * XEP-0352, at once (under the lock, like send): it only enqueues, and a pause and the request after it,
-         * handled on two threads, must reach the server as {@code <inactive/>} then {@code <active/>}; run later,
-         * the two could swap and leave the server holding the client's traffic.
-         */
-        void clientActive(BoshStreams all, boolean active) {
-            for (BoshStreams.Stream stream : all.all()) {
-                stream.xmpp.clientActive(active);
-            }
-        }
-
-        /** Ends every stream's XMPP session; each gets back what its client never received (XEP-0206 §7). */
-        void closeAll(BoshSession session, SessionEnd.Cause cause) {
-            for (BoshStreams.Stream stream : session.streams.all()) {
-                XmppSession xmpp = stream.xmpp;
-                List<XmlElement> undelivered = session.pending.takeAll(stream.name);
-                later.add(switch (cause) {
-                    case CLIENT_CLOSED -> () -> xmpp.close(undelivered);
-                    case SYSTEM_SHUTDOWN -> xmpp::shutdown;
-                    default -> () -> xmpp.expire(undelivered);
-                });
-            }
-            session.pending.takeAll(null);
-        }
-
-        /** Payloads for a stream that is gone go back to its server (XEP-0206 §7). */
-        void undelivered(BoshStreams.Stream stream, List<XmlElement> payloads) {
-            if (stream != null) {
-                XmppSession xmpp = stream.xmpp;
-                later.add(() -> xmpp.expire(payloads));
-            }
-        }
-
-        void run() {
-            responses.forEach(Runnable::run);
-            if (ended) {
-                // the ended session stays as a tombstone for a while, so that requests still on their way get its
-                // terminal answer (with the right legacy status) rather than item-not-found for an unknown sid
-                BoshSession.this.lifetime.idleFor(config.inactivity());
-            } else if (lifetime != null) {
-                if (lifetime.isZero()) {
-                    BoshSession.this.lifetime.busy();
-                } else {
-                    BoshSession.this.lifetime.idleFor(lifetime);
-                }
-            }
-            later.forEach(Runnable::run);
         }
     }
 }

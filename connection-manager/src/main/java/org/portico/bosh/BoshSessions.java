@@ -2,10 +2,10 @@ package org.portico.bosh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import org.portico.session.ClientSession;
+import org.portico.session.SessionLease;
 import org.portico.store.Admission;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
@@ -99,31 +99,15 @@ public final class BoshSessions {
         }
         String sid = newSid();
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
-        BoshSession session = new BoshSession(sid, params, config, clock, lifetime(sid), keys, connector,
-                request.isScript() ? new ScriptStream(parser) : null);
+        BoshSession session = new BoshSession(sid, params, config, clock, SessionLease.of(store, sid), keys, connector,
+                request.isScript() ? new ScriptStream(parser) : null, exchange);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             reject(exchange, BoshCondition.INTERNAL_SERVER_ERROR, "session not admitted: " + admission,
                     params.legacy());
             return;
         }
-        log.info("BOSH session {} created for {} (wait={}s hold={} acks={})", sid, params.header().to(),
-                params.waitDuration().toSeconds(), params.hold(), params.acks());
-        session.start(exchange);
-    }
-
-    private BoshSession.Lifetime lifetime(String sid) {
-        return new BoshSession.Lifetime() {
-            @Override
-            public void busy() {
-                store.neverExpire(sid);
-            }
-
-            @Override
-            public void idleFor(Duration duration) {
-                store.expireAfter(sid, duration);
-            }
-        };
+        session.start();
     }
 
     private String newSid() {

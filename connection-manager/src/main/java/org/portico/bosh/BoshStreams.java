@@ -87,6 +87,30 @@ final class BoshStreams {
         return open.size();
     }
 
+    /**
+     * §16.4: the streams a request's payloads go to: the named one, or every open stream for a body without a name
+     * (a restart without a name is for the {@link #primary} stream). A stream closed in this session takes nothing;
+     * an unknown name is an error.
+     */
+    List<Stream> targets(BoshRequest request) throws BoshException {
+        if (request.stream().isEmpty()) {
+            return request.isRestart() ? List.of(primary()) : all();
+        }
+        Stream stream = get(request.stream().get());
+        if (stream != null) {
+            return List.of(stream);
+        }
+        if (recentlyClosed(request.stream().get())) {
+            return List.of();
+        }
+        throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "no stream named " + request.stream().get());
+    }
+
+    /** §16.3: an empty body with {@code to} asks for another stream, when multi-streams were offered. */
+    static boolean asksForStream(BoshRequest request, int maxStreams) {
+        return maxStreams > 1 && request.isEmpty() && request.attribute(BoshNames.TO).isPresent();
+    }
+
     /** Whether a response with this stream's payloads must name it (§16.4): more than one stream, or not the first. */
     boolean mustName(String name) {
         return open.size() > 1 || !first.equals(name);

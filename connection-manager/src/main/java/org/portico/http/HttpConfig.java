@@ -25,31 +25,8 @@ import java.util.List;
 public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
         String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout) {
 
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
-    public static final HttpConfig DEFAULT = new HttpConfig("127.0.0.1", 7070, List.of(), true, 10_000, "", true);
-
-    /** Without a shutdown redirect, with the default idle timeout. */
-    public HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
-            String publicUrl, boolean demo) {
-        this(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, "", DEFAULT_IDLE_TIMEOUT);
-    }
-
-    /** The same settings with another idle timeout. */
-    public HttpConfig withIdleTimeout(Duration value) {
-        return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, shutdownRedirect,
-                value);
-    }
-
-    /** The same settings with another connection limit. */
-    public HttpConfig withMaxConnections(int value) {
-        return new HttpConfig(host, port, allowedOrigins, gzip, value, publicUrl, demo, shutdownRedirect,
-                idleTimeout);
-    }
-
-    /** The same settings with another shutdown redirect. */
-    public HttpConfig withShutdownRedirect(String value) {
-        return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo, value, idleTimeout);
-    }
+    /** Every setting at its default. */
+    public static final HttpConfig DEFAULT = builder().build();
 
     public HttpConfig {
         if (host == null || host.isBlank()) {
@@ -70,6 +47,84 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         if (!shutdownRedirect.isEmpty() && !shutdownRedirect.matches("(?i)https?://.+")) {
             throw new IllegalArgumentException("http.shutdownRedirect must be an http:// or https:// URL, was '"
                     + shutdownRedirect + "'");
+        }
+    }
+
+    /** Starts from the defaults documented on each component. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts from these settings, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).allowedOrigins(allowedOrigins).gzip(gzip)
+                .maxConnections(maxConnections).publicUrl(publicUrl).demo(demo).shutdownRedirect(shutdownRedirect)
+                .idleTimeout(idleTimeout);
+    }
+
+    /** Mutable staging for an {@link HttpConfig}, named field by field; {@link #build()} validates. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 7070;
+        private List<String> allowedOrigins = List.of();
+        private boolean gzip = true;
+        private int maxConnections = 10_000;
+        private String publicUrl = "";
+        private boolean demo = true;
+        private String shutdownRedirect = "";
+        private Duration idleTimeout = Duration.ofSeconds(90);
+
+        private Builder() {
+        }
+
+        public Builder host(String value) {
+            host = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> value) {
+            allowedOrigins = value;
+            return this;
+        }
+
+        public Builder gzip(boolean value) {
+            gzip = value;
+            return this;
+        }
+
+        public Builder maxConnections(int value) {
+            maxConnections = value;
+            return this;
+        }
+
+        public Builder publicUrl(String value) {
+            publicUrl = value;
+            return this;
+        }
+
+        public Builder demo(boolean value) {
+            demo = value;
+            return this;
+        }
+
+        public Builder shutdownRedirect(String value) {
+            shutdownRedirect = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            idleTimeout = value;
+            return this;
+        }
+
+        public HttpConfig build() {
+            return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo,
+                    shutdownRedirect, idleTimeout);
         }
     }
 }

@@ -23,22 +23,26 @@ final class ConfigReader {
 
     static PorticoConfig read(Settings s) {
         HttpConfig h = HttpConfig.DEFAULT;
-        HttpConfig http = new HttpConfig(s.string("http.host", h.host()), s.integer("http.port", h.port()),
-                s.list("http.allowedOrigins"), s.bool("http.gzip", h.gzip()),
-                s.integer("http.maxConnections", h.maxConnections()), s.string("http.publicUrl", h.publicUrl()),
-                s.bool("http.demo", h.demo()), s.string("http.shutdownRedirect", h.shutdownRedirect()),
-                s.duration("http.idleTimeout", h.idleTimeout()));
+        HttpConfig http = HttpConfig.builder().host(s.string("http.host", h.host()))
+                .port(s.integer("http.port", h.port())).allowedOrigins(s.list("http.allowedOrigins"))
+                .gzip(s.bool("http.gzip", h.gzip())).maxConnections(s.integer("http.maxConnections", h.maxConnections()))
+                .publicUrl(s.string("http.publicUrl", h.publicUrl())).demo(s.bool("http.demo", h.demo()))
+                .shutdownRedirect(s.string("http.shutdownRedirect", h.shutdownRedirect()))
+                .idleTimeout(s.duration("http.idleTimeout", h.idleTimeout())).build();
 
         BoshConfig b = BoshConfig.DEFAULT;
-        BoshConfig bosh = new BoshConfig(s.string("bosh.path", b.path()), s.duration("bosh.maxWait", b.maxWait()),
-                s.integer("bosh.maxHold", b.maxHold()), s.duration("bosh.polling", b.polling()),
-                s.duration("bosh.inactivity", b.inactivity()), s.duration("bosh.maxPause", b.maxPause()),
-                s.integer("bosh.maxPendingBytes", b.maxPendingBytes()),
-                s.integer("bosh.maxBufferedResponses", b.maxBufferedResponses()),
-                s.integer("bosh.maxRidRepeats", b.maxRidRepeats()), s.integer("bosh.maxStreams", b.maxStreams()),
-                s.bool("bosh.scriptSyntax", b.scriptSyntax()),
-                s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"),
-                s.duration("bosh.reportAfter", b.reportAfter()));
+        BoshConfig bosh = BoshConfig.builder().path(s.string("bosh.path", b.path()))
+                .maxWait(s.duration("bosh.maxWait", b.maxWait())).maxHold(s.integer("bosh.maxHold", b.maxHold()))
+                .polling(s.duration("bosh.polling", b.polling()))
+                .inactivity(s.duration("bosh.inactivity", b.inactivity()))
+                .maxPause(s.duration("bosh.maxPause", b.maxPause()))
+                .maxPendingBytes(s.integer("bosh.maxPendingBytes", b.maxPendingBytes()))
+                .maxBufferedResponses(s.integer("bosh.maxBufferedResponses", b.maxBufferedResponses()))
+                .maxRidRepeats(s.integer("bosh.maxRidRepeats", b.maxRidRepeats()))
+                .maxStreams(s.integer("bosh.maxStreams", b.maxStreams()))
+                .scriptSyntax(s.bool("bosh.scriptSyntax", b.scriptSyntax()))
+                .charsets(s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"))
+                .reportAfter(s.duration("bosh.reportAfter", b.reportAfter())).build();
 
         XmlLimits x = XmlLimits.DEFAULT;
         XmlLimits xml = new XmlLimits(s.integer("xml.maxBytes", x.maxBytes()), s.integer("xml.maxDepth", x.maxDepth()),

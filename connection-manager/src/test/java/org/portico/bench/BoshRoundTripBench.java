@@ -117,7 +117,7 @@ public final class BoshRoundTripBench {
     }
 
     private static PorticoServer startPortico(TlsPolicy tls) throws Exception {
-        PorticoConfig config = new PorticoConfig(new HttpConfig("127.0.0.1", 0, List.of(), true, 1000, "", false),
+        PorticoConfig config = new PorticoConfig(HttpConfig.builder().port(0).maxConnections(1000).demo(false).build(),
                 BoshConfig.DEFAULT, PorticoHarness.upstream(Map.of(LocalProsody.DOMAIN,
                         new UpstreamRoute(LocalProsody.HOST, LocalProsody.PORT, tls))),
                 XmlLimits.DEFAULT, new StoreConfig(1000));

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
+import org.portico.testing.RecordingLease;
 import org.portico.upstream.UpstreamEnd;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -46,18 +47,10 @@ class BoshMultiStreamTest {
     void createWithTwoStreams() throws Exception {
         BoshRequest creation = BoshRequest.of(parse("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID
                 + "' to='one.example' wait='30' hold='1' ver='1.11'/>"));
-        session = new BoshSession("s", BoshParams.negotiate(creation, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                new ManualTicker(), new BoshSession.Lifetime() {
-                    @Override
-                    public void busy() {
-                    }
-
-                    @Override
-                    public void idleFor(Duration duration) {
-                    }
-                }, null, upstreams, null);
         RecordingExchange created = new RecordingExchange();
-        session.start(created);
+        session = new BoshSession("s", BoshParams.negotiate(creation, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
+                new ManualTicker(), new RecordingLease(), null, upstreams, null, created);
+        session.start();
         upstream(0).open("a");
         upstream(0).features();
         firstStream = parse(created.body()).attribute("stream").orElseThrow();

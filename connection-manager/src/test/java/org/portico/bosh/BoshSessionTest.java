@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
+import org.portico.testing.RecordingLease;
 import org.portico.upstream.UpstreamEnd;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -26,21 +27,8 @@ class BoshSessionTest {
 
     private final InMemoryUpstream upstream = new InMemoryUpstream();
     private final ManualTicker clock = new ManualTicker();
-    private final List<String> lifetime = new ArrayList<>();
+    private final RecordingLease lifetime = new RecordingLease();
     private BoshSession session;
-
-    private final BoshSession.Lifetime recordingLifetime = new BoshSession.Lifetime() {
-        @Override
-        public void busy() {
-            lifetime.add("busy");
-        }
-
-        @Override
-        public void idleFor(Duration duration) {
-            lifetime.add("idle " + duration.toSeconds());
-        }
-
-    };
 
     private RecordingExchange create(String extraAttributes) throws Exception {
         return create(1, extraAttributes);
@@ -52,11 +40,11 @@ class BoshSessionTest {
                 + extraAttributes + "/>");
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         // hold above one is granted only where the operator allows it (bosh.maxHold)
-        BoshConfig config = BoshConfig.DEFAULT.withMaxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold()));
-        session = new BoshSession("sid1", BoshParams.negotiate(request, config), config, clock,
-                recordingLifetime, keys, upstream, null);
+        BoshConfig config = BoshConfig.builder().maxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold())).build();
         RecordingExchange creation = new RecordingExchange();
-        session.start(creation);
+        session = new BoshSession("sid1", BoshParams.negotiate(request, config), config, clock,
+                lifetime, keys, upstream, null, creation);
+        session.start();
         return creation;
     }
 
@@ -172,7 +160,7 @@ class BoshSessionTest {
 
         assertTrue(held.answered());
         assertTrue(parse(held.body()).children().isEmpty());
-        assertEquals("idle 60", lifetime.get(lifetime.size() - 1), "nothing held: inactivity runs (§10)");
+        assertEquals("idle 60", lifetime.last(), "nothing held: inactivity runs (§10)");
     }
 
     @Test
@@ -219,7 +207,7 @@ class BoshSessionTest {
         assertEquals("terminate", attr(body, "type"));
         assertEquals("item-not-found", attr(body, "condition"));
         assertTrue(upstream.closed);
-        assertEquals("idle 60", lifetime.get(lifetime.size() - 1), "kept as a tombstone for inactivity");
+        assertEquals("idle 60", lifetime.last(), "kept as a tombstone for inactivity");
         RecordingExchange later = send(RID + 1, "", "");
         assertEquals("item-not-found", attr(parse(later.body()), "condition"), "later requests get the same end");
     }
@@ -233,7 +221,7 @@ class BoshSessionTest {
         assertTrue(held.answered());
         assertTrue(pause.answered());
         assertTrue(parse(pause.body()).children().isEmpty());
-        assertEquals("idle 90", lifetime.get(lifetime.size() - 1));
+        assertEquals("idle 90", lifetime.last());
     }
 
     @Test
@@ -241,7 +229,7 @@ class BoshSessionTest {
         created("");
         RecordingExchange held = send(RID + 1, "", "");
         held.closeConnection();
-        assertEquals("idle 60", lifetime.get(lifetime.size() - 1), "nothing held any more: inactivity runs (§10)");
+        assertEquals("idle 60", lifetime.last(), "nothing held any more: inactivity runs (§10)");
         upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "while away"));
 
         assertFalse(held.delivered(), "nothing is written to a closed connection");
@@ -425,8 +413,8 @@ class BoshSessionTest {
         BoshRequest request = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "'"
                 + " to='localhost' wait='30' hold='2' ver='1.11'/>");
         session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                clock, recordingLifetime, null, upstream, null);
-        session.start(creation);
+                clock, lifetime, null, upstream, null, creation);
+        session.start();
         upstream.open("s");
         upstream.features();
 
@@ -491,12 +479,12 @@ class BoshSessionTest {
 
     @Test
     void aPauseCarryingALaggingAckAnswersEverythingAndKeepsTheReportForLater_R28_R31() throws Exception {
-        BoshConfig reportAtOnce = BoshConfig.DEFAULT.withReportAfter(Duration.ZERO);
+        BoshConfig reportAtOnce = BoshConfig.builder().reportAfter(Duration.ZERO).build();
         BoshRequest creation = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "' to='localhost'"
                 + " wait='30' hold='1' ver='1.11' ack='1'/>");
         session = new BoshSession("sid1", BoshParams.negotiate(creation, reportAtOnce), reportAtOnce, clock,
-                recordingLifetime, null, upstream, null);
-        session.start(new RecordingExchange());
+                lifetime, null, upstream, null, new RecordingExchange());
+        session.start();
         upstream.open("s");
         upstream.features();
         RecordingExchange first = send(RID + 1, "ack='" + RID + "'", "");

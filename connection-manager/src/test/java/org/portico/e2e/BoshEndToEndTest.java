@@ -183,7 +183,7 @@ class BoshEndToEndTest {
     void aResponseLostOnADroppedConnectionIsRecoveredThroughAcks_R28() throws Exception {
         // bosh.reportAfter=0: report a lagging ack at once (the default waits 1 s for responses still on their way)
         try (PorticoHarness reporting = PorticoHarness.start(config -> new PorticoConfig(config.http(),
-                config.bosh().withReportAfter(Duration.ZERO), config.upstream(), config.xml(), config.store()));
+                config.bosh().toBuilder().reportAfter(Duration.ZERO).build(), config.upstream(), config.xml(), config.store()));
                 BoshTestClient alice = reporting.boshClient(); BoshTestClient bob = reporting.boshClient()) {
             String aliceJid = alice.login("test3", LocalProsody.password("test3"), "acks");
             bob.login("test6", LocalProsody.password("test6"), "acks");

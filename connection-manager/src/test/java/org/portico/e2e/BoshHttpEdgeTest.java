@@ -33,8 +33,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.portico.bosh.BoshConfig;
-import org.portico.http.HttpConfig;
 import org.portico.server.PorticoConfig;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
@@ -712,16 +710,13 @@ class BoshHttpEdgeTest {
     }
 
     private static PorticoConfig withScriptSyntax(PorticoConfig config) {
-        BoshConfig b = config.bosh();
-        return new PorticoConfig(config.http(), new BoshConfig(b.path(), b.maxWait(), b.maxHold(), b.polling(),
-                b.inactivity(), b.maxPause(), b.maxPendingBytes(), b.maxBufferedResponses(), b.maxRidRepeats(),
-                b.maxStreams(), true, b.charsets(), b.reportAfter()), config.upstream(), config.xml(), config.store());
+        return new PorticoConfig(config.http(), config.bosh().toBuilder().scriptSyntax(true).build(),
+                config.upstream(), config.xml(), config.store());
     }
 
     private static PorticoConfig withHttp(PorticoConfig config, List<String> origins, String publicUrl) {
-        HttpConfig h = config.http();
-        return new PorticoConfig(new HttpConfig(h.host(), h.port(), origins, h.gzip(), h.maxConnections(), publicUrl,
-                h.demo()), config.bosh(), config.upstream(), config.xml(), config.store());
+        return new PorticoConfig(config.http().toBuilder().allowedOrigins(origins).publicUrl(publicUrl).build(),
+                config.bosh(), config.upstream(), config.xml(), config.store());
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {

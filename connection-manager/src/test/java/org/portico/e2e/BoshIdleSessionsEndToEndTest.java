@@ -83,8 +83,8 @@ class BoshIdleSessionsEndToEndTest {
     /** Portico room for the sessions, and a wait above Jetty's default idle timeout. */
     private static PorticoConfig manySessions(PorticoConfig config) {
         Duration wait = Duration.ofSeconds(WAIT_SECONDS);
-        return new PorticoConfig(config.http().withMaxConnections(SESSIONS + 100)
-                .withIdleTimeout(wait.plusSeconds(10)), config.bosh().withMaxWait(wait), config.upstream(),
+        return new PorticoConfig(config.http().toBuilder().maxConnections(SESSIONS + 100)
+                .idleTimeout(wait.plusSeconds(10)).build(), config.bosh().toBuilder().maxWait(wait).build(), config.upstream(),
                 config.xml(), new StoreConfig(SESSIONS + 100), config.websocket());
     }
 

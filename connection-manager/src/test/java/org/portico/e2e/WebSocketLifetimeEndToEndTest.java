@@ -86,7 +86,7 @@ class WebSocketLifetimeEndToEndTest {
     @Test
     void onShutdownClientsOfBothTransportsAreSentToTheOtherPortico_R56_R92() throws Exception {
         try (PorticoHarness portico = PorticoHarness.start(
-                config -> config.withHttp(config.http().withShutdownRedirect("https://chat2.example")));
+                config -> config.withHttp(config.http().toBuilder().shutdownRedirect("https://chat2.example").build()));
                 WebSocketTestClient ws = portico.websocketClient();
                 BoshTestClient bosh = portico.boshClient()) {
             ws.login("test3", LocalProsody.password("test3"), "moving");

@@ -31,7 +31,8 @@ public final class PorticoHarness implements AutoCloseable {
     /** The default test configuration. */
     public static PorticoConfig config() {
         return new PorticoConfig(
-                new HttpConfig("127.0.0.1", 0, List.of("http://allowed.example"), true, 1000, "", true),
+                HttpConfig.builder().port(0).allowedOrigins(List.of("http://allowed.example")).maxConnections(1000)
+                        .build(),
                 BoshConfig.DEFAULT,
                 upstream(Map.of(LocalProsody.DOMAIN, new UpstreamRoute(LocalProsody.HOST, LocalProsody.PORT,
                         TlsPolicy.REQUIRED))),

@@ -1,0 +1,134 @@
+package org.portico.bosh;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * The requests a BOSH session has in hand, by rid: the {@link RidWindow}'s decisions with the item (request and
+ * exchange) each processed or deferred rid belongs to. The one record of which requests are held and which wait for
+ * a gap (§14.2); nothing else keeps a copy.
+ *
+ * <p>Pure, no I/O; owned by the lock of the {@link BoshSession} it belongs to.
+ *
+ * @param <T> what the session keeps for a request
+ */
+final class HeldRequests<T> {
+
+    /**
+     * A request's decision and where its item went.
+     *
+     * @param decision  the window's decision
+     * @param displaced for {@link RidWindow.Kind#HELD_REPEAT} and {@link RidWindow.Kind#DUPLICATE_DEFERRED}, the
+     *                  older item of that rid, replaced by this one (R44); otherwise null
+     */
+    record Arrival<T>(RidWindow.Decision decision, T displaced) {
+    }
+
+    private final RidWindow window;
+    private final NavigableMap<Long, T> held = new TreeMap<>();
+    private final NavigableMap<Long, T> deferred = new TreeMap<>();
+
+    /** The creation request starts out processed and held (§7.1). */
+    HeldRequests(RidWindow window, long creationRid, T creation) {
+        this.window = window;
+        held.put(creationRid, creation);
+    }
+
+    RidWindow window() {
+        return window;
+    }
+
+    /** Decides on a request and files its item: held when processed now, kept when deferred, replacing a repeat. */
+    Arrival<T> arrive(long rid, T item) {
+        RidWindow.Decision decision = window.onRequest(rid);
+        T displaced = switch (decision.kind()) {
+            case PROCESS -> held.put(rid, item);
+            case DEFER -> deferred.put(rid, item);
+            case HELD_REPEAT -> held.put(rid, item);
+            case DUPLICATE_DEFERRED -> deferred.put(rid, item);
+            case REPLAY, REJECT -> null;
+        };
+        return new Arrival<>(decision, displaced);
+    }
+
+    /** After a request was processed: the next deferred one now in order, processed and held as of this call. */
+    Optional<T> nextReady() {
+        OptionalLong rid = window.nextDeferredReady();
+        if (rid.isEmpty()) {
+            return Optional.empty();
+        }
+        T item = deferred.remove(rid.getAsLong());
+        held.put(rid.getAsLong(), item);
+        return Optional.of(item);
+    }
+
+    boolean isEmpty() {
+        return held.isEmpty() && deferred.isEmpty();
+    }
+
+    int heldCount() {
+        return held.size();
+    }
+
+    /** The oldest held rid (the next response goes to it, R24), or empty. */
+    Optional<Map.Entry<Long, T>> oldest() {
+        return Optional.ofNullable(held.firstEntry());
+    }
+
+    /** Whether an item that {@code which} picks is held (processed, not answered). */
+    boolean holds(Predicate<T> which) {
+        return held.values().stream().anyMatch(which);
+    }
+
+    /** Records the response to the oldest held rid (buffered for resending, R43) and lets its item go. */
+    T answerOldest(String response, long nowMillis) {
+        Map.Entry<Long, T> oldest = held.pollFirstEntry();
+        window.answered(oldest.getKey(), response, nowMillis);
+        return oldest.getValue();
+    }
+
+    /** As {@link #answerOldest}, for a response that must not be resent (a pause's, R42). */
+    T answerOldestUnbuffered() {
+        Map.Entry<Long, T> oldest = held.pollFirstEntry();
+        window.answeredUnbuffered(oldest.getKey());
+        return oldest.getValue();
+    }
+
+    /**
+     * Forgets the deferred item that {@code which} picks (its wait ran out, or its client left) so its rid is judged
+     * afresh when resent (§17.3). Returns whether there was one.
+     */
+    boolean dropDeferred(Predicate<T> which) {
+        for (Map.Entry<Long, T> entry : deferred.entrySet()) {
+            if (which.test(entry.getValue())) {
+                deferred.remove(entry.getKey());
+                window.dropDeferred(entry.getKey());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Everything in hand when the session ends: held items in rid order, then deferred ones. */
+    record Remaining<T>(List<T> held, List<T> deferred) {
+    }
+
+    /** The session ended: hands over every item; none remain. */
+    Remaining<T> takeAll() {
+        Remaining<T> all = new Remaining<>(new ArrayList<>(held.values()), new ArrayList<>(deferred.values()));
+        held.clear();
+        deferred.clear();
+        return all;
+    }
+
+    @Override
+    public String toString() {
+        return "held=" + held.size() + " deferred=" + deferred.size() + " " + window;
+    }
+}

@@ -1,0 +1,62 @@
+package org.portico.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.portico.bosh.BoshConfig;
+import org.portico.server.PorticoConfig;
+
+/**
+ * http.idleTimeout and bosh.maxHold: a connection must outlast the longest BOSH hold (XEP-0124 §7.1, {@code wait}),
+ * or it idles out under a held request; hold defaults to what Prosody and ejabberd grant.
+ */
+class HttpConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private PorticoConfig load(String properties) throws Exception {
+        Path file = dir.resolve("portico.properties");
+        Files.writeString(file, properties);
+        return PorticoConfig.load(file, Map.of());
+    }
+
+    @Test
+    void theDefaultsHoldARequestForAMinuteOnAConnectionThatIdlesAfterNinetySeconds() {
+        assertEquals(Duration.ofSeconds(90), HttpConfig.DEFAULT.idleTimeout());
+        assertEquals(Duration.ofSeconds(60), BoshConfig.DEFAULT.maxWait());
+        assertEquals(1, BoshConfig.DEFAULT.maxHold());
+    }
+
+    @Test
+    void anIdleTimeoutThatDoesNotOutlastTheLongestHoldIsRefusedWithBothKeysNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load("http.idleTimeout = 60s\nbosh.maxWait = 60s\n"));
+
+        assertTrue(e.getMessage().contains("http.idleTimeout") && e.getMessage().contains("bosh.maxWait"),
+                e.getMessage());
+    }
+
+    @Test
+    void anIdleTimeoutTenSecondsAboveTheLongestHoldIsAccepted() throws Exception {
+        PorticoConfig config = load("http.idleTimeout = 40s\nbosh.maxWait = 30s\n");
+
+        assertEquals(Duration.ofSeconds(40), config.http().idleTimeout());
+        assertEquals(Duration.ofSeconds(30), config.bosh().maxWait());
+    }
+
+    @Test
+    void theShippedConfigurationDocumentsTheIdleTimeoutAndHold() throws Exception {
+        String text = Files.readString(Path.of("../conf/portico.properties"));
+
+        assertTrue(text.contains("# http.idleTimeout (duration, default 90s"), "http.idleTimeout documented");
+        assertTrue(text.contains("# bosh.maxHold (integer >= 1, default 1)"), "bosh.maxHold documented");
+    }
+}
