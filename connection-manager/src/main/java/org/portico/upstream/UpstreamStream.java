@@ -269,9 +269,10 @@ final class UpstreamStream implements Upstream {
     private UpstreamEnd unreadable(XmlParseException e, boolean open) {
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof WstxEOFException) {
-                return open
-                        ? new UpstreamEnd(Reason.CLOSED_BY_SERVER, null, "connection closed without </stream:stream>")
-                        : new UpstreamEnd(Reason.CONNECTION_FAILED, null, target + " closed the connection");
+                // a server that ends a stream says so (RFC 6120 §4.4); a bare end of the connection is a lost
+                // server (killed, crashed, restarted), which clients must be able to tell from a clean logout
+                return new UpstreamEnd(Reason.CONNECTION_FAILED, null, target + " closed the connection"
+                        + (open ? " without </stream:stream>" : ""));
             }
             if (cause instanceof IOException io) {
                 return new UpstreamEnd(Reason.CONNECTION_FAILED, null, "read from " + target + " failed: "

@@ -349,6 +349,17 @@ class BoshSessionTest {
     }
 
     @Test
+    void aServerLostMidSessionEndsTheHeldRequestWithRemoteConnectionFailed_XEP0124_17_2() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        upstream.end(new UpstreamEnd(UpstreamEnd.Reason.CONNECTION_FAILED, null, "closed without </stream:stream>"));
+
+        XmlElement body = parse(held.body());
+        assertEquals("terminate", attr(body, "type"));
+        assertEquals("remote-connection-failed", attr(body, "condition"), "not a clean end: the client reconnects");
+    }
+
+    @Test
     void anUnreachableUpstreamEndsTheCreationWithRemoteConnectionFailed() throws Exception {
         RecordingExchange creation = create("");
         upstream.end(new UpstreamEnd(UpstreamEnd.Reason.CONNECTION_FAILED, null, "refused"));

@@ -248,13 +248,15 @@ class UpstreamStreamTest {
     }
 
     @Test
-    void aConnectionDroppedWithoutCloseTagIsClosedByServer() throws IOException {
+    void aConnectionDroppedWithoutCloseTagIsAConnectionFailureNotACleanClose_RFC6120_4_4() throws IOException {
         Peer[] peer = new Peer[1];
         open(peer, b -> b);
 
         peer[0].close();
 
-        assertEquals(Reason.CLOSED_BY_SERVER, listener.awaitClosed().reason());
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CONNECTION_FAILED, end.reason());
+        assertTrue(end.detail().contains("without </stream:stream>"), end.detail());
     }
 
     @Test

@@ -1,0 +1,83 @@
+package org.portico.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP forwarder on a loopback port in front of a real server, which a test can cut: every connection through it
+ * is reset at once, as the server's host would when the server process dies. Lets one test lose "its" server
+ * without stopping the server the other tests share.
+ */
+public final class TcpForwarder implements AutoCloseable {
+
+    private final ServerSocket listener;
+    private final String targetHost;
+    private final int targetPort;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+
+    public TcpForwarder(String targetHost, int targetPort) throws IOException {
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.listener = new ServerSocket();
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        Thread.ofVirtual().name("forwarder-accept").start(this::accept);
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    private void accept() {
+        while (!listener.isClosed()) {
+            try {
+                Socket client = listener.accept();
+                Socket server = new Socket(targetHost, targetPort);
+                sockets.add(client);
+                sockets.add(server);
+                Thread.ofVirtual().start(() -> pump(client, server));
+                Thread.ofVirtual().start(() -> pump(server, client));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private static void pump(Socket from, Socket to) {
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            // one side was cut or closed; the other pump ends with it
+        }
+    }
+
+    /**
+     * Drops every connection through the forwarder, with a reset (SO_LINGER 0) or an orderly FIN (what the kernel
+     * sends for a killed process); new connections are still accepted.
+     */
+    public void cutAll(boolean reset) {
+        for (Socket socket : sockets) {
+            try {
+                if (reset) {
+                    socket.setSoLinger(true, 0);
+                }
+                socket.close();
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+        sockets.clear();
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+        cutAll(true);
+    }
+}
