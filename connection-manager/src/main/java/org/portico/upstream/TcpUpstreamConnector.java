@@ -1,5 +1,6 @@
 package org.portico.upstream;
 
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.security.SecureRandom;
 import java.util.Objects;
 import org.portico.xml.XmlParser;
@@ -18,22 +19,26 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
     private final UpstreamResolver resolver;
     private final UpstreamTls tls;
     private final XmlParser parser;
+    private final Scheduler timer;
 
     /**
-     * A connector that looks up SRV records in DNS through the JDK (when {@code config.srvLookup()} is on).
+     * A connector that looks up SRV records in DNS through the JDK (when {@code config.srvLookup()} is on), on the
+     * system clock.
      *
      * @throws IllegalArgumentException when the trust store cannot be loaded
      */
     public TcpUpstreamConnector(UpstreamConfig config) {
-        this(config, new JndiSrvLookup(config.connectTimeout()));
+        this(config, new JndiSrvLookup(config.connectTimeout()), Scheduler.systemScheduler());
     }
 
     /**
-     * A connector with its own SRV source, e.g. a fake DNS in tests.
+     * A connector with its own SRV source (e.g. a fake DNS in tests) and its own timer for the close timeout, on
+     * Portico's one clock (a manual one in tests).
      *
      * @throws IllegalArgumentException when the trust store cannot be loaded
      */
-    public TcpUpstreamConnector(UpstreamConfig config, SrvLookup srv) {
+    public TcpUpstreamConnector(UpstreamConfig config, SrvLookup srv, Scheduler timer) {
+        this.timer = Objects.requireNonNull(timer, "timer");
         this.config = Objects.requireNonNull(config, "config");
         this.resolver = new UpstreamResolver(config, srv, new SecureRandom());
         this.tls = UpstreamTls.create(config);
@@ -47,7 +52,7 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
     public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(listener, "listener");
-        UpstreamStream stream = new UpstreamStream(header, route, listener, resolver, tls, config, parser);
+        UpstreamStream stream = new UpstreamStream(header, route, listener, resolver, tls, config, parser, timer);
         stream.start();
         return stream;
     }

@@ -1,12 +1,15 @@
 package org.portico.upstream;
 
 import com.ctc.wstx.exc.WstxEOFException;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.io.IOException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.portico.upstream.UpstreamEnd.Reason;
@@ -44,6 +47,8 @@ import org.slf4j.MDC;
 final class UpstreamStream implements Upstream {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamStream.class);
+    /** Where close timeouts run: they only drop a socket, never block. */
+    private static final Executor CLOSE_TIMER = Executors.newVirtualThreadPerTaskExecutor();
     private static final byte[] CLOSING_TAG = "</stream:stream>".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BAD_FORMAT = ("<stream:error><bad-format xmlns='" + Namespaces.STREAM_ERRORS
             + "'/></stream:error></stream:stream>").getBytes(StandardCharsets.UTF_8);
@@ -58,6 +63,8 @@ final class UpstreamStream implements Upstream {
     private final UpstreamWriter writer;
     private final Map<String, String> mdc;
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** Runs the close timeout on Portico's clock. */
+    private final Scheduler timer;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final UpstreamLifecycle lifecycle = new UpstreamLifecycle();
@@ -70,7 +77,8 @@ final class UpstreamStream implements Upstream {
     private volatile boolean secure;
 
     UpstreamStream(StreamHeader header, String route, UpstreamListener listener, UpstreamResolver resolver,
-            UpstreamTls tls, UpstreamConfig config, XmlParser xmlParser) {
+            UpstreamTls tls, UpstreamConfig config, XmlParser xmlParser, Scheduler timer) {
+        this.timer = timer;
         this.header = header;
         this.route = route;
         this.listener = listener;
@@ -141,20 +149,17 @@ final class UpstreamStream implements Upstream {
         }
         switch (action) {
             case DISCONNECT -> connection.close();
-            case SEND_CLOSING_TAG -> Thread.ofVirtual().name("upstream-close " + header.to()).start(this::closeTimer);
+            case SEND_CLOSING_TAG -> timer.schedule(CLOSE_TIMER, this::closeTimedOut, config.closeTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
             case NONE -> { }
         }
     }
 
-    /** RFC 6120 §4.4: wait a bounded time for the server's closing tag, then drop the connection. */
-    private void closeTimer() {
-        try {
-            if (!finished.await(config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
-                abortWith(Reason.CLOSED_BY_US, "no </stream:stream> from the server within "
-                        + config.closeTimeout().toMillis() + " ms");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** RFC 6120 §4.4: the server had a bounded time for its closing tag; without it, drop the connection. */
+    private void closeTimedOut() {
+        if (finished.getCount() > 0) {
+            abortWith(Reason.CLOSED_BY_US, "no </stream:stream> from the server within "
+                    + config.closeTimeout().toMillis() + " ms");
         }
     }
 

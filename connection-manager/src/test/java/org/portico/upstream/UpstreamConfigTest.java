@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,7 +83,7 @@ class UpstreamConfigTest {
     void anUnreadableTrustStoreIsReportedWhenTheConnectorIsBuilt() {
         UpstreamConfig config = UpstreamConfig.builder().trustStore(ScriptedXmppServer.TRUST_PKCS12, "wrong").build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new TcpUpstreamConnector(config, name -> List.of()));
+                () -> new TcpUpstreamConnector(config, name -> List.of(), Scheduler.systemScheduler()));
         assertTrue(e.getMessage().startsWith("upstream.trustStore " + ScriptedXmppServer.TRUST_PKCS12), e.getMessage());
     }
 

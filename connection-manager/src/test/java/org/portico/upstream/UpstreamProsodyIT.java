@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -78,7 +79,7 @@ class UpstreamProsodyIT {
                 .verifyHostname(true)
                 .build();
         StreamHeader header = new StreamHeader(domain, null, "en", "1.0");
-        Upstream upstream = new TcpUpstreamConnector(config, name -> List.of()).connect(header, null, listener);
+        Upstream upstream = new TcpUpstreamConnector(config, name -> List.of(), Scheduler.systemScheduler()).connect(header, null, listener);
 
         XmlElement serverHeader = listener.awaitOpened();
         assertEquals(domain, serverHeader.attribute("from").orElseThrow());
@@ -118,7 +119,7 @@ class UpstreamProsodyIT {
                 .trustStore(certificate, null)
                 .build();
 
-        new TcpUpstreamConnector(config, name -> List.of())
+        new TcpUpstreamConnector(config, name -> List.of(), Scheduler.systemScheduler())
                 .connect(new StreamHeader(other, null, null, "1.0"), null, listener);
 
         UpstreamEnd end = listener.awaitClosed();

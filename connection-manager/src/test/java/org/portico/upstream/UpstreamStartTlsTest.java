@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,7 +47,7 @@ class UpstreamStartTlsTest {
         UpstreamConfig.Builder builder = UpstreamConfig.builder()
                 .domain(domain, new UpstreamRoute("127.0.0.1", server.port(), policy))
                 .trustStore(ScriptedXmppServer.TRUST_PEM, null);
-        return new TcpUpstreamConnector(settings.apply(builder).build(), name -> List.of())
+        return new TcpUpstreamConnector(settings.apply(builder).build(), name -> List.of(), Scheduler.systemScheduler())
                 .connect(new StreamHeader(domain, null, "en", "1.0"), null, listener);
     }
 

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.portico.store.testing.ManualScheduler;
+import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingUpstreamListener;
 import org.portico.testing.ScriptedXmppServer;
 import org.portico.testing.ScriptedXmppServer.Peer;
@@ -34,6 +36,8 @@ class UpstreamStreamTest {
 
     private ScriptedXmppServer server;
     private RecordingUpstreamListener listener;
+    /** The close timeout runs on this clock: it fires only when a test moves time on. */
+    private final ManualScheduler timer = new ManualScheduler(new ManualTicker());
 
     @BeforeEach
     void start() throws IOException {
@@ -50,7 +54,7 @@ class UpstreamStreamTest {
     private TcpUpstreamConnector connector(UnaryOperator<UpstreamConfig.Builder> settings) {
         UpstreamConfig.Builder builder = UpstreamConfig.builder()
                 .domain("localhost", new UpstreamRoute("127.0.0.1", server.port(), TlsPolicy.DISABLED));
-        return new TcpUpstreamConnector(settings.apply(builder).build(), name -> List.of());
+        return new TcpUpstreamConnector(settings.apply(builder).build(), name -> List.of(), timer);
     }
 
     /** Connects and plays the opening (RFC 6120 §4.2–§4.3) so the stream is OPEN. */
@@ -278,10 +282,12 @@ class UpstreamStreamTest {
     @Test
     void closeGivesUpAfterTheCloseTimeoutWhenTheServerStaysSilent() throws IOException {
         Peer[] peer = new Peer[1];
-        Upstream upstream = open(peer, b -> b.closeTimeout(Duration.ofMillis(100)));
+        Upstream upstream = open(peer, b -> b.closeTimeout(Duration.ofSeconds(5)));
 
         upstream.close();
         peer[0].expect(ScriptedXmppServer.CLOSING_TAG);
+        assertFalse(listener.hasClosed(), "the server still has time to answer");
+        assertTrue(timer.advanceToNextWakeUp(), "the close timeout is on Portico's clock");
 
         UpstreamEnd end = listener.awaitClosed();
         assertEquals(Reason.CLOSED_BY_US, end.reason());
@@ -390,7 +396,7 @@ class UpstreamStreamTest {
         UpstreamConfig config = UpstreamConfig.builder()
                 .domain("localhost", new UpstreamRoute("127.0.0.1", closedPort, TlsPolicy.DISABLED)).build();
 
-        new TcpUpstreamConnector(config, name -> List.of()).connect(LOCALHOST, null, listener);
+        new TcpUpstreamConnector(config, name -> List.of(), timer).connect(LOCALHOST, null, listener);
 
         UpstreamEnd end = listener.awaitClosed();
         assertEquals(Reason.CONNECTION_FAILED, end.reason());
@@ -427,7 +433,7 @@ class UpstreamStreamTest {
                 : List.of();
         UpstreamConfig config = UpstreamConfig.builder().srvLookup(true).discoveredTls(TlsPolicy.DISABLED).build();
 
-        new TcpUpstreamConnector(config, dns).connect(new StreamHeader("srv.test", null, null, "1.0"), null, listener);
+        new TcpUpstreamConnector(config, dns, timer).connect(new StreamHeader("srv.test", null, null, "1.0"), null, listener);
 
         Peer peer = server.accept();
         assertTrue(peer.expectHeader().contains("to='srv.test'"), "RFC 6120 §3.2.1: next target after a refusal");
@@ -441,7 +447,7 @@ class UpstreamStreamTest {
         String route = "xmpp:127.0.0.1:" + server.port();
         UpstreamConfig config = UpstreamConfig.builder().discoveredTls(TlsPolicy.DISABLED).allowRoute(route).build();
 
-        new TcpUpstreamConnector(config, name -> List.of())
+        new TcpUpstreamConnector(config, name -> List.of(), timer)
                 .connect(new StreamHeader("example.org", null, null, "1.0"), route, listener);
 
         Peer peer = server.accept();

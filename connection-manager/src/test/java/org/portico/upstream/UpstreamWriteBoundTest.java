@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.benmanes.caffeine.cache.Scheduler;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -44,7 +45,7 @@ class UpstreamWriteBoundTest {
                 .domain("healthy.test", new UpstreamRoute("127.0.0.1", healthy.port(), TlsPolicy.DISABLED))
                 .maxQueuedWriteBytes(BOUND)
                 .build();
-        TcpUpstreamConnector connector = new TcpUpstreamConnector(config, name -> List.of());
+        TcpUpstreamConnector connector = new TcpUpstreamConnector(config, name -> List.of(), Scheduler.systemScheduler());
 
         RecordingUpstreamListener stalledEvents = new RecordingUpstreamListener();
         Upstream upstream = connector.connect(new StreamHeader("stalled.test", null, null, "1.0"), null, stalledEvents);
