@@ -2,12 +2,9 @@ package org.portico.bosh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
@@ -33,27 +30,17 @@ import org.slf4j.LoggerFactory;
  * order (R22, R40): {@link XmppSession#send}, {@link XmppSession#restart}, {@link XmppSession#clientActive} and
  * {@link XmppSession#open}; the upstream's callbacks take this lock and so wait.
  *
- * <p>The rid window with its held and deferred requests ({@link HeldRequests}), limits, keys, streams, pending
- * payloads, response shapes and the lifecycle are classes of their own; this class orders them. It is longer than
- * the 400 lines we aim for because every event of §7–§17 (a request, a wait running out, a closed connection, an
- * undelivered answer, an upstream stanza or end, expiry, shutdown) is one locked method here, and splitting them
- * across classes would spread the one lock's state again.
+ * <p>How requests are answered (held and deferred requests, pending payloads, the end) is {@link BoshResponder};
+ * the rid window, limits, keys, streams, response shapes and the lifecycle are classes of their own; this class
+ * orders them. It is longer than the 400 lines we aim for because each of the eleven events of §7–§17 (a request,
+ * a wait running out, a closed connection, an undelivered answer, an upstream header, stanza or end, expiry,
+ * shutdown, redirect) is one locked method here, the one place where the lock is taken.
  */
 public final class BoshSession implements ClientSession {
-
-    /** A request in hand: its body (null for the creation request, processed at once) and its HTTP exchange. */
-    private record InHand(BoshRequest request, BoshExchange exchange) {
-    }
-
-    /** The payloads a response carried, kept until the transport says whether it was delivered. */
-    private record Carried(long rid, String stream, List<XmlElement> payloads) {
-    }
 
     private final String sid;
     private final BoshParams params;
     private final BoshConfig config;
-    /** Portico's monotonic clock (nanoseconds); the rid window and limits count in milliseconds of it. */
-    private final Ticker clock;
     private final SessionLease lease;
     private final UpstreamConnector connector;
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
@@ -62,36 +49,32 @@ public final class BoshSession implements ClientSession {
     private final ReentrantLock lock = new ReentrantLock();
 
     private final BoshLifecycle lifecycle = new BoshLifecycle();
-    private final HeldRequests<InHand> requests;
     private final RequestLimits limits;
     private final KeySequence keys;
     private final BoshStreams streams = new BoshStreams();
-    private final PendingPayloads pending = new PendingPayloads();
-    /** Requests that added a stream (§16.3), answered with that stream's name. */
-    private final Map<Long, String> addedStreams = new HashMap<>();
+    /** The held and deferred requests, what waits for them, and how they are answered. */
+    private final BoshResponder responder;
+    private final HeldRequests<BoshResponder.Request> requests;
+    private final PendingPayloads pending;
     /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
     private Duration pausedFor;
-    private String terminalBody;
-    /** HTTP status of terminal answers: 200, or the legacy code of the condition for clients without ver (R54). */
-    private int terminalStatus = 200;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
             UpstreamConnector connector, ScriptStream script, BoshExchange creation) {
         this.sid = sid;
         this.params = params;
         this.config = config;
-        this.clock = clock;
         this.lease = lease;
         this.keys = keys;
         this.connector = connector;
         this.script = script;
         this.log = new SessionLog(LoggerFactory.getLogger(BoshSession.class), sid, creation.clientAddress());
-        // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
-        RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
-                config.maxBufferedResponses(), config.reportAfter().toMillis());
-        this.requests = new HeldRequests<>(window, params.creationRid(), new InHand(null, creation));
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
+        this.responder = new BoshResponder(sid, params, config, keys != null, clock, lifecycle, streams, limits,
+                creation, this::undelivered);
+        this.requests = responder.requests();
+        this.pending = responder.pending();
     }
 
     @Override
@@ -105,7 +88,7 @@ public final class BoshSession implements ClientSession {
         lock.lock();
         try {
             hold(requests.oldest().orElseThrow().getValue().exchange());
-            limits.requestArrived(nowMillis());
+            limits.requestArrived(responder.nowMillis());
             open(streams.primary(), params.header(), params.route());
             after.busy();
         } finally {
@@ -140,24 +123,24 @@ public final class BoshSession implements ClientSession {
         AfterLock after = new AfterLock();
         lock.lock();
         try {
-            receive(new InHand(request, exchange), after);
+            receive(new BoshResponder.Request(request, exchange), after);
         } finally {
             lock.unlock();
         }
         after.run(lease);
     }
 
-    private void receive(InHand arrived, AfterLock after) {
+    private void receive(BoshResponder.Request arrived, AfterLock after) {
         if (lifecycle.isEnded()) {
-            answerEnded(arrived.exchange(), after);
+            responder.answerEnded(arrived.exchange(), after);
             return;
         }
-        long rid = arrived.request().rid();
-        HeldRequests.Arrival<InHand> arrival = requests.arrive(rid, arrived);
+        long rid = arrived.body().rid();
+        HeldRequests.Arrival<BoshResponder.Request> arrival = requests.arrive(rid, arrived);
         RidWindow.Decision decision = arrival.decision();
         if (decision.kind().isRepeat() && !limits.checkRepeat(decision.repeats()).allowed()) {
             if (arrival.displaced() != null) {
-                respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
+                responder.respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
             }
             terminate(BoshCondition.POLICY_VIOLATION, "rid " + rid + " repeated too often", arrived.exchange(), after);
             return;
@@ -166,7 +149,7 @@ public final class BoshSession implements ClientSession {
             case PROCESS -> {
                 process(arrived, after);
                 while (!lifecycle.isEnded()) {
-                    Optional<InHand> next = requests.nextReady();
+                    Optional<BoshResponder.Request> next = requests.nextReady();
                     if (next.isEmpty()) {
                         break;
                     }
@@ -175,12 +158,12 @@ public final class BoshSession implements ClientSession {
                 settle(after);
             }
             case DEFER -> hold(arrived.exchange());
-            case REPLAY -> respond(arrived.exchange(), decision.response(), after);
+            case REPLAY -> responder.respond(arrived.exchange(), decision.response(), after);
             case HELD_REPEAT, DUPLICATE_DEFERRED -> {
                 // R44: the older connection for a repeated rid gets a recoverable error; the new one waits
                 hold(arrived.exchange());
                 if (arrival.displaced() != null) {
-                    respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
+                    responder.respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
                 }
             }
             case REJECT -> terminate(BoshCondition.ITEM_NOT_FOUND, "rid " + rid + " outside the window "
@@ -189,9 +172,9 @@ public final class BoshSession implements ClientSession {
     }
 
     /** Handles one request in rid order (§8); any spec violation in it ends the session with its condition. */
-    private void process(InHand inHand, AfterLock after) {
+    private void process(BoshResponder.Request inHand, AfterLock after) {
         try {
-            processInOrder(inHand.request(), inHand.exchange(), after);
+            processInOrder(inHand.body(), inHand.exchange(), after);
         } catch (BoshException e) {
             terminate(e.condition(), e.getMessage(), inHand.exchange(), after);
         }
@@ -199,7 +182,7 @@ public final class BoshSession implements ClientSession {
 
     /** Key, limits, then pause, terminate, restart, a new stream or payloads; the request is then held. */
     private void processInOrder(BoshRequest request, BoshExchange exchange, AfterLock after) throws BoshException {
-        long now = nowMillis();
+        long now = responder.nowMillis();
         OptionalLong pause = request.pause();
         OptionalLong clientAck = request.ack();
         if (keys != null && !keys.verify(request.attribute(BoshNames.KEY).orElse(null),
@@ -243,7 +226,7 @@ public final class BoshSession implements ClientSession {
             long ack = clientAck.orElse(request.rid() - 1);
             // the report rides on the oldest held response; a pause has just answered them all, so then it waits
             requests.window().onClientAck(ack, now).filter(report -> requests.heldCount() > 0)
-                    .ifPresent(report -> answerOldest(after, report));
+                    .ifPresent(report -> responder.answerOldest(report, after));
         }
     }
 
@@ -253,7 +236,7 @@ public final class BoshSession implements ClientSession {
             return;
         }
         BoshStreams.Stream stream = streams.add();
-        addedStreams.put(request.rid(), stream.name);
+        responder.addedStream(request.rid(), stream.name);
         open(stream, request.addedStreamHeader(params.header()),
                 request.attribute(BoshNames.ROUTE).orElse(null));
         log.info("stream {} added", stream.name);
@@ -277,62 +260,20 @@ public final class BoshSession implements ClientSession {
             throw new BoshException(BoshCondition.POLICY_VIOLATION, "pause of " + requested + " above maxpause");
         }
         while (requests.heldCount() > 1) {
-            answerOldest(after, null);
+            responder.answerOldest(null, after);
         }
         requests.answerOldestUnbuffered();
         limits.responded(false);
-        respond(exchange, new BoshBody().text(), after);
+        responder.respond(exchange, new BoshBody().text(), after);
         lifecycle.paused();
         pausedFor = requested;
         clientActive(false, after);
         log.info("paused for {}", requested);
     }
 
-    /** After requests were processed: keep within hold (§8), flush pending data, and set the lease. */
+    /** After an event: answers what can be answered and sets the lease (§8, §10). */
     private void settle(AfterLock after) {
-        while (requests.heldCount() > params.hold() || (requests.heldCount() > 0 && !pending.isEmpty())) {
-            answerOldest(after, null);
-        }
-        if (lifecycle.isEnded()) {
-            return;
-        }
-        if (requests.isEmpty()) {
-            after.idleFor(pausedFor != null ? pausedFor : config.inactivity());
-        } else {
-            after.busy();
-        }
-    }
-
-    /** Answers the oldest held request (R24: responses go out in rid order) with what the next response carries. */
-    private void answerOldest(AfterLock after, RidWindow.Report report) {
-        long rid = requests.oldest().orElseThrow().getKey();
-        BoshResponses.Assembled next = BoshResponses.next(pending, streams, addedStreams.remove(rid), report);
-        limits.responded(next.carries());
-        BoshExchange exchange = requests.oldest().orElseThrow().getValue().exchange();
-        String text = complete(next.body());
-        if (next.payloads().isEmpty()) {
-            respond(exchange, text, after);
-        } else {
-            Carried carried = new Carried(rid, next.stream(), next.payloads());
-            after.toClient(() -> {
-                if (!exchange.respond(200, params.contentType(), text)) {
-                    undelivered(carried);
-                }
-            });
-        }
-    }
-
-    /** Adds the rid-dependent attributes to the response for the oldest held rid, and records it as answered. */
-    private String complete(BoshBody body) {
-        long rid = requests.oldest().orElseThrow().getKey();
-        requests.window().ackAttributeFor(rid).ifPresent(ack -> body.attribute(BoshNames.ACK, ack));
-        if (rid == params.creationRid()) {
-            lifecycle.creationAnswered();
-            BoshResponses.creationAttributes(body, sid, params, config, streams, keys != null);
-        }
-        String text = body.text();
-        requests.answerOldest(text, nowMillis());
-        return text;
+        responder.settle(pausedFor != null ? pausedFor : config.inactivity(), after);
     }
 
     /**
@@ -351,23 +292,7 @@ public final class BoshSession implements ClientSession {
     /** Moves to ENDED: answers everything still open; the session stays as a tombstone for late requests. */
     private void end(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
         lifecycle.ended();
-        terminalStatus = condition == null ? 200 : condition.httpStatus(params.legacy());
-        terminalBody = BoshResponses.terminal(condition, payloads);
-        HeldRequests.Remaining<InHand> remaining = requests.takeAll();
-        if (cause != null) {
-            answerTerminal(cause, after);
-        }
-        for (InHand held : remaining.held()) {
-            if (held == remaining.held().get(0)) {
-                answerTerminal(held.exchange(), after);
-            } else {
-                respond(held.exchange(), BoshResponses.terminal(null, List.of()), after);
-            }
-        }
-        remaining.deferred().forEach(deferred -> answerTerminal(deferred.exchange(), after));
-        if (cause != null || !remaining.held().isEmpty() || !remaining.deferred().isEmpty()) {
-            lifecycle.terminalSent();
-        }
+        responder.endAll(condition, payloads, cause, after);
         // late requests get the terminal answer (with the right legacy status) rather than an unknown sid's
         after.idleFor(config.inactivity());
     }
@@ -378,33 +303,6 @@ public final class BoshSession implements ClientSession {
             after.endUpstream(stream.xmpp, cause, pending.takeAll(stream.name));
         }
         pending.takeAll(null);
-    }
-
-    /**
-     * A request after the end: until some request was told how the session ended (a server's stream error and its
-     * last stanzas reach the client that way), it is told; after that the session is gone: {@code item-not-found}
-     * (§17.2).
-     */
-    private void answerEnded(BoshExchange exchange, AfterLock after) {
-        if (lifecycle.state() == BoshLifecycle.State.ENDED) {
-            answerTerminal(exchange, after);
-            lifecycle.terminalSent();
-            return;
-        }
-        int status = BoshCondition.ITEM_NOT_FOUND.httpStatus(params.legacy());
-        String body = status == 200 ? BoshResponses.terminal(BoshCondition.ITEM_NOT_FOUND, List.of()) : "";
-        after.toClient(() -> exchange.respond(status, params.contentType(), body));
-    }
-
-    /** The terminal body, or for a legacy client the condition's HTTP status (R54). */
-    private void answerTerminal(BoshExchange exchange, AfterLock after) {
-        int status = terminalStatus;
-        String body = status == 200 ? terminalBody : "";
-        after.toClient(() -> exchange.respond(status, params.contentType(), body));
-    }
-
-    private void respond(BoshExchange exchange, String body, AfterLock after) {
-        after.toClient(() -> exchange.respond(200, params.contentType(), body));
     }
 
     private void send(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
@@ -438,11 +336,11 @@ public final class BoshSession implements ClientSession {
                 boolean reached = false;
                 while (!reached) {
                     reached = requests.oldest().orElseThrow().getValue().exchange() == exchange;
-                    answerOldest(after, null);
+                    responder.answerOldest(null, after);
                 }
             }
             if (requests.dropDeferred(deferred -> deferred.exchange() == exchange)) {
-                respond(exchange, BoshResponses.recoverableError(), after);
+                responder.respond(exchange, BoshResponses.recoverableError(), after);
             }
             settle(after);
         } finally {
@@ -464,11 +362,7 @@ public final class BoshSession implements ClientSession {
                 return;
             }
             if (requests.holds(held -> held.exchange() == exchange)) {
-                while (requests.oldest().orElseThrow().getValue().exchange() != exchange) {
-                    answerOldest(after, null);
-                }
-                complete(new BoshBody());
-                limits.responded(false);
+                responder.answerNowhere(exchange, after);
             }
             requests.dropDeferred(deferred -> deferred.exchange() == exchange);
             settle(after);
@@ -483,7 +377,7 @@ public final class BoshSession implements ClientSession {
      * A response carrying payloads did not reach its client: they go back in front of what is pending, for the
      * next request, and a resend of that rid (R43) no longer carries them.
      */
-    private void undelivered(Carried carried) {
+    private void undelivered(BoshResponder.Carried carried) {
         AfterLock after = new AfterLock();
         lock.lock();
         try {
@@ -491,10 +385,7 @@ public final class BoshSession implements ClientSession {
             if (lifecycle.isEnded() || stream == null) {
                 bounce(stream, carried.payloads(), after);
             } else {
-                BoshBody empty = new BoshBody();
-                requests.window().ackAttributeFor(carried.rid()).ifPresent(ack -> empty.attribute(BoshNames.ACK, ack));
-                requests.window().replaceBuffered(carried.rid(), empty.text());
-                pending.putBack(carried.stream(), carried.payloads());
+                responder.putBack(carried);
                 settle(after);
             }
         } finally {
@@ -634,10 +525,6 @@ public final class BoshSession implements ClientSession {
         }
     }
 
-    private long nowMillis() {
-        return TimeUnit.NANOSECONDS.toMillis(clock.read());
-    }
-
     /** How many of the client's requests are held now (§8): for operators and tests. */
     public int heldRequests() {
         lock.lock();
@@ -652,7 +539,7 @@ public final class BoshSession implements ClientSession {
     public String toString() {
         lock.lock();
         try {
-            return "BoshSession[" + sid + " " + lifecycle + " " + streams + " " + requests + " " + pending
+            return "BoshSession[" + sid + " " + lifecycle + " " + streams + " " + responder
                     + (pausedFor != null ? " paused=" + pausedFor : "") + "]";
         } finally {
             lock.unlock();

@@ -1,0 +1,207 @@
+package org.portico.bosh;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.portico.session.AfterLock;
+import org.portico.xml.XmlElement;
+
+/**
+ * The answering side of one BOSH session: what the server sent waits here until a held request can carry it, and
+ * held requests are answered in rid order (XEP-0124 §8, R24) with it, with acks and reports (§9), the creation
+ * attributes (§7.2), or the session's end (§13, §17.2). It decides the answers; the {@link AfterLock} sends them.
+ *
+ * <p>No lock of its own and no I/O: owned by the lock of the {@link BoshSession} it belongs to, which calls it
+ * only while holding that lock.
+ */
+final class BoshResponder {
+
+    /** A request in hand: its body (null for the creation request, processed at once) and its HTTP exchange. */
+    record Request(BoshRequest body, BoshExchange exchange) {
+    }
+
+    /** The payloads an answer carried, kept until the transport says whether it was delivered. */
+    record Carried(long rid, String stream, List<XmlElement> payloads) {
+    }
+
+    private final String sid;
+    private final BoshParams params;
+    private final BoshConfig config;
+    private final boolean keysInUse;
+    private final Ticker clock;
+    private final BoshLifecycle lifecycle;
+    private final BoshStreams streams;
+    private final RequestLimits limits;
+    /** Where an answer that never reached its client is reported, after the lock. */
+    private final Consumer<Carried> undelivered;
+
+    private final HeldRequests<Request> requests;
+    private final PendingPayloads pending = new PendingPayloads();
+    /** Requests that added a stream (§16.3), answered with that stream's name. */
+    private final Map<Long, String> addedStreams = new HashMap<>();
+    private String terminalBody;
+    /** HTTP status of terminal answers: 200, or the legacy code of the condition for clients without ver (R54). */
+    private int terminalStatus = 200;
+
+    BoshResponder(String sid, BoshParams params, BoshConfig config, boolean keysInUse, Ticker clock,
+            BoshLifecycle lifecycle, BoshStreams streams, RequestLimits limits, BoshExchange creation,
+            Consumer<Carried> undelivered) {
+        this.sid = sid;
+        this.params = params;
+        this.config = config;
+        this.keysInUse = keysInUse;
+        this.clock = clock;
+        this.lifecycle = lifecycle;
+        this.streams = streams;
+        this.limits = limits;
+        this.undelivered = undelivered;
+        // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
+        RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
+                config.maxBufferedResponses(), config.reportAfter().toMillis());
+        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation));
+    }
+
+    HeldRequests<Request> requests() {
+        return requests;
+    }
+
+    PendingPayloads pending() {
+        return pending;
+    }
+
+    long nowMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(clock.read());
+    }
+
+    /** The request {@code rid} added a stream (§16.3): its answer names it. */
+    void addedStream(long rid, String stream) {
+        addedStreams.put(rid, stream);
+    }
+
+    /** After an event: keep within hold (§8), flush what is pending, and set the lease (§10). */
+    void settle(Duration idle, AfterLock after) {
+        while (requests.heldCount() > params.hold() || (requests.heldCount() > 0 && !pending.isEmpty())) {
+            answerOldest(null, after);
+        }
+        if (lifecycle.isEnded()) {
+            return;
+        }
+        if (requests.isEmpty()) {
+            after.idleFor(idle);
+        } else {
+            after.busy();
+        }
+    }
+
+    /** Answers the oldest held request (R24) with what the next answer carries, and a report if one is due. */
+    void answerOldest(RidWindow.Report report, AfterLock after) {
+        long rid = requests.oldest().orElseThrow().getKey();
+        BoshResponses.Assembled next = BoshResponses.next(pending, streams, addedStreams.remove(rid), report);
+        limits.responded(next.carries());
+        BoshExchange exchange = requests.oldest().orElseThrow().getValue().exchange();
+        String text = complete(next.body());
+        if (next.payloads().isEmpty()) {
+            respond(exchange, text, after);
+        } else {
+            Carried carried = new Carried(rid, next.stream(), next.payloads());
+            after.toClient(() -> {
+                if (!exchange.respond(200, params.contentType(), text)) {
+                    undelivered.accept(carried);
+                }
+            });
+        }
+    }
+
+    /** Every held request older than {@code exchange}'s is answered; {@code exchange}'s own answer goes nowhere. */
+    void answerNowhere(BoshExchange exchange, AfterLock after) {
+        while (requests.oldest().orElseThrow().getValue().exchange() != exchange) {
+            answerOldest(null, after);
+        }
+        complete(new BoshBody());
+        limits.responded(false);
+    }
+
+    /** Adds the rid-dependent attributes to the answer for the oldest held rid, and records it as answered. */
+    private String complete(BoshBody body) {
+        long rid = requests.oldest().orElseThrow().getKey();
+        requests.window().ackAttributeFor(rid).ifPresent(ack -> body.attribute(BoshNames.ACK, ack));
+        if (rid == params.creationRid()) {
+            lifecycle.creationAnswered();
+            BoshResponses.creationAttributes(body, sid, params, config, streams, keysInUse);
+        }
+        String text = body.text();
+        requests.answerOldest(text, nowMillis());
+        return text;
+    }
+
+    /** An answer that never reached its client: its payloads go back in front, and a resend of it carries none. */
+    void putBack(Carried carried) {
+        BoshBody empty = new BoshBody();
+        requests.window().ackAttributeFor(carried.rid()).ifPresent(ack -> empty.attribute(BoshNames.ACK, ack));
+        requests.window().replaceBuffered(carried.rid(), empty.text());
+        pending.putBack(carried.stream(), carried.payloads());
+    }
+
+    /**
+     * The session ended (§13, §17.2): {@code cause} (the request that ended it, or null) gets the terminal body,
+     * the oldest other held request too (R38), any others an empty terminal body. Late requests get the terminal
+     * answer until one was told, then {@code item-not-found}.
+     *
+     * @param condition the terminal condition, or null for a clean end
+     */
+    void endAll(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
+        terminalStatus = condition == null ? 200 : condition.httpStatus(params.legacy());
+        terminalBody = BoshResponses.terminal(condition, payloads);
+        HeldRequests.Remaining<Request> remaining = requests.takeAll();
+        if (cause != null) {
+            answerTerminal(cause, after);
+        }
+        for (Request held : remaining.held()) {
+            if (held == remaining.held().get(0)) {
+                answerTerminal(held.exchange(), after);
+            } else {
+                respond(held.exchange(), BoshResponses.terminal(null, List.of()), after);
+            }
+        }
+        remaining.deferred().forEach(deferred -> answerTerminal(deferred.exchange(), after));
+        if (cause != null || !remaining.held().isEmpty() || !remaining.deferred().isEmpty()) {
+            lifecycle.terminalSent();
+        }
+    }
+
+    /**
+     * A request after the end: until some request was told how the session ended (a server's stream error and its
+     * last stanzas reach the client that way), it is told; after that the session is gone: {@code item-not-found}
+     * (§17.2).
+     */
+    void answerEnded(BoshExchange exchange, AfterLock after) {
+        if (lifecycle.state() == BoshLifecycle.State.ENDED) {
+            answerTerminal(exchange, after);
+            lifecycle.terminalSent();
+            return;
+        }
+        int status = BoshCondition.ITEM_NOT_FOUND.httpStatus(params.legacy());
+        String body = status == 200 ? BoshResponses.terminal(BoshCondition.ITEM_NOT_FOUND, List.of()) : "";
+        after.toClient(() -> exchange.respond(status, params.contentType(), body));
+    }
+
+    /** The terminal body, or for a legacy client the condition's HTTP status (R54). */
+    private void answerTerminal(BoshExchange exchange, AfterLock after) {
+        int status = terminalStatus;
+        String body = status == 200 ? terminalBody : "";
+        after.toClient(() -> exchange.respond(status, params.contentType(), body));
+    }
+
+    void respond(BoshExchange exchange, String body, AfterLock after) {
+        after.toClient(() -> exchange.respond(200, params.contentType(), body));
+    }
+
+    @Override
+    public String toString() {
+        return requests + " " + pending;
+    }
+}
