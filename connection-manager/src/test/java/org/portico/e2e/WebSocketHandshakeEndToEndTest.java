@@ -164,10 +164,7 @@ class WebSocketHandshakeEndToEndTest {
         assertTrue(on.headers().getOrDefault("sec-websocket-extensions", "").contains("permessage-deflate"),
                 on.headers().toString());
 
-        WebSocketConfig w = WebSocketConfig.DEFAULT;
-        WebSocketConfig noDeflate = new WebSocketConfig(w.enabled(), w.path(), w.maxMessageBytes(),
-                w.maxFrameBytes(), w.pingInterval(), w.idleTimeout(), false, w.resumeGrace(),
-                w.maxBufferedElements(), w.maxBufferedBytes(), w.maxQueuedFrames(), w.redirectToBosh());
+        WebSocketConfig noDeflate = WebSocketConfig.DEFAULT.toBuilder().permessageDeflate(false).build();
         try (PorticoHarness plain = PorticoHarness.start(config -> config.withWebSocket(noDeflate))) {
             RawResponse off = rawHandshake(plain.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
                     "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
