@@ -96,6 +96,11 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         return toBuilder().redirectToBosh(redirect).build();
     }
 
+    /** The URL of this endpoint at another Portico's {@code baseUrl}: http becomes ws, https becomes wss. */
+    public String urlAt(String baseUrl) {
+        return baseUrl.replaceFirst("^http", "ws").replaceAll("/+$", "") + path;
+    }
+
     /** Whether a dropped socket leaves its session resumable at all. */
     public boolean resumable() {
         return !resumeGrace.isZero();

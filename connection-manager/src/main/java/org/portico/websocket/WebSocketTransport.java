@@ -68,7 +68,8 @@ public final class WebSocketTransport implements AutoCloseable {
 
     /** A new socket's endpoint, after the handshake was accepted. */
     XmppWebSocketEndpoint newEndpoint(HttpServletRequest request) {
-        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null);
+        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null,
+                request.getRemoteAddr());
     }
 
     /** Where BOSH is for a client that reached us with this request: the public URL, or the request's own host. */
