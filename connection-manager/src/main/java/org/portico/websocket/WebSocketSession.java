@@ -57,6 +57,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         this.id = id;
         this.config = config;
         this.lease = lease;
+        this.log = new SessionLog(logger, id, null);
         this.resumption = new Resumption(id, config.resumable(), config.maxBufferedElements(),
                 config.maxBufferedBytes(), random);
     }

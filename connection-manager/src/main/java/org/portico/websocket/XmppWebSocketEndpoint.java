@@ -62,7 +62,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     public void onWebSocketText(String text) {
         heartbeat.heard(transport.nanoTime());
         if (wire.isDebugEnabled()) {
-            wire.debug("ws <- {}", text);
+            log(wire).debug("ws <- {}", text);
         }
         WebSocketSession session = bound;
         ClientFrame frame;
@@ -88,7 +88,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         switch (frame) {
             case FramingCodec.Open open -> {
                 if (boshRedirect != null) {
-                    log().info("WebSocket stream sent to BOSH at {} (websocket.redirectToBosh)", boshRedirect);
+                    log(logger).info("WebSocket stream sent to BOSH at {} (websocket.redirectToBosh)", boshRedirect);
                     outbound.offerEnd(null, null, FramingCodec.close(boshRedirect), CloseCode.NORMAL, "use BOSH");
                     outbound.flush();
                     return;
@@ -113,7 +113,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
     /** A stream that fails while opening: {@code <open/>}, the error, {@code <close/>} (RFC 7395 §3.5, R89). */
     private void refuse(StreamErrorCondition condition, String detail, String from) {
-        log().info("WebSocket stream refused: {} ({})", condition.wireName(), detail);
+        log(logger).info("WebSocket stream refused: {} ({})", condition.wireName(), detail);
         outbound.offerEnd(FramingCodec.openBeforeError(from), condition.element(null), FramingCodec.close(),
                 CloseCode.NORMAL, condition.wireName());
         outbound.flush();
@@ -122,7 +122,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
         callback.succeed();
-        log().info("WebSocket closed: binary message (RFC 7395 §3.2 allows text only)");
+        log(logger).info("WebSocket closed: binary message (RFC 7395 §3.2 allows text only)");
         clientFault = true;
         outbound.offerClose(CloseCode.UNSUPPORTED_DATA, "text messages only (RFC 7395 section 3.2)");
         outbound.flush();
@@ -135,7 +135,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
     @Override
     public void onWebSocketError(Throwable cause) {
-        log().debug("WebSocket error: {}", cause.toString());
+        log(logger).debug("WebSocket error: {}", cause.toString());
     }
 
     @Override
@@ -160,7 +160,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                 outbound.flush();
             }
             case DEAD -> {
-                log().info("WebSocket peer silent for {}: dropping it", transport.config().idleTimeout());
+                log(logger).info("WebSocket peer silent for {}: dropping it", transport.config().idleTimeout());
                 Session current = socket;
                 if (current != null) {
                     current.disconnect();
@@ -177,10 +177,10 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         }
     }
 
-    /** This socket's log: its client's address and, once it opened a stream, the session's id. */
-    private SessionLog log() {
+    /** Lines about this socket on {@code to}, naming its client's address and, once it opened a stream, the session. */
+    private SessionLog log(Logger to) {
         WebSocketSession session = bound;
-        return new SessionLog(logger, session == null ? null : session.id(), client);
+        return new SessionLog(to, session == null ? null : session.id(), client);
     }
 
     @Override
@@ -249,7 +249,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
             switch (item) {
                 case String text -> {
                     if (wire.isDebugEnabled()) {
-                        wire.debug("ws -> {}", text);
+                        log(wire).debug("ws -> {}", text);
                     }
                     current.sendText(text, Callback.from(() -> { }, this::failed));
                 }
@@ -260,7 +260,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
         /** A write failed (the peer is gone, or more than websocket.maxQueuedFrames wait): drop the socket. */
         private void failed(Throwable cause) {
-            log().debug("WebSocket write failed: {}", cause.toString());
+            log(logger).debug("WebSocket write failed: {}", cause.toString());
             Session current = socket;
             if (current != null) {
                 current.disconnect();
