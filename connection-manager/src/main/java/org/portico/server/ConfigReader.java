@@ -57,16 +57,20 @@ final class ConfigReader {
     private static WebSocketConfig websocket(Settings s, XmlLimits xml) {
         WebSocketConfig w = WebSocketConfig.DEFAULT;
         int maxMessageBytes = s.integer("websocket.maxMessageBytes", xml.maxBytes());
-        return new WebSocketConfig(s.bool("websocket.enabled", w.enabled()), s.string("websocket.path", w.path()),
-                maxMessageBytes, s.integer("websocket.maxFrameBytes", maxMessageBytes),
-                s.duration("websocket.pingInterval", w.pingInterval()),
-                s.duration("websocket.idleTimeout", w.idleTimeout()),
-                s.bool("websocket.permessageDeflate", w.permessageDeflate()),
-                s.duration("websocket.resumeGrace", w.resumeGrace()),
-                s.integer("websocket.maxBufferedElements", w.maxBufferedElements()),
-                s.integer("websocket.maxBufferedBytes", w.maxBufferedBytes()),
-                s.integer("websocket.maxQueuedFrames", w.maxQueuedFrames()),
-                s.bool("websocket.redirectToBosh", w.redirectToBosh()));
+        return WebSocketConfig.builder()
+                .enabled(s.bool("websocket.enabled", w.enabled()))
+                .path(s.string("websocket.path", w.path()))
+                .maxMessageBytes(maxMessageBytes)
+                .maxFrameBytes(s.integer("websocket.maxFrameBytes", maxMessageBytes))
+                .pingInterval(s.duration("websocket.pingInterval", w.pingInterval()))
+                .idleTimeout(s.duration("websocket.idleTimeout", w.idleTimeout()))
+                .permessageDeflate(s.bool("websocket.permessageDeflate", w.permessageDeflate()))
+                .resumeGrace(s.duration("websocket.resumeGrace", w.resumeGrace()))
+                .maxBufferedElements(s.integer("websocket.maxBufferedElements", w.maxBufferedElements()))
+                .maxBufferedBytes(s.integer("websocket.maxBufferedBytes", w.maxBufferedBytes()))
+                .maxQueuedFrames(s.integer("websocket.maxQueuedFrames", w.maxQueuedFrames()))
+                .redirectToBosh(s.bool("websocket.redirectToBosh", w.redirectToBosh()))
+                .build();
     }
 
     private static UpstreamConfig upstream(Settings s, XmlLimits xml) {

@@ -19,6 +19,7 @@ public final class SessionLog {
     private final String sid;
     private final String client;
 
+    /** @param sid the session id, or null before there is one (a socket that has not opened a stream yet) */
     public SessionLog(Logger log, String sid, String client) {
         this.log = log;
         this.sid = sid;
@@ -52,7 +53,9 @@ public final class SessionLog {
     }
 
     private void put() {
-        MDC.put(SID, sid);
+        if (sid != null) {
+            MDC.put(SID, sid);
+        }
         if (client != null) {
             MDC.put(CLIENT, client);
         }

@@ -1,5 +1,7 @@
 package org.portico.websocket;
 
+import org.portico.xml.XmlElement;
+
 /**
  * One client socket as a {@link WebSocketSession} sees it. A session decides under its lock what goes out and
  * {@link #offer}s it (memory only, so the order of messages is the order of decisions); after releasing the lock
@@ -16,4 +18,25 @@ interface ClientConnection {
 
     /** Writes what was queued, in order. Never called under a session lock. */
     void flush();
+
+    /**
+     * Queues the end of the client's stream in RFC 7395's order: {@code open} first, when given (a stream that never
+     * opened opens before its error, §3.5, R89), the stream error if any, the {@code <close/>} frame if any (§3.6),
+     * then the WebSocket closing handshake (R90).
+     */
+    default void offerEnd(String open, XmlElement error, String close, CloseCode code, String reason) {
+        if (open != null) {
+            offer(open);
+        }
+        if (error != null) {
+            offer(FramingCodec.element(error, null));
+        }
+        if (close != null) {
+            offer(close);
+        }
+        offerClose(code, reason);
+    }
+
+    /** The client's address (the remote address of its upgrade request), for the session's log lines. */
+    String client();
 }

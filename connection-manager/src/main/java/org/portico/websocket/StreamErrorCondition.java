@@ -3,7 +3,9 @@ package org.portico.websocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.xml.namespace.QName;
+import org.portico.session.SessionEnd;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 import org.portico.xml.XmlNode;
@@ -51,5 +53,20 @@ public enum StreamErrorCondition {
                     new XmlText(text))));
         }
         return new XmlElement(new QName(Namespaces.STREAMS, "error", "stream"), Map.of(), children);
+    }
+
+    /**
+     * The stream error a session end reads as on the client's stream (RFC 7395 §3.5, R89): the upstream's own, one
+     * of these conditions, or none for an end without an error.
+     */
+    static Optional<XmlElement> forEnd(SessionEnd end) {
+        return Optional.ofNullable(switch (end.cause()) {
+            case REMOTE_STREAM_ERROR -> end.streamError();
+            case HOST_UNKNOWN -> HOST_UNKNOWN.element(null);
+            case REMOTE_CONNECTION_FAILED -> REMOTE_CONNECTION_FAILED.element(null);
+            case PROTOCOL_ERROR -> UNDEFINED_CONDITION.element(null);
+            case SYSTEM_SHUTDOWN -> SYSTEM_SHUTDOWN.element(null);
+            case CLIENT_CLOSED, SERVER_CLOSED, EXPIRED -> null;
+        });
     }
 }

@@ -30,9 +30,7 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         Duration pingInterval, Duration idleTimeout, boolean permessageDeflate, Duration resumeGrace,
         int maxBufferedElements, int maxBufferedBytes, int maxQueuedFrames, boolean redirectToBosh) {
 
-    public static final WebSocketConfig DEFAULT = new WebSocketConfig(true, "/xmpp-websocket",
-            XmlLimits.DEFAULT.maxBytes(), XmlLimits.DEFAULT.maxBytes(), Duration.ofSeconds(25),
-            Duration.ofSeconds(60), true, Duration.ofSeconds(120), 1000, 1024 * 1024, 1000, false);
+    public static final WebSocketConfig DEFAULT = builder().build();
 
     public WebSocketConfig {
         if (path == null || !path.startsWith("/") || path.length() < 2) {
@@ -69,24 +67,38 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         }
     }
 
+    /** Starts from the defaults documented on each component. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts from this configuration. */
+    public Builder toBuilder() {
+        return new Builder().enabled(enabled).path(path).maxMessageBytes(maxMessageBytes).maxFrameBytes(maxFrameBytes)
+                .pingInterval(pingInterval).idleTimeout(idleTimeout).permessageDeflate(permessageDeflate)
+                .resumeGrace(resumeGrace).maxBufferedElements(maxBufferedElements).maxBufferedBytes(maxBufferedBytes)
+                .maxQueuedFrames(maxQueuedFrames).redirectToBosh(redirectToBosh);
+    }
+
     public WebSocketConfig withPing(Duration interval, Duration idle) {
-        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, interval, idle, permessageDeflate,
-                resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames, redirectToBosh);
+        return toBuilder().pingInterval(interval).idleTimeout(idle).build();
     }
 
     public WebSocketConfig withResumeGrace(Duration grace) {
-        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
-                permessageDeflate, grace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames, redirectToBosh);
+        return toBuilder().resumeGrace(grace).build();
     }
 
     public WebSocketConfig withBuffer(int elements, int bytes) {
-        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
-                permessageDeflate, resumeGrace, elements, bytes, maxQueuedFrames, redirectToBosh);
+        return toBuilder().maxBufferedElements(elements).maxBufferedBytes(bytes).build();
     }
 
     public WebSocketConfig withRedirectToBosh(boolean redirect) {
-        return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
-                permessageDeflate, resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames, redirect);
+        return toBuilder().redirectToBosh(redirect).build();
+    }
+
+    /** The URL of this endpoint at another Portico's {@code baseUrl}: http becomes ws, https becomes wss. */
+    public String urlAt(String baseUrl) {
+        return baseUrl.replaceFirst("^http", "ws").replaceAll("/+$", "") + path;
     }
 
     /** Whether a dropped socket leaves its session resumable at all. */
@@ -97,6 +109,94 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
     private static void requireNonNegative(String key, Duration value) {
         if (value == null || value.isNegative()) {
             throw new IllegalArgumentException(key + " must be zero or positive, was " + value);
+        }
+    }
+
+    /**
+     * Mutable staging for a {@link WebSocketConfig}, named setters instead of twelve positional arguments; its field
+     * initialisers are the documented defaults, and {@link #build()} validates.
+     */
+    public static final class Builder {
+        private boolean enabled = true;
+        private String path = "/xmpp-websocket";
+        private int maxMessageBytes = XmlLimits.DEFAULT.maxBytes();
+        private int maxFrameBytes = XmlLimits.DEFAULT.maxBytes();
+        private Duration pingInterval = Duration.ofSeconds(25);
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private boolean permessageDeflate = true;
+        private Duration resumeGrace = Duration.ofSeconds(120);
+        private int maxBufferedElements = 1000;
+        private int maxBufferedBytes = 1024 * 1024;
+        private int maxQueuedFrames = 1000;
+        private boolean redirectToBosh;
+
+        private Builder() {
+        }
+
+        public Builder enabled(boolean on) {
+            this.enabled = on;
+            return this;
+        }
+
+        public Builder path(String path) {
+            this.path = path;
+            return this;
+        }
+
+        public Builder maxMessageBytes(int bytes) {
+            this.maxMessageBytes = bytes;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int bytes) {
+            this.maxFrameBytes = bytes;
+            return this;
+        }
+
+        public Builder pingInterval(Duration interval) {
+            this.pingInterval = interval;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration timeout) {
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        public Builder permessageDeflate(boolean on) {
+            this.permessageDeflate = on;
+            return this;
+        }
+
+        public Builder resumeGrace(Duration grace) {
+            this.resumeGrace = grace;
+            return this;
+        }
+
+        public Builder maxBufferedElements(int elements) {
+            this.maxBufferedElements = elements;
+            return this;
+        }
+
+        public Builder maxBufferedBytes(int bytes) {
+            this.maxBufferedBytes = bytes;
+            return this;
+        }
+
+        public Builder maxQueuedFrames(int frames) {
+            this.maxQueuedFrames = frames;
+            return this;
+        }
+
+        public Builder redirectToBosh(boolean on) {
+            this.redirectToBosh = on;
+            return this;
+        }
+
+        public WebSocketConfig build() {
+            return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
+                    permessageDeflate, resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames,
+                    redirectToBosh);
         }
     }
 }

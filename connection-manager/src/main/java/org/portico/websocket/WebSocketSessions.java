@@ -1,9 +1,10 @@
 package org.portico.websocket;
 
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Optional;
 import org.portico.session.ClientSession;
+import org.portico.session.SessionLease;
+import org.portico.session.SessionLog;
 import org.portico.store.Admission;
 import org.portico.store.SessionStore;
 import org.portico.upstream.StreamHeader;
@@ -51,14 +52,15 @@ final class WebSocketSessions {
         }
         StreamHeader header = open.header();
         String id = ResumeToken.newSessionId(random);
-        WebSocketSession session = new WebSocketSession(id, config, lifetime(id), random);
+        SessionLease lease = SessionLease.of(store, id);
+        WebSocketSession session = new WebSocketSession(id, config, lease, random);
         Admission admission = store.tryPut(id, session, config.idleTimeout());
         if (!admission.admitted()) {
             throw new FramingCodec.FramingException(StreamErrorCondition.RESOURCE_CONSTRAINT,
                     "session not admitted: " + admission);
         }
-        store.neverExpire(id);
-        log.info("WebSocket session {} created for {}", id, header.to());
+        lease.busy();
+        new SessionLog(log, id, connection.client()).info("WebSocket session {} created for {}", id, header.to());
         session.start(connection, header, connector);
         return session;
     }
@@ -70,28 +72,10 @@ final class WebSocketSessions {
                 && session.resume(connection, presented.get(), open.resumeH())) {
             return Optional.of(session);
         }
-        log.info("WebSocket resumption with {} refused: unknown, expired or not resumable; starting a fresh stream",
+        new SessionLog(log, null, connection.client()).info("WebSocket resumption with {} refused: unknown, expired "
+                + "or not resumable; starting a fresh stream",
                 presented.map(ResumeToken::toString).orElse("a malformed token"));
         return Optional.empty();
-    }
-
-    private WebSocketSession.Lifetime lifetime(String id) {
-        return new WebSocketSession.Lifetime() {
-            @Override
-            public void busy() {
-                store.neverExpire(id);
-            }
-
-            @Override
-            public void idleFor(Duration duration) {
-                store.expireAfter(id, duration);
-            }
-
-            @Override
-            public void end() {
-                store.remove(id);
-            }
-        };
     }
 
     @Override

@@ -68,7 +68,8 @@ public final class WebSocketTransport implements AutoCloseable {
 
     /** A new socket's endpoint, after the handshake was accepted. */
     XmppWebSocketEndpoint newEndpoint(HttpServletRequest request) {
-        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null);
+        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null,
+                request.getRemoteAddr());
     }
 
     /** Where BOSH is for a client that reached us with this request: the public URL, or the request's own host. */
@@ -112,6 +113,8 @@ public final class WebSocketTransport implements AutoCloseable {
      */
     public void awaitSocketsClosed(Duration timeout) throws InterruptedException {
         open.forEach(XmppWebSocketEndpoint::closeUnbound);
+        // real time, not the injected clock: this waits for real sockets to finish their closing handshakes while
+        // Portico stops, and no test drives a stop with a manual clock
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!open.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);

@@ -6,6 +6,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.portico.session.SessionLog;
 import org.portico.websocket.FramingCodec.ClientFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemanding {
 
-    private static final Logger log = LoggerFactory.getLogger(XmppWebSocketEndpoint.class);
+    private static final Logger logger = LoggerFactory.getLogger(XmppWebSocketEndpoint.class);
     private static final Logger wire = LoggerFactory.getLogger("portico.wire");
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -31,6 +32,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     private final FramingCodec codec;
     /** The BOSH URL every new stream is sent to, when {@code websocket.redirectToBosh} is on; else null. */
     private final String boshRedirect;
+    /** The remote address of the upgrade request, on every line logged about this socket. */
+    private final String client;
     private final Outbound outbound = new Outbound();
 
     private volatile Session socket;
@@ -40,10 +43,11 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     /** Portico closed the socket because the client broke the WebSocket rules. */
     private volatile boolean clientFault;
 
-    XmppWebSocketEndpoint(WebSocketTransport transport, FramingCodec codec, String boshRedirect) {
+    XmppWebSocketEndpoint(WebSocketTransport transport, FramingCodec codec, String boshRedirect, String client) {
         this.transport = transport;
         this.codec = codec;
         this.boshRedirect = boshRedirect;
+        this.client = client;
     }
 
     @Override
@@ -58,7 +62,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     public void onWebSocketText(String text) {
         heartbeat.heard(transport.nanoTime());
         if (wire.isDebugEnabled()) {
-            wire.debug("ws <- {}", text);
+            log(wire).debug("ws <- {}", text);
         }
         WebSocketSession session = bound;
         ClientFrame frame;
@@ -84,9 +88,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         switch (frame) {
             case FramingCodec.Open open -> {
                 if (boshRedirect != null) {
-                    log.info("WebSocket stream sent to BOSH at {} (websocket.redirectToBosh)", boshRedirect);
-                    outbound.offer(FramingCodec.close(boshRedirect));
-                    outbound.offerClose(CloseCode.NORMAL, "use BOSH");
+                    log(logger).info("WebSocket stream sent to BOSH at {} (websocket.redirectToBosh)", boshRedirect);
+                    outbound.offerEnd(null, null, FramingCodec.close(boshRedirect), CloseCode.NORMAL, "use BOSH");
                     outbound.flush();
                     return;
                 }
@@ -97,8 +100,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                 }
             }
             case FramingCodec.Close close -> {
-                outbound.offer(FramingCodec.close());
-                outbound.offerClose(CloseCode.NORMAL, "stream closed");
+                outbound.offerEnd(null, null, FramingCodec.close(), CloseCode.NORMAL, "stream closed");
                 outbound.flush();
             }
             case FramingCodec.Element element ->
@@ -111,18 +113,16 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
     /** A stream that fails while opening: {@code <open/>}, the error, {@code <close/>} (RFC 7395 §3.5, R89). */
     private void refuse(StreamErrorCondition condition, String detail, String from) {
-        log.info("WebSocket stream refused: {} ({})", condition.wireName(), detail);
-        outbound.offer(FramingCodec.openBeforeError(from));
-        outbound.offer(FramingCodec.element(condition.element(null), null));
-        outbound.offer(FramingCodec.close());
-        outbound.offerClose(CloseCode.NORMAL, condition.wireName());
+        log(logger).info("WebSocket stream refused: {} ({})", condition.wireName(), detail);
+        outbound.offerEnd(FramingCodec.openBeforeError(from), condition.element(null), FramingCodec.close(),
+                CloseCode.NORMAL, condition.wireName());
         outbound.flush();
     }
 
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
         callback.succeed();
-        log.info("WebSocket closed: binary message (RFC 7395 §3.2 allows text only)");
+        log(logger).info("WebSocket closed: binary message (RFC 7395 §3.2 allows text only)");
         clientFault = true;
         outbound.offerClose(CloseCode.UNSUPPORTED_DATA, "text messages only (RFC 7395 section 3.2)");
         outbound.flush();
@@ -135,7 +135,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
     @Override
     public void onWebSocketError(Throwable cause) {
-        log.debug("WebSocket error: {}", cause.toString());
+        log(logger).debug("WebSocket error: {}", cause.toString());
     }
 
     @Override
@@ -160,7 +160,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                 outbound.flush();
             }
             case DEAD -> {
-                log.info("WebSocket peer silent for {}: dropping it", transport.config().idleTimeout());
+                log(logger).info("WebSocket peer silent for {}: dropping it", transport.config().idleTimeout());
                 Session current = socket;
                 if (current != null) {
                     current.disconnect();
@@ -175,6 +175,12 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
             outbound.offerClose(CloseCode.GOING_AWAY, "shutting down");
             outbound.flush();
         }
+    }
+
+    /** Lines about this socket on {@code to}, naming its client's address and, once it opened a stream, the session. */
+    private SessionLog log(Logger to) {
+        WebSocketSession session = bound;
+        return new SessionLog(to, session == null ? null : session.id(), client);
     }
 
     @Override
@@ -218,6 +224,11 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         }
 
         @Override
+        public String client() {
+            return client;
+        }
+
+        @Override
         public void flush() {
             Session current = socket;
             if (current == null) {
@@ -238,7 +249,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
             switch (item) {
                 case String text -> {
                     if (wire.isDebugEnabled()) {
-                        wire.debug("ws -> {}", text);
+                        log(wire).debug("ws -> {}", text);
                     }
                     current.sendText(text, Callback.from(() -> { }, this::failed));
                 }
@@ -249,7 +260,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
         /** A write failed (the peer is gone, or more than websocket.maxQueuedFrames wait): drop the socket. */
         private void failed(Throwable cause) {
-            log.debug("WebSocket write failed: {}", cause.toString());
+            log(logger).debug("WebSocket write failed: {}", cause.toString());
             Session current = socket;
             if (current != null) {
                 current.disconnect();

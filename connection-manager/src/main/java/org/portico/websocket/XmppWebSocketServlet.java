@@ -6,6 +6,7 @@ import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
+import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,10 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
 
     private Object handshake(JettyServerUpgradeRequest request, JettyServerUpgradeResponse response)
             throws IOException {
+        // no session yet: the client's address is all these lines can name
+        SessionLog refusal = new SessionLog(log, null, request.getHttpServletRequest().getRemoteAddr());
         if (!request.hasSubProtocol(SUBPROTOCOL)) {
-            log.info("WebSocket handshake refused: no '{}' subprotocol offered ({})", SUBPROTOCOL,
+            refusal.info("WebSocket handshake refused: no '{}' subprotocol offered ({})", SUBPROTOCOL,
                     request.getSubProtocols());
             response.sendError(HttpServletResponse.SC_BAD_REQUEST, "This endpoint speaks XMPP (RFC 7395): the "
                     + "WebSocket subprotocol " + SUBPROTOCOL + " is required (Sec-WebSocket-Protocol: xmpp)");
@@ -53,7 +56,7 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
         }
         String origin = request.getOrigin();
         if (!transport.origins().allows(origin, request.getHeader("Host"))) {
-            log.info("WebSocket handshake refused: origin {} is not allowed (http.allowedOrigins)", origin);
+            refusal.info("WebSocket handshake refused: origin {} is not allowed (http.allowedOrigins)", origin);
             response.sendForbidden("Origin " + origin + " is not allowed to open a WebSocket here");
             return null;
         }

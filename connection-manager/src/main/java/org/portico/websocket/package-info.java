@@ -9,7 +9,9 @@
  * {@code <open/>} to a new or resumed {@link org.portico.websocket.WebSocketSession}, which relays to the upstream.
  * The pure parts ({@link org.portico.websocket.FramingCodec}, {@link org.portico.websocket.WebSocketLifecycle},
  * {@link org.portico.websocket.ReplayBuffer}, {@link org.portico.websocket.Heartbeat},
- * {@link org.portico.websocket.OriginPolicy}, {@link org.portico.websocket.ResumeToken}) do no I/O and take no
- * locks; the mutable ones are owned by their session's lock.
+ * {@link org.portico.websocket.OriginPolicy}, {@link org.portico.websocket.ResumeToken},
+ * {@link org.portico.websocket.Resumption}) do no I/O and take no locks; the mutable ones are owned by their
+ * session's lock. The session kernel they share with BOSH (lease, after-lock runner, session log) is in
+ * {@link org.portico.session}.
  */
 package org.portico.websocket;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,12 +14,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.portico.session.SessionLog;
+import org.portico.testing.LogCapture;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.WebSocketTestClient;
 import org.portico.websocket.WebSocketConfig;
@@ -140,6 +144,35 @@ class WebSocketHandshakeEndToEndTest {
         }
     }
 
+    /** Issue 9: a line about a socket names its client; once the socket opened a stream, the session too. */
+    @Test
+    void everyLineAboutASocketNamesItsClientAndOnceItHasOneItsSession() throws Exception {
+        try (LogCapture logs = LogCapture.start(); WebSocketTestClient client = portico.websocketClient()) {
+            client.openStream();
+            String sid = client.token().substring(0, client.token().indexOf('.'));
+            client.sendBinary(new byte[] {'<', 'a', '/', '>'});
+            assertEquals(1003, client.awaitClosed().status());
+            assertEquals(400, rawHandshake(portico.port(), "/xmpp-websocket").status());
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (lines(logs).size() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the session's last line follows the close on Portico's side
+            }
+            List<ILoggingEvent> lines = lines(logs);
+            assertEquals(4, lines.size(), "created, binary, protocol violation, handshake refused: " + lines);
+            for (ILoggingEvent line : lines) {
+                Map<String, String> mdc = line.getMDCPropertyMap();
+                assertEquals("127.0.0.1", mdc.get(SessionLog.CLIENT), line.getFormattedMessage());
+                boolean handshake = line.getFormattedMessage().startsWith("WebSocket handshake refused");
+                assertEquals(handshake ? null : sid, mdc.get(SessionLog.SID), line.getFormattedMessage());
+            }
+        }
+    }
+
+    private static List<ILoggingEvent> lines(LogCapture logs) {
+        return logs.events().stream().filter(LogCapture.infoOrAbove("org.portico.websocket")).toList();
+    }
+
     @Test
     void aMessageAboveTheLimitClosesTheSocketWith1009() throws Exception {
         try (WebSocketTestClient client = portico.websocketClient()) {
@@ -164,10 +197,7 @@ class WebSocketHandshakeEndToEndTest {
         assertTrue(on.headers().getOrDefault("sec-websocket-extensions", "").contains("permessage-deflate"),
                 on.headers().toString());
 
-        WebSocketConfig w = WebSocketConfig.DEFAULT;
-        WebSocketConfig noDeflate = new WebSocketConfig(w.enabled(), w.path(), w.maxMessageBytes(),
-                w.maxFrameBytes(), w.pingInterval(), w.idleTimeout(), false, w.resumeGrace(),
-                w.maxBufferedElements(), w.maxBufferedBytes(), w.maxQueuedFrames(), w.redirectToBosh());
+        WebSocketConfig noDeflate = WebSocketConfig.DEFAULT.toBuilder().permessageDeflate(false).build();
         try (PorticoHarness plain = PorticoHarness.start(config -> config.withWebSocket(noDeflate))) {
             RawResponse off = rawHandshake(plain.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
                     "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.xml.namespace.QName;
 import org.junit.jupiter.api.Test;
+import org.portico.bosh.BoshSession;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
@@ -93,10 +94,11 @@ class WebSocketLifetimeEndToEndTest {
             bosh.login("test4", LocalProsody.password("test4"), "moving");
             CompletableFuture<String> held = bosh.rawAsync(bosh.body(bosh.nextRid(), "", ""));
             long deadline = System.nanoTime() + PATIENCE.toNanos();
-            while (!String.valueOf(portico.server().store().get(bosh.sid()).orElse(null)).contains("held=1")
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10); // until Portico holds the request (the session's diagnostic toString says so)
+            BoshSession boshSession = (BoshSession) portico.server().store().get(bosh.sid()).orElseThrow();
+            while (boshSession.heldRequests() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // until Portico holds the request
             }
+            assertEquals(1, boshSession.heldRequests(), "the empty request is held (XEP-0124 §8)");
 
             portico.close();
 

@@ -66,9 +66,13 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
         closed = true;
     }
 
+    /** Runs when the session aborts this upstream, on the aborting thread: to see what the session holds then. */
+    public volatile Runnable whenAborted = () -> { };
+
     @Override
     public void abort() {
         aborted = true;
+        whenAborted.run();
     }
 
     // --- the server's side ---

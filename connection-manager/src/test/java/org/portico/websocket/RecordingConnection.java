@@ -11,6 +11,8 @@ import org.portico.xml.XmlParser;
 final class RecordingConnection implements ClientConnection {
 
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+    /** The address every recorded socket claims to come from (TEST-NET-1, RFC 5737). */
+    static final String ADDRESS = "192.0.2.7";
 
     private final List<String> queued = new ArrayList<>();
     private final List<String> flushed = new ArrayList<>();
@@ -38,6 +40,11 @@ final class RecordingConnection implements ClientConnection {
         if (closeQueued != null) {
             closed = closeQueued;
         }
+    }
+
+    @Override
+    public String client() {
+        return ADDRESS;
     }
 
     /** Frames flushed so far, parsed; each must parse alone (RFC 7395 §3.3.3). */

@@ -22,15 +22,10 @@ class WebSocketConfigTest {
 
     private static WebSocketConfig with(String key, String value) {
         return switch (key) {
-            case "path" -> new WebSocketConfig(true, value, D.maxMessageBytes(), D.maxFrameBytes(), D.pingInterval(),
-                    D.idleTimeout(), true, D.resumeGrace(), D.maxBufferedElements(), D.maxBufferedBytes(),
-                    D.maxQueuedFrames(), false);
-            case "maxMessageBytes" -> new WebSocketConfig(true, D.path(), Integer.parseInt(value), 1024,
-                    D.pingInterval(), D.idleTimeout(), true, D.resumeGrace(), D.maxBufferedElements(),
-                    D.maxBufferedBytes(), D.maxQueuedFrames(), false);
-            case "maxFrameBytes" -> new WebSocketConfig(true, D.path(), D.maxMessageBytes(), Integer.parseInt(value),
-                    D.pingInterval(), D.idleTimeout(), true, D.resumeGrace(), D.maxBufferedElements(),
-                    D.maxBufferedBytes(), D.maxQueuedFrames(), false);
+            case "path" -> D.toBuilder().path(value).build();
+            case "maxMessageBytes" ->
+                    D.toBuilder().maxMessageBytes(Integer.parseInt(value)).maxFrameBytes(1024).build();
+            case "maxFrameBytes" -> D.toBuilder().maxFrameBytes(Integer.parseInt(value)).build();
             case "pingInterval" -> D.withPing(Duration.parse(value), D.idleTimeout());
             case "idleTimeout" -> D.withPing(Duration.ZERO, Duration.parse(value));
             case "resumeGrace" -> D.withResumeGrace(Duration.parse(value));
@@ -68,6 +63,18 @@ class WebSocketConfigTest {
         assertTrue(D.resumable());
         assertFalse(D.redirectToBosh());
         assertFalse(D.withResumeGrace(Duration.ZERO).resumable());
+    }
+
+    @Test
+    void aBuilderStartsFromTheDefaultsOrFromAGivenConfigurationAndChangesOnlyWhatItIsTold() {
+        assertEquals(D, WebSocketConfig.builder().build());
+        WebSocketConfig changed = D.toBuilder().path("/ws").maxQueuedFrames(64).build();
+
+        assertEquals(changed, changed.toBuilder().build());
+        assertEquals("/ws", changed.path());
+        assertEquals(64, changed.maxQueuedFrames());
+        assertEquals(D.maxBufferedElements(), changed.maxBufferedElements());
+        assertEquals(D.resumeGrace(), changed.resumeGrace());
     }
 
     private static PorticoConfig load(Path dir, String properties) throws Exception {

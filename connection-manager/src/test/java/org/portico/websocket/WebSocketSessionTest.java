@@ -11,9 +11,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.xml.namespace.QName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.portico.session.SessionLease;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamEnd;
@@ -36,7 +41,7 @@ class WebSocketSessionTest {
     private WebSocketSession session;
     private String token;
 
-    private final WebSocketSession.Lifetime recordingLifetime = new WebSocketSession.Lifetime() {
+    private final SessionLease recordingLifetime = new SessionLease() {
         @Override
         public void busy() {
             lifetime.add("busy");
@@ -232,6 +237,69 @@ class WebSocketSessionTest {
         assertEquals(List.of("close"), ids(frames));
         assertEquals("wss://chat2.example/xmpp-websocket", frames.get(0).attribute("see-other-uri").orElse(null));
         assertTrue(upstream.closed);
+    }
+
+    // --- a server that stopped reading ---
+
+    /** Whether another thread can take the session's lock now (the session's own thread could re-enter it). */
+    private boolean lockIsFree() throws Exception {
+        try {
+            return CompletableFuture.supplyAsync(session::state).get(2, TimeUnit.SECONDS) != null;
+        } catch (TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** Records whether the session's lock was free when it dropped the upstream. */
+    private AtomicBoolean abortAfterTheLock() {
+        AtomicBoolean free = new AtomicBoolean();
+        upstream.whenAborted = () -> {
+            try {
+                free.set(lockIsFree());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        return free;
+    }
+
+    @Test
+    void aStanzaTheUpstreamCannotQueueDropsTheUpstreamConnectionAfterTheLock() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        AtomicBoolean lockFree = abortAfterTheLock();
+        upstream.full = true;
+
+        session.clientFrame(socket, stanza("1"));
+
+        assertTrue(upstream.aborted, "the write queue overflowed: the connection is dropped");
+        assertTrue(lockFree.get(), "closing is I/O: never under the session lock");
+    }
+
+    @Test
+    void aRestartTheUpstreamCannotQueueDropsTheUpstreamConnectionAfterTheLock() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        upstream.receive(XmlElement.of(Namespaces.SASL, "success"));
+        AtomicBoolean lockFree = abortAfterTheLock();
+        upstream.full = true;
+
+        session.clientFrame(socket, open());
+
+        assertTrue(upstream.aborted);
+        assertTrue(lockFree.get());
+    }
+
+    @Test
+    void anInactiveNoticeTheUpstreamCannotQueueDropsTheUpstreamConnectionAfterTheLock_XEP0352() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        upstream.receive(featuresWithCsi());
+        AtomicBoolean lockFree = abortAfterTheLock();
+        upstream.full = true;
+
+        session.socketClosed(socket, false);
+
+        assertTrue(upstream.aborted);
+        assertTrue(lockFree.get());
+        assertEquals(State.DETACHED, session.state(), "the upstream's end, when it comes, ends the session");
     }
 
     // --- page reloads ---

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -14,12 +15,14 @@ import javax.xml.namespace.QName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.portico.session.ClientSession;
+import org.portico.session.SessionLog;
 import org.portico.store.RemovalReason;
 import org.portico.store.SessionStore;
 import org.portico.store.StoreConfig;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.InMemoryUpstream;
+import org.portico.testing.LogCapture;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 
@@ -166,5 +169,25 @@ class WebSocketSessionsTest {
 
         assertTrue(store.get(session.id()).isEmpty());
         assertEquals(List.of(XmlElement.of(Namespaces.FRAMING, "close")), socket.frames().subList(2, 3));
+    }
+
+    @Test
+    void everyLineAboutASessionNamesItsIdAndItsClientsAddress() throws Exception {
+        try (LogCapture logs = LogCapture.start()) {
+            RecordingConnection socket = new RecordingConnection();
+            WebSocketSession session = openedSession(socket);
+            session.socketClosed(socket, false);
+            sessions.open(new RecordingConnection(), open(tokenOf(socket), 1));
+            session.expired();
+
+            List<ILoggingEvent> lines = logs.events().stream()
+                    .filter(event -> LogCapture.infoOrAbove("org.portico.websocket").test(event)).toList();
+            assertEquals(4, lines.size(), "created, socket lost, resumed, expired: " + lines);
+            for (ILoggingEvent line : lines) {
+                assertEquals(session.id(), line.getMDCPropertyMap().get(SessionLog.SID), line.getFormattedMessage());
+                assertEquals(RecordingConnection.ADDRESS, line.getMDCPropertyMap().get(SessionLog.CLIENT),
+                        line.getFormattedMessage());
+            }
+        }
     }
 }
