@@ -28,27 +28,25 @@ public final class SessionLog {
 
     public void info(String message, Object... arguments) {
         if (log.isInfoEnabled()) {
-            String previousSid = MDC.get(SID);
-            String previousClient = MDC.get(CLIENT);
-            put();
-            try {
-                log.info(message, arguments);
-            } finally {
-                restore(previousSid, previousClient);
-            }
+            withMdc(() -> log.info(message, arguments));
         }
     }
 
     public void debug(String message, Object... arguments) {
         if (log.isDebugEnabled()) {
-            String previousSid = MDC.get(SID);
-            String previousClient = MDC.get(CLIENT);
-            put();
-            try {
-                log.debug(message, arguments);
-            } finally {
-                restore(previousSid, previousClient);
-            }
+            withMdc(() -> log.debug(message, arguments));
+        }
+    }
+
+    /** Runs {@code line} with this session's keys in the MDC, restoring what the thread had before. */
+    private void withMdc(Runnable line) {
+        String previousSid = MDC.get(SID);
+        String previousClient = MDC.get(CLIENT);
+        put();
+        try {
+            line.run();
+        } finally {
+            restore(previousSid, previousClient);
         }
     }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,8 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import javax.xml.namespace.QName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.portico.session.SessionLease;
 import org.portico.testing.InMemoryUpstream;
+import org.portico.testing.RecordingLease;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamEnd;
 import org.portico.websocket.WebSocketLifecycle.State;
@@ -35,28 +34,12 @@ class WebSocketSessionTest {
     private static final QName RESUMED = new QName(Namespaces.PORTICO_RESUME, "resumed");
 
     private final InMemoryUpstream upstream = new InMemoryUpstream();
-    private final List<String> lifetime = new ArrayList<>();
+    private final RecordingLease recordingLifetime = new RecordingLease();
+    private final List<String> lifetime = recordingLifetime.changes();
     private final RecordingConnection socket = new RecordingConnection();
     private final SecureRandom random = new SecureRandom();
     private WebSocketSession session;
     private String token;
-
-    private final SessionLease recordingLifetime = new SessionLease() {
-        @Override
-        public void busy() {
-            lifetime.add("busy");
-        }
-
-        @Override
-        public void idleFor(Duration duration) {
-            lifetime.add("idle " + duration.toSeconds());
-        }
-
-        @Override
-        public void end() {
-            lifetime.add("end");
-        }
-    };
 
     @AfterEach
     void everyDecisionWasFlushed() {
