@@ -100,7 +100,7 @@ public final class BoshSession implements ClientSession {
     }
 
     private void open(BoshStreams.Stream stream, StreamHeader header, String route) {
-        stream.xmpp = XmppSession.open(sid, new StreamSink(stream.name), connector, header, route);
+        stream.xmpp = XmppSession.open(sid, log, new StreamSink(stream.name), connector, header, route);
     }
 
     /** Holds a request for the session's wait; the transport reports its expiry or its client's leaving here. */

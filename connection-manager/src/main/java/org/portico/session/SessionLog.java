@@ -38,8 +38,11 @@ public final class SessionLog {
         }
     }
 
-    /** Runs {@code line} with this session's keys in the MDC, restoring what the thread had before. */
-    private void withMdc(Runnable line) {
+    /**
+     * Runs {@code line} with this session's keys in the MDC, restoring what the thread had before. Threads started
+     * inside inherit the keys where they copy the MDC (the upstream's reader and writer do).
+     */
+    public void withMdc(Runnable line) {
         String previousSid = MDC.get(SID);
         String previousClient = MDC.get(CLIENT);
         put();

@@ -45,22 +45,15 @@ public final class XmppSession implements UpstreamListener {
         this.sink = sink;
     }
 
-    /** Opens the upstream stream for a new session; the server's header and features reach the sink. */
-    public static XmppSession open(String id, ClientSink sink, UpstreamConnector connector, StreamHeader header,
-            String route) {
+    /**
+     * Opens the upstream stream for a new session; the server's header and features reach the sink. The upstream's
+     * reader and writer threads inherit the MDC of {@code context}, so its log and wire lines name the session and
+     * its client.
+     */
+    public static XmppSession open(String id, SessionLog context, ClientSink sink, UpstreamConnector connector,
+            StreamHeader header, String route) {
         XmppSession session = new XmppSession(id, sink);
-        // the upstream's reader and writer threads inherit the MDC, so its log and wire lines name the session
-        String outer = MDC.get("sid");
-        MDC.put("sid", id);
-        try {
-            session.upstream = connector.connect(header, route, session);
-        } finally {
-            if (outer == null) {
-                MDC.remove("sid");
-            } else {
-                MDC.put("sid", outer);
-            }
-        }
+        context.withMdc(() -> session.upstream = connector.connect(header, route, session));
         return session;
     }
 

@@ -87,7 +87,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         } finally {
             lock.unlock();
         }
-        XmppSession opened = XmppSession.open(id, this, connector, header, null);
+        XmppSession opened = XmppSession.open(id, log, this, connector, header, null);
         lock.lock();
         try {
             xmpp = opened;
