@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo in one command: starts the local Prosody, builds and starts Portico, prints the URL to open.
-# Ctrl-C stops Portico and the Prosody it started.
+# Ctrl-C stops Portico and the Prosody it started. First installs the system packages the demo needs when they are
+# missing (scripts/prerequisites.sh, purpose "demo"), asking for root only then.
 #
 #   scripts/demo.sh [arguments for Portico]
 #
@@ -8,6 +9,8 @@
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=scripts/prerequisites.sh
+source "$PORTICO_HOME/scripts/prerequisites.sh"
 cd "$PORTICO_HOME"
 
 readonly portico_start_timeout_seconds=60
@@ -39,6 +42,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+portico_prerequisites demo
 
 if portico_port_open "$PORTICO_HTTP_PORT"; then
 	portico_die "port 127.0.0.1:$PORTICO_HTTP_PORT is already taken; choose another with PORTICO_HTTP_PORT"

@@ -16,7 +16,7 @@
 #   PORTICO_UPSTREAM_HOST       127.0.0.1    the upstream listens on loopback only
 #   PORTICO_UPSTREAM_CA         $PORTICO_RUN_DIR/prosody/certs/$PORTICO_DOMAIN.crt   PEM to trust Prosody's STARTTLS
 #
-# It also selects a JDK 21+ as JAVA_HOME and puts it first on PATH.
+# It also selects a JDK 21+ as JAVA_HOME and puts it first on PATH (scripts/mvn runs Maven with it).
 
 PORTICO_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PORTICO_HOME
@@ -150,11 +150,20 @@ portico_select_jdk() {
 			best_release="$release"
 		fi
 	done
-	[[ -n "$best" ]] || portico_die "Portico needs a JDK 21 or newer. Set JAVA_HOME to one, or install one under /usr/lib/jvm (e.g. /usr/lib/jvm/temurin-25-jdk-amd64)."
+	[[ -n "$best" ]] || portico_die "Portico needs a JDK 21 or newer, and none was found (JAVA_HOME, javac on PATH," \
+		"/usr/lib/jvm). Install one: on Debian 13 'apt-get install openjdk-21-jdk'; on Debian 12," \
+		"whose own packages stop at 17, Eclipse Temurin's 'temurin-21-jdk' from Adoptium's apt repository" \
+		"(https://adoptium.net/installation/linux/). Or set JAVA_HOME to a JDK 21+."
 	export JAVA_HOME="$best"
 }
 portico_select_jdk
 export PATH="$JAVA_HOME/bin:$PATH"
+
+# Maven 3.9's Guice calls sun.misc.Unsafe, which JDK 24 and later warn about on every run (JEP 498); the option
+# that allows it quietly exists from JDK 23 on.
+if (($(portico_jdk_release "$JAVA_HOME") >= 23)) && [[ "${MAVEN_OPTS:-}" != *--sun-misc-unsafe-memory-access* ]]; then
+	export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow${MAVEN_OPTS:+ $MAVEN_OPTS}"
+fi
 
 # Maven system properties that hand the same settings to the tests (see README.md).
 portico_maven_properties() {

@@ -27,7 +27,8 @@ case "${1:-}" in
 esac
 
 if $build; then
-	portico_log "building Portico (./mvnw -DskipTests package)"
+	portico_log "building Portico (./mvnw -q -DskipTests package); the first build downloads Maven and the" \
+		"dependencies, about 100 MB, and prints nothing until it is done"
 	# The web demo depends on everything else, so its runtime classpath is Portico's.
 	./mvnw -q -B -DskipTests -pl web-demo -am package dependency:build-classpath \
 		-DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt

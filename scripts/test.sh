@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Runs Portico's whole test suite against a real Prosody on loopback:
 #
-#   scripts/test.sh [extra Maven arguments, e.g. -pl connection-manager -Dtest=BoshSessionTest]
+#   scripts/test.sh [extra Maven arguments]
+#   scripts/test.sh -pl connection-manager -am -Dtest=BoshSessionTest -Dsurefire.failIfNoSpecifiedTests=false
 #
-# Starts the upstream (scripts/upstream-start.sh --fresh: known accounts, empty archives), runs
-# `./mvnw -B verify` with the settings of scripts/env.sh as system properties, and stops the upstream again,
-# whatever the outcome. Exits with Maven's status. When an upstream for the same run directory and ports is
-# already running (say the demo in another terminal), the tests use it and leave it running.
+# First installs the system packages the tests need when they are missing (scripts/prerequisites.sh, purpose
+# "test": Prosody, Chromium and its driver), asking for root only then. Starts the upstream
+# (scripts/upstream-start.sh --fresh: known accounts, empty archives), runs `./mvnw -B verify` with the settings of
+# scripts/env.sh as system properties, and stops the upstream again, whatever the outcome. Exits with Maven's
+# status. When an upstream for the same run directory and ports is already running (say the demo in another
+# terminal), the tests use it and leave it running.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=scripts/prerequisites.sh
+source "$PORTICO_HOME/scripts/prerequisites.sh"
 cd "$PORTICO_HOME"
+
+portico_prerequisites test
 
 trap portico_stop_started_upstream EXIT
 portico_use_upstream testing --fresh

@@ -7,13 +7,15 @@
 #   --fresh   wipe the upstream's data (accounts, rosters, archives, uploads) before starting, so a test run
 #             begins from a known state; ignored when the upstream is already running.
 #
-# Installs prosody, prosody-modules and openssl with apt-get when they are missing. Everything it writes lives in
+# Installs what it needs when missing (scripts/prerequisites.sh, purpose "upstream"). Everything it writes lives in
 # $PORTICO_RUN_DIR/prosody: prosody.cfg.lua (rendered from conf/prosody.cfg.lua.template), certs/, data/,
 # groups.txt, prosody.log, prosody.err, console.log and prosody.pid. Accounts (password = name + "pw"):
 # alice, bob, carol (mutual contacts) and test1..test$PORTICO_TEST_USERS, all @$PORTICO_DOMAIN.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=scripts/prerequisites.sh
+source "$PORTICO_HOME/scripts/prerequisites.sh"
 
 fresh=false
 for arg in "$@"; do
@@ -28,34 +30,6 @@ readonly config="$dir/prosody.cfg.lua"
 readonly pidfile="$dir/prosody.pid"
 readonly start_timeout_seconds=30
 readonly demo_users=(alice bob carol)
-
-install_prosody() {
-	local missing=() pkg
-	for pkg in prosody prosody-modules openssl; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$pkg")
-	done
-	((${#missing[@]} == 0)) && return 0
-	portico_log "installing ${missing[*]} with apt-get"
-	local sudo=()
-	if ((EUID != 0)); then
-		command -v sudo >/dev/null || portico_die "${missing[*]} missing and not root: install them (apt-get install ${missing[*]})"
-		sudo=(sudo)
-	fi
-	# Debian starts the system-wide Prosody (listening on all interfaces) right after installing it. We run our
-	# own instance, so keep the service from starting, unless the machine already has a policy of its own.
-	local policy=/usr/sbin/policy-rc.d added_policy=false
-	if [[ ! -e "$policy" ]]; then
-		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-		"${sudo[@]}" chmod 755 "$policy"
-		added_policy=true
-	fi
-	local status=0
-	"${sudo[@]}" apt-get update -q && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" || status=$?
-	if $added_policy; then
-		"${sudo[@]}" rm -f "$policy"
-	fi
-	((status == 0)) || portico_die "apt-get install ${missing[*]} failed"
-}
 
 render_config() {
 	local escaped_dir="${dir//&/\\&}"
@@ -182,7 +156,7 @@ for port in "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_HTTP_PORT"; do
 	fi
 done
 
-install_prosody
+portico_prerequisites upstream
 mkdir -p "$dir"
 if $fresh && [[ -d "$dir/data" ]]; then
 	portico_log "wiping upstream data in $dir/data"
@@ -202,18 +176,19 @@ create_accounts
 setsid prosody --config "$config" -F >>"$dir/console.log" 2>&1 </dev/null &
 pid=$!
 
+# Prosody opens its ports one after the other (c2s, then HTTP), and writes its pid file in between; wait for all
+# three, or a loaded machine sees the HTTP port still closed.
 for ((tenths = 0; tenths < start_timeout_seconds * 10; tenths++)); do
 	portico_alive "$pid" || fail_start "$pid" "Prosody exited during start-up"
-	if portico_port_open "$PORTICO_XMPP_PORT" && [[ -s "$pidfile" ]]; then
+	if portico_port_open "$PORTICO_XMPP_PORT" && portico_port_open "$PORTICO_UPSTREAM_HTTP_PORT" \
+		&& [[ -s "$pidfile" ]]; then
 		break
 	fi
 	sleep 0.1
 done
 ((tenths < start_timeout_seconds * 10)) \
-	|| fail_start "$pid" "Prosody did not accept connections on 127.0.0.1:$PORTICO_XMPP_PORT within ${start_timeout_seconds}s"
+	|| fail_start "$pid" "Prosody did not listen on 127.0.0.1:$PORTICO_XMPP_PORT and 127.0.0.1:$PORTICO_UPSTREAM_HTTP_PORT within ${start_timeout_seconds}s"
 [[ "$(<"$pidfile")" == "$pid" ]] || fail_start "$pid" "Prosody wrote pid $(<"$pidfile") to $pidfile, expected $pid"
-portico_port_open "$PORTICO_UPSTREAM_HTTP_PORT" \
-	|| fail_start "$pid" "Prosody does not listen on its HTTP port 127.0.0.1:$PORTICO_UPSTREAM_HTTP_PORT"
 if [[ -s "$dir/prosody.err" ]]; then
 	portico_log "warning: Prosody logged errors at start-up, see $dir/prosody.err"
 fi

@@ -100,6 +100,12 @@ public final class PorticoServer implements AutoCloseable {
         server.setHandler(wrap(context));
     }
 
+    /**
+     * CORS and gzip around the servlets. GzipHandler is deprecated in Jetty 12.1 for CompressionHandler, which, as of
+     * 12.1.14, sends a compressed BOSH response chunked, where GzipHandler gives a complete one its Content-Length:
+     * BOSH responses must not be chunked (R3; BoshHttpEdgeTest.responsesAreGzippedWhenTheClientAcceptsIt_R4).
+     */
+    @SuppressWarnings("removal")
     private Handler wrap(ServletContextHandler context) {
         Handler handler = context;
         if (!config.http().allowedOrigins().isEmpty()) {
@@ -159,9 +165,11 @@ public final class PorticoServer implements AutoCloseable {
     /**
      * Tells every client {@code system-shutdown}, or to move to {@code http.shutdownRedirect} (see-other-uri),
      * closes every upstream, lets WebSocket closing handshakes finish, then stops Jetty.
+     *
+     * @throws IllegalStateException if Jetty fails to stop
      */
     @Override
-    public void close() throws Exception {
+    public void close() {
         String redirect = config.http().shutdownRedirect();
         for (ClientSession session : store.snapshot().values()) {
             if (redirect.isEmpty()) {
@@ -171,14 +179,24 @@ public final class PorticoServer implements AutoCloseable {
             }
         }
         store.close();
-        if (websocket != null) {
-            websocket.awaitSocketsClosed(SOCKET_CLOSE_TIMEOUT);
+        try {
+            if (websocket != null) {
+                websocket.awaitSocketsClosed(SOCKET_CLOSE_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            // Stop at once, without waiting for the closing handshakes; the caller still sees the interrupt.
+            Thread.currentThread().interrupt();
         }
-        server.stop();
-        if (websocket != null) {
-            websocket.close();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("Jetty did not stop cleanly", e);
+        } finally {
+            if (websocket != null) {
+                websocket.close();
+            }
+            callbacks.shutdown();
         }
-        callbacks.shutdown();
     }
 
     @Override

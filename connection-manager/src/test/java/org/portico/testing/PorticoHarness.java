@@ -88,7 +88,7 @@ public final class PorticoHarness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         server.close();
     }
 }

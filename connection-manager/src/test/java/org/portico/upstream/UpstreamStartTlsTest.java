@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.portico.testing.LogCapture;
 import org.portico.testing.RecordingUpstreamListener;
 import org.portico.testing.ScriptedXmppServer;
 import org.portico.testing.ScriptedXmppServer.Peer;
@@ -127,9 +128,14 @@ class UpstreamStartTlsTest {
         assertTrue(end.detail().contains("handshake"), end.detail());
     }
 
+    /** Turning the check off is allowed, and said once at WARN when the connector is made. */
     @Test
     void withoutHostnameVerificationATrustedCertificateForAnotherNameIsAccepted() throws IOException {
-        connect("example.org", TlsPolicy.REQUIRED, b -> b.verifyHostname(false));
+        try (LogCapture log = LogCapture.start()) {
+            connect("example.org", TlsPolicy.REQUIRED, b -> b.verifyHostname(false));
+            assertEquals(List.of("upstream certificates are not checked against the XMPP domain"
+                    + " (upstream.verifyHostname=false)"), log.lines(LogCapture.warnings()));
+        }
         Peer peer = negotiateTls();
         peer.expectHeader();
         peer.open("secure", ScriptedXmppServer.FEATURES_SASL);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
+import org.portico.testing.LogCapture;
 import org.portico.testing.RecordingUpstreamListener;
 import org.portico.testing.ScriptedXmppServer;
 import org.portico.testing.ScriptedXmppServer.Peer;
@@ -356,6 +359,7 @@ class UpstreamStreamTest {
         assertEquals(Reason.PROTOCOL_ERROR, listener.awaitClosed().reason());
     }
 
+    /** A listener's bug is Portico's bug: one ERROR line each, with the stack trace, and the stream reads on. */
     @Test
     void aListenerExceptionIsLoggedAndReadingGoesOn() throws IOException {
         UpstreamListener throwing = new UpstreamListener() {
@@ -376,15 +380,29 @@ class UpstreamStreamTest {
                 listener.onClosed(end);
             }
         };
-        connector(b -> b).connect(LOCALHOST, null, throwing);
-        Peer peer = server.accept();
-        peer.expectHeader();
-        peer.open("s1", ScriptedXmppServer.FEATURES_SASL);
-        peer.send("<message id='m2'/>");
+        try (LogCapture log = LogCapture.start()) {
+            connector(b -> b).connect(LOCALHOST, null, throwing);
+            Peer peer = server.accept();
+            peer.expectHeader();
+            peer.open("s1", ScriptedXmppServer.FEATURES_SASL);
+            peer.send("<message id='m2'/>");
 
-        listener.awaitOpened();
-        listener.awaitElement();
-        assertEquals("m2", listener.awaitElement().attribute("id").orElseThrow());
+            listener.awaitOpened();
+            listener.awaitElement();
+            assertEquals("m2", listener.awaitElement().attribute("id").orElseThrow());
+            peer.send("</stream:stream>");
+            listener.awaitClosed(); // the reader has logged everything before it
+
+            List<ILoggingEvent> errors = log.events().stream()
+                    .filter(e -> e.getLevel() == Level.ERROR && e.getLoggerName().equals(UpstreamStream.class.getName()))
+                    .toList();
+            assertEquals(List.of("listener failed on the stream header", "listener failed on <features/>",
+                    "listener failed on <message/>"), errors.stream()
+                    .map(e -> e.getFormattedMessage().replaceFirst("^UpstreamStream\\[[^]]*\\]: ", "")).toList());
+            for (ILoggingEvent error : errors) {
+                assertEquals("listener bug", error.getThrowableProxy().getMessage(), "the stack trace is logged");
+            }
+        }
     }
 
     @Test

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -27,6 +30,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -273,8 +277,29 @@ class SessionStoreTest {
         assertEquals(1, store.size());
     }
 
+    /** A callback's failure is one WARN line naming the session and why it left, and the store goes on. */
     @Test
     void callbackThatThrowsDoesNotBreakTheStore() {
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        Logger storeLogger = (Logger) LoggerFactory.getLogger(SessionStore.class);
+        log.start();
+        storeLogger.addAppender(log);
+        try {
+            storeSurvivesCallbacksThatThrow();
+        } finally {
+            storeLogger.detachAppender(log);
+        }
+        assertEquals(List.of(
+                "WARN Removal callback failed for session a (REMOVED): " + CALLBACK_FAILURE,
+                "WARN Removal callback failed for session b (EXPIRED): " + CALLBACK_FAILURE,
+                "WARN Removal callback failed for session c (SHUTDOWN): " + CALLBACK_FAILURE,
+                "WARN Removal callback failed for session d (SHUTDOWN): " + CALLBACK_FAILURE),
+                log.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).sorted().toList());
+    }
+
+    private static final String CALLBACK_FAILURE = "java.lang.IllegalStateException: upstream already closed";
+
+    private void storeSurvivesCallbacksThatThrow() {
         List<String> notified = new ArrayList<>();
         SessionStore<String, String> store = new SessionStore<>(new StoreConfig(2), ticker,
                 Scheduler.disabledScheduler(), Runnable::run, (key, value, reason) -> {

@@ -37,7 +37,7 @@ final class HtmlUnitTab extends DemoTab {
         client.setJavaScriptErrorListener(new SilentJavaScriptErrorListener() {
             @Override
             public void scriptException(HtmlPage page, ScriptException e) {
-                scriptErrors.add(e.getMessage());
+                scriptErrors.add(withCauses(e));
             }
 
             @Override
@@ -45,6 +45,18 @@ final class HtmlUnitTab extends DemoTab {
                 scriptErrors.add("could not load " + url + ": " + e);
             }
         });
+    }
+
+    /**
+     * The error's message and those of its causes: for a Java exception thrown into the page ("Exception invoking
+     * send") only the causes say what failed.
+     */
+    private static String withCauses(Throwable error) {
+        StringBuilder text = new StringBuilder(String.valueOf(error.getMessage()));
+        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            text.append(" <- ").append(cause);
+        }
+        return text.toString();
     }
 
     private HtmlPage page() {

@@ -21,9 +21,22 @@ import org.htmlunit.websocket.WebSocketListener;
  * drops the constructor's second argument before its adapter is built, so its handshake carries no
  * {@code Sec-WebSocket-Protocol}, and Portico rightly refuses that (RFC 7395 §3.1). This factory is told what the page
  * asks for ({@code new WebSocket(url, 'xmpp')} in {@code js/websocket.js}) and sends it, together with the
- * {@code Origin} of the page, as a browser does (RFC 6455 §4.1). Everything else works as HtmlUnit's own adapter:
- * HtmlUnit's shaded Jetty client on the WebClient's executor, events passed to HtmlUnit's listener, which runs the
- * page's handlers as JavaScript jobs.
+ * {@code Origin} of the page, as a browser does (RFC 6455 §4.1). It runs HtmlUnit's shaded Jetty client on the
+ * WebClient's executor and passes events to HtmlUnit's listener, which calls the page's handlers.
+ *
+ * <p>Two things HtmlUnit's own adapter does differently from a browser, which made the demo tests flaky, are done
+ * here as a browser does them (the HTML standard's WebSocket interface):
+ * <ul>
+ *   <li>Events wait for the script that is running. HtmlUnit's listener reads the page's handler ({@code onopen},
+ *       {@code onmessage}…) the moment the network thread calls it, while a browser queues the event until the
+ *       running script has finished. On loopback the handshake can complete before the script that called
+ *       {@code new WebSocket()} has assigned {@code onopen} on the next line, and the open event was lost: the page
+ *       never sent {@code <open/>} and the login hung at "connecting". HtmlUnit runs every script of a page holding
+ *       the page's monitor, so each event is handed over holding it too.</li>
+ *   <li>{@code send()} on a socket that is closing or closed discards the message instead of failing: the server's
+ *       {@code <close/>} and the page's last sends cross, and HtmlUnit logged each as an error with its stack
+ *       trace.</li>
+ * </ul>
  */
 final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
 
@@ -37,7 +50,8 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
 
     @Override
     public WebSocketAdapter buildWebSocketAdapter(WebClient webClient, WebSocketListener listener) {
-        return new Adapter(webClient, listener, subprotocols, originOf(webClient.getCurrentWindow().getEnclosedPage()));
+        Page page = webClient.getCurrentWindow().getEnclosedPage();
+        return new Adapter(webClient, listener, subprotocols, page, originOf(page));
     }
 
     private static String originOf(Page page) {
@@ -57,14 +71,17 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
         private final Object clientLock = new Object();
         private final WebSocketListener listener;
         private final List<String> subprotocols;
+        /** The page whose script opened the socket: HtmlUnit runs its scripts holding its monitor. */
+        private final Object page;
         private final String origin;
         private WebSocketClient client;
         private volatile Session incoming;
         private volatile Session outgoing;
 
-        Adapter(WebClient webClient, WebSocketListener listener, List<String> subprotocols, String origin) {
+        Adapter(WebClient webClient, WebSocketListener listener, List<String> subprotocols, Page page, String origin) {
             this.listener = listener;
             this.subprotocols = subprotocols;
+            this.page = page == null ? new Object() : page;
             this.origin = origin;
             this.client = new WebSocketClient();
             this.client.setExecutor(webClient.getExecutor());
@@ -85,30 +102,45 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
                 if (origin != null) {
                     request.setHeader("Origin", origin);
                 }
+                // Called by the page's script: CONNECTING before the handshake can complete and report OPEN.
+                listener.onWebSocketConnecting();
                 Future<Session> connected = client.connect(new Endpoint(), url, request);
                 client.getExecutor().execute(() -> {
-                    listener.onWebSocketConnecting();
                     try {
                         incoming = connected.get();
                     } catch (Exception e) {
-                        listener.onWebSocketConnectError(e);
+                        dispatch(() -> listener.onWebSocketConnectError(e));
                     }
                 });
             }
         }
 
+        /** Sends, or discards the message once the socket is closing or closed, as a browser does. */
         @Override
         public void send(Object content) throws IOException {
             Session session = outgoing;
-            if (session == null) {
-                throw new IOException("the WebSocket is not open");
+            if (session == null || !session.isOpen()) {
+                return;
             }
-            if (content instanceof String text) {
-                session.getRemote().sendString(text);
-            } else if (content instanceof ByteBuffer bytes) {
-                session.getRemote().sendBytes(bytes);
-            } else {
-                throw new IllegalArgumentException("cannot send " + content.getClass().getName());
+            try {
+                if (content instanceof String text) {
+                    session.getRemote().sendString(text);
+                } else if (content instanceof ByteBuffer bytes) {
+                    session.getRemote().sendBytes(bytes);
+                } else {
+                    throw new IllegalArgumentException("cannot send " + content.getClass().getName());
+                }
+            } catch (IOException e) {
+                if (session.isOpen()) {
+                    throw e;
+                }
+            }
+        }
+
+        /** Hands an event to HtmlUnit once the page's running script, if any, has finished (see the class comment). */
+        private void dispatch(Runnable event) {
+            synchronized (page) {
+                event.run();
             }
         }
 
@@ -146,33 +178,33 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
             public void onWebSocketConnect(Session session) {
                 super.onWebSocketConnect(session);
                 outgoing = session;
-                listener.onWebSocketConnect();
+                dispatch(listener::onWebSocketConnect);
             }
 
             @Override
             public void onWebSocketClose(int statusCode, String reason) {
                 super.onWebSocketClose(statusCode, reason);
                 outgoing = null;
-                listener.onWebSocketClose(statusCode, reason);
+                dispatch(() -> listener.onWebSocketClose(statusCode, reason));
             }
 
             @Override
             public void onWebSocketText(String message) {
                 super.onWebSocketText(message);
-                listener.onWebSocketText(message);
+                dispatch(() -> listener.onWebSocketText(message));
             }
 
             @Override
             public void onWebSocketBinary(byte[] payload, int offset, int length) {
                 super.onWebSocketBinary(payload, offset, length);
-                listener.onWebSocketBinary(payload, offset, length);
+                dispatch(() -> listener.onWebSocketBinary(payload, offset, length));
             }
 
             @Override
             public void onWebSocketError(Throwable cause) {
                 super.onWebSocketError(cause);
                 outgoing = null;
-                listener.onWebSocketError(cause);
+                dispatch(() -> listener.onWebSocketError(cause));
             }
         }
     }
