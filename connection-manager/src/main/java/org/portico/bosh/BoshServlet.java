@@ -13,6 +13,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
@@ -32,6 +34,8 @@ public final class BoshServlet extends HttpServlet {
     private static final String XML_CONTENT_TYPE = "text/xml; charset=utf-8";
     /** No script, no plugin, no fetch, a unique origin: see {@link #writeNow}. */
     private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
+    /** How long a timing-out request waits for an answer another thread is writing: one small body's write. */
+    private static final Duration COMPLETION_WAIT = Duration.ofSeconds(5);
 
     private final transient BoshSessions sessions;
     private final int maxBodyBytes;
@@ -178,6 +182,8 @@ public final class BoshServlet extends HttpServlet {
         private final AsyncContext async;
         private final boolean script;
         private final AtomicBoolean answered = new AtomicBoolean();
+        /** Counted down once the answer (or the closed connection) completed the request. */
+        private final CountDownLatch completed = new CountDownLatch(1);
         private volatile Listener listener;
         private volatile ClosedConnectionWatch watch;
 
@@ -251,6 +257,8 @@ public final class BoshServlet extends HttpServlet {
                 async.complete();
             } catch (IllegalStateException e) {
                 log.debug("BOSH request already completed: {}", e.toString());
+            } finally {
+                completed.countDown();
             }
         }
 
@@ -262,6 +270,23 @@ public final class BoshServlet extends HttpServlet {
             }
             if (!answered.get()) {
                 respond(200, null, new BoshBody().text());
+            }
+            awaitCompleted();
+        }
+
+        /**
+         * The servlet container answers a timed-out request itself (an error) unless a timeout listener completed
+         * it before returning; so when another thread (the upstream's reader, delivering a stanza) won the answer
+         * in the same instant, the timeout waits for that answer to be written and completed, or the stanza's write
+         * would fail on a response the container had already committed.
+         */
+        private void awaitCompleted() {
+            try {
+                if (!completed.await(COMPLETION_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.debug("BOSH answer still being written after {}", COMPLETION_WAIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 
