@@ -266,9 +266,9 @@ public final class BoshServlet extends HttpServlet {
         public void onTimeout(AsyncEvent event) {
             Listener told = listener;
             if (told != null) {
+                // the session answers the request now, unless it already decided its answer on another thread
                 told.waitExpired();
-            }
-            if (!answered.get()) {
+            } else {
                 respond(200, null, new BoshBody().text());
             }
             awaitCompleted();
@@ -276,9 +276,10 @@ public final class BoshServlet extends HttpServlet {
 
         /**
          * The servlet container answers a timed-out request itself (an error) unless a timeout listener completed
-         * it before returning; so when another thread (the upstream's reader, delivering a stanza) won the answer
-         * in the same instant, the timeout waits for that answer to be written and completed, or the stanza's write
-         * would fail on a response the container had already committed.
+         * it before returning. When the session decided this request's answer on another thread in the same
+         * instant (the upstream's reader delivering the creation features or a stanza), that answer may not be
+         * written yet: the timeout waits for it rather than answering first, which would send an empty body in
+         * place of the session's answer (a creation response without its sid, seen under load) and fail its write.
          */
         private void awaitCompleted() {
             try {
