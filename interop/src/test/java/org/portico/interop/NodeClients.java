@@ -86,7 +86,8 @@ final class NodeClients {
                 return "npm does not run; it comes with Debian's npm package (.ci/run installs it)";
             }
         } catch (IOException | InterruptedException e) {
-            return "Node.js and npm are not installed (" + e.getMessage() + "); .ci/run installs Debian's nodejs and npm";
+            return "Node.js and npm are not installed (" + e.getMessage()
+                    + "); .ci/run installs Debian's nodejs and npm";
         }
         Matcher matcher = VERSION.matcher(version);
         if (!matcher.lookingAt()) {

@@ -45,9 +45,4 @@ record Report(String name, Map<String, Map<String, Object>> observed, boolean fi
         }
         return fields;
     }
-
-    /** Whether the script got to the end of its report (a crash leaves later behaviours unreported). */
-    boolean complete() {
-        return observed.containsKey("done");
-    }
 }
