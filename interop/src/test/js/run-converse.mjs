@@ -59,8 +59,10 @@ const server = createServer(async (request, response) => {
 });
 await new Promise((resolve) => server.listen(pagePort, '127.0.0.1', resolve));
 
-// ---- the browser ----
+// ---- the peer, then the browser (closed, and its profile removed, in the finally block below) ----
 
+const since = new Date(Date.now() - 1000).toISOString();
+const peer = await startPeer(config, `peer-converse-${transport}`);
 const profile = mkdtempSync(join(tmpdir(), 'portico-converse-'));
 const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
@@ -149,8 +151,6 @@ async function step(behaviour, action) {
     }
 }
 
-const since = new Date(Date.now() - 1000).toISOString();
-const peer = await startPeer(config, `peer-converse-${transport}`);
 const room = config.room;
 let jid;
 
