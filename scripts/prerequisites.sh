@@ -19,6 +19,11 @@ portico_packages_upstream=(prosody prosody-modules openssl ca-certificates)
 portico_packages_demo=("${portico_packages_upstream[@]}")
 # The whole suite: the end-to-end tests need the upstream, the browser tests Chromium and its WebDriver.
 portico_packages_test=("${portico_packages_upstream[@]}" chromium chromium-driver)
+# The interop suite's JavaScript clients run under Node.js with npm (interop/src/test/js). These are checked by
+# command, not by package: a machine may have Node.js from elsewhere (NodeSource's nodejs package bundles npm, and
+# Debian's npm package would conflict with it), and the suite needs Node.js 20.10 or newer, which it checks itself.
+portico_commands_test=(node npm)
+portico_commands_packages_test=(nodejs npm)
 
 portico_prerequisites_log() {
 	printf '[portico] %s\n' "$*" >&2 || true
@@ -50,6 +55,9 @@ portico_prerequisites() { # purpose [dry_run]
 	fi
 	local missing=()
 	mapfile -t missing < <(portico_missing_packages "${wanted[@]}")
+	if [[ "$purpose" == test ]] && ! portico_have_commands "${portico_commands_test[@]}"; then
+		missing+=("${portico_commands_packages_test[@]}")
+	fi
 	((${#missing[@]} == 0)) && return 0
 
 	portico_prerequisites_log "the $purpose run needs Debian packages that are missing: ${missing[*]}"
@@ -84,6 +92,18 @@ portico_prerequisites() { # purpose [dry_run]
 	((status == 0)) || portico_prerequisites_die "apt-get install ${missing[*]} failed (status $status)"
 	mapfile -t missing < <(portico_missing_packages "${wanted[@]}")
 	((${#missing[@]} == 0)) || portico_prerequisites_die "still missing after apt-get: ${missing[*]}"
+	if [[ "$purpose" == test ]]; then
+		portico_have_commands "${portico_commands_test[@]}" \
+			|| portico_prerequisites_die "still missing after apt-get: ${portico_commands_test[*]}"
+	fi
+}
+
+# True when every command is on PATH.
+portico_have_commands() {
+	local command
+	for command in "$@"; do
+		command -v "$command" >/dev/null 2>&1 || return 1
+	done
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
