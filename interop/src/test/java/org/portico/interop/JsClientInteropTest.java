@@ -26,7 +26,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.portico.http.HttpConfig;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.LogCapture;
 import org.portico.testing.PorticoHarness;
@@ -173,11 +172,8 @@ class JsClientInteropTest {
             pagePort = free.getLocalPort();
         }
         // converse.js's page comes from run-converse.mjs's server on pagePort: the only cross-origin allowed
-        portico = PorticoHarness.start(config -> {
-            HttpConfig h = config.http();
-            return config.withHttp(new HttpConfig(h.host(), h.port(), List.of("http://127.0.0.1:" + pagePort),
-                    h.gzip(), h.maxConnections(), h.publicUrl(), h.demo(), h.shutdownRedirect()));
-        });
+        portico = PorticoHarness.start(config -> config.withHttp(config.http().toBuilder()
+                .allowedOrigins(List.of("http://127.0.0.1:" + pagePort)).build()));
     }
 
     @AfterAll
