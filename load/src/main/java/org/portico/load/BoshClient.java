@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
  * go together in the next request. Every request carries the next rid, and a request is dispatched only once the
  * previous one's body has been handed to its connection: the HTTP client may put two requests on two connections,
  * and a server that sees rid N+1 before rid N may stall the session (ejabberd 23.01's mod_bosh did, during login).
+ * Even so, two requests on two connections can reach the server out of order, and ejabberd 23.01 parks a request
+ * one rid ahead until the one before it is answered — which, for a held empty poll, is when data comes or
+ * {@code wait} ends. So while logging in the client keeps one request out at a time and polls only after an answer
+ * without payload: each login step is itself the request the server holds until its answer is ready.
  * Requests and the queue are guarded by the client's {@code lock}; responses are handled on the HTTP client's
  * (virtual-thread) executor.
  */
@@ -28,6 +32,8 @@ final class BoshClient extends XmppClient {
 
     private static final String HTTPBIND = "http://jabber.org/protocol/httpbind";
     private static final Pattern SID = Pattern.compile("\\ssid=['\"]([^'\"]+)['\"]");
+    private static final Pattern EMPTY = Pattern.compile("^\\s*<body[^>]*(/>|>\\s*</body>)\\s*$");
+    private static final Pattern FEATURES = Pattern.compile("features[\\s>/]");
     private static final Pattern TERMINATE = Pattern.compile("<body[^>]*\\stype=['\"]terminate['\"]");
 
     private final HttpClient http;
@@ -41,6 +47,9 @@ final class BoshClient extends XmppClient {
     private int outstanding;
     private boolean restartPending;
     private boolean ended;
+    private boolean loggingIn = true;
+    /** While logging in: the last answer carried nothing, so an empty poll is needed to get the next step's data. */
+    private boolean pollNeeded;
     /** Completes when the last dispatched request's body has been handed to its connection. */
     private CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
 
@@ -67,6 +76,7 @@ final class BoshClient extends XmppClient {
         }
         synchronized (lock) {
             sid = matcher.group(1);
+            pollNeeded = !FEATURES.matcher(response.body()).find();
         }
         inbound(response.body());
         pump();
@@ -101,10 +111,12 @@ final class BoshClient extends XmppClient {
     private void pump() {
         while (true) {
             synchronized (lock) {
+                boolean empty = queue.isEmpty() && !restartPending;
                 if (ended || sid == null || !lastWritten.isDone() || outstanding >= 2
-                        || (outstanding == 1 && queue.isEmpty() && !restartPending)) {
+                        || (outstanding == 1 && (empty || loggingIn)) || (loggingIn && empty && !pollNeeded)) {
                     return;
                 }
+                pollNeeded = false;
                 rid++;
                 String body;
                 if (restartPending) {
@@ -174,6 +186,9 @@ final class BoshClient extends XmppClient {
         synchronized (lock) {
             outstanding--;
             lastWritten.complete(null); // a request that failed before its body was taken
+            if (loggingIn && response != null) {
+                pollNeeded = outstanding == 0 && EMPTY.matcher(response.body()).matches();
+            }
         }
         if (error != null || response.statusCode() != 200) {
             end(error != null ? "BOSH request failed: " + error : "BOSH HTTP " + response.statusCode());
@@ -183,6 +198,14 @@ final class BoshClient extends XmppClient {
         if (TERMINATE.matcher(response.body()).find()) {
             end("BOSH session terminated by the server: " + response.body());
             return;
+        }
+        pump();
+    }
+
+    @Override
+    protected void loggedIn() {
+        synchronized (lock) {
+            loggingIn = false;
         }
         pump();
     }

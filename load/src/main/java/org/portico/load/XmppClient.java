@@ -62,13 +62,19 @@ abstract class XmppClient implements AutoCloseable {
         send("<iq xmlns='" + CLIENT_NS + "' type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                 + "<resource>" + resource + "</resource></bind></iq>");
         jid = await(BOUND_JID, "bound JID").group(1);
-        send("<presence xmlns='" + CLIENT_NS + "'/>");
         synchronized (this) {
             scanner = new InboundScanner(sink);
             scanner.feed(loginText);
             loginText.setLength(0);
         }
+        // Still one request at a time over BOSH: the server holds this one until the presence comes back to us.
+        send("<presence xmlns='" + CLIENT_NS + "'/>");
+        loggedIn();
         return jid;
+    }
+
+    /** Login is over: the transport may change how it sends (BOSH keeps a poll open from now on). */
+    protected void loggedIn() {
     }
 
     String jid() {
