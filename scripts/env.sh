@@ -11,10 +11,16 @@
 #   PORTICO_HTTP_PORT           7070         Portico's own HTTP port (BOSH, WebSocket, demo page)
 #   PORTICO_TEST_USERS          6            number of test accounts test1..testN
 #   PORTICO_PROSODY_LOG_LEVEL   info         Prosody's log level (debug shows every stanza)
+#   PORTICO_EJABBERD_XMPP_PORT  56222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
+#   PORTICO_EJABBERD_HTTP_PORT  56280        the local ejabberd's own HTTP port: BOSH, WebSocket, admin API
+#   PORTICO_EJABBERD_DIST_PORT  56299        the Erlang distribution port of the local ejabberd node (no epmd)
+#   PORTICO_EJABBERD_LOG_LEVEL  info         ejabberd's log level (debug shows every stanza)
 #
 # Derived (not meant to be overridden):
 #   PORTICO_UPSTREAM_HOST       127.0.0.1    the upstream listens on loopback only
 #   PORTICO_UPSTREAM_CA         $PORTICO_RUN_DIR/prosody/certs/$PORTICO_DOMAIN.crt   PEM to trust Prosody's STARTTLS
+#   PORTICO_EJABBERD_DIR        $PORTICO_RUN_DIR/ejabberd   the local ejabberd's config, spool, logs, certificate
+#   PORTICO_EJABBERD_CA         $PORTICO_EJABBERD_DIR/certs/$PORTICO_DOMAIN.crt   PEM to trust ejabberd's STARTTLS
 #
 # It also selects a JDK 21+ as JAVA_HOME and puts it first on PATH (scripts/mvn runs Maven with it).
 
@@ -28,6 +34,10 @@ export PORTICO_UPSTREAM_HTTP_PORT="${PORTICO_UPSTREAM_HTTP_PORT:-15280}"
 export PORTICO_HTTP_PORT="${PORTICO_HTTP_PORT:-7070}"
 export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-6}"
 export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
+export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-56222}"
+export PORTICO_EJABBERD_HTTP_PORT="${PORTICO_EJABBERD_HTTP_PORT:-56280}"
+export PORTICO_EJABBERD_DIST_PORT="${PORTICO_EJABBERD_DIST_PORT:-56299}"
+export PORTICO_EJABBERD_LOG_LEVEL="${PORTICO_EJABBERD_LOG_LEVEL:-info}"
 export PORTICO_UPSTREAM_HOST=127.0.0.1
 
 portico_log() {
@@ -47,6 +57,11 @@ portico_check_port() { # name value
 portico_check_port PORTICO_XMPP_PORT "$PORTICO_XMPP_PORT"
 portico_check_port PORTICO_UPSTREAM_HTTP_PORT "$PORTICO_UPSTREAM_HTTP_PORT"
 portico_check_port PORTICO_HTTP_PORT "$PORTICO_HTTP_PORT"
+portico_check_port PORTICO_EJABBERD_XMPP_PORT "$PORTICO_EJABBERD_XMPP_PORT"
+portico_check_port PORTICO_EJABBERD_HTTP_PORT "$PORTICO_EJABBERD_HTTP_PORT"
+portico_check_port PORTICO_EJABBERD_DIST_PORT "$PORTICO_EJABBERD_DIST_PORT"
+[[ "$PORTICO_EJABBERD_LOG_LEVEL" =~ ^(none|emergency|alert|critical|error|warning|notice|info|debug)$ ]] \
+	|| portico_die "PORTICO_EJABBERD_LOG_LEVEL must be one of ejabberd's log levels (info, debug, warning, ...), got '$PORTICO_EJABBERD_LOG_LEVEL'"
 [[ "$PORTICO_TEST_USERS" =~ ^[0-9]+$ ]] || portico_die "PORTICO_TEST_USERS must be a number, got '$PORTICO_TEST_USERS'"
 [[ "$PORTICO_DOMAIN" =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] \
 	|| portico_die "PORTICO_DOMAIN must be a lower-case DNS name, got '$PORTICO_DOMAIN'"
@@ -58,6 +73,8 @@ portico_check_port PORTICO_HTTP_PORT "$PORTICO_HTTP_PORT"
 
 export PORTICO_PROSODY_DIR="$PORTICO_RUN_DIR/prosody"
 export PORTICO_UPSTREAM_CA="$PORTICO_PROSODY_DIR/certs/$PORTICO_DOMAIN.crt"
+export PORTICO_EJABBERD_DIR="$PORTICO_RUN_DIR/ejabberd"
+export PORTICO_EJABBERD_CA="$PORTICO_EJABBERD_DIR/certs/$PORTICO_DOMAIN.crt"
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
 portico_port_open() {
@@ -82,6 +99,17 @@ portico_upstream_pid() {
 	pid="$(<"$file")"
 	[[ "$pid" =~ ^[0-9]+$ ]] && portico_alive "$pid" || return 1
 	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q prosody || return 1
+	printf '%s\n' "$pid"
+}
+
+# Prints the pid of the ejabberd (its Erlang VM, beam) that scripts/ejabberd-start.sh started for this run
+# directory; fails if none runs.
+portico_ejabberd_pid() {
+	local file="$PORTICO_EJABBERD_DIR/ejabberd.pid" pid
+	[[ -r "$file" ]] || return 1
+	pid="$(<"$file")"
+	[[ "$pid" =~ ^[0-9]+$ ]] && portico_alive "$pid" || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "portico-ejabberd-$PORTICO_EJABBERD_DIST_PORT@" || return 1
 	printf '%s\n' "$pid"
 }
 
@@ -174,5 +202,8 @@ portico_maven_properties() {
 		"-Dportico.upstream.http.port=$PORTICO_UPSTREAM_HTTP_PORT" \
 		"-Dportico.http.port=$PORTICO_HTTP_PORT" \
 		"-Dportico.upstream.ca=$PORTICO_UPSTREAM_CA" \
-		"-Dportico.test.users=$PORTICO_TEST_USERS"
+		"-Dportico.test.users=$PORTICO_TEST_USERS" \
+		"-Dportico.ejabberd.xmpp.port=$PORTICO_EJABBERD_XMPP_PORT" \
+		"-Dportico.ejabberd.http.port=$PORTICO_EJABBERD_HTTP_PORT" \
+		"-Dportico.ejabberd.ca=$PORTICO_EJABBERD_CA"
 }

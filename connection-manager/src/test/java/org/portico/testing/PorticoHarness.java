@@ -1,6 +1,7 @@
 package org.portico.testing;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +18,9 @@ import org.portico.upstream.UpstreamRoute;
 import org.portico.xml.XmlLimits;
 
 /**
- * A Portico on a free loopback port in front of the local Prosody, with STARTTLS required and Prosody's own
- * certificate trusted: the configuration end-to-end tests start from, adjusted per test.
+ * A Portico on a free loopback port in front of the local Prosody (or, for {@link #startInFrontOfEjabberd()}, the
+ * local ejabberd), with STARTTLS required and the server's own certificate trusted: the configuration end-to-end
+ * tests start from, adjusted per test.
  */
 public final class PorticoHarness implements AutoCloseable {
 
@@ -30,18 +32,36 @@ public final class PorticoHarness implements AutoCloseable {
 
     /** The default test configuration. */
     public static PorticoConfig config() {
+        return config(upstream(Map.of(LocalProsody.DOMAIN, new UpstreamRoute(LocalProsody.HOST, LocalProsody.PORT,
+                TlsPolicy.REQUIRED))));
+    }
+
+    private static PorticoConfig config(UpstreamConfig upstream) {
         return new PorticoConfig(
                 HttpConfig.builder().port(0).allowedOrigins(List.of("http://allowed.example")).maxConnections(1000)
                         .build(),
-                BoshConfig.DEFAULT,
-                upstream(Map.of(LocalProsody.DOMAIN, new UpstreamRoute(LocalProsody.HOST, LocalProsody.PORT,
-                        TlsPolicy.REQUIRED))),
-                XmlLimits.DEFAULT, new StoreConfig(1000));
+                BoshConfig.DEFAULT, upstream, XmlLimits.DEFAULT, new StoreConfig(1000));
     }
 
     public static UpstreamConfig upstream(Map<String, UpstreamRoute> domains) {
-        return new UpstreamConfig(domains, false, TlsPolicy.REQUIRED, LocalProsody.certificate(), null, true,
+        return upstream(domains, LocalProsody.certificate());
+    }
+
+    /** The test upstream settings, trusting {@code certificate} (another server's than Prosody's). */
+    public static UpstreamConfig upstream(Map<String, UpstreamRoute> domains, Path certificate) {
+        return new UpstreamConfig(domains, false, TlsPolicy.REQUIRED, certificate, null, true,
                 Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(), 1024 * 1024, XmlLimits.DEFAULT);
+    }
+
+    /**
+     * The default test configuration in front of the local ejabberd ({@link LocalEjabberd}) instead of Prosody,
+     * STARTTLS required; skips the calling test unless ejabberd runs.
+     */
+    public static PorticoHarness startInFrontOfEjabberd() throws Exception {
+        LocalEjabberd.assumeRunning();
+        return new PorticoHarness(config(upstream(Map.of(LocalEjabberd.DOMAIN,
+                new UpstreamRoute(LocalEjabberd.HOST, LocalEjabberd.PORT, TlsPolicy.REQUIRED)),
+                LocalEjabberd.certificate())));
     }
 
     public static PorticoHarness start() throws Exception {

@@ -1,0 +1,488 @@
+package org.portico.load;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The load run of {@code scripts/bench-load.sh}. Three modes, each over every target, targets interleaved (they take
+ * turns, the first one rotating each round or step, so that noise on the machine falls on all alike):
+ * <ul>
+ * <li>{@code idle}: N sessions logged in and held; resident set and CPU of Portico and of the server per session,
+ * and a ping probe;</li>
+ * <li>{@code latency}: N sessions in N/2 pairs chat at a fixed total rate; latency from the scheduled send time,
+ * loss and duplication, CPU per message;</li>
+ * <li>{@code throughput}: the same with the rate stepped up (times {@code --rate-factor}) until p99 exceeds the
+ * limit or a message is lost, for each target on its own.</li>
+ * </ul>
+ * Each target's turn logs its sessions in, measures, and logs them out, so only one target's sessions are live at a
+ * time. Results go out as JSON lines (one per target per round or step) and, at the end, as a markdown table.
+ * Exit status: 0 when every window completed without loss, duplication or failed session, 1 otherwise, 2 when
+ * {@code --max-seconds} ran out.
+ */
+public final class LoadGenerator {
+
+    private final Options options;
+    private final List<Target> targets;
+    private final PrintStream out;
+    private final List<Map<String, Object>> rows = new ArrayList<>();
+    private final long started = System.nanoTime();
+    private final long self = ProcessHandle.current().pid();
+    private long windows;
+    private boolean clean = true;
+
+    LoadGenerator(Options options, PrintStream out) {
+        this.options = options;
+        this.targets = options.targets();
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("load: " + e.getMessage());
+            System.err.println(Options.USAGE);
+            System.exit(64);
+            return;
+        }
+        LoadGenerator generator = new LoadGenerator(options, System.out);
+        int status = generator.run();
+        System.exit(status);
+    }
+
+    int run() throws IOException, InterruptedException {
+        out.println("# load: mode " + options.mode + ", " + options.sessions + " sessions, targets "
+                + targets.stream().map(Target::name).toList() + ", " + Runtime.getRuntime().availableProcessors()
+                + " cores visible, JVM " + Runtime.version());
+        boolean finished = switch (options.mode) {
+            case "idle" -> idle();
+            case "latency" -> latency();
+            case "throughput" -> throughput();
+            default -> throw new IllegalStateException(options.mode);
+        };
+        String table = Markdown.table(options.mode, rows);
+        out.println();
+        out.print(table);
+        if (options.markdown != null) {
+            Files.writeString(options.markdown, table, StandardCharsets.UTF_8);
+        }
+        if (!finished) {
+            out.println("# stopped: --max-seconds=" + options.maxSeconds + " ran out");
+            return 2;
+        }
+        return clean ? 0 : 1;
+    }
+
+    private boolean timeLeft() {
+        return (System.nanoTime() - started) / 1e9 < options.maxSeconds;
+    }
+
+    private List<Target> rotated(int turn, List<Target> list) {
+        List<Target> order = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            order.add(list.get((i + turn) % list.size()));
+        }
+        return order;
+    }
+
+    private Map<Long, ProcessSample> sample(Target target) {
+        Map<Long, ProcessSample> samples = new LinkedHashMap<>();
+        for (Target.Watched watched : target.watched()) {
+            samples.put(watched.pid(), ProcessSample.of(watched.pid()));
+        }
+        samples.put(self, ProcessSample.of(self));
+        return samples;
+    }
+
+    /** CPU (percent of one core) and CPU milliseconds per role, from two sets of readings. */
+    private void putCpu(Map<String, Object> row, Target target, Map<Long, ProcessSample> before,
+            Map<Long, ProcessSample> after, double perUnits, String unit) {
+        List<Target.Watched> all = new ArrayList<>(target.watched());
+        all.add(new Target.Watched("loadgen", self));
+        for (Target.Watched watched : all) {
+            ProcessSample from = before.get(watched.pid());
+            ProcessSample to = after.get(watched.pid());
+            row.put(watched.role() + "_cpu_percent", round(to.cpuPercentSince(from, options.clockTicks)));
+            if (perUnits > 0) {
+                row.put(watched.role() + "_cpu_us_per_" + unit,
+                        round(1000 * to.cpuMillisSince(from, options.clockTicks) / perUnits));
+            }
+        }
+    }
+
+    private Map<String, Object> row(Target target, String mode) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("time", Instant.now().toString());
+        row.put("mode", mode);
+        row.put("server", target.server());
+        row.put("target", target.kind().label);
+        row.put("sessions", options.sessions);
+        return row;
+    }
+
+    private SessionGroup login(Target target) throws IOException, InterruptedException {
+        return SessionGroup.login(target, options.sessions, options.domain, options.loginConcurrency,
+                options.boshWait, options.timeout);
+    }
+
+    private boolean idle() throws IOException, InterruptedException {
+        for (int round = 0; round < options.rounds; round++) {
+            for (Target target : rotated(round, targets)) {
+                if (!timeLeft()) {
+                    return false;
+                }
+                Map<String, Object> row = row(target, "idle");
+                row.put("round", round + 1);
+                Map<Long, ProcessSample> beforeLogin = sample(target);
+                try (SessionGroup group = loginOrReport(target, row)) {
+                    if (group == null) {
+                        continue;
+                    }
+                    Thread.sleep(options.settle.toMillis());
+                    Map<Long, ProcessSample> holdStart = sample(target);
+                    IdleHold.Outcome outcome = new IdleHold(group, options.domain).run(options.duration,
+                            options.probeInterval, options.grace);
+                    Map<Long, ProcessSample> holdEnd = sample(target);
+                    for (Target.Watched watched : target.watched()) {
+                        long delta = holdStart.get(watched.pid()).rssKib() - beforeLogin.get(watched.pid()).rssKib();
+                        row.put(watched.role() + "_rss_kib", holdEnd.get(watched.pid()).rssKib());
+                        row.put(watched.role() + "_rss_kib_per_session", round((double) delta / options.sessions));
+                    }
+                    putCpu(row, target, holdStart, holdEnd, 0, "");
+                    row.put("hold_seconds", options.duration.toSeconds());
+                    row.put("pings", outcome.pings());
+                    row.put("pings_answered", outcome.answered());
+                    row.put("ping_p50_ms", round(outcome.pingRoundTrip().millis(50)));
+                    row.put("ping_max_ms", round(outcome.pingRoundTrip().millis(100)));
+                    row.put("failed_sessions", outcome.failures().size());
+                    if (outcome.answered() < outcome.pings() || !outcome.failures().isEmpty()) {
+                        clean = false;
+                        row.put("error", outcome.failures().isEmpty() ? "unanswered pings"
+                                : outcome.failures().get(0));
+                    }
+                }
+                emit(row);
+            }
+        }
+        return true;
+    }
+
+    private SessionGroup loginOrReport(Target target, Map<String, Object> row) throws IOException,
+            InterruptedException {
+        try {
+            SessionGroup group = login(target);
+            row.put("login_seconds", round(group.loginSeconds()));
+            return group;
+        } catch (IOException e) {
+            clean = false;
+            row.put("error", "login: " + e.getMessage());
+            emit(row);
+            return null;
+        }
+    }
+
+    /** One message window on a freshly logged-in group; null when the login failed (reported). */
+    private Map<String, Object> window(Target target, String mode, double rate) throws IOException,
+            InterruptedException {
+        Map<String, Object> row = row(target, mode);
+        row.put("rate", rate);
+        try (SessionGroup group = loginOrReport(target, row)) {
+            if (group == null) {
+                return null;
+            }
+            List<Map<Long, ProcessSample>> readings = new ArrayList<>();
+            MessageWindow.Outcome outcome = new MessageWindow(group, ++windows).run(rate, options.warmup,
+                    options.duration, options.grace, () -> readings.add(sample(target)),
+                    () -> readings.add(sample(target)));
+            Percentiles latency = outcome.latency();
+            row.put("seconds", outcome.measuredSeconds());
+            row.put("sent", outcome.sent());
+            row.put("received", outcome.received());
+            row.put("lost", outcome.lost());
+            row.put("duplicated", outcome.duplicated());
+            row.put("stray", outcome.stray());
+            row.put("send_errors", outcome.sendErrors());
+            row.put("failed_sessions", outcome.failures().size());
+            row.put("measured", latency.count());
+            row.put("p50_ms", round(latency.millis(50)));
+            row.put("p90_ms", round(latency.millis(90)));
+            row.put("p99_ms", round(latency.millis(99)));
+            row.put("max_ms", round(latency.millis(100)));
+            putCpu(row, target, readings.get(0), readings.get(1), latency.count(), "msg");
+            if (outcome.lost() != 0 || outcome.duplicated() != 0 || outcome.stray() != 0 || outcome.sendErrors() != 0
+                    || !outcome.failures().isEmpty()) {
+                row.put("error", outcome.failures().isEmpty() ? "lost, duplicated or stray messages"
+                        : outcome.failures().get(0));
+            }
+            return row;
+        }
+    }
+
+    private boolean latency() throws IOException, InterruptedException {
+        for (int round = 0; round < options.rounds; round++) {
+            for (Target target : rotated(round, targets)) {
+                if (!timeLeft()) {
+                    return false;
+                }
+                Map<String, Object> row = window(target, "latency", options.rate);
+                if (row != null) {
+                    row.put("round", round + 1);
+                    if (row.containsKey("error")) {
+                        clean = false;
+                    }
+                    emit(row);
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean throughput() throws IOException, InterruptedException {
+        Set<Target> active = new LinkedHashSet<>(targets);
+        int step = 0;
+        for (double rate = options.startRate; rate <= options.maxRate && !active.isEmpty();
+                rate *= options.rateFactor, step++) {
+            for (Target target : rotated(step, new ArrayList<>(active))) {
+                if (!timeLeft()) {
+                    return false;
+                }
+                Map<String, Object> row = window(target, "throughput", rate);
+                if (row == null) {
+                    active.remove(target);
+                    continue;
+                }
+                row.put("step", step + 1);
+                double p99 = (double) row.get("p99_ms");
+                boolean passed = !row.containsKey("error") && p99 <= options.p99LimitMs;
+                row.put("passed", passed);
+                if (!passed) {
+                    active.remove(target);
+                    row.putIfAbsent("error", "p99 " + p99 + " ms > " + options.p99LimitMs + " ms");
+                }
+                emit(row);
+            }
+        }
+        return true;
+    }
+
+    private void emit(Map<String, Object> row) throws IOException {
+        rows.add(row);
+        String line = Json.object(row);
+        out.println(line);
+        out.flush();
+        if (options.jsonl != null) {
+            Files.writeString(options.jsonl, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        }
+    }
+
+    static double round(double value) {
+        return Double.isNaN(value) ? Double.NaN : Math.round(value * 1000) / 1000.0;
+    }
+
+    /** Command-line options; every count, rate and time is bounded. */
+    record Options(String mode, List<Target> targets, int sessions, String domain, long clockTicks,
+            Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
+            double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
+            int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown) {
+
+        static final String USAGE = """
+                usage: LoadGenerator --mode=idle|latency|throughput
+                  --server=NAME,c2s=PORT,http=PORT,pid=PID[,portico=PORT,portico-pid=PID]   (repeatable)
+                  [--targets=portico-bosh,portico-ws,server-bosh,server-ws,c2s] [--sessions=200] [--domain=localhost]
+                  [--seconds=30] [--warmup-seconds=5] [--settle-seconds=2] [--grace-seconds=5] [--rounds=1]
+                  [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
+                  [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
+                  [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]""";
+
+        static Options parse(String[] args) {
+            Map<String, String> values = new LinkedHashMap<>();
+            List<String> servers = new ArrayList<>();
+            for (String arg : args) {
+                int eq = arg.indexOf('=');
+                if (!arg.startsWith("--") || eq < 0) {
+                    throw new IllegalArgumentException("expected --name=value, got '" + arg + "'");
+                }
+                String key = arg.substring(2, eq);
+                if (key.equals("server")) {
+                    servers.add(arg.substring(eq + 1));
+                } else if (values.put(key, arg.substring(eq + 1)) != null) {
+                    throw new IllegalArgumentException("--" + key + " given twice");
+                }
+            }
+            String mode = take(values, "mode", "latency");
+            if (!Set.of("idle", "latency", "throughput").contains(mode)) {
+                throw new IllegalArgumentException("--mode must be idle, latency or throughput, got " + mode);
+            }
+            List<Target.Kind> kinds = new ArrayList<>();
+            for (String label : take(values, "targets", "portico-bosh,portico-ws,server-bosh,server-ws,c2s")
+                    .split(",")) {
+                kinds.add(Target.Kind.of(label.trim()));
+            }
+            if (servers.isEmpty()) {
+                throw new IllegalArgumentException("at least one --server is needed");
+            }
+            List<Target> targets = new ArrayList<>();
+            for (String server : servers) {
+                targets.addAll(targets(server, kinds));
+            }
+            int sessions = bounded(values, "sessions", 200, 2, 10_000);
+            if (sessions % 2 != 0) {
+                throw new IllegalArgumentException("--sessions must be even (pairs), got " + sessions);
+            }
+            Options options = new Options(mode, targets, sessions, take(values, "domain", "localhost"),
+                    bounded(values, "clock-ticks", 100, 1, 10_000),
+                    Duration.ofSeconds(bounded(values, "seconds", 30, 1, 3600)),
+                    Duration.ofSeconds(bounded(values, "warmup-seconds", 5, 0, 600)),
+                    Duration.ofSeconds(bounded(values, "settle-seconds", 2, 0, 600)),
+                    Duration.ofSeconds(bounded(values, "grace-seconds", 5, 1, 600)),
+                    bounded(values, "rounds", 1, 1, 100),
+                    bounded(values, "rate", 200, 1, 1_000_000),
+                    bounded(values, "start-rate", 100, 1, 1_000_000),
+                    Double.parseDouble(take(values, "rate-factor", "2")),
+                    bounded(values, "max-rate", 6400, 1, 1_000_000),
+                    bounded(values, "p99-limit-ms", 200, 1, 60_000),
+                    Duration.ofMillis(bounded(values, "probe-interval-ms", 1000, 10, 60_000)),
+                    bounded(values, "bosh-wait", 60, 1, 3600),
+                    Duration.ofSeconds(bounded(values, "timeout-seconds", 10, 1, 600)),
+                    bounded(values, "login-concurrency", 16, 1, 1000),
+                    bounded(values, "max-seconds", 1800, 1, 86_400),
+                    path(take(values, "jsonl", null)), path(take(values, "markdown", null)));
+            if (options.rateFactor <= 1 || options.rateFactor > 10) {
+                throw new IllegalArgumentException("--rate-factor must be in (1, 10], got " + options.rateFactor);
+            }
+            if (!values.isEmpty()) {
+                throw new IllegalArgumentException("unknown option(s): " + values.keySet());
+            }
+            return options;
+        }
+
+        private static List<Target> targets(String spec, List<Target.Kind> kinds) {
+            String[] parts = spec.split(",");
+            String name = parts[0];
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 1; i < parts.length; i++) {
+                String[] kv = parts[i].split("=", 2);
+                if (kv.length != 2) {
+                    throw new IllegalArgumentException("--server: expected key=value, got '" + parts[i] + "'");
+                }
+                settings.put(kv[0], kv[1]);
+            }
+            long serverPid = Long.parseLong(required(settings, "pid", name));
+            Target.Watched server = new Target.Watched("server", serverPid);
+            List<Target> targets = new ArrayList<>();
+            for (Target.Kind kind : kinds) {
+                switch (kind) {
+                    case PORTICO_BOSH, PORTICO_WS -> {
+                        if (!settings.containsKey("portico")) {
+                            continue;
+                        }
+                        Target.Watched portico = new Target.Watched("portico",
+                                Long.parseLong(required(settings, "portico-pid", name)));
+                        String base = "127.0.0.1:" + settings.get("portico");
+                        targets.add(new Target(name, kind, kind == Target.Kind.PORTICO_BOSH
+                                ? "http://" + base + "/http-bind" : "ws://" + base + "/xmpp-websocket",
+                                List.of(portico, server)));
+                    }
+                    case SERVER_BOSH -> targets.add(new Target(name, kind,
+                            "http://127.0.0.1:" + required(settings, "http", name) + "/http-bind", List.of(server)));
+                    case SERVER_WS -> targets.add(new Target(name, kind,
+                            "ws://127.0.0.1:" + required(settings, "http", name) + "/xmpp-websocket",
+                            List.of(server)));
+                    case C2S -> targets.add(new Target(name, kind, "127.0.0.1:" + required(settings, "c2s", name),
+                            List.of(server)));
+                }
+            }
+            return targets;
+        }
+
+        private static String required(Map<String, String> settings, String key, String server) {
+            String value = settings.get(key);
+            if (value == null) {
+                throw new IllegalArgumentException("--server=" + server + " needs " + key + "=...");
+            }
+            return value;
+        }
+
+        private static String take(Map<String, String> values, String key, String fallback) {
+            String value = values.remove(key);
+            return value == null ? fallback : value;
+        }
+
+        private static int bounded(Map<String, String> values, String key, int fallback, int min, int max) {
+            String text = take(values, key, null);
+            int value;
+            try {
+                value = text == null ? fallback : Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + text + "'");
+            }
+            if (value < min || value > max) {
+                throw new IllegalArgumentException("--" + key + " must be between " + min + " and " + max
+                        + ", got " + value);
+            }
+            return value;
+        }
+
+        private static Path path(String text) {
+            return text == null ? null : Path.of(text);
+        }
+    }
+
+    /** The few JSON values a result row holds: strings, numbers, booleans. */
+    static final class Json {
+        private Json() {
+        }
+
+        static String object(Map<String, Object> row) {
+            StringBuilder json = new StringBuilder("{");
+            for (Map.Entry<String, Object> entry : row.entrySet()) {
+                if (json.length() > 1) {
+                    json.append(',');
+                }
+                json.append(string(entry.getKey())).append(':');
+                Object value = entry.getValue();
+                if (value instanceof Double d && (d.isNaN() || d.isInfinite())) {
+                    json.append("null");
+                } else if (value instanceof Number || value instanceof Boolean) {
+                    json.append(value);
+                } else {
+                    json.append(string(String.valueOf(value)));
+                }
+            }
+            return json.append('}').toString();
+        }
+
+        static String string(String text) {
+            StringBuilder quoted = new StringBuilder("\"");
+            for (char c : text.toCharArray()) {
+                switch (c) {
+                    case '"' -> quoted.append("\\\"");
+                    case '\\' -> quoted.append("\\\\");
+                    default -> {
+                        if (c < 0x20) {
+                            quoted.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        } else {
+                            quoted.append(c);
+                        }
+                    }
+                }
+            }
+            return quoted.append('"').toString();
+        }
+    }
+}

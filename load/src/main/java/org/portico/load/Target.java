@@ -1,0 +1,61 @@
+package org.portico.load;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One endpoint under load: a transport into a server, through Portico or not, and the processes whose CPU and
+ * resident set belong to it ({@code watched}: Portico's JVM, the XMPP server, or only the server).
+ */
+record Target(String server, Kind kind, String endpoint, List<Watched> watched) {
+
+    /** What sits between the generator and the XMPP server. */
+    enum Kind {
+        PORTICO_BOSH("portico-bosh"),
+        PORTICO_WS("portico-ws"),
+        SERVER_BOSH("server-bosh"),
+        SERVER_WS("server-ws"),
+        C2S("c2s");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        static Kind of(String label) {
+            for (Kind kind : values()) {
+                if (kind.label.equals(label)) {
+                    return kind;
+                }
+            }
+            throw new IllegalArgumentException("unknown target '" + label + "' (portico-bosh, portico-ws, "
+                    + "server-bosh, server-ws, c2s)");
+        }
+    }
+
+    /** A process measured for this target: {@code role} is "portico" or "server". */
+    record Watched(String role, long pid) {
+    }
+
+    String name() {
+        return server + "/" + kind.label;
+    }
+
+    XmppClient connect(HttpClient http, String domain, int boshWait, Duration timeout) throws IOException,
+            InterruptedException {
+        return switch (kind) {
+            case PORTICO_BOSH, SERVER_BOSH -> new BoshClient(http, URI.create(endpoint), domain, boshWait, timeout);
+            case PORTICO_WS, SERVER_WS -> new WebSocketClient(http, URI.create(endpoint), domain, timeout);
+            case C2S -> {
+                int colon = endpoint.lastIndexOf(':');
+                yield new C2sClient(new InetSocketAddress(endpoint.substring(0, colon),
+                        Integer.parseInt(endpoint.substring(colon + 1))), domain, timeout);
+            }
+        };
+    }
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Load benchmark (docs/benchmarks.md): many sessions through Portico's BOSH and WebSocket, side by side with the
+# upstream's own BOSH and WebSocket and its plain c2s (the floor), for Prosody and, if asked, ejabberd, interleaved
+# in one run. CPU and resident set of Portico and of the server come from /proc; each Portico runs as its own
+# process (scripts/portico-run.sh), one in front of each server.
+#
+#   scripts/bench-load.sh [--no-build] [--servers=prosody[,ejabberd]] --mode=idle|latency|throughput
+#                         [options of the load generator, see below]
+#
+# Generator options (org.portico.load.LoadGenerator, module load/): --targets=portico-bosh,portico-ws,server-bosh,
+# server-ws,c2s --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2 --grace-seconds=5 --rounds=1
+# --rate=200 --start-rate=100 --rate-factor=2 --max-rate=6400 --p99-limit-ms=200 --probe-interval-ms=1000
+# --bosh-wait=60 --timeout-seconds=10 --login-concurrency=16 --max-seconds=1800.
+#
+# Starts the local Prosody (and ejabberd) unless already running for these settings, and stops what it started.
+# Needs PORTICO_TEST_USERS >= --sessions (default here 200; the accounts are created once and kept).
+# Results: JSON lines and a markdown table on standard output, also written to
+# $PORTICO_RUN_DIR/bench-load/<mode>-<UTC time>.jsonl and .md. Exit status: the generator's (0 clean, 1 a loss,
+# duplicate, failed login or session, 2 --max-seconds ran out), or 1 if setting up failed.
+#
+# Environment (besides scripts/env.sh):
+#   PORTICO_BENCH_EJABBERD_PORTICO_PORT  PORTICO_HTTP_PORT+1   HTTP port of the Portico in front of ejabberd
+#   PORTICO_BENCH_PORTICO_JAVA_OPTS      -Xmx512m              JVM options of each Portico
+#   PORTICO_BENCH_JAVA_OPTS              -Xmx512m              JVM options of the load generator
+set -euo pipefail
+export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-200}"
+# shellcheck source=scripts/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$PORTICO_HOME"
+
+# The generator bounds itself (--max-seconds); this is the backstop for a JVM that would not exit.
+readonly hard_limit_seconds=7200
+readonly ejabberd_portico_port="${PORTICO_BENCH_EJABBERD_PORTICO_PORT:-$((PORTICO_HTTP_PORT + 1))}"
+portico_check_port PORTICO_BENCH_EJABBERD_PORTICO_PORT "$ejabberd_portico_port"
+
+build=true
+servers=prosody
+sessions=200
+generator_args=()
+for arg in "$@"; do
+	case "$arg" in
+		--no-build) build=false ;;
+		--servers=*) servers="${arg#--servers=}" ;;
+		--sessions=*) sessions="${arg#--sessions=}"; generator_args+=("$arg") ;;
+		--mode=*) mode="${arg#--mode=}"; generator_args+=("$arg") ;;
+		--jsonl=* | --markdown=* | --server=* | --clock-ticks=*) portico_die "$arg is set by this script" ;;
+		*) generator_args+=("$arg") ;;
+	esac
+done
+[[ -n "${mode:-}" ]] || portico_die "--mode=idle|latency|throughput is required"
+[[ "$sessions" =~ ^[0-9]+$ ]] || portico_die "--sessions must be a number, got '$sessions'"
+((sessions <= PORTICO_TEST_USERS)) \
+	|| portico_die "--sessions=$sessions needs that many accounts: set PORTICO_TEST_USERS=$sessions (or more)"
+with_ejabberd=false
+case "$servers" in
+	prosody) ;;
+	prosody,ejabberd | ejabberd,prosody) with_ejabberd=true ;;
+	*) portico_die "--servers must be prosody or prosody,ejabberd, got '$servers'" ;;
+esac
+
+started_ejabberd=false
+portico_pids=()
+cleanup() {
+	local pid
+	for pid in "${portico_pids[@]}"; do
+		if portico_alive "$pid"; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for ((tenths = 0; tenths < 100; tenths++)); do
+				portico_alive "$pid" || break
+				sleep 0.1
+			done
+			portico_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	if $started_ejabberd; then
+		bash "$PORTICO_HOME/scripts/ejabberd-stop.sh" || true
+	fi
+	portico_stop_started_upstream
+}
+trap cleanup EXIT
+
+portico_use_upstream benchmarking
+if $with_ejabberd; then
+	if ! portico_ejabberd_pid >/dev/null; then
+		started_ejabberd=true
+	fi
+	bash "$PORTICO_HOME/scripts/ejabberd-start.sh"
+fi
+
+if $build; then
+	portico_log "building Portico and the load generator (./mvnw -DskipTests package)"
+	./mvnw -q -B -DskipTests -pl web-demo,load -am package dependency:build-classpath \
+		-DincludeScope=runtime -Dmdep.outputFile=target/classpath.txt
+fi
+[[ -d load/target/classes ]] || portico_die "load/target/classes is missing: run without --no-build first"
+
+# Starts a Portico in front of one server as its own process and adds its pid to portico_pids (stopped on exit).
+start_portico() { # name http-port upstream-port trust-file
+	local log="$out_dir/portico-$1.log" pid
+	# setsid: its own session, so a Ctrl-C meant for this script reaches it only through cleanup; it execs in
+	# place (portico-run.sh ends in exec java), so $! is Portico's JVM.
+	PORTICO_HTTP_PORT="$2" \
+		PORTICO_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 required" \
+		PORTICO_UPSTREAM_TRUSTSTORE="$4" \
+		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:--Xmx512m} -Dportico.log.level=WARN" \
+		setsid bash "$PORTICO_HOME/scripts/portico-run.sh" --no-build >"$log" 2>&1 </dev/null &
+	pid=$!
+	portico_pids+=("$pid")
+	for ((tenths = 0; tenths < 600; tenths++)); do
+		portico_alive "$pid" || { tail -n 20 "$log" >&2; portico_die "Portico for $1 exited during start-up"; }
+		portico_port_open "$2" && break
+		sleep 0.1
+	done
+	portico_port_open "$2" || portico_die "Portico for $1 did not listen on 127.0.0.1:$2 within 60s"
+}
+
+out_dir="$PORTICO_RUN_DIR/bench-load"
+mkdir -p "$out_dir"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+for port in "$PORTICO_HTTP_PORT" "$ejabberd_portico_port"; do
+	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT"
+done
+
+prosody_pid="$(portico_upstream_pid)"
+start_portico prosody "$PORTICO_HTTP_PORT" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
+server_args=("--server=prosody,c2s=$PORTICO_XMPP_PORT,http=$PORTICO_UPSTREAM_HTTP_PORT,pid=$prosody_pid,portico=$PORTICO_HTTP_PORT,portico-pid=${portico_pids[0]}")
+if $with_ejabberd; then
+	ejabberd_pid="$(portico_ejabberd_pid)"
+	start_portico ejabberd "$ejabberd_portico_port" "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_CA"
+	server_args+=("--server=ejabberd,c2s=$PORTICO_EJABBERD_XMPP_PORT,http=$PORTICO_EJABBERD_HTTP_PORT,pid=$ejabberd_pid,portico=$ejabberd_portico_port,portico-pid=${portico_pids[1]}")
+fi
+portico_log "Portico pids: ${portico_pids[*]}; results in $out_dir/$mode-$stamp.{jsonl,md}"
+
+status=0
+# shellcheck disable=SC2086 # PORTICO_BENCH_JAVA_OPTS is a list of options
+timeout --kill-after=10 "$hard_limit_seconds" java ${PORTICO_BENCH_JAVA_OPTS:--Xmx512m} \
+	-cp "$PORTICO_HOME/load/target/classes" org.portico.load.LoadGenerator \
+	"${server_args[@]}" "--clock-ticks=$(getconf CLK_TCK)" \
+	"--jsonl=$out_dir/$mode-$stamp.jsonl" "--markdown=$out_dir/$mode-$stamp.md" \
+	"${generator_args[@]}" || status=$?
+exit "$status"
