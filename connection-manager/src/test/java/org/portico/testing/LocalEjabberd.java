@@ -17,25 +17,17 @@ public final class LocalEjabberd {
 
     public static final String HOST = LocalProsody.HOST;
     public static final String DOMAIN = LocalProsody.DOMAIN;
-    public static final int PORT = Integer.parseInt(setting("portico.ejabberd.xmpp.port",
+    public static final int PORT = Integer.parseInt(LocalProsody.setting("portico.ejabberd.xmpp.port",
             "PORTICO_EJABBERD_XMPP_PORT", "56222"));
-    public static final int HTTP_PORT = Integer.parseInt(setting("portico.ejabberd.http.port",
+    public static final int HTTP_PORT = Integer.parseInt(LocalProsody.setting("portico.ejabberd.http.port",
             "PORTICO_EJABBERD_HTTP_PORT", "56280"));
 
     private LocalEjabberd() {
     }
 
-    private static String setting(String property, String environment, String fallback) {
-        String value = System.getProperty(property);
-        if (value == null || value.isBlank()) {
-            value = System.getenv(environment);
-        }
-        return value == null || value.isBlank() ? fallback : value;
-    }
-
     /** ejabberd's self-signed certificate, trusted for STARTTLS. */
     public static Path certificate() {
-        return Path.of(setting("portico.ejabberd.ca", "PORTICO_EJABBERD_CA",
+        return Path.of(LocalProsody.setting("portico.ejabberd.ca", "PORTICO_EJABBERD_CA",
                 LocalProsody.RUN_DIR.resolve("ejabberd/certs/" + DOMAIN + ".crt").toString()));
     }
 

@@ -27,7 +27,8 @@ public final class LocalProsody {
     private LocalProsody() {
     }
 
-    private static String setting(String property, String environment, String fallback) {
+    /** A test setting: the system property, else the environment variable, else the fallback. */
+    static String setting(String property, String environment, String fallback) {
         String value = System.getProperty(property);
         if (value == null || value.isBlank()) {
             value = System.getenv(environment);
