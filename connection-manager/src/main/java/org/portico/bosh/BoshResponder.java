@@ -6,7 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.portico.session.AfterLock;
 import org.portico.xml.XmlElement;
 
@@ -36,11 +36,17 @@ final class BoshResponder {
     private final BoshLifecycle lifecycle;
     private final BoshStreams streams;
     private final RequestLimits limits;
-    /** Where an answer that never reached its client is reported, after the lock. */
-    private final Consumer<Carried> undelivered;
+    /** Where the outcome of writing an answer that carries payloads is reported, after the lock. */
+    private final BiConsumer<Carried, Boolean> written;
 
     private final HeldRequests<Request> requests;
     private final PendingPayloads pending = new PendingPayloads();
+    /**
+     * The answer with payloads being written, until its outcome is known; meanwhile no other answer carries
+     * payloads, so that if it fails, its payloads go back in front without anything after them having gone out
+     * (R24: in order, whichever request carries them).
+     */
+    private Carried inFlight;
     /** Requests that added a stream (§16.3), answered with that stream's name. */
     private final Map<Long, String> addedStreams = new HashMap<>();
     private String terminalBody;
@@ -49,7 +55,7 @@ final class BoshResponder {
 
     BoshResponder(String sid, BoshParams params, BoshConfig config, boolean keysInUse, Ticker clock,
             BoshLifecycle lifecycle, BoshStreams streams, RequestLimits limits, BoshExchange creation,
-            Consumer<Carried> undelivered) {
+            BiConsumer<Carried, Boolean> written) {
         this.sid = sid;
         this.params = params;
         this.config = config;
@@ -58,7 +64,7 @@ final class BoshResponder {
         this.lifecycle = lifecycle;
         this.streams = streams;
         this.limits = limits;
-        this.undelivered = undelivered;
+        this.written = written;
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses(), config.reportAfter().toMillis());
@@ -84,7 +90,8 @@ final class BoshResponder {
 
     /** After an event: keep within hold (§8), flush what is pending, and set the lease (§10). */
     void settle(Duration idle, AfterLock after) {
-        while (requests.heldCount() > params.hold() || (requests.heldCount() > 0 && !pending.isEmpty())) {
+        while (requests.heldCount() > params.hold()
+                || (requests.heldCount() > 0 && !pending.isEmpty() && inFlight == null)) {
             answerOldest(null, after);
         }
         if (lifecycle.isEnded()) {
@@ -100,7 +107,8 @@ final class BoshResponder {
     /** Answers the oldest held request (R24) with what the next answer carries, and a report if one is due. */
     void answerOldest(RidWindow.Report report, AfterLock after) {
         long rid = requests.oldest().orElseThrow().getKey();
-        BoshResponses.Assembled next = BoshResponses.next(pending, streams, addedStreams.remove(rid), report);
+        BoshResponses.Assembled next = BoshResponses.next(pending, inFlight == null, streams,
+                addedStreams.remove(rid), report);
         limits.responded(next.carries());
         BoshExchange exchange = requests.oldest().orElseThrow().getValue().exchange();
         String text = complete(next.body());
@@ -108,11 +116,8 @@ final class BoshResponder {
             respond(exchange, text, after);
         } else {
             Carried carried = new Carried(rid, next.stream(), next.payloads());
-            after.toClient(() -> {
-                if (!exchange.respond(200, params.contentType(), text)) {
-                    undelivered.accept(carried);
-                }
-            });
+            inFlight = carried;
+            after.toClient(() -> written.accept(carried, exchange.respond(200, params.contentType(), text)));
         }
     }
 
@@ -138,12 +143,23 @@ final class BoshResponder {
         return text;
     }
 
-    /** An answer that never reached its client: its payloads go back in front, and a resend of it carries none. */
-    void putBack(Carried carried) {
+    /**
+     * How writing an answer with payloads went. One that never reached its client puts its payloads back in front,
+     * and a resend of that rid carries none, unless a resend was already given them (R43). Either way, answers may
+     * carry payloads again: the caller settles.
+     */
+    void written(Carried carried, boolean delivered) {
+        if (inFlight == carried) {
+            inFlight = null;
+        }
+        if (delivered) {
+            return;
+        }
         BoshBody empty = new BoshBody();
         requests.window().ackAttributeFor(carried.rid()).ifPresent(ack -> empty.attribute(BoshNames.ACK, ack));
-        requests.window().replaceBuffered(carried.rid(), empty.text());
-        pending.putBack(carried.stream(), carried.payloads());
+        if (requests.window().replaceUndelivered(carried.rid(), empty.text())) {
+            pending.putBack(carried.stream(), carried.payloads());
+        }
     }
 
     /**

@@ -59,17 +59,20 @@ final class BoshResponses {
     /**
      * Takes what the next response carries from {@code pending}.
      *
+     * @param mayCarry    false while another answer's payloads are still being written: this one carries none
      * @param addedStream the stream a request asked to add (§16.3): its response names it and carries nothing else
      * @param report      a missed response to report (§9.2, R28), or null
      */
-    static Assembled next(PendingPayloads pending, BoshStreams streams, String addedStream, RidWindow.Report report) {
+    static Assembled next(PendingPayloads pending, boolean mayCarry, BoshStreams streams, String addedStream,
+            RidWindow.Report report) {
         BoshBody body = new BoshBody();
         if (report != null) {
             body.attribute(BoshNames.REPORT, report.reportRid()).attribute(BoshNames.TIME, report.timeMillis());
         }
-        String stream = addedStream != null ? addedStream : pending.isEmpty() ? null : pending.peek().stream();
+        boolean carry = mayCarry && !pending.isEmpty();
+        String stream = addedStream != null ? addedStream : carry ? pending.peek().stream() : null;
         List<XmlElement> run = List.of();
-        boolean streamEnd = addedStream == null && pending.nextIsStreamEnd();
+        boolean streamEnd = addedStream == null && carry && pending.nextIsStreamEnd();
         if (streamEnd) {
             PendingPayloads.Item end = pending.pollStreamEnd();
             body.attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
@@ -77,7 +80,7 @@ final class BoshResponses {
             if (end.element() != null) {
                 body.payload(end.element());
             }
-        } else if (stream != null) {
+        } else if (stream != null && carry) {
             run = pending.takeRun(stream);
             body.payloads(run);
         }

@@ -214,14 +214,12 @@ public final class BoshServlet extends HttpServlet {
             ClosedConnectionWatch watching = watch;
             if (watching != null && !watching.stop()) {
                 log.debug("BOSH client closed the connection before its answer was written");
+                wire.debug("bosh -> not delivered (connection closed): {}", body);
                 complete();
                 return false;
             }
             HttpServletResponse response = (HttpServletResponse) async.getResponse();
             try {
-                if (wire.isDebugEnabled()) {
-                    wire.debug("bosh -> {}", body);
-                }
                 response.setStatus(status);
                 if (script) {
                     ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
@@ -230,9 +228,12 @@ public final class BoshServlet extends HttpServlet {
                 } else if (!body.isEmpty()) {
                     writeNow(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
                 }
+                // logged once written: the wire log tells answers that reached the connection from those that did not
+                wire.debug("bosh -> {}", body);
                 return true;
             } catch (IOException | RuntimeException e) {
                 log.debug("BOSH response not delivered: {}", e.toString());
+                wire.debug("bosh -> not delivered ({}): {}", e, body);
                 return false;
             } finally {
                 complete();

@@ -72,7 +72,7 @@ public final class BoshSession implements ClientSession {
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
         this.responder = new BoshResponder(sid, params, config, keys != null, clock, lifecycle, streams, limits,
-                creation, this::undelivered);
+                creation, this::written);
         this.requests = responder.requests();
         this.pending = responder.pending();
     }
@@ -374,24 +374,29 @@ public final class BoshSession implements ClientSession {
     }
 
     /**
-     * A response carrying payloads did not reach its client: they go back in front of what is pending, for the
-     * next request, and a resend of that rid (R43) no longer carries them.
+     * An answer carrying payloads was written, or did not reach its client: then they go back in front of what is
+     * pending, for the next request, and a resend of that rid (R43) no longer carries them. Either way what
+     * arrived meanwhile may now go out.
      */
-    private void undelivered(BoshResponder.Carried carried) {
+    private void written(BoshResponder.Carried carried, boolean delivered) {
         AfterLock after = new AfterLock();
         lock.lock();
         try {
             BoshStreams.Stream stream = streams.get(carried.stream());
-            if (lifecycle.isEnded() || stream == null) {
+            boolean streamGone = lifecycle.isEnded() || stream == null;
+            responder.written(carried, delivered || streamGone);
+            if (!delivered && streamGone) {
                 bounce(stream, carried.payloads(), after);
-            } else {
-                responder.putBack(carried);
+            }
+            if (!lifecycle.isEnded()) {
                 settle(after);
             }
         } finally {
             lock.unlock();
         }
-        log.debug("a response was not delivered: its payloads wait for the next request");
+        if (!delivered) {
+            log.debug("a response was not delivered: its payloads wait for the next request");
+        }
         after.run(lease);
     }
 

@@ -98,7 +98,8 @@ public final class RidWindow {
     public record Report(long reportRid, long timeMillis) {
     }
 
-    private record Sent(String response, long sentAtMillis) {
+    /** A buffered response; {@code resent} once a repeat of its rid was given it (R43). */
+    private record Sent(String response, long sentAtMillis, boolean resent) {
     }
 
     private final long initialRid;
@@ -186,6 +187,7 @@ public final class RidWindow {
         }
         Sent sent = buffered.get(rid);
         if (sent != null) {
+            buffered.put(rid, new Sent(sent.response(), sent.sentAtMillis(), true));
             return new Decision(Kind.REPLAY, rid, sent.response(), countRepeat(rid));
         }
         return Decision.of(Kind.REJECT, rid);
@@ -230,17 +232,27 @@ public final class RidWindow {
      */
     public void answered(long rid, String response, long nowMillis) {
         release(rid);
-        buffered.put(rid, new Sent(response, nowMillis));
+        buffered.put(rid, new Sent(response, nowMillis, false));
         trim();
     }
 
     /**
-     * Replaces the buffered response to {@code rid} with {@code response}: the one sent never reached the client and
-     * its payloads are queued again, so a resend (R43) must not carry them a second time. Does nothing when the
-     * response is no longer buffered.
+     * The response sent to {@code rid} never reached the client: unless a repeat of {@code rid} was already given it
+     * (R43), in which case that repeat carries its payloads, it is replaced with {@code response}, so that a later
+     * repeat does not carry payloads the caller queues again.
+     *
+     * @return whether the caller must queue the payloads again: false when a repeat was given them
      */
-    public void replaceBuffered(long rid, String response) {
-        buffered.computeIfPresent(rid, (key, sent) -> new Sent(response, sent.sentAtMillis()));
+    public boolean replaceUndelivered(long rid, String response) {
+        Sent sent = buffered.get(rid);
+        if (sent == null) {
+            return rid > clientAck; // no longer buffered; acknowledged means it did arrive after all
+        }
+        if (sent.resent()) {
+            return false;
+        }
+        buffered.put(rid, new Sent(response, sent.sentAtMillis(), false));
+        return true;
     }
 
     /**

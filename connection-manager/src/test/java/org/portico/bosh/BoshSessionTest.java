@@ -269,6 +269,64 @@ class BoshSessionTest {
     }
 
     @Test
+    void whileAnAnswerIsBeingWrittenALaterRequestCarriesNothingAndIfTheWriteFailsBothGoOutInOrder_R24()
+            throws Exception {
+        created("");
+        RecordingExchange first = send(RID + 1, "", "");
+        first.parkWrites();
+        Thread writer = Thread.ofPlatform().start(() -> upstream.receive(
+                InMemoryUpstream.message("bob@localhost", "alice@localhost", "first")));
+        first.awaitWriting();
+        RecordingExchange second = send(RID + 2, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
+        assertFalse(second.answered(), "nothing overtakes an answer whose outcome is unknown");
+
+        first.finishWrite(false);
+        writer.join();
+        assertEquals(List.of("first", "second"), bodies(second), "the failed answer's payload goes first");
+    }
+
+    @Test
+    void whenTheAnswerBeingWrittenArrivesWhatCameMeanwhileGoesToTheNextRequest_R24() throws Exception {
+        created("");
+        RecordingExchange first = send(RID + 1, "", "");
+        first.parkWrites();
+        Thread writer = Thread.ofPlatform().start(() -> upstream.receive(
+                InMemoryUpstream.message("bob@localhost", "alice@localhost", "first")));
+        first.awaitWriting();
+        RecordingExchange second = send(RID + 2, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
+
+        first.finishWrite(true);
+        writer.join();
+        assertEquals(List.of("first"), bodies(first));
+        assertEquals(List.of("second"), bodies(second));
+    }
+
+    @Test
+    void aResendGivenAnAnswerWhoseWriteThenFailsCarriesItsPayloadsOnce_R43() throws Exception {
+        created("");
+        RecordingExchange first = send(RID + 1, "", "");
+        first.parkWrites();
+        Thread writer = Thread.ofPlatform().start(() -> upstream.receive(
+                InMemoryUpstream.message("bob@localhost", "alice@localhost", "first")));
+        first.awaitWriting();
+        RecordingExchange resend = send(RID + 1, "", "");
+        assertEquals(List.of("first"), bodies(resend), "the resend carries the answer being written");
+
+        first.finishWrite(false);
+        writer.join();
+        RecordingExchange next = send(RID + 2, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
+        assertEquals(List.of("second"), bodies(next), "the resend had it: not queued a second time");
+    }
+
+    private static List<String> bodies(RecordingExchange exchange) throws Exception {
+        return parse(exchange.body()).childElements().stream()
+                .map(m -> m.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text()).toList();
+    }
+
+    @Test
     void aRequestAfterTheSessionEndedGetsItemNotFound_XEP0124_17_2() throws Exception {
         created("");
         send(RID + 1, "type='terminate'", "");

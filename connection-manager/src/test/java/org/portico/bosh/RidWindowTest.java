@@ -1,7 +1,9 @@
 package org.portico.bosh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -276,6 +278,27 @@ class RidWindowTest {
         window.answered(10, "r10", 0);
         assertThrows(IllegalStateException.class, () -> window.answered(10, "again", 0));
         assertEquals(OptionalLong.empty(), window.oldestHeld());
+    }
+
+    @Test
+    void anUndeliveredResponseIsReplacedUnlessARepeatWasAlreadyGivenIt_R43() {
+        RidWindow window = new RidWindow(10, 2, false, 2);
+        window.answered(10, "r10", 0);
+        window.onRequest(11);
+        window.answered(11, "r11", 0);
+
+        assertTrue(window.replaceUndelivered(10, "empty"), "nobody had it: its payloads are queued again");
+        assertEquals("empty", window.onRequest(10).response(), "so a resend carries them no more");
+    }
+
+    @Test
+    void anUndeliveredResponseAlreadyResentKeepsItsPayloadsWithTheResend_R43() {
+        RidWindow window = new RidWindow(10, 2, false, 2);
+        window.answered(10, "r10", 0);
+        assertEquals("r10", window.onRequest(10).response());
+
+        assertFalse(window.replaceUndelivered(10, "empty"), "the resend carries them: not queued again");
+        assertEquals("r10", window.onRequest(10).response());
     }
 
     @ParameterizedTest(name = "new RidWindow(initialRid={0}, window={1}, maxBuffered={2}, reportAfter={3}) is refused")

@@ -1,6 +1,9 @@
 package org.portico.testing;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.portico.bosh.BoshExchange;
 
 /** A held BOSH request in a unit test: records its answer and lets the test fire its wait timeout. */
@@ -13,9 +16,24 @@ public final class RecordingExchange implements BoshExchange {
     private volatile Duration heldFor;
     private volatile Listener listener;
     private volatile boolean closed;
+    /** Set by {@link #parkWrites}: the next write waits here for the test to say how it went. */
+    private volatile CompletableFuture<Boolean> parked;
+    private final CountDownLatch writing = new CountDownLatch(1);
 
     @Override
-    public synchronized boolean respond(int status, String contentType, String body) {
+    public boolean respond(int status, String contentType, String body) {
+        CompletableFuture<Boolean> outcome = parked;
+        if (outcome != null) {
+            writing.countDown();
+            boolean delivered = outcome.join();
+            synchronized (this) {
+                closed |= !delivered;
+            }
+        }
+        return record(status, contentType, body);
+    }
+
+    private synchronized boolean record(int status, String contentType, String body) {
         answers++;
         if (answers == 1 && !closed) {
             this.status = status;
@@ -51,6 +69,26 @@ public final class RecordingExchange implements BoshExchange {
      */
     public synchronized void failWrites() {
         closed = true;
+    }
+
+    /**
+     * Plays a write that takes a while: the next answer blocks its writing thread (so call what triggers it on
+     * another thread) until {@link #finishWrite} says whether it reached the client.
+     */
+    public void parkWrites() {
+        parked = new CompletableFuture<>();
+    }
+
+    /** Waits until the session is writing its answer to a parked exchange. */
+    public void awaitWriting() throws InterruptedException {
+        if (!writing.await(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the session never wrote its answer");
+        }
+    }
+
+    /** Ends a parked write: it reached the client, or the connection turned out to be gone. */
+    public void finishWrite(boolean delivered) {
+        parked.complete(delivered);
     }
 
     /** Whether the session answered, delivered or not. */

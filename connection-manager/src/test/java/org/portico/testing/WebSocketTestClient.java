@@ -260,6 +260,23 @@ public final class WebSocketTestClient implements AutoCloseable {
         return smInbound;
     }
 
+    /**
+     * Answers the server's {@code <r/>} (XEP-0198 §4) on the socket that carried it, as a page would. After a
+     * reload the answer must not go out on the next page's socket: there it would reach the new stream before
+     * authentication, and Prosody closes such a stream ({@code unsupported-stanza-type}). The page that was asked
+     * is gone; its count reaches the server with {@code <resume/>} instead.
+     */
+    private synchronized void acknowledge(WebSocket askedOn, long h) {
+        if (askedOn != socket) {
+            return;
+        }
+        try {
+            send("<a xmlns='" + Namespaces.SM + "' h='" + h + "'/>");
+        } catch (RuntimeException e) {
+            // the socket went away meanwhile: the count is sent again with the next <a/> or <resume/>
+        }
+    }
+
     // --- reloads ---
 
     /** The page goes away: the socket is dropped without {@code <close/>} and nothing more is read from it. */
@@ -286,7 +303,7 @@ public final class WebSocketTestClient implements AutoCloseable {
      * @return the server's {@code <open/>}: with {@code resume:resumed='true'} when the session continued
      */
     public XmlElement resume() throws Exception {
-        socket = handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        replaceSocket();
         socket.sendText("<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0' xmlns:resume='"
                 + Namespaces.PORTICO_RESUME + "' resume:token='" + token + "' resume:h='" + received + "'/>", true)
                 .get(10, TimeUnit.SECONDS);
@@ -307,9 +324,17 @@ public final class WebSocketTestClient implements AutoCloseable {
         return open;
     }
 
+    /** The reloaded page's socket; under the lock, so an acknowledgement in flight sees the old one or none. */
+    private void replaceSocket() throws Exception {
+        WebSocket next = handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        synchronized (this) {
+            socket = next;
+        }
+    }
+
     /** A new socket and a new stream, in which the caller logs in again and resumes with XEP-0198. */
     public void reconnect() throws Exception {
-        socket = handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        replaceSocket();
         synchronized (this) {
             sent.clear();
         }
@@ -416,13 +441,7 @@ public final class WebSocketTestClient implements AutoCloseable {
             }
             if (element.is(Namespaces.SM, "r") && smInbound >= 0) {
                 long h = smInbound;
-                acks.execute(() -> {
-                    try {
-                        send("<a xmlns='" + Namespaces.SM + "' h='" + h + "'/>");
-                    } catch (RuntimeException e) {
-                        // the socket went away meanwhile: the count is sent again with the next <a/> or <resume/>
-                    }
-                });
+                acks.execute(() -> acknowledge(webSocket, h));
             }
             events.add(new Message(element, text));
         }
