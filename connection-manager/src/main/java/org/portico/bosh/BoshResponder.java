@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.portico.session.AfterLock;
+import org.portico.session.SessionEnd;
 import org.portico.xml.XmlElement;
 
 /**
@@ -121,13 +122,48 @@ final class BoshResponder {
         }
     }
 
-    /** Every held request older than {@code exchange}'s is answered; {@code exchange}'s own answer goes nowhere. */
-    void answerNowhere(BoshExchange exchange, AfterLock after) {
-        while (requests.oldest().orElseThrow().getValue().exchange() != exchange) {
+    /** §10, R31–R32: every held request is answered now, in rid order, the pause request last and without payloads. */
+    void answerForPause(BoshExchange exchange, AfterLock after) {
+        while (requests.heldCount() > 1) {
             answerOldest(null, after);
         }
-        complete(new BoshBody());
+        requests.answerOldestUnbuffered();
         limits.responded(false);
+        respond(exchange, new BoshBody().text(), after);
+    }
+
+    /**
+     * The wait of a request ran out (R25): it and every older held request are answered, in rid order, with what is
+     * pending or empty. A deferred request still waiting for its gap gets a recoverable error and is forgotten, so
+     * the client's resend (R58) is judged afresh.
+     */
+    void waitExpired(BoshExchange exchange, AfterLock after) {
+        if (requests.holds(held -> held.exchange() == exchange)) {
+            boolean reached = false;
+            while (!reached) {
+                reached = requests.oldest().orElseThrow().getValue().exchange() == exchange;
+                answerOldest(null, after);
+            }
+        }
+        if (requests.dropDeferred(deferred -> deferred.exchange() == exchange)) {
+            respond(exchange, BoshResponses.recoverableError(), after);
+        }
+    }
+
+    /**
+     * The client closed the connection of a held or deferred request. A held one counts as answered with an empty
+     * body that went nowhere (older held requests are answered first, keeping rid order, R24), so whatever arrives
+     * next waits for the client's next request; a deferred one is forgotten, so its resend is judged afresh.
+     */
+    void connectionLost(BoshExchange exchange, AfterLock after) {
+        if (requests.holds(held -> held.exchange() == exchange)) {
+            while (requests.oldest().orElseThrow().getValue().exchange() != exchange) {
+                answerOldest(null, after);
+            }
+            complete(new BoshBody());
+            limits.responded(false);
+        }
+        requests.dropDeferred(deferred -> deferred.exchange() == exchange);
     }
 
     /** Adds the rid-dependent attributes to the answer for the oldest held rid, and records it as answered. */
@@ -145,14 +181,20 @@ final class BoshResponder {
 
     /**
      * How writing an answer with payloads went. One that never reached its client puts its payloads back in front,
-     * and a resend of that rid carries none, unless a resend was already given them (R43). Either way, answers may
-     * carry payloads again: the caller settles.
+     * and a resend of that rid carries none, unless a resend was already given them (R43); when its stream or the
+     * session is gone they go back to the server (XEP-0206 §7). Either way, answers may carry payloads again: the
+     * caller settles.
      */
-    void written(Carried carried, boolean delivered) {
+    void written(Carried carried, boolean delivered, AfterLock after) {
         if (inFlight == carried) {
             inFlight = null;
         }
         if (delivered) {
+            return;
+        }
+        BoshStreams.Stream stream = streams.get(carried.stream());
+        if (lifecycle.isEnded() || stream == null) {
+            BoshStreams.bounce(stream, carried.payloads(), after);
             return;
         }
         BoshBody empty = new BoshBody();
@@ -162,6 +204,42 @@ final class BoshResponder {
         }
     }
 
+    /** §9.2: the client acknowledged up to {@code ack}; a missed response is reported on the oldest held answer. */
+    void clientAcked(long ack, long nowMillis, AfterLock after) {
+        // a pause has just answered every held request, so then the report waits
+        requests.window().onClientAck(ack, nowMillis).filter(report -> requests.heldCount() > 0)
+                .ifPresent(report -> answerOldest(report, after));
+    }
+
+    /**
+     * One stream's server ended it: with several streams, the end goes to the client in turn (§16.6); the last
+     * stream's end ends the session, its stanzas and stream error in the terminal answer (XEP-0206 §6).
+     */
+    void streamEnded(String stream, SessionEnd ended, AfterLock after) {
+        BoshCondition condition = BoshResponses.conditionFor(ended.cause());
+        if (streams.size() > 1) {
+            streams.remove(stream);
+            pending.addStreamEnd(stream, ended.streamError(), condition != null ? condition : BoshCondition.HOST_GONE);
+            return;
+        }
+        List<XmlElement> stanzas = pending.takeAll(null);
+        if (ended.streamError() != null) {
+            stanzas.add(ended.streamError());
+        }
+        end(condition, stanzas, null, after);
+    }
+
+    /**
+     * Moves the session to ENDED and answers everything still open ({@link #endAll}); the session stays as a
+     * tombstone for late requests, which get the terminal answer (with the right legacy status) rather than an
+     * unknown sid's.
+     */
+    void end(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
+        lifecycle.ended();
+        endAll(condition, payloads, cause, after);
+        after.idleFor(config.inactivity());
+    }
+
     /**
      * The session ended (§13, §17.2): {@code cause} (the request that ended it, or null) gets the terminal body,
      * the oldest other held request too (R38), any others an empty terminal body. Late requests get the terminal
@@ -169,7 +247,7 @@ final class BoshResponder {
      *
      * @param condition the terminal condition, or null for a clean end
      */
-    void endAll(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
+    private void endAll(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
         terminalStatus = condition == null ? 200 : condition.httpStatus(params.legacy());
         terminalBody = BoshResponses.terminal(condition, payloads);
         HeldRequests.Remaining<Request> remaining = requests.takeAll();

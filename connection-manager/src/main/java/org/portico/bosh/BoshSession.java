@@ -6,14 +6,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
-import org.portico.session.ClientSink;
 import org.portico.session.SessionEnd;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
 import org.portico.session.XmppSession;
-import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamConnector;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How requests are answered (held and deferred requests, pending payloads, the end) is {@link BoshResponder};
  * the rid window, limits, keys, streams, response shapes and the lifecycle are classes of their own; this class
- * orders them. It is longer than the 400 lines we aim for because each of the eleven events of §7–§17 (a request,
- * a wait running out, a closed connection, an undelivered answer, an upstream header, stanza or end, expiry,
- * shutdown, redirect) is one locked method here, the one place where the lock is taken.
+ * orders them. Each event of §7–§17 (a request, a wait running out, a closed connection, a written answer, an
+ * upstream header, stanza or end, expiry, shutdown, redirect) is one locked method here, the one place where the
+ * lock is taken.
  */
 public final class BoshSession implements ClientSession {
 
@@ -42,7 +42,6 @@ public final class BoshSession implements ClientSession {
     private final BoshParams params;
     private final BoshConfig config;
     private final SessionLease lease;
-    private final UpstreamConnector connector;
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
     private final ScriptStream script;
     private final SessionLog log;
@@ -51,7 +50,7 @@ public final class BoshSession implements ClientSession {
     private final BoshLifecycle lifecycle = new BoshLifecycle();
     private final RequestLimits limits;
     private final KeySequence keys;
-    private final BoshStreams streams = new BoshStreams();
+    private final BoshStreams streams;
     /** The held and deferred requests, what waits for them, and how they are answered. */
     private final BoshResponder responder;
     private final HeldRequests<BoshResponder.Request> requests;
@@ -66,9 +65,10 @@ public final class BoshSession implements ClientSession {
         this.config = config;
         this.lease = lease;
         this.keys = keys;
-        this.connector = connector;
         this.script = script;
         this.log = new SessionLog(LoggerFactory.getLogger(BoshSession.class), sid, creation.clientAddress());
+        this.streams = new BoshStreams((name, header, route) -> XmppSession.open(sid, log,
+                new BoshStreamSink(this, name), connector, header, route));
         this.limits = new RequestLimits(params.requests(), params.hold(), params.polling()
                 ? config.polling() : Duration.ZERO, config.maxRidRepeats());
         this.responder = new BoshResponder(sid, params, config, keys != null, clock, lifecycle, streams, limits,
@@ -84,23 +84,14 @@ public final class BoshSession implements ClientSession {
 
     /** Opens the upstream stream and holds the creation request until the features arrive or wait ends (R76). */
     void start() {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
+        event(after -> {
             hold(requests.oldest().orElseThrow().getValue().exchange());
             limits.requestArrived(responder.nowMillis());
-            open(streams.primary(), params.header(), params.route());
+            streams.openPrimary(params.header(), params.route());
             after.busy();
-        } finally {
-            lock.unlock();
-        }
+        });
         log.info("BOSH session created for {} (wait={}s hold={} acks={})", params.header().to(),
                 params.waitDuration().toSeconds(), params.hold(), params.acks());
-        after.run(lease);
-    }
-
-    private void open(BoshStreams.Stream stream, StreamHeader header, String route) {
-        stream.xmpp = XmppSession.open(sid, log, new StreamSink(stream.name), connector, header, route);
     }
 
     /** Holds a request for the session's wait; the transport reports its expiry or its client's leaving here. */
@@ -120,14 +111,7 @@ public final class BoshSession implements ClientSession {
 
     /** A request for this session arrived (any rid). */
     public void handle(BoshRequest request, BoshExchange exchange) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
-            receive(new BoshResponder.Request(request, exchange), after);
-        } finally {
-            lock.unlock();
-        }
-        after.run(lease);
+        event(after -> receive(new BoshResponder.Request(request, exchange), after));
     }
 
     private void receive(BoshResponder.Request arrived, AfterLock after) {
@@ -148,11 +132,8 @@ public final class BoshSession implements ClientSession {
         switch (decision.kind()) {
             case PROCESS -> {
                 process(arrived, after);
-                while (!lifecycle.isEnded()) {
-                    Optional<BoshResponder.Request> next = requests.nextReady();
-                    if (next.isEmpty()) {
-                        break;
-                    }
+                Optional<BoshResponder.Request> next;
+                while (!lifecycle.isEnded() && (next = requests.nextReady()).isPresent()) {
                     process(next.get(), after);
                 }
                 settle(after);
@@ -196,13 +177,13 @@ public final class BoshSession implements ClientSession {
         }
         if (lifecycle.requestArrived()) {
             pausedFor = null;
-            clientActive(true, after);
+            streams.clientActive(true, after);
         }
         List<XmlElement> payloads = request.isScript() && script != null ? script.append(request.scriptContent())
                 : request.payloads();
         List<BoshStreams.Stream> targets = streams.targets(request);
         if (request.isTerminate() && (request.stream().isEmpty() || streams.size() == 1)) {
-            targets.forEach(stream -> send(stream, payloads, after));
+            targets.forEach(stream -> BoshStreams.send(stream, payloads, after));
             terminate(null, "terminated by the client", exchange, after);
             return;
         }
@@ -210,45 +191,30 @@ public final class BoshSession implements ClientSession {
         if (pause.isPresent()) {
             pause(Duration.ofSeconds(pause.getAsLong()), exchange, after);
         } else if (request.isTerminate()) {
-            closeStream(targets.get(0), payloads, after);
+            streams.close(targets.get(0), payloads, pending, after);
         } else if (request.isRestart()) {
-            BoshStreams.Stream stream = targets.get(0);
-            if (!stream.xmpp.restart(request.restartHeader(params.header()))) {
-                after.abortUpstream(stream.xmpp);
-            }
+            BoshStreams.restart(targets.get(0), request.restartHeader(params.header()), after);
         } else if (BoshStreams.asksForStream(request, config.maxStreams())) {
             addStream(request);
         } else {
-            targets.forEach(stream -> send(stream, payloads, after));
+            targets.forEach(stream -> BoshStreams.send(stream, payloads, after));
         }
         if (params.acks()) {
             // §9.1: once acks are in use, a request without one acknowledges everything before it
-            long ack = clientAck.orElse(request.rid() - 1);
-            // the report rides on the oldest held response; a pause has just answered them all, so then it waits
-            requests.window().onClientAck(ack, now).filter(report -> requests.heldCount() > 0)
-                    .ifPresent(report -> responder.answerOldest(report, after));
+            responder.clientAcked(clientAck.orElse(request.rid() - 1), now, after);
         }
     }
 
+    /** §16.3: the new stream's name goes out with this request's answer. */
     private void addStream(BoshRequest request) {
         if (streams.size() >= config.maxStreams()) {
             log.info("not adding a stream: {} already open", streams.size());
             return;
         }
-        BoshStreams.Stream stream = streams.add();
-        responder.addedStream(request.rid(), stream.name);
-        open(stream, request.addedStreamHeader(params.header()),
+        String name = streams.add(request.addedStreamHeader(params.header()),
                 request.attribute(BoshNames.ROUTE).orElse(null));
-        log.info("stream {} added", stream.name);
-    }
-
-    /** §16.5: a terminate naming one of several streams closes just that stream. */
-    private void closeStream(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
-        if (streams.remove(stream.name) == null) {
-            return;
-        }
-        send(stream, payloads, after);
-        after.endUpstream(stream.xmpp, SessionEnd.Cause.CLIENT_CLOSED, pending.takeAll(stream.name));
+        responder.addedStream(request.rid(), name);
+        log.info("stream {} added", name);
     }
 
     /**
@@ -259,15 +225,10 @@ public final class BoshSession implements ClientSession {
         if (config.maxPause().isZero() || requested.compareTo(config.maxPause()) > 0) {
             throw new BoshException(BoshCondition.POLICY_VIOLATION, "pause of " + requested + " above maxpause");
         }
-        while (requests.heldCount() > 1) {
-            responder.answerOldest(null, after);
-        }
-        requests.answerOldestUnbuffered();
-        limits.responded(false);
-        responder.respond(exchange, new BoshBody().text(), after);
+        responder.answerForPause(exchange, after);
         lifecycle.paused();
         pausedFor = requested;
-        clientActive(false, after);
+        streams.clientActive(false, after);
         log.info("paused for {}", requested);
     }
 
@@ -284,43 +245,9 @@ public final class BoshSession implements ClientSession {
      * @param condition the terminal condition, or null for a clean client terminate
      */
     private void terminate(BoshCondition condition, String detail, BoshExchange cause, AfterLock after) {
-        end(condition, List.of(), cause, after);
-        endUpstreams(condition == null ? SessionEnd.Cause.CLIENT_CLOSED : SessionEnd.Cause.EXPIRED, after);
+        responder.end(condition, List.of(), cause, after);
+        streams.endAll(pending, condition == null ? SessionEnd.Cause.CLIENT_CLOSED : SessionEnd.Cause.EXPIRED, after);
         log.info(condition == null ? "terminated ({})" : "terminated: " + condition.wireName() + " ({})", detail);
-    }
-
-    /** Moves to ENDED: answers everything still open; the session stays as a tombstone for late requests. */
-    private void end(BoshCondition condition, List<XmlElement> payloads, BoshExchange cause, AfterLock after) {
-        lifecycle.ended();
-        responder.endAll(condition, payloads, cause, after);
-        // late requests get the terminal answer (with the right legacy status) rather than an unknown sid's
-        after.idleFor(config.inactivity());
-    }
-
-    /** Ends every stream's XMPP session; each gets back what its client never received (XEP-0206 §7). */
-    private void endUpstreams(SessionEnd.Cause cause, AfterLock after) {
-        for (BoshStreams.Stream stream : streams.all()) {
-            after.endUpstream(stream.xmpp, cause, pending.takeAll(stream.name));
-        }
-        pending.takeAll(null);
-    }
-
-    private void send(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
-        if (!stream.xmpp.send(payloads)) {
-            after.abortUpstream(stream.xmpp);
-        }
-    }
-
-    /**
-     * XEP-0352, at once (under the lock, like send): it only enqueues, and a pause and the request after it,
-     * handled on two threads, must reach the server as {@code <inactive/>} then {@code <active/>}.
-     */
-    private void clientActive(boolean active, AfterLock after) {
-        for (BoshStreams.Stream stream : streams.all()) {
-            if (!stream.xmpp.clientActive(active)) {
-                after.abortUpstream(stream.xmpp);
-            }
-        }
     }
 
     /**
@@ -329,24 +256,10 @@ public final class BoshSession implements ClientSession {
      * the client's resend (R58) is judged afresh.
      */
     private void waitExpired(BoshExchange exchange) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
-            if (requests.holds(held -> held.exchange() == exchange)) {
-                boolean reached = false;
-                while (!reached) {
-                    reached = requests.oldest().orElseThrow().getValue().exchange() == exchange;
-                    responder.answerOldest(null, after);
-                }
-            }
-            if (requests.dropDeferred(deferred -> deferred.exchange() == exchange)) {
-                responder.respond(exchange, BoshResponses.recoverableError(), after);
-            }
+        event(after -> {
+            responder.waitExpired(exchange, after);
             settle(after);
-        } finally {
-            lock.unlock();
-        }
-        after.run(lease);
+        });
     }
 
     /**
@@ -355,22 +268,13 @@ public final class BoshSession implements ClientSession {
      * next waits for the client's next request; a deferred one is forgotten, so its resend is judged afresh.
      */
     private void connectionLost(BoshExchange exchange) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
-            if (lifecycle.isEnded()) {
-                return;
+        event(after -> {
+            if (!lifecycle.isEnded()) {
+                responder.connectionLost(exchange, after);
+                settle(after);
             }
-            if (requests.holds(held -> held.exchange() == exchange)) {
-                responder.answerNowhere(exchange, after);
-            }
-            requests.dropDeferred(deferred -> deferred.exchange() == exchange);
-            settle(after);
-        } finally {
-            lock.unlock();
-        }
+        });
         log.debug("client closed the connection of a held request");
-        after.run(lease);
     }
 
     /**
@@ -379,31 +283,14 @@ public final class BoshSession implements ClientSession {
      * arrived meanwhile may now go out.
      */
     private void written(BoshResponder.Carried carried, boolean delivered) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
-            BoshStreams.Stream stream = streams.get(carried.stream());
-            boolean streamGone = lifecycle.isEnded() || stream == null;
-            responder.written(carried, delivered || streamGone);
-            if (!delivered && streamGone) {
-                bounce(stream, carried.payloads(), after);
-            }
+        event(after -> {
+            responder.written(carried, delivered, after);
             if (!lifecycle.isEnded()) {
                 settle(after);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
         if (!delivered) {
             log.debug("a response was not delivered: its payloads wait for the next request");
-        }
-        after.run(lease);
-    }
-
-    /** Payloads for a stream that is gone go back to its server (XEP-0206 §7). */
-    private static void bounce(BoshStreams.Stream stream, List<XmlElement> payloads, AfterLock after) {
-        if (stream != null) {
-            after.endUpstream(stream.xmpp, SessionEnd.Cause.EXPIRED, payloads);
         }
     }
 
@@ -430,122 +317,81 @@ public final class BoshSession implements ClientSession {
     }
 
     private void endBy(BoshCondition condition, List<XmlElement> payloads, SessionEnd.Cause cause, String detail) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
-            if (lifecycle.isEnded()) {
-                return;
+        event(after -> {
+            if (!lifecycle.isEnded()) {
+                responder.end(condition, payloads, null, after);
+                streams.endAll(pending, cause, after);
+                log.info("ended: {}", detail);
             }
-            end(condition, payloads, null, after);
-            endUpstreams(cause, after);
-        } finally {
-            lock.unlock();
-        }
-        log.info("ended: {}", detail);
-        after.run(lease);
+        });
     }
 
     // --- one stream's upstream events, on that upstream's reader thread ---
 
-    private void opened(String stream, XmlElement header) {
-        lock.lock();
-        try {
+    void opened(String stream, XmlElement header) {
+        event(after -> {
             BoshStreams.Stream open = streams.get(stream);
             if (open != null) {
                 open.header = header;
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
-    private void deliver(String stream, XmlElement element) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
+    void deliver(String stream, XmlElement element) {
+        event(after -> {
             BoshStreams.Stream open = streams.get(stream);
             if (lifecycle.isEnded() || open == null) {
-                bounce(open, List.of(element), after);
+                BoshStreams.bounce(open, List.of(element), after);
             } else if (pending.add(stream, element) > config.maxPendingBytes()) {
-                end(BoshCondition.POLICY_VIOLATION, List.of(), null, after);
-                endUpstreams(SessionEnd.Cause.EXPIRED, after);
+                responder.end(BoshCondition.POLICY_VIOLATION, List.of(), null, after);
+                streams.endAll(pending, SessionEnd.Cause.EXPIRED, after);
                 log.info("terminated: more than {} bytes pending for a client that does not poll",
                         config.maxPendingBytes());
             } else {
                 settle(after);
             }
-        } finally {
-            lock.unlock();
-        }
-        after.run(lease);
+        });
     }
 
-    private void streamEnded(String stream, SessionEnd ended) {
-        AfterLock after = new AfterLock();
-        lock.lock();
-        try {
+    void streamEnded(String stream, SessionEnd ended) {
+        event(after -> {
             if (lifecycle.isEnded() || streams.get(stream) == null) {
                 return;
             }
-            BoshCondition condition = BoshResponses.conditionFor(ended.cause());
-            if (streams.size() > 1) {
-                streams.remove(stream);
-                pending.addStreamEnd(stream, ended.streamError(),
-                        condition != null ? condition : BoshCondition.HOST_GONE);
+            responder.streamEnded(stream, ended, after);
+            if (!lifecycle.isEnded()) {
                 settle(after);
-            } else {
-                List<XmlElement> stanzas = pending.takeAll(null);
-                if (ended.streamError() != null) {
-                    stanzas.add(ended.streamError());
-                }
-                end(condition, stanzas, null, after);
             }
+        });
+    }
+
+    /** One event: decided under the lock, what it decided done after it ({@link AfterLock}). */
+    private void event(Consumer<AfterLock> decide) {
+        AfterLock after = new AfterLock();
+        lock.lock();
+        try {
+            decide.accept(after);
         } finally {
             lock.unlock();
         }
         after.run(lease);
-    }
-
-    /** One stream's view of this session: the upstream reports to it, it reports here with the stream's name. */
-    private final class StreamSink implements ClientSink {
-        private final String stream;
-
-        StreamSink(String stream) {
-            this.stream = stream;
-        }
-
-        @Override
-        public void opened(XmlElement header) {
-            BoshSession.this.opened(stream, header);
-        }
-
-        @Override
-        public void deliver(XmlElement element) {
-            BoshSession.this.deliver(stream, element);
-        }
-
-        @Override
-        public void ended(SessionEnd end) {
-            streamEnded(stream, end);
-        }
     }
 
     /** How many of the client's requests are held now (§8): for operators and tests. */
     public int heldRequests() {
-        lock.lock();
-        try {
-            return requests.heldCount();
-        } finally {
-            lock.unlock();
-        }
+        return read(requests::heldCount);
     }
 
     @Override
     public String toString() {
+        return read(() -> "BoshSession[" + sid + " " + lifecycle + " " + streams + " " + responder
+                + (pausedFor != null ? " paused=" + pausedFor : "") + "]");
+    }
+
+    private <T> T read(Supplier<T> state) {
         lock.lock();
         try {
-            return "BoshSession[" + sid + " " + lifecycle + " " + streams + " " + responder
-                    + (pausedFor != null ? " paused=" + pausedFor : "") + "]";
+            return state.get();
         } finally {
             lock.unlock();
         }

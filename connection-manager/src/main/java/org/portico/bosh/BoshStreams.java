@@ -7,14 +7,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.portico.session.AfterLock;
+import org.portico.session.SessionEnd;
 import org.portico.session.XmppSession;
+import org.portico.upstream.StreamHeader;
 import org.portico.xml.XmlElement;
 
 /**
  * The XMPP streams of one BOSH session (XEP-0124 §16). Almost every session has exactly one; a client that saw a
  * {@code stream} attribute in the creation response may add more. Names are unpredictable (§16.2, R50).
  *
- * <p>Owned by the lock of the {@link BoshSession} it belongs to; no I/O.
+ * <p>Owned by the lock of the {@link BoshSession} it belongs to; no I/O: what it asks of the XMPP sessions only
+ * enqueues, and ends and aborts are recorded in the event's {@link AfterLock}.
  */
 final class BoshStreams {
 
@@ -31,12 +35,20 @@ final class BoshStreams {
         }
     }
 
+    /** Opens one stream's XMPP session; its events reach the BOSH session with the stream's name. */
+    @FunctionalInterface
+    interface Opener {
+        XmppSession open(String name, StreamHeader header, String route);
+    }
+
+    private final Opener opener;
     private final Map<String, Stream> open = new LinkedHashMap<>();
     /** Names of streams closed in this session: payloads for them are dropped, not an error (§16.4). */
     private final Set<String> closed = new java.util.HashSet<>();
     private final String first;
 
-    BoshStreams() {
+    BoshStreams(Opener opener) {
+        this.opener = opener;
         this.first = newName();
         open.put(first, new Stream(first));
     }
@@ -52,10 +64,26 @@ final class BoshStreams {
         return first;
     }
 
-    Stream add() {
+    /** Opens the session's first stream, with the creation request's header (R76). */
+    void openPrimary(StreamHeader header, String route) {
+        Stream stream = primary();
+        stream.xmpp = opener.open(stream.name, header, route);
+    }
+
+    /** §16.2: opens another stream; returns its new name. */
+    String add(StreamHeader header, String route) {
         Stream stream = new Stream(newName());
         open.put(stream.name, stream);
-        return stream;
+        stream.xmpp = opener.open(stream.name, header, route);
+        return stream.name;
+    }
+
+    /** §16.5: a terminate naming one of several streams closes just that stream, after relaying its payloads. */
+    void close(Stream stream, List<XmlElement> payloads, PendingPayloads pending, AfterLock after) {
+        if (remove(stream.name) != null) {
+            send(stream, payloads, after);
+            after.endUpstream(stream.xmpp, SessionEnd.Cause.CLIENT_CLOSED, pending.takeAll(stream.name));
+        }
     }
 
     Stream get(String name) {
@@ -109,6 +137,47 @@ final class BoshStreams {
     /** §16.3: an empty body with {@code to} asks for another stream, when multi-streams were offered. */
     static boolean asksForStream(BoshRequest request, int maxStreams) {
         return maxStreams > 1 && request.isEmpty() && request.attribute(BoshNames.TO).isPresent();
+    }
+
+    /** Relays a request's payloads to a stream's server; a write queue that overflowed drops it after the lock. */
+    static void send(Stream stream, List<XmlElement> payloads, AfterLock after) {
+        if (!stream.xmpp.send(payloads)) {
+            after.abortUpstream(stream.xmpp);
+        }
+    }
+
+    /** XEP-0206 §5: the client restarts a stream; relayed like a payload, in rid order. */
+    static void restart(Stream stream, StreamHeader header, AfterLock after) {
+        if (!stream.xmpp.restart(header)) {
+            after.abortUpstream(stream.xmpp);
+        }
+    }
+
+    /**
+     * XEP-0352 for every stream, at once (under the lock, like send): it only enqueues, and a pause and the request
+     * after it, handled on two threads, must reach the server as {@code <inactive/>} then {@code <active/>}.
+     */
+    void clientActive(boolean active, AfterLock after) {
+        for (Stream stream : open.values()) {
+            if (!stream.xmpp.clientActive(active)) {
+                after.abortUpstream(stream.xmpp);
+            }
+        }
+    }
+
+    /** Ends every stream's XMPP session; each gets back what its client never received (XEP-0206 §7). */
+    void endAll(PendingPayloads pending, SessionEnd.Cause cause, AfterLock after) {
+        for (Stream stream : all()) {
+            after.endUpstream(stream.xmpp, cause, pending.takeAll(stream.name));
+        }
+        pending.takeAll(null);
+    }
+
+    /** Payloads for a stream that is gone go back to its server (XEP-0206 §7). */
+    static void bounce(Stream stream, List<XmlElement> payloads, AfterLock after) {
+        if (stream != null) {
+            after.endUpstream(stream.xmpp, SessionEnd.Cause.EXPIRED, payloads);
+        }
     }
 
     /** Whether a response with this stream's payloads must name it (§16.4): more than one stream, or not the first. */

@@ -1,0 +1,27 @@
+package org.portico.bosh;
+
+import org.portico.session.ClientSink;
+import org.portico.session.SessionEnd;
+import org.portico.xml.XmlElement;
+
+/**
+ * One stream's view of its BOSH session (XEP-0124 §16): the stream's upstream reports to it on its reader thread,
+ * and it reports to the session with the stream's name, where each report is one locked event.
+ */
+record BoshStreamSink(BoshSession session, String stream) implements ClientSink {
+
+    @Override
+    public void opened(XmlElement header) {
+        session.opened(stream, header);
+    }
+
+    @Override
+    public void deliver(XmlElement element) {
+        session.deliver(stream, element);
+    }
+
+    @Override
+    public void ended(SessionEnd end) {
+        session.streamEnded(stream, end);
+    }
+}
