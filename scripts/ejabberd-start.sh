@@ -7,8 +7,8 @@
 #
 #   --fresh   wipe ejabberd's database (accounts, rosters, archives) before starting; ignored when it runs already.
 #
-# Installs ejabberd and openssl with apt-get when they are missing, without letting Debian start its system-wide
-# service. Everything it writes lives in $PORTICO_EJABBERD_DIR ($PORTICO_RUN_DIR/ejabberd): ejabberd.yml (rendered
+# Installs ejabberd, openssl and curl when they are missing (scripts/prerequisites.sh, purpose "ejabberd"), without
+# letting Debian start its system-wide service. Everything it writes lives in $PORTICO_EJABBERD_DIR ($PORTICO_RUN_DIR/ejabberd): ejabberd.yml (rendered
 # from conf/ejabberd.yml.template), ejabberdctl.cfg, inetrc, certs/, spool/ (the Mnesia database), logs/,
 # console.log and ejabberd.pid. The Erlang node is portico-ejabberd-$PORTICO_EJABBERD_DIST_PORT@localhost on
 # 127.0.0.1:$PORTICO_EJABBERD_DIST_PORT with no epmd, so it clashes with no other Erlang node; Debian's ejabberdctl
@@ -20,6 +20,8 @@
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# shellcheck source=scripts/prerequisites.sh
+source "$PORTICO_HOME/scripts/prerequisites.sh"
 
 fresh=false
 for arg in "$@"; do
@@ -40,29 +42,6 @@ if ((EUID != 0)); then
 	command -v sudo >/dev/null || portico_die "Debian's ejabberdctl runs ejabberd as the user ejabberd: run this as root or install sudo"
 	sudo=(sudo)
 fi
-
-install_ejabberd() {
-	local missing=() pkg
-	for pkg in ejabberd openssl curl; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$pkg")
-	done
-	((${#missing[@]} == 0)) && return 0
-	portico_log "installing ${missing[*]} with apt-get"
-	# Debian starts the system-wide ejabberd (on all interfaces, with epmd) right after installing it. We run our
-	# own instance, so keep the service from starting, unless the machine already has a policy of its own.
-	local policy=/usr/sbin/policy-rc.d added_policy=false
-	if [[ ! -e "$policy" ]]; then
-		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-		"${sudo[@]}" chmod 755 "$policy"
-		added_policy=true
-	fi
-	local status=0
-	"${sudo[@]}" apt-get update -q && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" || status=$?
-	if $added_policy; then
-		"${sudo[@]}" rm -f "$policy"
-	fi
-	((status == 0)) || portico_die "apt-get install ${missing[*]} failed"
-}
 
 render_config() {
 	local escaped_dir="${dir//&/\\&}"
@@ -185,7 +164,7 @@ for port in "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_HTTP_PORT" "$PORTIC
 	fi
 done
 
-install_ejabberd
+portico_prerequisites ejabberd
 mkdir -p "$dir"
 if $fresh && [[ -d "$dir/spool" ]]; then
 	portico_log "wiping ejabberd's database in $dir/spool"

@@ -11,10 +11,13 @@
 #   PORTICO_HTTP_PORT           7070         Portico's own HTTP port (BOSH, WebSocket, demo page)
 #   PORTICO_TEST_USERS          6            number of test accounts test1..testN
 #   PORTICO_PROSODY_LOG_LEVEL   info         Prosody's log level (debug shows every stanza)
-#   PORTICO_EJABBERD_XMPP_PORT  56222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
-#   PORTICO_EJABBERD_HTTP_PORT  56280        the local ejabberd's own HTTP port: BOSH, WebSocket, admin API
-#   PORTICO_EJABBERD_DIST_PORT  56299        the Erlang distribution port of the local ejabberd node (no epmd)
+#   PORTICO_EJABBERD_XMPP_PORT  16222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
+#   PORTICO_EJABBERD_HTTP_PORT  16280        the local ejabberd's own HTTP port: BOSH, WebSocket, admin API
+#   PORTICO_EJABBERD_DIST_PORT  16299        the Erlang distribution port of the local ejabberd node (no epmd)
 #   PORTICO_EJABBERD_LOG_LEVEL  info         ejabberd's log level (debug shows every stanza)
+#
+# The default ports lie below Linux's ephemeral range (32768-60999), from which outgoing connections take their
+# local ports: a default there could be taken by some client socket just when a server wants to listen on it.
 #
 # Derived (not meant to be overridden):
 #   PORTICO_UPSTREAM_HOST       127.0.0.1    the upstream listens on loopback only
@@ -34,9 +37,9 @@ export PORTICO_UPSTREAM_HTTP_PORT="${PORTICO_UPSTREAM_HTTP_PORT:-15280}"
 export PORTICO_HTTP_PORT="${PORTICO_HTTP_PORT:-7070}"
 export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-6}"
 export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
-export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-56222}"
-export PORTICO_EJABBERD_HTTP_PORT="${PORTICO_EJABBERD_HTTP_PORT:-56280}"
-export PORTICO_EJABBERD_DIST_PORT="${PORTICO_EJABBERD_DIST_PORT:-56299}"
+export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-16222}"
+export PORTICO_EJABBERD_HTTP_PORT="${PORTICO_EJABBERD_HTTP_PORT:-16280}"
+export PORTICO_EJABBERD_DIST_PORT="${PORTICO_EJABBERD_DIST_PORT:-16299}"
 export PORTICO_EJABBERD_LOG_LEVEL="${PORTICO_EJABBERD_LOG_LEVEL:-info}"
 export PORTICO_UPSTREAM_HOST=127.0.0.1
 
@@ -129,11 +132,29 @@ portico_use_upstream() { # purpose [upstream-start.sh options]
 	fi
 }
 
-# Stops the upstream if portico_use_upstream started it.
+# The same for the local ejabberd (scripts/ejabberd-start.sh), the second upstream.
+portico_started_ejabberd=false
+portico_use_ejabberd() { # purpose [ejabberd-start.sh options]
+	local purpose="$1"
+	shift
+	if portico_ejabberd_pid >/dev/null; then
+		bash "$PORTICO_HOME/scripts/ejabberd-start.sh"
+		portico_log "$purpose against the ejabberd that was already running; it stays up"
+	else
+		portico_started_ejabberd=true
+		bash "$PORTICO_HOME/scripts/ejabberd-start.sh" "$@"
+	fi
+}
+
+# Stops the upstreams that portico_use_upstream and portico_use_ejabberd started.
 portico_stop_started_upstream() {
 	if $portico_started_upstream; then
 		bash "$PORTICO_HOME/scripts/upstream-stop.sh" || true
 		portico_started_upstream=false
+	fi
+	if $portico_started_ejabberd; then
+		bash "$PORTICO_HOME/scripts/ejabberd-stop.sh" || true
+		portico_started_ejabberd=false
 	fi
 }
 

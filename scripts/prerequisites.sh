@@ -3,7 +3,7 @@
 # scripts/demo.sh and scripts/upstream-start.sh source this file and call portico_prerequisites, so the README's two
 # commands set up a fresh Debian or Ubuntu machine themselves; .ci/run only calls scripts/test.sh.
 #
-#   scripts/prerequisites.sh [--dry-run] upstream|demo|test
+#   scripts/prerequisites.sh [--dry-run] upstream|ejabberd|demo|test
 #
 # Run by hand it installs (or, with --dry-run, only lists) what the purpose needs and is missing. Nothing is
 # installed, and root is not asked for, when everything is there. Otherwise it says which packages it installs and
@@ -17,8 +17,10 @@
 portico_packages_upstream=(prosody prosody-modules openssl ca-certificates)
 # The demo runs Portico in front of the local Prosody; the JDK builds and runs Portico.
 portico_packages_demo=("${portico_packages_upstream[@]}")
-# The whole suite: the end-to-end tests need the upstream, the browser tests Chromium and its WebDriver.
-portico_packages_test=("${portico_packages_upstream[@]}" chromium chromium-driver)
+# The second upstream (scripts/ejabberd-start.sh): ejabberd; curl creates its accounts through its admin API.
+portico_packages_ejabberd=(ejabberd openssl curl ca-certificates)
+# The whole suite: the end-to-end tests need both upstreams, the browser tests Chromium and its WebDriver.
+portico_packages_test=("${portico_packages_upstream[@]}" ejabberd curl chromium chromium-driver)
 # The interop suite's JavaScript clients run under Node.js with npm (interop/src/test/js). These are checked by
 # command, not by package: a machine may have Node.js from elsewhere (NodeSource's nodejs package bundles npm, and
 # Debian's npm package would conflict with it), and the suite needs Node.js 20.10 or newer, which it checks itself.
@@ -45,8 +47,8 @@ portico_missing_packages() {
 # Installs what `purpose` needs and is missing; with dry_run=true only says what that would be.
 portico_prerequisites() { # purpose [dry_run]
 	local purpose="$1" dry_run="${2:-false}"
-	[[ "$purpose" =~ ^(upstream|demo|test)$ ]] \
-		|| portico_prerequisites_die "unknown purpose '$purpose' (upstream, demo or test)"
+	[[ "$purpose" =~ ^(upstream|ejabberd|demo|test)$ ]] \
+		|| portico_prerequisites_die "unknown purpose '$purpose' (upstream, ejabberd, demo or test)"
 	local -n wanted="portico_packages_$purpose"
 	if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
 		portico_prerequisites_log "not a Debian-like system (no apt-get): make sure these, or their equivalents, are" \
@@ -75,10 +77,11 @@ portico_prerequisites() { # purpose [dry_run]
 		portico_prerequisites_log "installing them with apt-get"
 	fi
 
-	# Debian starts the system-wide Prosody (on all interfaces) right after installing it; the scripts run their own
-	# instance on loopback, so keep the service from starting, unless the machine already has a policy of its own.
+	# Debian starts the system-wide Prosody or ejabberd (on all interfaces; ejabberd with epmd) right after installing
+	# it; the scripts run their own instances on loopback, so keep the services from starting, unless the machine
+	# already has a policy of its own.
 	local policy=/usr/sbin/policy-rc.d added_policy=false status=0
-	if [[ " ${missing[*]} " == *" prosody "* && ! -e "$policy" ]]; then
+	if [[ " ${missing[*]} " =~ \ (prosody|ejabberd)\  && ! -e "$policy" ]]; then
 		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
 		"${sudo[@]}" chmod 755 "$policy"
 		added_policy=true
@@ -113,6 +116,6 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
 		dry_run=true
 		shift
 	fi
-	(($# == 1)) || portico_prerequisites_die "usage: scripts/prerequisites.sh [--dry-run] upstream|demo|test"
+	(($# == 1)) || portico_prerequisites_die "usage: scripts/prerequisites.sh [--dry-run] upstream|ejabberd|demo|test"
 	portico_prerequisites "$1" "$dry_run"
 fi

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Runs Portico's whole test suite against a real Prosody on loopback:
+# Runs Portico's whole test suite against real upstreams on loopback, Prosody and ejabberd:
 #
 #   scripts/test.sh [extra Maven arguments]
 #   scripts/test.sh -pl connection-manager -am -Dtest=BoshSessionTest -Dsurefire.failIfNoSpecifiedTests=false
 #
 # First installs the system packages the tests need when they are missing (scripts/prerequisites.sh, purpose
-# "test": Prosody, Chromium and its driver), asking for root only then. Starts the upstream
-# (scripts/upstream-start.sh --fresh: known accounts, empty archives), runs `./mvnw -B verify` with the settings of
-# scripts/env.sh as system properties, and stops the upstream again, whatever the outcome. Exits with Maven's
-# status. When an upstream for the same run directory and ports is already running (say the demo in another
-# terminal), the tests use it and leave it running.
+# "test": Prosody, ejabberd, Chromium and its driver, Node.js), asking for root only then. Starts both upstreams
+# (scripts/upstream-start.sh --fresh and scripts/ejabberd-start.sh --fresh: known accounts, empty archives), runs
+# `./mvnw -B verify` with the settings of scripts/env.sh as system properties, and stops the upstreams again,
+# whatever the outcome. Exits with Maven's status. When an upstream for the same run directory and ports is already
+# running (say the demo in another terminal), the tests use it and leave it running.
 set -euo pipefail
 # shellcheck source=scripts/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -21,6 +21,7 @@ portico_prerequisites test
 
 trap portico_stop_started_upstream EXIT
 portico_use_upstream testing --fresh
+portico_use_ejabberd testing --fresh
 
 mapfile -t properties < <(portico_maven_properties)
 portico_log "JAVA_HOME=$JAVA_HOME"

@@ -9,34 +9,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.server.PorticoConfig;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
+import org.portico.testing.PorticoPerUpstream;
+import org.portico.testing.Upstream;
 import org.portico.upstream.TlsPolicy;
 import org.portico.upstream.UpstreamRoute;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 
-/** BOSH through Portico to the real Prosody, with STARTTLS between them (XEP-0124, XEP-0206). */
+/** BOSH through Portico to the real Prosody (and, where the server matters, ejabberd), with STARTTLS between them (XEP-0124, XEP-0206). */
 class BoshEndToEndTest {
 
     private static final Duration SHORT = Duration.ofSeconds(5);
+    @RegisterExtension
+    static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
-        portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
+        portico = UPSTREAMS.in(Upstream.PROSODY);
     }
 
     private static String chat(String to, String id, String text) {
@@ -44,8 +43,10 @@ class BoshEndToEndTest {
                 + "</body></message>";
     }
 
-    @Test
-    void loginWithSaslPlainRestartAndBindOverStartTls_XEP0206() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void loginWithSaslPlainRestartAndBindOverStartTls_XEP0206(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (BoshTestClient alice = portico.boshClient()) {
             String jid = alice.login("test1", LocalProsody.password("test1"), "e2e");
 
@@ -59,8 +60,10 @@ class BoshEndToEndTest {
         }
     }
 
-    @Test
-    void twoSessionsExchangeMessagesBothWaysWhileALongPollIsHeld() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void twoSessionsExchangeMessagesBothWaysWhileALongPollIsHeld(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (BoshTestClient alice = portico.boshClient(); BoshTestClient bob = portico.boshClient()) {
             String aliceJid = alice.login("test1", LocalProsody.password("test1"), "both-ways");
             String bobJid = bob.login("test2", LocalProsody.password("test2"), "both-ways");
@@ -138,8 +141,10 @@ class BoshEndToEndTest {
         }
     }
 
-    @Test
-    void stanzasSentDuringAPauseArriveAfterTheResume_R31() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void stanzasSentDuringAPauseArriveAfterTheResume_R31(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (BoshTestClient alice = portico.boshClient(); BoshTestClient bob = portico.boshClient()) {
             String aliceJid = alice.login("test4", LocalProsody.password("test4"), "pause");
             String bobJid = bob.login("test5", LocalProsody.password("test5"), "pause");
@@ -161,8 +166,10 @@ class BoshEndToEndTest {
         }
     }
 
-    @Test
-    void terminateEndsTheSessionAndForwardsItsPayloads_R38() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void terminateEndsTheSessionAndForwardsItsPayloads_R38(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (BoshTestClient alice = portico.boshClient(); BoshTestClient bob = portico.boshClient()) {
             String aliceJid = alice.login("test1", LocalProsody.password("test1"), "term");
             bob.login("test2", LocalProsody.password("test2"), "term");
@@ -179,8 +186,10 @@ class BoshEndToEndTest {
         }
     }
 
-    @Test
-    void aResponseLostOnADroppedConnectionIsRecoveredThroughAcks_R28() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void aResponseLostOnADroppedConnectionIsRecoveredThroughAcks_R28(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         // bosh.reportAfter=0: report a lagging ack at once (the default waits 1 s for responses still on their way)
         try (PorticoHarness reporting = PorticoHarness.start(config -> new PorticoConfig(config.http(),
                 config.bosh().toBuilder().reportAfter(Duration.ZERO).build(), config.upstream(), config.xml(), config.store()));

@@ -5,42 +5,42 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
+import org.portico.testing.PorticoPerUpstream;
 import org.portico.testing.ReloadingReceiver;
+import org.portico.testing.Upstream;
 import org.portico.testing.WebSocketTestClient;
 
 /**
  * Sessions that survive page reloads, on both transports, against the real Prosody: numbered messages flow to a
  * page that reloads again and again, some sent while it is away and some while it is going away, and every one
- * arrives exactly once and in order (XEP-0124 §9–§10, RFC 7395 §3.6 and §3.10, R28, R31, R91, R96, and Portico's
+ * arrives exactly once and in order, in front of Prosody and of ejabberd (XEP-0124 §9–§10, RFC 7395 §3.6 and §3.10, R28, R31, R91, R96, and Portico's
  * {@code urn:portico:resume:0}).
  */
 class ReloadEndToEndTest {
 
     private static final int RELOADS = 6;
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static PorticoHarness portico;
+    @RegisterExtension
+    static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
 
-    @BeforeAll
-    static void start() throws Exception {
-        portico = PorticoHarness.start();
+    static Stream<Arguments> kindsOnEachUpstream() {
+        return Arrays.stream(Upstream.values()).flatMap(upstream -> Arrays.stream(ReloadingReceiver.Kind.values())
+                .map(kind -> Arguments.of(upstream, kind)));
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(ReloadingReceiver.Kind.class)
-    void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(ReloadingReceiver.Kind kind) throws Exception {
+    @ParameterizedTest(name = "{1} in front of {0}")
+    @MethodSource("kindsOnEachUpstream")
+    void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(Upstream upstream, ReloadingReceiver.Kind kind)
+            throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient sender = portico.websocketClient();
                 ReloadingReceiver receiver = kind.create(portico)) {
             String to = receiver.login("test4", "reload-" + kind.name().toLowerCase());

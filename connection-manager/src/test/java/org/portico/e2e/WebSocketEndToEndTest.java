@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
+import org.portico.testing.PorticoPerUpstream;
+import org.portico.testing.Upstream;
 import org.portico.testing.WebSocketTestClient;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -18,26 +22,23 @@ import org.portico.xml.XmlElement;
 /** XMPP over WebSocket (RFC 7395) through Portico to the real Prosody, with STARTTLS between them. */
 class WebSocketEndToEndTest {
 
+    @RegisterExtension
+    static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
-        portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
+        portico = UPSTREAMS.in(Upstream.PROSODY);
     }
 
     private static String body(XmlElement message) {
         return message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text();
     }
 
-    @Test
-    void openSaslPlainRestartAndBind_R83_R87_R93_R95() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void openSaslPlainRestartAndBind_R83_R87_R93_R95(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient client = portico.websocketClient()) {
             assertEquals("xmpp", client.subprotocol(), "the server echoes the xmpp subprotocol (R83)");
             client.open();
@@ -67,8 +68,10 @@ class WebSocketEndToEndTest {
             assertEquals(1000, client.awaitClosed().status());
         }
     }
-    @Test
-    void twoWebSocketClientsExchangeMessagesBothWays() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void twoWebSocketClientsExchangeMessagesBothWays(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient alice = portico.websocketClient();
                 WebSocketTestClient bob = portico.websocketClient()) {
             String aliceJid = alice.login("test1", LocalProsody.password("test1"), "ws-both");
@@ -81,8 +84,10 @@ class WebSocketEndToEndTest {
         }
     }
 
-    @Test
-    void aWebSocketClientAndABoshClientExchangeMessages() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void aWebSocketClientAndABoshClientExchangeMessages(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient ws = portico.websocketClient(); BoshTestClient bosh = portico.boshClient()) {
             String wsJid = ws.login("test1", LocalProsody.password("test1"), "ws-bosh");
             String boshJid = bosh.login("test2", LocalProsody.password("test2"), "ws-bosh");
@@ -151,8 +156,10 @@ class WebSocketEndToEndTest {
         }
     }
 
-    @Test
-    void aServerStreamErrorIsOneMessageThenCloseThenTheSocketCloses_R89_R90() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void aServerStreamErrorIsOneMessageThenCloseThenTheSocketCloses_R89_R90(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient first = portico.websocketClient();
                 WebSocketTestClient second = portico.websocketClient()) {
             first.login("test6", LocalProsody.password("test6"), "twice");
@@ -181,8 +188,10 @@ class WebSocketEndToEndTest {
         }
     }
 
-    @Test
-    void aMessageThatIsNotWellFormedEndsTheStream_R86() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void aMessageThatIsNotWellFormedEndsTheStream_R86(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient client = portico.websocketClient()) {
             client.login("test1", LocalProsody.password("test1"), "broken");
             client.send("<message xmlns='jabber:client'><body>unclosed</message>");
@@ -194,8 +203,10 @@ class WebSocketEndToEndTest {
         }
     }
 
-    @Test
-    void xep0198PassesThroughAndEnabledCarriesNoLocation() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Upstream.class)
+    void xep0198PassesThroughAndEnabledCarriesNoLocation(Upstream upstream) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(upstream);
         try (WebSocketTestClient client = portico.websocketClient()) {
             client.login("test2", LocalProsody.password("test2"), "sm");
             client.send("<enable xmlns='" + Namespaces.SM + "' resume='true'/>");

@@ -10,17 +10,17 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Where the second real upstream is: the ejabberd that {@code scripts/ejabberd-start.sh} runs on loopback, with the
  * same domain and accounts as {@link LocalProsody}. Coordinates come from system properties or the scripts'
- * environment variables, with the scripts' defaults. Tests against it are skipped while it is not running:
- * {@code scripts/test.sh} does not start it.
+ * environment variables, with the scripts' defaults. {@code scripts/test.sh} starts it beside Prosody; run by hand
+ * without it, tests against it are skipped.
  */
 public final class LocalEjabberd {
 
     public static final String HOST = LocalProsody.HOST;
     public static final String DOMAIN = LocalProsody.DOMAIN;
     public static final int PORT = Integer.parseInt(LocalProsody.setting("portico.ejabberd.xmpp.port",
-            "PORTICO_EJABBERD_XMPP_PORT", "56222"));
+            "PORTICO_EJABBERD_XMPP_PORT", "16222"));
     public static final int HTTP_PORT = Integer.parseInt(LocalProsody.setting("portico.ejabberd.http.port",
-            "PORTICO_EJABBERD_HTTP_PORT", "56280"));
+            "PORTICO_EJABBERD_HTTP_PORT", "16280"));
 
     private LocalEjabberd() {
     }
@@ -31,8 +31,17 @@ public final class LocalEjabberd {
                 LocalProsody.RUN_DIR.resolve("ejabberd/certs/" + DOMAIN + ".crt").toString()));
     }
 
-    /** Skips the calling test with a clear reason unless ejabberd answers on its port and its certificate is there. */
+    /**
+     * Skips the calling test with a clear reason unless ejabberd answers on its port and its certificate is there;
+     * in the full run ({@code portico.e2e.required=true}) a missing ejabberd fails instead.
+     */
     public static void assumeRunning() {
+        if (Boolean.parseBoolean(LocalProsody.setting("portico.e2e.required", "PORTICO_E2E_REQUIRED", "false"))) {
+            org.junit.jupiter.api.Assertions.assertTrue(reachable() && Files.isReadable(certificate()),
+                    "the local ejabberd is not running on " + HOST + ":" + PORT + " with its certificate at "
+                            + certificate());
+            return;
+        }
         Assumptions.assumeTrue(reachable(), "the local ejabberd is not running on " + HOST + ":" + PORT
                 + " (start it with scripts/ejabberd-start.sh)");
         Assumptions.assumeTrue(Files.isReadable(certificate()), "no ejabberd certificate at " + certificate());

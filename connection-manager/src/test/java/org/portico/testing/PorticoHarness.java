@@ -18,8 +18,7 @@ import org.portico.upstream.UpstreamRoute;
 import org.portico.xml.XmlLimits;
 
 /**
- * A Portico on a free loopback port in front of the local Prosody (or, for {@link #startInFrontOfEjabberd()}, the
- * local ejabberd), with STARTTLS required and the server's own certificate trusted: the configuration end-to-end
+ * A Portico on a free loopback port in front of the local Prosody (or another {@link Upstream}), with STARTTLS required and the server's own certificate trusted: the configuration end-to-end
  * tests start from, adjusted per test.
  */
 public final class PorticoHarness implements AutoCloseable {
@@ -30,7 +29,7 @@ public final class PorticoHarness implements AutoCloseable {
         this.server = new PorticoServer(config, new TcpUpstreamConnector(config.upstream())).start();
     }
 
-    /** The default test configuration. */
+    /** The default test configuration, in front of the local Prosody. */
     public static PorticoConfig config() {
         return config(upstream(Map.of(LocalProsody.DOMAIN, new UpstreamRoute(LocalProsody.HOST, LocalProsody.PORT,
                 TlsPolicy.REQUIRED))));
@@ -53,24 +52,22 @@ public final class PorticoHarness implements AutoCloseable {
                 Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(), 1024 * 1024, XmlLimits.DEFAULT);
     }
 
-    /**
-     * The default test configuration in front of the local ejabberd ({@link LocalEjabberd}) instead of Prosody,
-     * STARTTLS required; skips the calling test unless ejabberd runs.
-     */
-    public static PorticoHarness startInFrontOfEjabberd() throws Exception {
-        LocalEjabberd.assumeRunning();
-        return new PorticoHarness(config(upstream(Map.of(LocalEjabberd.DOMAIN,
-                new UpstreamRoute(LocalEjabberd.HOST, LocalEjabberd.PORT, TlsPolicy.REQUIRED)),
-                LocalEjabberd.certificate())));
-    }
-
     public static PorticoHarness start() throws Exception {
         return start(config -> config);
     }
 
     public static PorticoHarness start(UnaryOperator<PorticoConfig> adjust) throws Exception {
-        LocalProsody.assumeRunning();
-        return new PorticoHarness(adjust.apply(config()));
+        return start(Upstream.PROSODY, adjust);
+    }
+
+    /**
+     * The default test configuration in front of {@code upstream}, STARTTLS required, adjusted; skips the calling
+     * test (or, in the full run, fails it) unless that server runs.
+     */
+    public static PorticoHarness start(Upstream upstream, UnaryOperator<PorticoConfig> adjust) throws Exception {
+        upstream.assumeRunning();
+        return new PorticoHarness(adjust.apply(config(upstream(Map.of(upstream.domain(),
+                new UpstreamRoute(upstream.host(), upstream.port(), TlsPolicy.REQUIRED)), upstream.certificate()))));
     }
 
     public PorticoServer server() {

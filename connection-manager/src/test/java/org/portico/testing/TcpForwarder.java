@@ -7,13 +7,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP forwarder on a loopback port in front of a real server, which a test can cut: every connection through it
- * is reset at once, as the server's host would when the server process dies. Lets one test lose "its" server
- * without stopping the server the other tests share.
+ * is reset at once, as the server's host would when the server process dies; or one connection stops being read,
+ * as by a server that hangs. Lets one test lose "its" server without stopping the server the other tests share.
  */
 public final class TcpForwarder implements AutoCloseable {
 
@@ -21,6 +23,10 @@ public final class TcpForwarder implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    /** The client side of each connection accepted, in order. */
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    /** Client sides whose bytes are no longer read: the server "hangs" on that connection. */
+    private final Set<Socket> stalled = ConcurrentHashMap.newKeySet();
 
     public TcpForwarder(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -41,7 +47,8 @@ public final class TcpForwarder implements AutoCloseable {
                 Socket server = new Socket(targetHost, targetPort);
                 sockets.add(client);
                 sockets.add(server);
-                Thread.ofVirtual().start(() -> pump(client, server));
+                accepted.add(client);
+                Thread.ofVirtual().start(() -> pumpUnlessStalled(client, server));
                 Thread.ofVirtual().start(() -> pump(server, client));
             } catch (IOException e) {
                 return;
@@ -55,6 +62,41 @@ public final class TcpForwarder implements AutoCloseable {
         } catch (IOException e) {
             // one side was cut or closed; the other pump ends with it
         }
+    }
+
+    /**
+     * Copies like {@link #pump}, but stops reading once the connection is {@link #stall}ed, and then leaves both
+     * sockets open (closing them would tell the server), until the forwarder closes.
+     */
+    private void pumpUnlessStalled(Socket from, Socket to) {
+        byte[] buffer = new byte[8192];
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            while (!stalled.contains(from)) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    to.shutdownOutput();
+                    return;
+                }
+                out.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            // one side was cut or closed; the other pump ends with it
+        }
+    }
+
+    /** How many connections the forwarder accepted so far. */
+    public int connections() {
+        return accepted.size();
+    }
+
+    /**
+     * The server stops reading the {@code index}-th connection (0-based, in order of connection): the bytes sent to
+     * it pile up in the kernel's buffers, then in the sender's, as with a server that hangs on one session.
+     */
+    public void stall(int index) {
+        stalled.add(accepted.get(index));
     }
 
     /**
