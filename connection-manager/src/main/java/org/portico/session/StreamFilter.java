@@ -45,6 +45,11 @@ final class StreamFilter {
         return "true".equals(resume) || "1".equals(resume);
     }
 
+    /** Whether this is the server's XEP-0198 {@code <resumed/>}: a resumed session stays resumable (§5). */
+    static boolean resumes(XmlElement element) {
+        return element.is(Namespaces.SM, "resumed");
+    }
+
     /** Whether the server offers XEP-0352 client state indication in these features. */
     static boolean offersClientState(XmlElement features) {
         return features.child(Namespaces.CSI, "csi").isPresent();

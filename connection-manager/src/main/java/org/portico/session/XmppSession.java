@@ -182,6 +182,14 @@ public final class XmppSession implements UpstreamListener {
             clientStateOffered = StreamFilter.offersClientState(element);
         } else if (StreamFilter.grantsResumption(element)) {
             smResumable = true;
+        } else if (StreamFilter.resumes(element)) {
+            smResumable = true;
+            if (clientStateOffered) {
+                // Portico may have marked the session inactive when the client's previous socket dropped, and the
+                // server keeps that state across the resumption: a client that resumes is active. Sent before the
+                // client sees <resumed/>, so an <inactive/> of its own can only come after it.
+                upstream.send(XmlElement.of(Namespaces.CSI, "active"));
+            }
         }
         sink.deliver(StreamFilter.toClient(element));
     }

@@ -10,6 +10,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
@@ -27,6 +28,7 @@ import org.portico.testing.WebSocketTestClient;
 class ReloadEndToEndTest {
 
     private static final int RELOADS = 6;
+    private static final int DROPS = 200;
     private static final Duration WAIT = Duration.ofSeconds(20);
     @RegisterExtension
     static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
@@ -40,13 +42,28 @@ class ReloadEndToEndTest {
     @MethodSource("kindsOnEachUpstream")
     void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(Upstream upstream, ReloadingReceiver.Kind kind)
             throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        exchangeAcrossReloads(UPSTREAMS.in(upstream), kind, RELOADS);
+    }
+
+    /**
+     * A socket that drops again and again (a flaky network rather than a reloading page): hundreds of drops, each
+     * with messages on their way, over Portico's resume token and over XEP-0198 (issue 12, item 3).
+     */
+    @ParameterizedTest
+    @EnumSource(value = ReloadingReceiver.Kind.class, names = {"WEBSOCKET_TOKEN", "WEBSOCKET_XEP0198"})
+    void numberedMessagesArriveExactlyOnceAndInOrderThroughHundredsOfDroppedSockets(ReloadingReceiver.Kind kind)
+            throws Exception {
+        exchangeAcrossReloads(UPSTREAMS.in(Upstream.PROSODY), kind, DROPS);
+    }
+
+    private static void exchangeAcrossReloads(PorticoHarness portico, ReloadingReceiver.Kind kind, int reloads)
+            throws Exception {
         try (WebSocketTestClient sender = portico.websocketClient();
                 ReloadingReceiver receiver = kind.create(portico)) {
             String to = receiver.login("test4", "reload-" + kind.name().toLowerCase());
             sender.login("test5", LocalProsody.password("test5"), "sender-" + kind.name().toLowerCase());
             int sent = 0;
-            for (int reload = 0; reload < RELOADS; reload++) {
+            for (int reload = 0; reload < reloads; reload++) {
                 sent = send(sender, to, sent, 3);
                 receiver.bodies(sent, WAIT);
                 sent = send(sender, to, sent, 2); // on their way while the page goes away
@@ -57,7 +74,7 @@ class ReloadEndToEndTest {
             receiver.ping();
 
             List<String> expected = IntStream.rangeClosed(1, sent).mapToObj(Integer::toString).toList();
-            assertEquals(expected, receiver.bodies(sent, WAIT), "exactly once and in order, through " + RELOADS
+            assertEquals(expected, receiver.bodies(sent, WAIT), "exactly once and in order, through " + reloads
                     + " reloads (" + receiver + ")");
         }
     }

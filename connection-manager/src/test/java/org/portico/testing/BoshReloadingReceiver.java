@@ -26,16 +26,25 @@ import org.portico.xml.XmlElement;
  * again by its rid, and responses are handled strictly in rid order. One request is kept held at all times, never
  * more than one empty one: a page that polls while another request is outstanding would be overactive (§11).
  *
+ * <p>On a faulty network ({@link #onFaultyNetwork}) a request whose response never came (a closed connection, an
+ * HTTP error, a body that is not one) is sent again with the same rid and body (§14.3, R58): Portico resends its
+ * buffered response or processes the request it never got; with acks or without.
+ *
  * <p>Threads: responses arrive on the HTTP client's threads; everything below {@code this} is guarded by it.
  */
-final class BoshReloadingReceiver implements ReloadingReceiver {
+public final class BoshReloadingReceiver implements ReloadingReceiver {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** How often a report's refetch is tried on a faulty network before the receiver gives up. */
+    private static final int MAX_ATTEMPTS = 50;
 
     private final BoshTestClient client;
-    private final URI endpoint;
     private final boolean pause;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** Where requests go after login: Portico, or a {@link FaultyHttpProxy} in front of it. */
+    private final URI target;
+    private volatile boolean faultTolerant;
+    private volatile boolean acks = true;
     private final Map<CompletableFuture<?>, Integer> inFlight = new ConcurrentHashMap<>();
 
     /** The current page; responses to an earlier page's requests are lost with it. */
@@ -56,13 +65,24 @@ final class BoshReloadingReceiver implements ReloadingReceiver {
 
     BoshReloadingReceiver(BoshTestClient client, URI endpoint, boolean pause) {
         this.client = client;
-        this.endpoint = endpoint;
+        this.target = endpoint;
         this.pause = pause;
+    }
+
+    /**
+     * A receiver whose requests, after login, go through {@code proxy}, and which resends a request whose response
+     * was lost; with {@code acks} false it sends no {@code ack} attribute (Strophe, converse) and relies on resends.
+     */
+    public static BoshReloadingReceiver onFaultyNetwork(BoshTestClient client, URI proxy, boolean acks) {
+        BoshReloadingReceiver receiver = new BoshReloadingReceiver(client, proxy, false);
+        receiver.faultTolerant = true;
+        receiver.acks = acks;
+        return receiver;
     }
 
     @Override
     public String login(String user, String resource) throws Exception {
-        String jid = client.login(user, LocalProsody.password(user), resource);
+        String jid = client.login(user, LocalProsody.password(user), resource, acks);
         synchronized (this) {
             acked = client.currentRid();
             poll();
@@ -86,7 +106,7 @@ final class BoshReloadingReceiver implements ReloadingReceiver {
     private void send(long rid, String attributes, String payload) {
         int of = page;
         outstanding++;
-        String body = client.body(rid, "ack='" + ack() + "' " + attributes, payload);
+        String body = client.body(rid, ackAttribute() + attributes, payload);
         CompletableFuture<HttpResponse<String>> response = http.sendAsync(request(body),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         inFlight.put(response, of);
@@ -96,8 +116,12 @@ final class BoshReloadingReceiver implements ReloadingReceiver {
         });
     }
 
+    private String ackAttribute() {
+        return acks ? "ack='" + ack() + "' " : "";
+    }
+
     private HttpRequest request(String body) {
-        return HttpRequest.newBuilder(endpoint).timeout(TIMEOUT)
+        return HttpRequest.newBuilder(target).timeout(TIMEOUT)
                 .header("Content-Type", "text/xml; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
     }
@@ -108,12 +132,22 @@ final class BoshReloadingReceiver implements ReloadingReceiver {
                 return; // that page is gone, and its response with it
             }
             outstanding--;
+            notifyAll();
         }
         try {
-            if (error != null) {
-                throw error;
+            XmlElement body;
+            try {
+                if (error != null) {
+                    throw error;
+                }
+                body = BoshTestClient.parse(answer.body());
+            } catch (Throwable lost) {
+                if (!faultTolerant) {
+                    throw lost;
+                }
+                resend(rid); // §14.3: no response came; the same request again
+                return;
             }
-            XmlElement body = BoshTestClient.parse(answer.body());
             String type = body.attribute("type").orElse("");
             if ("terminate".equals(type)) {
                 throw new AssertionError("session terminated: " + body);
@@ -172,13 +206,50 @@ final class BoshReloadingReceiver implements ReloadingReceiver {
      * the {@code report} it had then, which is stale now and not followed.
      */
     private void refetch(long rid) throws Exception {
-        long ack;
-        synchronized (this) {
-            ack = ack();
+        for (int attempt = 1; ; attempt++) {
+            long ack;
+            synchronized (this) {
+                ack = ack();
+            }
+            try {
+                String again = http.send(request(client.body(rid, "ack='" + ack + "'", "")),
+                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
+                handle(rid, BoshTestClient.parse(again));
+                return;
+            } catch (Exception lost) {
+                if (!faultTolerant || attempt == MAX_ATTEMPTS) {
+                    throw lost;
+                }
+            }
         }
-        String again = http.send(request(client.body(rid, "ack='" + ack + "'", "")),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).body();
-        handle(rid, BoshTestClient.parse(again));
+    }
+
+    /**
+     * Sends a payload in its own request once one is free, keeping rid order with everything else; responses are
+     * handled as usual.
+     */
+    public synchronized void send(String payload) throws Exception {
+        awaitFreeRequest();
+        issue("", payload);
+    }
+
+    /**
+     * Waits until another request may go out: fewer than two outstanding (the session's {@code requests}, §11),
+     * and no more than two rids beyond the last response handled in order, so that a request sent again still
+     * finds its response buffered (R41, R43: without acks Portico keeps the last {@code requests} + 1).
+     */
+    private void awaitFreeRequest() throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while ((outstanding >= 2 || client.currentRid() - acked >= 2) && failure == null) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("no free request within " + TIMEOUT + ": " + this);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        if (failure != null) {
+            throw new AssertionError("BOSH receiver failed", failure);
+        }
     }
 
     /** Handles responses strictly in rid order. */
@@ -242,6 +313,7 @@ final class BoshReloadingReceiver implements ReloadingReceiver {
     public void ping() throws Exception {
         String id;
         synchronized (this) {
+            awaitFreeRequest();
             id = "ping" + (++pings);
             issue("", "<iq xmlns='jabber:client' type='get' id='" + id + "' to='" + LocalProsody.DOMAIN
                     + "'><ping xmlns='urn:xmpp:ping'/></iq>");

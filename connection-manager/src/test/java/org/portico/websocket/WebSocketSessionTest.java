@@ -301,6 +301,24 @@ class WebSocketSessionTest {
     }
 
     @Test
+    void aStreamResumedWithXep0198IsToldActiveBeforeTheClientSeesResumed_XEP0352_XEP0198() throws Exception {
+        // the client's previous socket, on another Portico session, may have left the server's session inactive
+        opened(WebSocketConfig.DEFAULT);
+        upstream.receive(featuresWithCsi());
+        socket.take();
+
+        upstream.receive(XmlElement.of(Namespaces.SM, "resumed").withAttribute("previd", "p1").withAttribute("h", "3"));
+
+        assertEquals(List.of("active"), upstream.sent.stream().filter(e -> Namespaces.CSI.equals(e.namespace()))
+                .map(XmlElement::localName).toList());
+        assertEquals(List.of("resumed"), socket.take().stream().map(XmlElement::localName).toList());
+        session.socketClosed(socket, false);
+        session.expired();
+        assertTrue(upstream.aborted && !upstream.closed,
+                "a resumed session stays resumable at the server: dropped, not closed, when its grace runs out");
+    }
+
+    @Test
     void withoutClientStateIndicationOfferedNothingIsSentOnPause() throws Exception {
         opened(WebSocketConfig.DEFAULT);
 

@@ -1,0 +1,78 @@
+package org.portico.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.portico.bosh.BoshConfig;
+import org.portico.testing.BoshReloadingReceiver;
+import org.portico.testing.FaultyHttpProxy;
+import org.portico.testing.LocalProsody;
+import org.portico.testing.PorticoHarness;
+import org.portico.testing.PorticoPerUpstream;
+import org.portico.testing.Upstream;
+import org.portico.testing.WebSocketTestClient;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The network between a browser and Portico loses requests and responses, duplicates and delays requests (so that
+ * later ones overtake them) and half-closes connections ({@link FaultyHttpProxy}), while numbered messages flow both
+ * ways between a BOSH client behind it and a WebSocket peer: every message arrives exactly once and in order, with
+ * acks (XEP-0124 §9) and without them, where the client sends a request again when its response never came (§14.3,
+ * R43, R44, R58). Issue 12, item 3.
+ */
+class NetworkFaultsEndToEndTest {
+
+    private static final Logger log = LoggerFactory.getLogger(NetworkFaultsEndToEndTest.class);
+    private static final int MESSAGES = 1500;
+    private static final double FAULT_RATE = 0.5;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @RegisterExtension
+    static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
+
+    @ParameterizedTest(name = "acks={0}")
+    @ValueSource(booleans = {true, false})
+    void numberedMessagesCrossAFaultyNetworkBothWaysExactlyOnceAndInOrder(boolean acks) throws Exception {
+        PorticoHarness portico = UPSTREAMS.in(Upstream.PROSODY);
+        try (FaultyHttpProxy network = new FaultyHttpProxy(portico.port(), FAULT_RATE, acks ? 12 : 24);
+                BoshReloadingReceiver bosh = BoshReloadingReceiver.onFaultyNetwork(portico.boshClient(),
+                        URI.create("http://127.0.0.1:" + network.port() + BoshConfig.DEFAULT.path()), acks);
+                WebSocketTestClient peer = portico.websocketClient()) {
+            String boshJid = bosh.login("test1", "faults-" + acks);
+            String peerJid = peer.login("test2", LocalProsody.password("test2"), "faults-peer-" + acks);
+
+            for (int n = 1; n <= MESSAGES; n++) {
+                peer.chat(boshJid, "p" + n, Integer.toString(n));
+                bosh.send("<message xmlns='jabber:client' type='chat' to='" + peerJid + "' id='b" + n + "'><body>"
+                        + n + "</body></message>");
+            }
+            bosh.ping();
+
+            List<String> expected = IntStream.rangeClosed(1, MESSAGES).mapToObj(Integer::toString).toList();
+            assertEquals(expected, bosh.bodies(MESSAGES, WAIT), "peer to BOSH client (" + bosh + ")");
+            List<String> atPeer = new ArrayList<>();
+            while (atPeer.size() < MESSAGES) {
+                XmlElement message = peer.nextMessage();
+                atPeer.add(message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text());
+            }
+            assertEquals(expected, atPeer, "BOSH client to peer");
+            Map<FaultyHttpProxy.Fault, Long> faults = network.counts();
+            log.info("acks={}: {} messages each way through {}", acks, MESSAGES, faults);
+            for (FaultyHttpProxy.Fault fault : FaultyHttpProxy.Fault.values()) {
+                assertTrue(faults.get(fault) > 20, "each fault met often: " + faults);
+            }
+        }
+    }
+}
