@@ -79,17 +79,18 @@ final class ConfigReader {
             String domain = key.substring(DOMAIN_PREFIX.length());
             domains.put(domain, route(key, s.string(key, "")));
         }
+        UpstreamConfig u = UpstreamConfig.builder().build();
         String trustStore = s.string("upstream.trustStore", null);
-        return new UpstreamConfig(domains, s.bool("upstream.srvLookup", false),
-                tls("upstream.discoveredTls", s.string("upstream.discoveredTls", "required")),
-                trustStore == null ? null : Path.of(trustStore), s.string("upstream.trustStorePassword", null),
-                s.bool("upstream.verifyHostname", true),
-                s.duration("upstream.connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
-                s.duration("upstream.closeTimeout", UpstreamConfig.DEFAULT_CLOSE_TIMEOUT),
+        return new UpstreamConfig(domains, s.bool("upstream.srvLookup", u.srvLookup()),
+                tls("upstream.discoveredTls", s.string("upstream.discoveredTls", u.discoveredTls().name())),
+                trustStore == null ? u.trustStore() : Path.of(trustStore),
+                s.string("upstream.trustStorePassword", u.trustStorePassword()),
+                s.bool("upstream.verifyHostname", u.verifyHostname()),
+                s.duration("upstream.connectTimeout", u.connectTimeout()),
+                s.duration("upstream.closeTimeout", u.closeTimeout()),
                 s.list("upstream.routeAllowList"),
-                s.integer("upstream.maxQueuedWriteBytes", UpstreamConfig.DEFAULT_MAX_QUEUED_WRITE_BYTES),
-                new XmlLimits(Math.max(xml.maxBytes(), 1024 * 1024), xml.maxDepth(), xml.maxAttributes(),
-                        Math.max(xml.maxTextLength(), 1024 * 1024)));
+                s.integer("upstream.maxQueuedWriteBytes", u.maxQueuedWriteBytes()),
+                UpstreamConfig.xmlLimitsFor(xml));
     }
 
     /** {@code host:port} followed by the STARTTLS policy, e.g. {@code 127.0.0.1:5222 required}. */

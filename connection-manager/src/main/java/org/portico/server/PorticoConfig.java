@@ -51,11 +51,18 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
         }
     }
 
-    /** Loads a properties file; {@code PORTICO_*} environment variables override its keys. */
+    /**
+     * Loads a properties file; {@code PORTICO_CFG_*} environment variables override its keys and add upstream
+     * domains. An error names where the bad value came from (the file or the variable).
+     */
     public static PorticoConfig load(Path file, Map<String, String> environment) throws IOException {
         Settings settings = Settings.load(file, environment);
-        PorticoConfig config = ConfigReader.read(settings);
-        settings.rejectUnknownKeys();
-        return config;
+        try {
+            PorticoConfig config = ConfigReader.read(settings);
+            settings.rejectUnknownKeys();
+            return config;
+        } catch (IllegalArgumentException e) {
+            throw settings.located(e);
+        }
     }
 }
