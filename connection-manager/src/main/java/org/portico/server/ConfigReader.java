@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
+import org.portico.client.ClientConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
 import org.portico.upstream.TlsPolicy;
@@ -50,7 +51,16 @@ final class ConfigReader {
 
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
-        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml));
+        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), client(s));
+    }
+
+    /** {@code client.*}: trusted proxies and limits per client address. */
+    private static ClientConfig client(Settings s) {
+        ClientConfig c = ClientConfig.DEFAULT;
+        return ClientConfig.builder().trustedProxies(s.list("client.trustedProxies"))
+                .maxSessionsPerAddress(s.integer("client.maxSessionsPerAddress", c.maxSessionsPerAddress()))
+                .newSessionsPerSecond(s.integer("client.newSessionsPerSecond", c.newSessionsPerSecond()))
+                .newSessionsBurst(s.integer("client.newSessionsBurst", c.newSessionsBurst())).build();
     }
 
     /** {@code websocket.*}; the message and frame limits default to {@code xml.maxBytes}. */

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.portico.bosh.BoshConfig;
+import org.portico.client.ClientConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
 import org.portico.upstream.TlsPolicy;
@@ -148,5 +149,27 @@ class SettingsTest {
         assertEquals(StoreConfig.DEFAULT, config.store());
         assertEquals(UpstreamConfig.builder().xmlLimits(UpstreamConfig.xmlLimitsFor(XmlLimits.DEFAULT)).build(),
                 config.upstream());
+    }
+
+    @Test
+    void theShippedConfigurationLoadsTheClientDefaultsAndDocumentsEveryClientKey() throws Exception {
+        Path shipped = Path.of("../conf/portico.properties");
+        PorticoConfig config = PorticoConfig.load(shipped, Map.of());
+        String text = Files.readString(shipped);
+
+        assertEquals(ClientConfig.DEFAULT, config.client());
+        for (String key : new String[] {"client.trustedProxies", "client.maxSessionsPerAddress",
+                "client.newSessionsPerSecond", "client.newSessionsBurst"}) {
+            assertTrue(text.contains("# " + key + " ("), key + " is documented with its type and default");
+        }
+    }
+
+    @Test
+    void theClientSettingsAreReadFromTheFileAndTheEnvironment() throws Exception {
+        PorticoConfig config = PorticoConfig.load(file("client.trustedProxies = 10.0.0.0/8, ::1\n"
+                + "client.maxSessionsPerAddress = 7\n"), Map.of("PORTICO_CFG_CLIENT_NEWSESSIONSPERSECOND", "3"));
+
+        assertEquals(ClientConfig.builder().trustedProxies(java.util.List.of("10.0.0.0/8", "::1"))
+                .maxSessionsPerAddress(7).newSessionsPerSecond(3).build(), config.client());
     }
 }
