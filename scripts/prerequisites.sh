@@ -17,8 +17,9 @@
 portico_packages_upstream=(prosody prosody-modules openssl ca-certificates)
 # The demo runs Portico in front of the local Prosody; the JDK builds and runs Portico.
 portico_packages_demo=("${portico_packages_upstream[@]}")
-# The whole suite: the end-to-end tests need the upstream, the browser tests Chromium and its WebDriver.
-portico_packages_test=("${portico_packages_upstream[@]}" chromium chromium-driver)
+# The whole suite: the end-to-end tests need the upstream, the browser tests Chromium and its WebDriver, the
+# reverse-proxy test nginx (run as the test's own process on loopback, never as Debian's service).
+portico_packages_test=("${portico_packages_upstream[@]}" chromium chromium-driver nginx)
 # The interop suite's JavaScript clients run under Node.js with npm (interop/src/test/js). These are checked by
 # command, not by package: a machine may have Node.js from elsewhere (NodeSource's nodejs package bundles npm, and
 # Debian's npm package would conflict with it), and the suite needs Node.js 20.10 or newer, which it checks itself.
