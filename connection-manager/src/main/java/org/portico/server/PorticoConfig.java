@@ -69,12 +69,13 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
      */
     public static PorticoConfig load(Path file, Map<String, String> environment) throws IOException {
         Settings settings = Settings.load(file, environment);
+        PorticoConfig config;
         try {
-            PorticoConfig config = ConfigReader.read(settings);
-            settings.rejectUnknownKeys();
-            return config;
+            config = ConfigReader.read(settings);
         } catch (IllegalArgumentException e) {
             throw settings.located(e);
         }
+        settings.rejectUnknownKeys();
+        return config;
     }
 }

@@ -130,4 +130,11 @@ class ClientAddressEndToEndTest {
             }
         }
     }
+
+    @Test
+    void theShippedLogPatternPrintsTheClientOnEveryLine() throws Exception {
+        String logback = java.nio.file.Files.readString(java.nio.file.Path.of("../conf/logback.xml"));
+
+        assertTrue(logback.contains("client=%X{" + SessionLog.CLIENT + ":--}"), logback);
+    }
 }

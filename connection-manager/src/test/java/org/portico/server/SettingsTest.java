@@ -62,10 +62,12 @@ class SettingsTest {
         Path file = file("http.port = 7070\n");
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PorticoConfig.load(file, Map.of("PORTICO_CFG_HTTP_PROT", "8081")));
+                () -> PorticoConfig.load(file, Map.of("PORTICO_CFG_HTTP_PROT", "8081", "PORTICO_CFG_HTTP_PORT",
+                        "8080")));
 
         assertTrue(e.getMessage().contains("PORTICO_CFG_HTTP_PROT"), e.getMessage());
         assertTrue(e.getMessage().contains("match no configuration key"), e.getMessage());
+        assertTrue(!e.getMessage().contains(" from "), "names no origin of a value: " + e.getMessage());
     }
 
     @Test
