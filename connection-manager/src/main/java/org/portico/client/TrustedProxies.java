@@ -2,12 +2,15 @@ package org.portico.client;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.ForwardedRequestCustomizer;
 import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.InetAddressSet;
@@ -33,16 +36,23 @@ public final class TrustedProxies implements HttpConfiguration.Customizer {
         proxies.forEach(trusted::add);
     }
 
-    /** Adds this customizer to every HTTP connector of {@code server}; nothing when no proxy is trusted. */
+    /**
+     * Adds this customizer to the HTTP configuration of every connector of {@code server} (HTTP/1.1, and HTTP/2 or
+     * h2c where a connector has them), once per configuration; nothing when no proxy is trusted. Call it after the
+     * connectors are added and before the server starts.
+     */
     public static void install(Server server, List<String> proxies) {
         if (proxies.isEmpty()) {
             return;
         }
         TrustedProxies customizer = new TrustedProxies(proxies);
+        Set<HttpConfiguration> configured = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Connector connector : server.getConnectors()) {
-            HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
-            if (http != null) {
-                http.getHttpConfiguration().addCustomizer(customizer);
+            for (ConnectionFactory factory : connector.getConnectionFactories()) {
+                if (factory instanceof HttpConfiguration.ConnectionFactory http
+                        && configured.add(http.getHttpConfiguration())) {
+                    http.getHttpConfiguration().addCustomizer(customizer);
+                }
             }
         }
     }

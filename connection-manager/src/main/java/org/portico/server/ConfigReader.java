@@ -18,6 +18,8 @@ import org.portico.xml.XmlLimits;
 final class ConfigReader {
 
     private static final String DOMAIN_PREFIX = "upstream.domain.";
+    /** The third word of an {@code upstream.domain.*} value that turns the PROXY protocol on for that upstream. */
+    private static final String PROXY_PROTOCOL = "proxy-protocol";
 
     private ConfigReader() {
     }
@@ -103,12 +105,17 @@ final class ConfigReader {
                 UpstreamConfig.xmlLimitsFor(xml));
     }
 
-    /** {@code host:port} followed by the STARTTLS policy, e.g. {@code 127.0.0.1:5222 required}. */
+    /**
+     * {@code host:port} followed by the STARTTLS policy and, for a server that expects it, {@code proxy-protocol},
+     * e.g. {@code 127.0.0.1:5222 required} or {@code 10.0.0.7:5223 required proxy-protocol}.
+     */
     private static UpstreamRoute route(String key, String value) {
         String[] parts = value.trim().split("\\s+");
         int colon = parts[0].lastIndexOf(':');
-        if (parts.length != 2 || colon <= 0) {
-            throw new IllegalArgumentException(key + " must be 'host:port tls-policy', was '" + value + "'");
+        boolean proxyProtocol = parts.length == 3 && PROXY_PROTOCOL.equals(parts[2]);
+        if (parts.length != (proxyProtocol ? 3 : 2) || colon <= 0) {
+            throw new IllegalArgumentException(key + " must be 'host:port tls-policy', optionally followed by '"
+                    + PROXY_PROTOCOL + "', was '" + value + "'");
         }
         int port;
         try {
@@ -116,7 +123,7 @@ final class ConfigReader {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " has a port that is not a number: '" + value + "'");
         }
-        return new UpstreamRoute(parts[0].substring(0, colon), port, tls(key, parts[1]));
+        return new UpstreamRoute(parts[0].substring(0, colon), port, tls(key, parts[1]), proxyProtocol);
     }
 
     private static TlsPolicy tls(String key, String value) {

@@ -174,4 +174,18 @@ class SettingsTest {
         assertEquals(ClientConfig.builder().trustedProxies(java.util.List.of("10.0.0.0/8", "::1"))
                 .maxSessionsPerAddress(7).newSessionsPerSecond(3).build(), config.client());
     }
+
+    @Test
+    void anUpstreamCanBeToldToExpectThePROXYProtocol() throws Exception {
+        PorticoConfig config = PorticoConfig.load(file(
+                "upstream.domain.localhost = 127.0.0.1:5222 required proxy-protocol\n"), Map.of());
+        Path bad = file("upstream.domain.localhost = 127.0.0.1:5222 required haproxy\n");
+
+        assertEquals(new UpstreamRoute("127.0.0.1", 5222, TlsPolicy.REQUIRED, true),
+                config.upstream().domains().get("localhost"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PorticoConfig.load(bad, Map.of()));
+        assertTrue(e.getMessage().contains("proxy-protocol") && e.getMessage().contains("upstream.domain.localhost from "
+                + bad), e.getMessage());
+    }
 }
