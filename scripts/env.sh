@@ -14,6 +14,7 @@
 #   PORTICO_EJABBERD_XMPP_PORT  56222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
 #   PORTICO_EJABBERD_HTTP_PORT  56280        the local ejabberd's own HTTP port: BOSH, WebSocket, admin API
 #   PORTICO_EJABBERD_DIST_PORT  56299        the Erlang distribution port of the local ejabberd node (no epmd)
+#   PORTICO_EJABBERD_PROXY_PORT 56223        the local ejabberd's second c2s port, which expects the PROXY protocol
 #   PORTICO_EJABBERD_LOG_LEVEL  info         ejabberd's log level (debug shows every stanza)
 #   PORTICO_NGINX_PORT          7443         HTTPS port of the test nginx in front of Portico (NginxEndToEndTest)
 #   PORTICO_NGINX_HTTP_PORT     7080         its HTTP port, which only redirects to HTTPS
@@ -42,6 +43,7 @@ export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
 export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-56222}"
 export PORTICO_EJABBERD_HTTP_PORT="${PORTICO_EJABBERD_HTTP_PORT:-56280}"
 export PORTICO_EJABBERD_DIST_PORT="${PORTICO_EJABBERD_DIST_PORT:-56299}"
+export PORTICO_EJABBERD_PROXY_PORT="${PORTICO_EJABBERD_PROXY_PORT:-56223}"
 export PORTICO_EJABBERD_LOG_LEVEL="${PORTICO_EJABBERD_LOG_LEVEL:-info}"
 export PORTICO_NGINX_PORT="${PORTICO_NGINX_PORT:-7443}"
 export PORTICO_NGINX_HTTP_PORT="${PORTICO_NGINX_HTTP_PORT:-7080}"
@@ -67,6 +69,7 @@ portico_check_port PORTICO_HTTP_PORT "$PORTICO_HTTP_PORT"
 portico_check_port PORTICO_EJABBERD_XMPP_PORT "$PORTICO_EJABBERD_XMPP_PORT"
 portico_check_port PORTICO_EJABBERD_HTTP_PORT "$PORTICO_EJABBERD_HTTP_PORT"
 portico_check_port PORTICO_EJABBERD_DIST_PORT "$PORTICO_EJABBERD_DIST_PORT"
+portico_check_port PORTICO_EJABBERD_PROXY_PORT "$PORTICO_EJABBERD_PROXY_PORT"
 portico_check_port PORTICO_NGINX_PORT "$PORTICO_NGINX_PORT"
 portico_check_port PORTICO_NGINX_HTTP_PORT "$PORTICO_NGINX_HTTP_PORT"
 [[ "$PORTICO_EJABBERD_LOG_LEVEL" =~ ^(none|emergency|alert|critical|error|warning|notice|info|debug)$ ]] \
@@ -214,6 +217,7 @@ portico_maven_properties() {
 		"-Dportico.test.users=$PORTICO_TEST_USERS" \
 		"-Dportico.ejabberd.xmpp.port=$PORTICO_EJABBERD_XMPP_PORT" \
 		"-Dportico.ejabberd.http.port=$PORTICO_EJABBERD_HTTP_PORT" \
+		"-Dportico.ejabberd.proxy.port=$PORTICO_EJABBERD_PROXY_PORT" \
 		"-Dportico.ejabberd.ca=$PORTICO_EJABBERD_CA" \
 		"-Dportico.nginx.port=$PORTICO_NGINX_PORT" \
 		"-Dportico.nginx.http.port=$PORTICO_NGINX_HTTP_PORT"
