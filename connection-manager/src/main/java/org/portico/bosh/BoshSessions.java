@@ -109,7 +109,8 @@ public final class BoshSessions {
             return;
         }
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
-        BoshSession session = new BoshSession(sid, params, config, clock, limits.lease(sid, SessionLease.of(store, sid)), keys, connector,
+        SessionLease lease = limits.lease(sid, SessionLease.of(store, sid));
+        BoshSession session = new BoshSession(sid, params, config, clock, lease, keys, connector,
                 request.isScript() ? new ScriptStream(parser) : null, exchange);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {

@@ -178,7 +178,8 @@ class NginxEndToEndTest {
     void plainHttpIsSentToHttps() throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
             HttpResponse<Void> response = http.send(HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
-                    + LocalNginx.HTTP_PORT + "/http-bind")).timeout(WAIT).build(), HttpResponse.BodyHandlers.discarding());
+                    + LocalNginx.HTTP_PORT + "/http-bind")).timeout(WAIT).build(),
+                    HttpResponse.BodyHandlers.discarding());
 
             assertEquals(301, response.statusCode());
             assertEquals("https://localhost/http-bind", response.headers().firstValue("Location").orElse(null));

@@ -9,7 +9,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
@@ -37,17 +38,11 @@ import org.portico.xml.XmlLimits;
 class ProxyProtocolEjabberdTest {
 
     private static final String BROWSER = "203.0.113.99";
-    private PorticoServer portico;
+    private static PorticoServer portico;
 
-    @AfterEach
-    void stop() {
-        if (portico != null) {
-            portico.close();
-        }
-    }
-
-    @Test
-    void ejabberdSeesTheBrowsersAddressThroughTheProxyProtocol() throws Exception {
+    /** Skips the whole class, as {@code EjabberdEndToEndTest} does, unless the local ejabberd runs. */
+    @BeforeAll
+    static void start() throws Exception {
         LocalEjabberd.assumeRunning();
         PorticoConfig config = new PorticoConfig(HttpConfig.builder().port(0).build(), BoshConfig.DEFAULT,
                 PorticoHarness.upstream(Map.of(LocalEjabberd.DOMAIN, new UpstreamRoute(LocalEjabberd.HOST,
@@ -55,7 +50,17 @@ class ProxyProtocolEjabberdTest {
                 XmlLimits.DEFAULT, new StoreConfig(100), WebSocketConfig.DEFAULT,
                 ClientConfig.builder().trustedProxies(List.of("127.0.0.1")).build());
         portico = new PorticoServer(config, new TcpUpstreamConnector(config.upstream())).start();
+    }
 
+    @AfterAll
+    static void stop() {
+        if (portico != null) {
+            portico.close();
+        }
+    }
+
+    @Test
+    void ejabberdSeesTheBrowsersAddressThroughTheProxyProtocol() throws Exception {
         try (WebSocketTestClient browser = WebSocketTestClient.connect(URI.create("ws://127.0.0.1:" + portico.port()
                 + "/xmpp-websocket"), LocalEjabberd.DOMAIN, Map.of("X-Forwarded-For", BROWSER));
                 HttpClient admin = HttpClient.newHttpClient()) {

@@ -113,9 +113,8 @@ class SettingsTest {
                 unparsable.getMessage());
         assertTrue(outOfRange.getMessage().contains("environment variable PORTICO_CFG_HTTP_PORT"),
                 outOfRange.getMessage());
-        assertTrue(badRoute.getMessage().contains(
-                "upstream.domain.chat.example.org from environment variable PORTICO_CFG_UPSTREAM_DOMAIN_CHAT_EXAMPLE_ORG"),
-                badRoute.getMessage());
+        assertTrue(badRoute.getMessage().contains("upstream.domain.chat.example.org from environment variable "
+                + "PORTICO_CFG_UPSTREAM_DOMAIN_CHAT_EXAMPLE_ORG"), badRoute.getMessage());
     }
 
     @Test
@@ -185,7 +184,7 @@ class SettingsTest {
                 config.upstream().domains().get("localhost"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PorticoConfig.load(bad, Map.of()));
-        assertTrue(e.getMessage().contains("proxy-protocol") && e.getMessage().contains("upstream.domain.localhost from "
-                + bad), e.getMessage());
+        assertTrue(e.getMessage().contains("proxy-protocol")
+                && e.getMessage().contains("upstream.domain.localhost from " + bad), e.getMessage());
     }
 }
