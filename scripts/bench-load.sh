@@ -100,8 +100,8 @@ start_portico() { # name http-port upstream-port trust-file
 	# setsid: its own session, so a Ctrl-C meant for this script reaches it only through cleanup; it execs in
 	# place (portico-run.sh ends in exec java), so $! is Portico's JVM.
 	PORTICO_HTTP_PORT="$2" \
-		PORTICO_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 required" \
-		PORTICO_UPSTREAM_TRUSTSTORE="$4" \
+		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 required" \
+		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
 		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:--Xmx512m} -Dportico.log.level=WARN" \
 		setsid bash "$PORTICO_HOME/scripts/portico-run.sh" --no-build >"$log" 2>&1 </dev/null &
 	pid=$!

@@ -49,6 +49,7 @@ render_config() {
 	sed -e "s|@EJABBERD_DIR@|$escaped_dir|g" \
 		-e "s|@DOMAIN@|$PORTICO_DOMAIN|g" \
 		-e "s|@XMPP_PORT@|$PORTICO_EJABBERD_XMPP_PORT|g" \
+		-e "s|@PROXY_XMPP_PORT@|$PORTICO_EJABBERD_PROXY_PORT|g" \
 		-e "s|@HTTP_PORT@|$PORTICO_EJABBERD_HTTP_PORT|g" \
 		-e "s|@LOG_LEVEL@|$PORTICO_EJABBERD_LOG_LEVEL|g" \
 		"$PORTICO_HOME/conf/ejabberd.yml.template" >"$dir/ejabberd.yml.tmp"
@@ -146,7 +147,7 @@ fail_start() {
 }
 
 readonly settings_file="$dir/running-settings"
-settings="domain=$PORTICO_DOMAIN xmpp=$PORTICO_EJABBERD_XMPP_PORT http=$PORTICO_EJABBERD_HTTP_PORT dist=$PORTICO_EJABBERD_DIST_PORT users=$PORTICO_TEST_USERS"
+settings="domain=$PORTICO_DOMAIN xmpp=$PORTICO_EJABBERD_XMPP_PORT proxy=$PORTICO_EJABBERD_PROXY_PORT http=$PORTICO_EJABBERD_HTTP_PORT dist=$PORTICO_EJABBERD_DIST_PORT users=$PORTICO_TEST_USERS"
 
 if pid="$(portico_ejabberd_pid)"; then
 	running="$(cat "$settings_file" 2>/dev/null || true)"
@@ -158,9 +159,10 @@ if pid="$(portico_ejabberd_pid)"; then
 fi
 rm -f "$pidfile" "$settings_file"
 
-for port in "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_HTTP_PORT" "$PORTICO_EJABBERD_DIST_PORT"; do
+for port in "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_PROXY_PORT" "$PORTICO_EJABBERD_HTTP_PORT" \
+	"$PORTICO_EJABBERD_DIST_PORT"; do
 	if portico_port_open "$port"; then
-		portico_die "port 127.0.0.1:$port is already taken; choose others with PORTICO_EJABBERD_XMPP_PORT / _HTTP_PORT / _DIST_PORT"
+		portico_die "port 127.0.0.1:$port is already taken; choose others with PORTICO_EJABBERD_XMPP_PORT / _PROXY_PORT / _HTTP_PORT / _DIST_PORT"
 	fi
 done
 

@@ -14,7 +14,13 @@
 #   PORTICO_EJABBERD_XMPP_PORT  16222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
 #   PORTICO_EJABBERD_HTTP_PORT  16280        the local ejabberd's own HTTP port: BOSH, WebSocket, admin API
 #   PORTICO_EJABBERD_DIST_PORT  16299        the Erlang distribution port of the local ejabberd node (no epmd)
+#   PORTICO_EJABBERD_PROXY_PORT 16223        the local ejabberd's second c2s port, which expects the PROXY protocol
 #   PORTICO_EJABBERD_LOG_LEVEL  info         ejabberd's log level (debug shows every stanza)
+#   PORTICO_NGINX_PORT          7443         HTTPS port of the test nginx in front of Portico (NginxEndToEndTest)
+#   PORTICO_NGINX_HTTP_PORT     7080         its HTTP port, which only redirects to HTTPS
+#
+# These are the scripts' variables, not Portico's configuration: PORTICO_CFG_* variables override configuration keys
+# (conf/portico.properties; scripts/portico-run.sh turns PORTICO_HTTP_PORT and PORTICO_DOMAIN into them).
 #
 # The default ports lie below Linux's ephemeral range (32768-60999), from which outgoing connections take their
 # local ports: a default there could be taken by some client socket just when a server wants to listen on it.
@@ -40,7 +46,10 @@ export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
 export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-16222}"
 export PORTICO_EJABBERD_HTTP_PORT="${PORTICO_EJABBERD_HTTP_PORT:-16280}"
 export PORTICO_EJABBERD_DIST_PORT="${PORTICO_EJABBERD_DIST_PORT:-16299}"
+export PORTICO_EJABBERD_PROXY_PORT="${PORTICO_EJABBERD_PROXY_PORT:-16223}"
 export PORTICO_EJABBERD_LOG_LEVEL="${PORTICO_EJABBERD_LOG_LEVEL:-info}"
+export PORTICO_NGINX_PORT="${PORTICO_NGINX_PORT:-7443}"
+export PORTICO_NGINX_HTTP_PORT="${PORTICO_NGINX_HTTP_PORT:-7080}"
 export PORTICO_UPSTREAM_HOST=127.0.0.1
 
 portico_log() {
@@ -63,6 +72,9 @@ portico_check_port PORTICO_HTTP_PORT "$PORTICO_HTTP_PORT"
 portico_check_port PORTICO_EJABBERD_XMPP_PORT "$PORTICO_EJABBERD_XMPP_PORT"
 portico_check_port PORTICO_EJABBERD_HTTP_PORT "$PORTICO_EJABBERD_HTTP_PORT"
 portico_check_port PORTICO_EJABBERD_DIST_PORT "$PORTICO_EJABBERD_DIST_PORT"
+portico_check_port PORTICO_EJABBERD_PROXY_PORT "$PORTICO_EJABBERD_PROXY_PORT"
+portico_check_port PORTICO_NGINX_PORT "$PORTICO_NGINX_PORT"
+portico_check_port PORTICO_NGINX_HTTP_PORT "$PORTICO_NGINX_HTTP_PORT"
 [[ "$PORTICO_EJABBERD_LOG_LEVEL" =~ ^(none|emergency|alert|critical|error|warning|notice|info|debug)$ ]] \
 	|| portico_die "PORTICO_EJABBERD_LOG_LEVEL must be one of ejabberd's log levels (info, debug, warning, ...), got '$PORTICO_EJABBERD_LOG_LEVEL'"
 [[ "$PORTICO_TEST_USERS" =~ ^[0-9]+$ ]] || portico_die "PORTICO_TEST_USERS must be a number, got '$PORTICO_TEST_USERS'"
@@ -226,5 +238,8 @@ portico_maven_properties() {
 		"-Dportico.test.users=$PORTICO_TEST_USERS" \
 		"-Dportico.ejabberd.xmpp.port=$PORTICO_EJABBERD_XMPP_PORT" \
 		"-Dportico.ejabberd.http.port=$PORTICO_EJABBERD_HTTP_PORT" \
-		"-Dportico.ejabberd.ca=$PORTICO_EJABBERD_CA"
+		"-Dportico.ejabberd.proxy.port=$PORTICO_EJABBERD_PROXY_PORT" \
+		"-Dportico.ejabberd.ca=$PORTICO_EJABBERD_CA" \
+		"-Dportico.nginx.port=$PORTICO_NGINX_PORT" \
+		"-Dportico.nginx.http.port=$PORTICO_NGINX_HTTP_PORT"
 }

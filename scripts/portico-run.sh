@@ -7,6 +7,9 @@
 # Environment (besides scripts/env.sh):
 #   PORTICO_CONFIG      conf/portico.properties   Portico's configuration file
 #   PORTICO_JAVA_OPTS   (empty)                   extra JVM options, e.g. -Xmx256m
+#   PORTICO_CFG_*       (none)                    overrides of configuration keys (http.port -> PORTICO_CFG_HTTP_PORT);
+#                                                 PORTICO_HTTP_PORT, PORTICO_DOMAIN and PORTICO_XMPP_PORT are turned
+#                                                 into PORTICO_CFG_HTTP_PORT and PORTICO_CFG_UPSTREAM_DOMAIN_<domain>
 #
 # Portico runs with conf/logback.xml and with the settings of scripts/env.sh as system properties
 # (portico.xmpp.port, portico.domain, ... see README.md).
@@ -38,9 +41,13 @@ $run || exit 0
 [[ -s "$classpath_file" ]] || portico_die "$classpath_file is missing: build first (scripts/portico-run.sh --build-only)"
 [[ -r "$config" ]] || portico_die "Portico's configuration $config is missing (set PORTICO_CONFIG)"
 
-# Point Portico at the local upstream of scripts/env.sh: PORTICO_* variables override conf/portico.properties keys.
-export PORTICO_UPSTREAM_DOMAIN_LOCALHOST="${PORTICO_UPSTREAM_DOMAIN_LOCALHOST:-$PORTICO_UPSTREAM_HOST:$PORTICO_XMPP_PORT required}"
-export PORTICO_UPSTREAM_TRUSTSTORE="${PORTICO_UPSTREAM_TRUSTSTORE:-$PORTICO_UPSTREAM_CA}"
+# The scripts' variables (scripts/env.sh) are not Portico's configuration: PORTICO_CFG_* variables are, each
+# overriding one key of the configuration file (http.port -> PORTICO_CFG_HTTP_PORT), and one that names no key stops
+# Portico. Translate ours into them, pointing Portico at the local upstream; an operator's own PORTICO_CFG_* wins.
+domain_variable="PORTICO_CFG_UPSTREAM_DOMAIN_$(printf '%s' "$PORTICO_DOMAIN" | tr 'a-z.' 'A-Z_' | sed 's/-/__/g')"
+export "$domain_variable=${!domain_variable:-$PORTICO_UPSTREAM_HOST:$PORTICO_XMPP_PORT required}"
+export PORTICO_CFG_HTTP_PORT="${PORTICO_CFG_HTTP_PORT:-$PORTICO_HTTP_PORT}"
+export PORTICO_CFG_UPSTREAM_TRUSTSTORE="${PORTICO_CFG_UPSTREAM_TRUSTSTORE:-$PORTICO_UPSTREAM_CA}"
 
 mapfile -t properties < <(portico_maven_properties)
 # shellcheck disable=SC2086 # PORTICO_JAVA_OPTS is a list of options

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 import java.util.zip.ZipException;
+import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,8 @@ public final class BoshServlet extends HttpServlet {
         try {
             body = readBody(request);
         } catch (UnreadableBody e) {
-            log.info("BOSH request rejected: bad-request ({})", BoshException.printable(e.getMessage()));
+            new SessionLog(log, null, request.getRemoteAddr()).info("BOSH request rejected: bad-request ({})",
+                    BoshException.printable(e.getMessage()));
             response.setStatus(HttpServletResponse.SC_OK);
             // the rest of the body stays unread, so this connection cannot carry another request (RFC 9112 §9.6)
             response.setHeader("Connection", "close");
@@ -75,7 +77,7 @@ public final class BoshServlet extends HttpServlet {
         }
         String query = request.getQueryString() == null ? "" : request.getQueryString();
         if (query.length() > maxBodyBytes * 3L) {
-            rejectScript(response, "query of " + query.length() + " characters, above " + maxBodyBytes
+            rejectScript(request, response, "query of " + query.length() + " characters, above " + maxBodyBytes
                     + " escaped octets");
             return;
         }
@@ -83,7 +85,7 @@ public final class BoshServlet extends HttpServlet {
         try {
             script = ScriptSyntax.decodeRequest(query);
         } catch (IllegalArgumentException e) {
-            rejectScript(response, e.getMessage());
+            rejectScript(request, response, e.getMessage());
             return;
         }
         Exchange exchange = startAsync(request, true);
@@ -91,8 +93,10 @@ public final class BoshServlet extends HttpServlet {
     }
 
     /** A GET that is no script-syntax body: one log line, {@code bad-request} in script form (R69, R70). */
-    private static void rejectScript(HttpServletResponse response, String detail) throws IOException {
-        log.info("BOSH request rejected: bad-request ({})", BoshException.printable(detail));
+    private static void rejectScript(HttpServletRequest request, HttpServletResponse response, String detail)
+            throws IOException {
+        new SessionLog(log, null, request.getRemoteAddr()).info("BOSH request rejected: bad-request ({})",
+                BoshException.printable(detail));
         ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
         writeNow(response, ScriptSyntax.CONTENT_TYPE, ScriptSyntax.encodeResponse(new BoshBody()
                 .attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)

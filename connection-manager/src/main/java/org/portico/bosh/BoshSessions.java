@@ -4,8 +4,10 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import org.portico.client.AddressLimits;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionLease;
+import org.portico.session.SessionLog;
 import org.portico.store.Admission;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
@@ -31,15 +33,17 @@ public final class BoshSessions {
     private final XmlParser parser;
     private final UpstreamConnector connector;
     private final SessionStore<String, ClientSession> store;
+    private final AddressLimits limits;
     private final Ticker clock;
     private final SecureRandom random = new SecureRandom();
 
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
-            SessionStore<String, ClientSession> store, Ticker clock) {
+            SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock) {
         this.config = config;
         this.parser = parser;
         this.connector = connector;
         this.store = store;
+        this.limits = limits;
         this.clock = clock;
     }
 
@@ -98,11 +102,19 @@ public final class BoshSessions {
             return;
         }
         String sid = newSid();
+        Optional<AddressLimits.Refusal> refusal = limits.admit(sid, exchange.clientAddress());
+        if (refusal.isPresent()) {
+            reject(exchange, BoshCondition.POLICY_VIOLATION, "new session refused: " + refusal.get() + " ("
+                    + refusal.get().key() + ")", params.legacy());
+            return;
+        }
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
-        BoshSession session = new BoshSession(sid, params, config, clock, SessionLease.of(store, sid), keys, connector,
+        SessionLease lease = limits.lease(sid, SessionLease.of(store, sid));
+        BoshSession session = new BoshSession(sid, params, config, clock, lease, keys, connector,
                 request.isScript() ? new ScriptStream(parser) : null, exchange);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
+            limits.released(sid);
             reject(exchange, BoshCondition.INTERNAL_SERVER_ERROR, "session not admitted: " + admission,
                     params.legacy());
             return;
@@ -121,7 +133,8 @@ public final class BoshSessions {
      * request tells whether its client is legacy (no {@code ver}, R54); other requests are answered in a body.
      */
     private static void reject(BoshExchange exchange, BoshCondition condition, String detail, boolean legacy) {
-        log.info("BOSH request rejected: {} ({})", condition.wireName(), BoshException.printable(detail));
+        new SessionLog(log, null, exchange.clientAddress()).info("BOSH request rejected: {} ({})",
+                condition.wireName(), BoshException.printable(detail));
         int status = condition.httpStatus(legacy);
         String body = status == 200
                 ? new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)

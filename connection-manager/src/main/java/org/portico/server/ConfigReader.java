@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
+import org.portico.client.ClientConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
 import org.portico.upstream.TlsPolicy;
@@ -17,6 +18,8 @@ import org.portico.xml.XmlLimits;
 final class ConfigReader {
 
     private static final String DOMAIN_PREFIX = "upstream.domain.";
+    /** The third word of an {@code upstream.domain.*} value that turns the PROXY protocol on for that upstream. */
+    private static final String PROXY_PROTOCOL = "proxy-protocol";
 
     private ConfigReader() {
     }
@@ -50,7 +53,16 @@ final class ConfigReader {
 
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
-        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml));
+        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), client(s));
+    }
+
+    /** {@code client.*}: trusted proxies and limits per client address. */
+    private static ClientConfig client(Settings s) {
+        ClientConfig c = ClientConfig.DEFAULT;
+        return ClientConfig.builder().trustedProxies(s.list("client.trustedProxies"))
+                .maxSessionsPerAddress(s.integer("client.maxSessionsPerAddress", c.maxSessionsPerAddress()))
+                .newSessionsPerSecond(s.integer("client.newSessionsPerSecond", c.newSessionsPerSecond()))
+                .newSessionsBurst(s.integer("client.newSessionsBurst", c.newSessionsBurst())).build();
     }
 
     /** {@code websocket.*}; the message and frame limits default to {@code xml.maxBytes}. */
@@ -79,25 +91,31 @@ final class ConfigReader {
             String domain = key.substring(DOMAIN_PREFIX.length());
             domains.put(domain, route(key, s.string(key, "")));
         }
+        UpstreamConfig u = UpstreamConfig.builder().build();
         String trustStore = s.string("upstream.trustStore", null);
-        return new UpstreamConfig(domains, s.bool("upstream.srvLookup", false),
-                tls("upstream.discoveredTls", s.string("upstream.discoveredTls", "required")),
-                trustStore == null ? null : Path.of(trustStore), s.string("upstream.trustStorePassword", null),
-                s.bool("upstream.verifyHostname", true),
-                s.duration("upstream.connectTimeout", UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
-                s.duration("upstream.closeTimeout", UpstreamConfig.DEFAULT_CLOSE_TIMEOUT),
+        return new UpstreamConfig(domains, s.bool("upstream.srvLookup", u.srvLookup()),
+                tls("upstream.discoveredTls", s.string("upstream.discoveredTls", u.discoveredTls().name())),
+                trustStore == null ? u.trustStore() : Path.of(trustStore),
+                s.string("upstream.trustStorePassword", u.trustStorePassword()),
+                s.bool("upstream.verifyHostname", u.verifyHostname()),
+                s.duration("upstream.connectTimeout", u.connectTimeout()),
+                s.duration("upstream.closeTimeout", u.closeTimeout()),
                 s.list("upstream.routeAllowList"),
-                s.integer("upstream.maxQueuedWriteBytes", UpstreamConfig.DEFAULT_MAX_QUEUED_WRITE_BYTES),
-                new XmlLimits(Math.max(xml.maxBytes(), 1024 * 1024), xml.maxDepth(), xml.maxAttributes(),
-                        Math.max(xml.maxTextLength(), 1024 * 1024)));
+                s.integer("upstream.maxQueuedWriteBytes", u.maxQueuedWriteBytes()),
+                UpstreamConfig.xmlLimitsFor(xml));
     }
 
-    /** {@code host:port} followed by the STARTTLS policy, e.g. {@code 127.0.0.1:5222 required}. */
+    /**
+     * {@code host:port} followed by the STARTTLS policy and, for a server that expects it, {@code proxy-protocol},
+     * e.g. {@code 127.0.0.1:5222 required} or {@code 10.0.0.7:5223 required proxy-protocol}.
+     */
     private static UpstreamRoute route(String key, String value) {
         String[] parts = value.trim().split("\\s+");
         int colon = parts[0].lastIndexOf(':');
-        if (parts.length != 2 || colon <= 0) {
-            throw new IllegalArgumentException(key + " must be 'host:port tls-policy', was '" + value + "'");
+        boolean proxyProtocol = parts.length == 3 && PROXY_PROTOCOL.equals(parts[2]);
+        if (parts.length != (proxyProtocol ? 3 : 2) || colon <= 0) {
+            throw new IllegalArgumentException(key + " must be 'host:port tls-policy', optionally followed by '"
+                    + PROXY_PROTOCOL + "', was '" + value + "'");
         }
         int port;
         try {
@@ -105,7 +123,7 @@ final class ConfigReader {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " has a port that is not a number: '" + value + "'");
         }
-        return new UpstreamRoute(parts[0].substring(0, colon), port, tls(key, parts[1]));
+        return new UpstreamRoute(parts[0].substring(0, colon), port, tls(key, parts[1]), proxyProtocol);
     }
 
     private static TlsPolicy tls(String key, String value) {

@@ -31,7 +31,7 @@ public final class Portico {
         try {
             config = PorticoConfig.load(configFile, System.getenv());
         } catch (IllegalArgumentException e) {
-            System.err.println("Portico: configuration error in " + configFile + ": " + e.getMessage());
+            System.err.println("Portico: configuration error: " + e.getMessage());
             System.exit(2);
             return;
         }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
+import org.portico.client.ClientConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
 import org.portico.upstream.UpstreamConfig;
@@ -17,7 +18,7 @@ import org.portico.xml.XmlLimits;
  * globally.
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
-        StoreConfig store, WebSocketConfig websocket) {
+        StoreConfig store, WebSocketConfig websocket, ClientConfig client) {
 
     /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
     static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
@@ -27,14 +28,25 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
         this(http, bosh, upstream, xml, store, WebSocketConfig.DEFAULT);
     }
 
+    /** With the default client-address settings. */
+    public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store,
+            WebSocketConfig websocket) {
+        this(http, bosh, upstream, xml, store, websocket, ClientConfig.DEFAULT);
+    }
+
+    /** The same configuration with other client-address settings (trusted proxies, limits per address). */
+    public PorticoConfig withClient(ClientConfig changed) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed);
+    }
+
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, changed);
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client);
     }
 
     /** The same configuration with other HTTP settings. */
     public PorticoConfig withHttp(HttpConfig changed) {
-        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket);
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client);
     }
 
     public PorticoConfig {
@@ -51,10 +63,18 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
         }
     }
 
-    /** Loads a properties file; {@code PORTICO_*} environment variables override its keys. */
+    /**
+     * Loads a properties file; {@code PORTICO_CFG_*} environment variables override its keys and add upstream
+     * domains. An error names where the bad value came from (the file or the variable).
+     */
     public static PorticoConfig load(Path file, Map<String, String> environment) throws IOException {
         Settings settings = Settings.load(file, environment);
-        PorticoConfig config = ConfigReader.read(settings);
+        PorticoConfig config;
+        try {
+            config = ConfigReader.read(settings);
+        } catch (IllegalArgumentException e) {
+            throw settings.located(e);
+        }
         settings.rejectUnknownKeys();
         return config;
     }

@@ -22,6 +22,8 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.portico.bosh.BoshServlet;
 import org.portico.bosh.BoshSessions;
+import org.portico.client.AddressLimits;
+import org.portico.client.TrustedProxies;
 import org.portico.http.HostMetaServlet;
 import org.portico.session.ClientSession;
 import org.portico.store.RemovalReason;
@@ -61,10 +63,14 @@ public final class PorticoServer implements AutoCloseable {
      */
     public PorticoServer(PorticoConfig config, UpstreamConnector connector, Ticker clock) {
         this.config = config;
+        AddressLimits limits = new AddressLimits(config.client(), clock);
         this.store = new SessionStore<>(config.store(), clock, Scheduler.systemScheduler(), callbacks,
-                PorticoServer::removed);
+                (id, session, reason) -> {
+                    limits.released(id);
+                    removed(id, session, reason);
+                });
         XmlParser parser = new XmlParser(config.xml());
-        BoshSessions bosh = new BoshSessions(config.bosh(), parser, connector, store, clock);
+        BoshSessions bosh = new BoshSessions(config.bosh(), parser, connector, store, limits, clock);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("portico-http");
@@ -83,7 +89,7 @@ public final class PorticoServer implements AutoCloseable {
         boshHolder.setAsyncSupported(true);
         context.addServlet(boshHolder, config.bosh().path());
         websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
-                config.bosh().path(), parser, connector, store, clock) : null;
+                config.bosh().path(), parser, connector, store, limits, clock) : null;
         if (websocket != null) {
             JettyWebSocketServletContainerInitializer.configure(context, null);
             context.addServlet(new ServletHolder("websocket", websocket.servlet()), config.websocket().path());
@@ -98,6 +104,7 @@ public final class PorticoServer implements AutoCloseable {
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
         server.setHandler(wrap(context));
+        TrustedProxies.install(server, config.client().trustedProxies());
     }
 
     /**

@@ -26,6 +26,11 @@ public final class SessionLog {
         this.client = client;
     }
 
+    /** The client's address these lines name, or null when unknown. */
+    public String client() {
+        return client;
+    }
+
     public void info(String message, Object... arguments) {
         if (log.isInfoEnabled()) {
             withMdc(() -> log.info(message, arguments));

@@ -48,12 +48,12 @@ public final class XmppSession implements UpstreamListener {
     /**
      * Opens the upstream stream for a new session; the server's header and features reach the sink. The upstream's
      * reader and writer threads inherit the MDC of {@code context}, so its log and wire lines name the session and
-     * its client.
+     * its client; a connector that tells the server the client's address (the PROXY protocol) takes it from there.
      */
     public static XmppSession open(String id, SessionLog context, ClientSink sink, UpstreamConnector connector,
             StreamHeader header, String route) {
         XmppSession session = new XmppSession(id, sink);
-        context.withMdc(() -> session.upstream = connector.connect(header, route, session));
+        context.withMdc(() -> session.upstream = connector.connect(header, route, context.client(), session));
         return session;
     }
 

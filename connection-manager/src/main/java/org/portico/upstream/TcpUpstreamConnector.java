@@ -50,9 +50,15 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
 
     @Override
     public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+        return connect(header, route, null, listener);
+    }
+
+    @Override
+    public Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(listener, "listener");
-        UpstreamStream stream = new UpstreamStream(header, route, listener, resolver, tls, config, parser, timer);
+        UpstreamStream stream = new UpstreamStream(header, route, client, listener, resolver, tls, config, parser,
+                timer);
         stream.start();
         return stream;
     }

@@ -65,6 +65,17 @@ public record UpstreamConfig(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_QUEUED_WRITE_BYTES = 1024 * 1024;
+    /**
+     * The least an upstream element may be, whatever {@code xml.maxBytes} says of clients: a roster, an archive page
+     * or a vCard with a photo easily outgrows what a client may send.
+     */
+    static final int MIN_UPSTREAM_ELEMENT_BYTES = 1024 * 1024;
+
+    /** What the upstream's parser accepts, given the bounds on clients' XML: the same, raised to 1 MiB of text. */
+    public static XmlLimits xmlLimitsFor(XmlLimits clients) {
+        return new XmlLimits(Math.max(clients.maxBytes(), MIN_UPSTREAM_ELEMENT_BYTES), clients.maxDepth(),
+                clients.maxAttributes(), Math.max(clients.maxTextLength(), MIN_UPSTREAM_ELEMENT_BYTES));
+    }
 
     public UpstreamConfig {
         Objects.requireNonNull(domains, "upstream.domains must not be null");

@@ -40,6 +40,8 @@ final class UpstreamConnection {
     private static final Logger WIRE = LoggerFactory.getLogger("portico.wire");
 
     private final String label;
+    /** The session's client address, named in a PROXY protocol header; null when unknown. */
+    private final String client;
     private final Duration connectTimeout;
     private final XmlParser xmlParser;
 
@@ -52,9 +54,13 @@ final class UpstreamConnection {
     private UpstreamRoute target;
     private XmlStreamParser parser;
 
-    /** @param label names the stream in the wire log, as the writer does */
-    UpstreamConnection(String label, Duration connectTimeout, XmlParser xmlParser) {
+    /**
+     * @param label  names the stream in the wire log, as the writer does
+     * @param client the session's client address, for a route with the PROXY protocol; null when unknown
+     */
+    UpstreamConnection(String label, String client, Duration connectTimeout, XmlParser xmlParser) {
         this.label = label;
+        this.client = client;
         this.connectTimeout = connectTimeout;
         this.xmlParser = xmlParser;
     }
@@ -91,6 +97,11 @@ final class UpstreamConnection {
                     in = attempt.getInputStream();
                     out = attempt.getOutputStream();
                     target = candidate;
+                    if (candidate.proxyProtocol()) {
+                        // before anything else on the connection, STARTTLS included (proxy-protocol.txt §2)
+                        out.write(ProxyProtocolHeader.v2(client, new InetSocketAddress(address, candidate.port())));
+                        out.flush();
+                    }
                     return;
                 } catch (IOException e) {
                     closeQuietly(attempt);

@@ -10,4 +10,12 @@ public interface UpstreamConnector {
      * @param route the client's XEP-0124 {@code route} ("xmpp:host:port"), or null; honoured only when allowed
      */
     Upstream connect(StreamHeader header, String route, UpstreamListener listener);
+
+    /**
+     * As {@link #connect(StreamHeader, String, UpstreamListener)}, for a session whose client is at {@code client}
+     * (its address after the trusted-proxy rule, or null), for connectors that tell the server (the PROXY protocol).
+     */
+    default Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
+        return connect(header, route, listener);
+    }
 }

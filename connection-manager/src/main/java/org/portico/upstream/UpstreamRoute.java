@@ -9,13 +9,21 @@ import java.util.Locale;
  * @param host DNS name or IP literal of the server machine (not the XMPP domain); required
  * @param port TCP port, 1–65535; 5222 is the IANA {@code xmpp-client} port (RFC 6120 §3.2.2)
  * @param tls  what to do about STARTTLS on this connection; required
+ * @param proxyProtocol whether each connection starts with a PROXY protocol v2 header naming the client
+ *             ({@link ProxyProtocolHeader}); only for a server configured to expect it on this port, which then
+ *             refuses connections without it; default false
  */
-public record UpstreamRoute(String host, int port, TlsPolicy tls) {
+public record UpstreamRoute(String host, int port, TlsPolicy tls, boolean proxyProtocol) {
 
     /** The IANA {@code xmpp-client} port, used when DNS has no SRV record (RFC 6120 §3.2.2). */
     public static final int DEFAULT_PORT = 5222;
 
     private static final String ROUTE_PROTOCOL = "xmpp:";
+
+    /** A route without the PROXY protocol: how SRV records and XEP-0124 routes are reached. */
+    public UpstreamRoute(String host, int port, TlsPolicy tls) {
+        this(host, port, tls, false);
+    }
 
     public UpstreamRoute {
         if (host == null || host.isBlank()) {

@@ -76,8 +76,9 @@ final class UpstreamStream implements Upstream {
     private volatile String target = "unresolved";
     private volatile boolean secure;
 
-    UpstreamStream(StreamHeader header, String route, UpstreamListener listener, UpstreamResolver resolver,
-            UpstreamTls tls, UpstreamConfig config, XmlParser xmlParser, Scheduler timer) {
+    /** @param client the session's client address, for the PROXY protocol header of a route that asks for it */
+    UpstreamStream(StreamHeader header, String route, String client, UpstreamListener listener,
+            UpstreamResolver resolver, UpstreamTls tls, UpstreamConfig config, XmlParser xmlParser, Scheduler timer) {
         this.timer = timer;
         this.header = header;
         this.route = route;
@@ -86,7 +87,7 @@ final class UpstreamStream implements Upstream {
         this.tls = tls;
         this.config = config;
         this.mdc = MDC.getCopyOfContextMap();
-        this.connection = new UpstreamConnection(header.to(), config.connectTimeout(), xmlParser);
+        this.connection = new UpstreamConnection(header.to(), client, config.connectTimeout(), xmlParser);
         this.writer = new UpstreamWriter(header.to(), config.maxQueuedWriteBytes(), this::writeFailed, mdc);
     }
 

@@ -25,6 +25,8 @@ public enum StreamErrorCondition {
     INVALID_NAMESPACE("invalid-namespace"),
     /** A frame that is not one well-formed, standalone XML element (RFC 7395 §3.3.3, R86). */
     NOT_WELL_FORMED("not-well-formed"),
+    /** The client's address holds or opens more sessions than it may ({@code client.*}, RFC 6120 §4.9.3.14). */
+    POLICY_VIOLATION("policy-violation"),
     /** The upstream server cannot be reached or secured. */
     REMOTE_CONNECTION_FAILED("remote-connection-failed"),
     /** Portico holds as many sessions as it is configured to, or a paused session outgrew its buffer. */

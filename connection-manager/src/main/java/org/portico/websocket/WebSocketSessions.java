@@ -2,6 +2,7 @@ package org.portico.websocket;
 
 import java.security.SecureRandom;
 import java.util.Optional;
+import org.portico.client.AddressLimits;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
@@ -24,13 +25,15 @@ final class WebSocketSessions {
     private final WebSocketConfig config;
     private final UpstreamConnector connector;
     private final SessionStore<String, ClientSession> store;
+    private final AddressLimits limits;
     private final SecureRandom random;
 
     WebSocketSessions(WebSocketConfig config, UpstreamConnector connector, SessionStore<String, ClientSession> store,
-            SecureRandom random) {
+            AddressLimits limits, SecureRandom random) {
         this.config = config;
         this.connector = connector;
         this.store = store;
+        this.limits = limits;
         this.random = random;
     }
 
@@ -41,7 +44,8 @@ final class WebSocketSessions {
     /**
      * The session a client's first {@code <open/>} on a new socket belongs to, resumed or new.
      *
-     * @throws FramingCodec.FramingException when no session can be started: no {@code to}, or the store is full
+     * @throws FramingCodec.FramingException when no session can be started: no {@code to}, the client's address
+     *         holds or opens too many ({@code policy-violation}), or the store is full
      */
     WebSocketSession open(ClientConnection connection, FramingCodec.Open open) throws FramingCodec.FramingException {
         if (open.asksToResume()) {
@@ -52,10 +56,16 @@ final class WebSocketSessions {
         }
         StreamHeader header = open.header();
         String id = ResumeToken.newSessionId(random);
-        SessionLease lease = SessionLease.of(store, id);
+        Optional<AddressLimits.Refusal> refusal = limits.admit(id, connection.client());
+        if (refusal.isPresent()) {
+            throw new FramingCodec.FramingException(StreamErrorCondition.POLICY_VIOLATION,
+                    "new session refused: " + refusal.get() + " (" + refusal.get().key() + ")");
+        }
+        SessionLease lease = limits.lease(id, SessionLease.of(store, id));
         WebSocketSession session = new WebSocketSession(id, config, lease, random);
         Admission admission = store.tryPut(id, session, config.idleTimeout());
         if (!admission.admitted()) {
+            limits.released(id);
             throw new FramingCodec.FramingException(StreamErrorCondition.RESOURCE_CONSTRAINT,
                     "session not admitted: " + admission);
         }

@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Ticker;
+import org.portico.client.AddressLimits;
 import org.portico.http.HttpConfig;
 import org.portico.session.ClientSession;
 import org.portico.store.SessionStore;
@@ -37,13 +38,14 @@ public final class WebSocketTransport implements AutoCloseable {
      * @param boshPath the BOSH endpoint's path, for {@code websocket.redirectToBosh}
      */
     public WebSocketTransport(WebSocketConfig config, HttpConfig http, String boshPath, XmlParser parser,
-            UpstreamConnector connector, SessionStore<String, ClientSession> store, Ticker clock) {
+            UpstreamConnector connector, SessionStore<String, ClientSession> store, AddressLimits limits,
+            Ticker clock) {
         this.config = config;
         this.clock = clock;
         this.http = http;
         this.boshPath = boshPath;
         this.codec = new FramingCodec(parser);
-        this.sessions = new WebSocketSessions(config, connector, store, new SecureRandom());
+        this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom());
         this.origins = new OriginPolicy(http.allowedOrigins(), http.publicUrl());
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-ping")
                 .factory());

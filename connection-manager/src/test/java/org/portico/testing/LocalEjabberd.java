@@ -21,6 +21,9 @@ public final class LocalEjabberd {
             "PORTICO_EJABBERD_XMPP_PORT", "16222"));
     public static final int HTTP_PORT = Integer.parseInt(LocalProsody.setting("portico.ejabberd.http.port",
             "PORTICO_EJABBERD_HTTP_PORT", "16280"));
+    /** The second c2s port, whose connections must start with a PROXY protocol header. */
+    public static final int PROXY_PORT = Integer.parseInt(LocalProsody.setting("portico.ejabberd.proxy.port",
+            "PORTICO_EJABBERD_PROXY_PORT", "16223"));
 
     private LocalEjabberd() {
     }

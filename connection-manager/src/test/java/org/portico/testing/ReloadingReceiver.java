@@ -1,5 +1,6 @@
 package org.portico.testing;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,11 +17,19 @@ public interface ReloadingReceiver extends AutoCloseable {
         BOSH_PAUSE, BOSH_RESTORE, WEBSOCKET_TOKEN, WEBSOCKET_XEP0198;
 
         public ReloadingReceiver create(PorticoHarness portico) throws Exception {
+            return create(portico.boshUri(), portico.websocketUri());
+        }
+
+        /** A page that reaches Portico at these addresses (through a reverse proxy, say). */
+        public ReloadingReceiver create(URI bosh, URI websocket) throws Exception {
             return switch (this) {
-                case BOSH_PAUSE -> new BoshReloadingReceiver(portico.boshClient(), portico.boshUri(), true);
-                case BOSH_RESTORE -> new BoshReloadingReceiver(portico.boshClient(), portico.boshUri(), false);
-                case WEBSOCKET_TOKEN -> new WebSocketReloadingReceiver(portico.websocketClient(), false);
-                case WEBSOCKET_XEP0198 -> new WebSocketReloadingReceiver(portico.websocketClient(), true);
+                case BOSH_PAUSE -> new BoshReloadingReceiver(new BoshTestClient(bosh, LocalProsody.DOMAIN), bosh, true);
+                case BOSH_RESTORE -> new BoshReloadingReceiver(new BoshTestClient(bosh, LocalProsody.DOMAIN), bosh,
+                        false);
+                case WEBSOCKET_TOKEN -> new WebSocketReloadingReceiver(WebSocketTestClient.connect(websocket,
+                        LocalProsody.DOMAIN), false);
+                case WEBSOCKET_XEP0198 -> new WebSocketReloadingReceiver(WebSocketTestClient.connect(websocket,
+                        LocalProsody.DOMAIN), true);
             };
         }
     }

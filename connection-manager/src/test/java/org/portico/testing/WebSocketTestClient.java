@@ -83,8 +83,14 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     /** Opens a socket offering the {@code xmpp} subprotocol. */
     public static WebSocketTestClient connect(URI endpoint, String domain) throws Exception {
+        return connect(endpoint, domain, Map.of());
+    }
+
+    /** Opens a socket offering the {@code xmpp} subprotocol, with extra handshake headers (as a proxy adds them). */
+    public static WebSocketTestClient connect(URI endpoint, String domain, Map<String, String> headers)
+            throws Exception {
         WebSocketTestClient client = new WebSocketTestClient(endpoint, domain);
-        client.socket = client.handshake(Map.of(), List.of("xmpp")).get(10, TimeUnit.SECONDS);
+        client.socket = client.handshake(headers, List.of("xmpp")).get(10, TimeUnit.SECONDS);
         return client;
     }
 

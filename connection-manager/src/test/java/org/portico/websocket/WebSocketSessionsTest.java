@@ -22,6 +22,8 @@ import org.portico.store.StoreConfig;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.InMemoryUpstream;
+import org.portico.client.AddressLimits;
+import org.portico.client.ClientConfig;
 import org.portico.testing.LogCapture;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -34,7 +36,7 @@ class WebSocketSessionsTest {
     private final InMemoryUpstream upstream = new InMemoryUpstream();
     private SessionStore<String, ClientSession> store = store(10);
     private WebSocketSessions sessions = new WebSocketSessions(WebSocketConfig.DEFAULT, upstream, store,
-            new SecureRandom());
+            new AddressLimits(ClientConfig.DEFAULT, ticker), new SecureRandom());
 
     private SessionStore<String, ClientSession> store(int max) {
         return new SessionStore<>(new StoreConfig(max), ticker, scheduler, Runnable::run,
@@ -139,7 +141,8 @@ class WebSocketSessionsTest {
     void aFullStoreRefusesNewStreamsWithResourceConstraint() throws Exception {
         store.close();
         store = store(1);
-        sessions = new WebSocketSessions(WebSocketConfig.DEFAULT, upstream, store, new SecureRandom());
+        sessions = new WebSocketSessions(WebSocketConfig.DEFAULT, upstream, store,
+                new AddressLimits(ClientConfig.DEFAULT, ticker), new SecureRandom());
         openedSession(new RecordingConnection());
 
         FramingCodec.FramingException e = assertThrows(FramingCodec.FramingException.class,
