@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
+import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
+import org.portico.tls.TlsConfig;
 import org.portico.upstream.UpstreamConfig;
 import org.portico.websocket.WebSocketConfig;
 import org.portico.xml.XmlLimits;
@@ -17,24 +19,35 @@ import org.portico.xml.XmlLimits;
  * globally.
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
-        StoreConfig store, WebSocketConfig websocket) {
+        StoreConfig store, WebSocketConfig websocket, TlsConfig tls, Http2Config http2) {
 
     /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
     static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
 
-    /** With the default WebSocket transport. */
+    /** With the default WebSocket transport, no HTTPS listener and the default HTTP/2 settings. */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store) {
         this(http, bosh, upstream, xml, store, WebSocketConfig.DEFAULT);
     }
 
+    /** Without an HTTPS listener, with the default HTTP/2 settings. */
+    public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store,
+            WebSocketConfig websocket) {
+        this(http, bosh, upstream, xml, store, websocket, TlsConfig.DEFAULT, Http2Config.DEFAULT);
+    }
+
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, changed);
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed, tls, http2);
     }
 
     /** The same configuration with other HTTP settings. */
     public PorticoConfig withHttp(HttpConfig changed) {
-        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket);
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, tls, http2);
+    }
+
+    /** The same configuration with another HTTPS listener and HTTP/2 settings. */
+    public PorticoConfig withTls(TlsConfig changedTls, Http2Config changedHttp2) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changedTls, changedHttp2);
     }
 
     public PorticoConfig {
@@ -45,6 +58,9 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
             throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout() + ") must be at least "
                     + "bosh.maxWait (" + bosh.maxWait() + ") + " + IDLE_MARGIN.toSeconds() + "s: a connection must "
                     + "not idle out under a held BOSH request");
+        }
+        if (tls.enabled() && tls.port() != 0 && tls.port() == http.port() && tls.host().equals(http.host())) {
+            throw new IllegalArgumentException("tls.port and http.port must differ, both are " + http.port());
         }
         if (websocket.enabled() && websocket.path().equals(bosh.path())) {
             throw new IllegalArgumentException("websocket.path and bosh.path must differ, both are " + bosh.path());
