@@ -2,6 +2,7 @@ package org.portico.server;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -56,8 +57,9 @@ final class Connectors {
                 negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), http2));
             }
             negotiated.add(http1);
-            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(
-                    negotiated.stream().map(ConnectionFactory::getProtocol).toArray(String[]::new));
+            // ALPN ids are compared byte for byte (RFC 7301 §3.1): "http/1.1" as registered, not Jetty's "HTTP/1.1"
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(negotiated.stream()
+                    .map(factory -> factory.getProtocol().toLowerCase(Locale.ROOT)).toArray(String[]::new));
             // a client without ALPN gets HTTP/1.1
             alpn.setDefaultProtocol(http1.getProtocol());
             List<ConnectionFactory> secureProtocols = new ArrayList<>();

@@ -9,11 +9,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP forwarder on a loopback port in front of a real server, which a test can cut: every connection through it
  * is reset at once, as the server's host would when the server process dies. Lets one test lose "its" server
- * without stopping the server the other tests share.
+ * without stopping the server the other tests share. It also counts the connections a client opened through it
+ * (all of them, and the most open at once): what a browser's connection pool did, seen from the network.
  */
 public final class TcpForwarder implements AutoCloseable {
 
@@ -21,6 +24,9 @@ public final class TcpForwarder implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
 
     public TcpForwarder(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -41,12 +47,36 @@ public final class TcpForwarder implements AutoCloseable {
                 Socket server = new Socket(targetHost, targetPort);
                 sockets.add(client);
                 sockets.add(server);
-                Thread.ofVirtual().start(() -> pump(client, server));
-                Thread.ofVirtual().start(() -> pump(server, client));
+                accepted.incrementAndGet();
+                mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                AtomicBoolean ended = new AtomicBoolean();
+                Runnable end = () -> {
+                    if (ended.compareAndSet(false, true)) {
+                        open.decrementAndGet();
+                    }
+                };
+                Thread.ofVirtual().start(() -> {
+                    pump(client, server);
+                    end.run();
+                });
+                Thread.ofVirtual().start(() -> {
+                    pump(server, client);
+                    end.run();
+                });
             } catch (IOException e) {
                 return;
             }
         }
+    }
+
+    /** Connections accepted since the forwarder started. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** The most connections that were open through the forwarder at one time. */
+    public int mostOpen() {
+        return mostOpen.get();
     }
 
     private static void pump(Socket from, Socket to) {

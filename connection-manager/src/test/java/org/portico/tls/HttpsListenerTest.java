@@ -7,10 +7,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +116,26 @@ class HttpsListenerTest {
 
         assertEquals(200, response.statusCode());
         assertEquals(HttpClient.Version.HTTP_1_1, response.version());
+    }
+
+    /** The JDK's HTTP/1.1 client sends no ALPN at all; a browser offers h2 and http/1.1, curl --http1.1 this. */
+    @Test
+    void aClientOfferingOnlyHttp11ByAlpnNegotiatesIt() throws Exception {
+        start(pem(), b -> b);
+
+        try (SSLSocket socket = (SSLSocket) TestCertificates.trusting(certificate).getSocketFactory()
+                .createSocket("localhost", portico.tlsPort())) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"http/1.1"});
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+
+            assertEquals("http/1.1", socket.getApplicationProtocol());
+            socket.getOutputStream().write(("GET /.well-known/host-meta HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        }
     }
 
     @Test
