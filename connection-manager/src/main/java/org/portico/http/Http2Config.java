@@ -8,8 +8,9 @@ package org.portico.http;
  * @param tls                  offer {@code h2} by ALPN on the HTTPS listener, which browsers then prefer; default
  *                             true
  * @param cleartext            accept HTTP/2 without TLS ({@code h2c}, by prior knowledge or {@code Upgrade: h2c}) on
- *                             the plain listener, for a reverse proxy or a client that speaks it; browsers never do;
- *                             default true
+ *                             the plain listener, for a reverse proxy or a client that speaks it; default false:
+ *                             browsers never speak it, and with it on, an HTTP/1.1 client that offers
+ *                             {@code Upgrade: h2c} (the JDK's {@code HttpClient} does by default) is moved to HTTP/2
  * @param maxConcurrentStreams most requests in flight on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS);
  *                             each BOSH tab needs up to {@code bosh.maxHold} + 1, so this bounds the tabs of one
  *                             browser; default 128
@@ -42,7 +43,7 @@ public record Http2Config(boolean tls, boolean cleartext, int maxConcurrentStrea
     /** Mutable staging for an {@link Http2Config}, named field by field; {@link #build()} validates. */
     public static final class Builder {
         private boolean tls = true;
-        private boolean cleartext = true;
+        private boolean cleartext = false;
         private int maxConcurrentStreams = 128;
         private boolean websocket = true;
 

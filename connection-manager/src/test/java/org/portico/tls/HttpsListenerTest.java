@@ -149,8 +149,8 @@ class HttpsListenerTest {
     }
 
     @Test
-    void thePlainPortSpeaksCleartextHttp2ToAClientThatAsksForIt() throws Exception {
-        start(TlsConfig.DEFAULT, b -> b);
+    void withCleartextHttp2OnThePlainPortSpeaksItToAClientThatAsksForIt() throws Exception {
+        start(TlsConfig.DEFAULT, b -> b.cleartext(true));
 
         HttpResponse<String> response = get(URI.create("http://127.0.0.1:" + portico.port()
                 + "/.well-known/host-meta.json"), HttpClient.Version.HTTP_2);
@@ -163,8 +163,8 @@ class HttpsListenerTest {
     }
 
     @Test
-    void withCleartextHttp2OffThePlainPortStaysOnHttp11() throws Exception {
-        start(TlsConfig.DEFAULT, b -> b.cleartext(false));
+    void byDefaultThePlainPortStaysOnHttp11EvenForAClientOfferingH2c() throws Exception {
+        start(TlsConfig.DEFAULT, b -> b);
 
         HttpResponse<String> response = get(URI.create("http://127.0.0.1:" + portico.port()
                 + "/.well-known/host-meta.json"), HttpClient.Version.HTTP_2);

@@ -69,7 +69,7 @@ class TlsConfigTest {
     @Test
     void thePropertiesFileTurnsTheListenerOnWithPemFiles() throws Exception {
         Path file = Files.writeString(dir.resolve("portico.properties"), "tls.port = 8443\ntls.certificate = "
-                + certificate + "\ntls.privateKey = " + key + "\ntls.reloadInterval = 5s\nhttp2.cleartext = false\n");
+                + certificate + "\ntls.privateKey = " + key + "\ntls.reloadInterval = 5s\nhttp2.cleartext = true\n");
 
         PorticoConfig config = PorticoConfig.load(file, Map.of());
 
@@ -77,7 +77,7 @@ class TlsConfigTest {
         assertTrue(config.tls().pem());
         assertEquals(8443, config.tls().port());
         assertEquals(Duration.ofSeconds(5), config.tls().reloadInterval());
-        assertFalse(config.http2().cleartext());
+        assertTrue(config.http2().cleartext());
         assertTrue(config.http2().tls());
     }
 
