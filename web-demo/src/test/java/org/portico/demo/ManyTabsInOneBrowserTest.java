@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.portico.http.Http2Config;
 import org.portico.server.PorticoConfig;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * ({@link #WAIT}) so no held request times out within it. What is asserted is what each tab did by the end of the run — loaded, logged in,
  * got its message — and the connections the browser opened, counted by a forwarder in front of Portico; how long
  * anything took is only logged.
+ *
+ * <p>The same browser over HTTP/2 also opens WebSocket tabs (RFC 8441) and reloads a page
+ * ({@code docs/tls-http2.md} says what was found).
  */
 class ManyTabsInOneBrowserTest {
 
@@ -197,6 +201,51 @@ class ManyTabsInOneBrowserTest {
             } else {
                 assertEquals(pageConnections + 2, connections, "one HTTP/1.1 connection per socket");
             }
+        }
+    }
+
+    /**
+     * A reload over HTTP/2 keeps the session and the message sent during it, as over HTTP/1.1
+     * ({@code DemoPageInChromiumTest}): the unloading page's held request is not a connection that closes but a
+     * stream the browser resets (RFC 9113 §6.4, RST_STREAM), which Portico notices the same way, so what arrives
+     * next waits for the reloaded page (BOSH pause, XEP-0124 §10) or its resumed socket (docs/websocket-resume.md).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aReloadOverHttp2KeepsTheSessionAndTheMessageSentDuringIt(Transport transport) throws Exception {
+        Issued certificate = TestCertificates.issue(certificates, "portico-reload-" + transport.pageValue);
+        TlsConfig tls = TlsConfig.builder().port(0).certificate(certificate.certificate())
+                .privateKey(certificate.privateKey()).build();
+        try (PorticoHarness portico = start(tls, Http2Config.DEFAULT);
+                SharedChromium browser = new SharedChromium("--ignore-certificate-errors-spki-list="
+                        + certificate.spkiSha256())) {
+            URI page = URI.create("https://localhost:" + portico.server().tlsPort() + "/");
+            String query = "transport=" + transport.pageValue;
+            SharedChromium.Window alice = browser.open(page, query);
+            SharedChromium.Window bob = browser.open(page, query);
+            alice.awaitAttribute("body", "data-ready", "true");
+            bob.awaitAttribute("body", "data-ready", "true");
+            alice.logIn("alice");
+            bob.logIn("bob");
+            assertEquals("h2", alice.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol"));
+            DemoTab.openConversation(alice, bob);
+            String word = UUID.randomUUID().toString().substring(0, 8);
+            alice.awaitStatus(alice.send("before the reload " + word), "displayed");
+
+            String duringReload = "sent while the page reloaded over h2 " + word;
+            bob.evaluate("(function () { porticoDemo.chat.send(" + DemoTab.js(duringReload) + "); return null; }())");
+            alice.evaluate("(function () { window.porticoOldPage = true; return null; }())");
+            alice.reload();
+            alice.await("the reloaded page to settle", () -> (Boolean) alice.evaluate("window.porticoOldPage"
+                    + " === undefined && document.body !== null && document.body.getAttribute('data-ready') === 'true'"));
+
+            alice.awaitAttribute("body", "data-connection", "online");
+            assertEquals("true", alice.attribute("#resume-info", "data-resumed"), alice.text("#resume-info"));
+            assertEquals("0", alice.attribute("#resume-info", "data-lost"), alice.text("#resume-info"));
+            alice.awaitIncoming(duringReload);
+            String after = "back over h2 " + word;
+            alice.awaitStatus(alice.send(after), "displayed");
+            bob.awaitIncoming(after);
         }
     }
 
