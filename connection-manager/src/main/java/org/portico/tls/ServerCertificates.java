@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.util.Scanner;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -125,9 +126,10 @@ public final class ServerCertificates extends ContainerLifeCycle implements Scan
         log.info("TLS certificate reloaded: {}", describe(keyStore));
     }
 
+    /** The listener interface's form with names; Jetty's scanner calls {@link #pathsChanged} instead. */
     @Override
     public void filesChanged(Set<String> filenames) {
-        pathsChanged(filenames.stream().map(Path::of).collect(java.util.stream.Collectors.toSet()));
+        pathsChanged(filenames.stream().map(Path::of).collect(Collectors.toSet()));
     }
 
     private KeyStore read() throws IOException, GeneralSecurityException {
