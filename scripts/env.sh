@@ -9,7 +9,7 @@
 #   PORTICO_XMPP_PORT           15222        Prosody client-to-server port (plain + STARTTLS)
 #   PORTICO_UPSTREAM_HTTP_PORT  15280        Prosody's own HTTP port: its BOSH, WebSocket and file-share endpoints
 #   PORTICO_HTTP_PORT           7070         Portico's own HTTP port (BOSH, WebSocket, demo page)
-#   PORTICO_TEST_USERS          6            number of test accounts test1..testN
+#   PORTICO_TEST_USERS          10           number of test accounts test1..testN
 #   PORTICO_PROSODY_LOG_LEVEL   info         Prosody's log level (debug shows every stanza)
 #   PORTICO_EJABBERD_XMPP_PORT  16222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
 #   PORTICO_EJABBERD_HTTP_PORT  16280        the local ejabberd's own HTTP port: BOSH, WebSocket, admin API
@@ -41,7 +41,7 @@ export PORTICO_DOMAIN="${PORTICO_DOMAIN:-localhost}"
 export PORTICO_XMPP_PORT="${PORTICO_XMPP_PORT:-15222}"
 export PORTICO_UPSTREAM_HTTP_PORT="${PORTICO_UPSTREAM_HTTP_PORT:-15280}"
 export PORTICO_HTTP_PORT="${PORTICO_HTTP_PORT:-7070}"
-export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-6}"
+export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-10}"
 export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
 export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-16222}"
 export PORTICO_EJABBERD_HTTP_PORT="${PORTICO_EJABBERD_HTTP_PORT:-16280}"

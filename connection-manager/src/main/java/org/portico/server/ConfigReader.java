@@ -6,8 +6,10 @@ import java.util.Locale;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
+import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
+import org.portico.tls.TlsConfig;
 import org.portico.upstream.TlsPolicy;
 import org.portico.upstream.UpstreamConfig;
 import org.portico.upstream.UpstreamRoute;
@@ -53,7 +55,8 @@ final class ConfigReader {
 
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
-        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), client(s));
+        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), client(s),
+                tls(s), http2(s));
     }
 
     /** {@code client.*}: trusted proxies and limits per client address. */
@@ -63,6 +66,28 @@ final class ConfigReader {
                 .maxSessionsPerAddress(s.integer("client.maxSessionsPerAddress", c.maxSessionsPerAddress()))
                 .newSessionsPerSecond(s.integer("client.newSessionsPerSecond", c.newSessionsPerSecond()))
                 .newSessionsBurst(s.integer("client.newSessionsBurst", c.newSessionsBurst())).build();
+    }
+
+    /** {@code tls.*}: the HTTPS listener, on when a key store or a PEM certificate is named. */
+    private static TlsConfig tls(Settings s) {
+        TlsConfig t = TlsConfig.DEFAULT;
+        return TlsConfig.builder().host(s.string("tls.host", t.host())).port(s.integer("tls.port", t.port()))
+                .keyStore(path(s.string("tls.keyStore", null)))
+                .keyStorePassword(s.string("tls.keyStorePassword", t.keyStorePassword()))
+                .certificate(path(s.string("tls.certificate", null)))
+                .privateKey(path(s.string("tls.privateKey", null)))
+                .reloadInterval(s.duration("tls.reloadInterval", t.reloadInterval())).build();
+    }
+
+    private static Path path(String value) {
+        return value == null ? null : Path.of(value);
+    }
+
+    private static Http2Config http2(Settings s) {
+        Http2Config h = Http2Config.DEFAULT;
+        return Http2Config.builder().tls(s.bool("http2.tls", h.tls())).cleartext(s.bool("http2.cleartext",
+                h.cleartext())).maxConcurrentStreams(s.integer("http2.maxConcurrentStreams", h.maxConcurrentStreams()))
+                .websocket(s.bool("http2.websocket", h.websocket())).build();
     }
 
     /** {@code websocket.*}; the message and frame limits default to {@code xml.maxBytes}. */

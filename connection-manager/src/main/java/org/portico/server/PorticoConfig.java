@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.Map;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
+import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
+import org.portico.tls.TlsConfig;
 import org.portico.upstream.UpstreamConfig;
 import org.portico.websocket.WebSocketConfig;
 import org.portico.xml.XmlLimits;
@@ -18,35 +20,40 @@ import org.portico.xml.XmlLimits;
  * globally.
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
-        StoreConfig store, WebSocketConfig websocket, ClientConfig client) {
+        StoreConfig store, WebSocketConfig websocket, ClientConfig client, TlsConfig tls, Http2Config http2) {
 
     /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
     static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
 
-    /** With the default WebSocket transport. */
+    /** With the default WebSocket transport, no HTTPS listener and the default HTTP/2 settings. */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store) {
         this(http, bosh, upstream, xml, store, WebSocketConfig.DEFAULT);
     }
 
-    /** With the default client-address settings. */
+    /** With the default client-address settings, without an HTTPS listener, with the default HTTP/2 settings. */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store,
             WebSocketConfig websocket) {
-        this(http, bosh, upstream, xml, store, websocket, ClientConfig.DEFAULT);
+        this(http, bosh, upstream, xml, store, websocket, ClientConfig.DEFAULT, TlsConfig.DEFAULT, Http2Config.DEFAULT);
     }
 
     /** The same configuration with other client-address settings (trusted proxies, limits per address). */
     public PorticoConfig withClient(ClientConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed);
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed, tls, http2);
     }
 
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client);
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client, tls, http2);
     }
 
     /** The same configuration with other HTTP settings. */
     public PorticoConfig withHttp(HttpConfig changed) {
-        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client);
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client, tls, http2);
+    }
+
+    /** The same configuration with another HTTPS listener and HTTP/2 settings. */
+    public PorticoConfig withTls(TlsConfig changedTls, Http2Config changedHttp2) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, changedTls, changedHttp2);
     }
 
     public PorticoConfig {
@@ -57,6 +64,9 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
             throw new IllegalArgumentException("http.idleTimeout (" + http.idleTimeout() + ") must be at least "
                     + "bosh.maxWait (" + bosh.maxWait() + ") + " + IDLE_MARGIN.toSeconds() + "s: a connection must "
                     + "not idle out under a held BOSH request");
+        }
+        if (tls.enabled() && tls.port() != 0 && tls.port() == http.port() && tls.host().equals(http.host())) {
+            throw new IllegalArgumentException("tls.port and http.port must differ, both are " + http.port());
         }
         if (websocket.enabled() && websocket.path().equals(bosh.path())) {
             throw new IllegalArgumentException("websocket.path and bosh.path must differ, both are " + bosh.path());

@@ -15,7 +15,6 @@ import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletConta
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.util.resource.ResourceFactory;
@@ -28,6 +27,7 @@ import org.portico.http.HostMetaServlet;
 import org.portico.session.ClientSession;
 import org.portico.store.RemovalReason;
 import org.portico.store.SessionStore;
+import org.portico.tls.ServerCertificates;
 import org.portico.upstream.UpstreamConnector;
 import org.portico.websocket.WebSocketTransport;
 import org.portico.xml.XmlParser;
@@ -35,8 +35,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Portico: Jetty with the BOSH servlet, host-meta and (when present) the demo page, the session store
- * and the upstream connector. Built from a {@link PorticoConfig}; tests start it on port 0.
+ * One running Portico: Jetty with the BOSH servlet, host-meta and (when present) the demo page on its listeners
+ * ({@link Connectors}: HTTP, and HTTPS when configured), the session store and the upstream connector. Built from a
+ * {@link PorticoConfig}; tests start it on port 0.
  */
 public final class PorticoServer implements AutoCloseable {
 
@@ -52,6 +53,7 @@ public final class PorticoServer implements AutoCloseable {
     private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
     /** Null when {@code websocket.enabled=false}. */
     private final WebSocketTransport websocket;
+    private final Connectors connectors;
 
     public PorticoServer(PorticoConfig config, UpstreamConnector connector) {
         this(config, connector, Ticker.systemTicker());
@@ -76,12 +78,7 @@ public final class PorticoServer implements AutoCloseable {
         threads.setName("portico-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads);
-        ServerConnector http = new ServerConnector(server);
-        http.setHost(config.http().host());
-        http.setPort(config.http().port());
-        // longer than any BOSH hold (PorticoConfig checks it), so no connection idles out under a held request
-        http.setIdleTimeout(config.http().idleTimeout().toMillis());
-        server.addConnector(http);
+        connectors = new Connectors(server, config.http(), config.tls(), config.http2());
         server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
 
         ServletContextHandler context = new ServletContextHandler("/");
@@ -151,14 +148,25 @@ public final class PorticoServer implements AutoCloseable {
 
     public PorticoServer start() throws Exception {
         server.start();
-        log.info("Portico listening on http://{}:{} (BOSH at {}, WebSocket at {})", config.http().host(), port(),
+        log.info("Portico listening on http://{}:{}{} (BOSH at {}, WebSocket at {})", config.http().host(), port(),
+                config.tls().enabled() ? " and https://" + config.tls().host() + ":" + tlsPort() : "",
                 config.bosh().path(), websocket != null ? config.websocket().path() : "off");
         return this;
     }
 
     /** The bound port (useful when configured as 0). */
     public int port() {
-        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+        return connectors.plainPort();
+    }
+
+    /** The bound HTTPS port, or -1 when {@code tls.*} configures none. */
+    public int tlsPort() {
+        return connectors.securePort();
+    }
+
+    /** The HTTPS listener's certificate, reloaded when its files change; null without TLS. */
+    public ServerCertificates certificates() {
+        return connectors.certificates();
     }
 
     public PorticoConfig config() {

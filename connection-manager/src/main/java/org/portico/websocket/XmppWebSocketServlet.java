@@ -55,12 +55,21 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
             return null;
         }
         String origin = request.getOrigin();
-        if (!transport.origins().allows(origin, request.getHeader("Host"))) {
+        if (!transport.origins().allows(origin, authority(request))) {
             refusal.info("WebSocket handshake refused: origin {} is not allowed (http.allowedOrigins)", origin);
             response.sendForbidden("Origin " + origin + " is not allowed to open a WebSocket here");
             return null;
         }
         response.setAcceptedSubProtocol(SUBPROTOCOL);
         return transport.newEndpoint(request.getHttpServletRequest());
+    }
+
+    /**
+     * The host (and port) the handshake was sent to: the {@code Host} header of an HTTP/1.1 upgrade, or the
+     * {@code :authority} of a WebSocket over HTTP/2 (RFC 8441 §4), which has no {@code Host} header.
+     */
+    private static String authority(JettyServerUpgradeRequest request) {
+        String host = request.getHeader("Host");
+        return host != null ? host : request.getRequestURI().getRawAuthority();
     }
 }

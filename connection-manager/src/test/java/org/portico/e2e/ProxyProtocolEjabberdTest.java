@@ -40,15 +40,15 @@ class ProxyProtocolEjabberdTest {
     private static final String BROWSER = "203.0.113.99";
     private static PorticoServer portico;
 
-    /** Skips the whole class, as {@code EjabberdEndToEndTest} does, unless the local ejabberd runs. */
+    /** Skips the whole class unless the local ejabberd runs (in the full run, which starts it, fails instead). */
     @BeforeAll
     static void start() throws Exception {
         LocalEjabberd.assumeRunning();
         PorticoConfig config = new PorticoConfig(HttpConfig.builder().port(0).build(), BoshConfig.DEFAULT,
                 PorticoHarness.upstream(Map.of(LocalEjabberd.DOMAIN, new UpstreamRoute(LocalEjabberd.HOST,
                         LocalEjabberd.PROXY_PORT, TlsPolicy.REQUIRED, true)), LocalEjabberd.certificate()),
-                XmlLimits.DEFAULT, new StoreConfig(100), WebSocketConfig.DEFAULT,
-                ClientConfig.builder().trustedProxies(List.of("127.0.0.1")).build());
+                XmlLimits.DEFAULT, new StoreConfig(100), WebSocketConfig.DEFAULT)
+                .withClient(ClientConfig.builder().trustedProxies(List.of("127.0.0.1")).build());
         portico = new PorticoServer(config, new TcpUpstreamConnector(config.upstream())).start();
     }
 

@@ -21,7 +21,7 @@ public final class LocalProsody {
             "PORTICO_UPSTREAM_HTTP_PORT", "15280"));
     public static final Path RUN_DIR = Path.of(setting("portico.run.dir", "PORTICO_RUN_DIR",
             Path.of(System.getProperty("user.dir")).resolve("../run").normalize().toString()));
-    /** Test accounts created by the start script: test1 … test6, password "<name>pw". */
+    /** Test accounts created by the start script: test1 … test10 by default, password "<name>pw". */
     public static final String PASSWORD_SUFFIX = "pw";
 
     private LocalProsody() {
@@ -43,7 +43,7 @@ public final class LocalProsody {
 
     /** How many test accounts (test1 … testN) the start script created: {@code PORTICO_TEST_USERS}. */
     public static int testUsers() {
-        return Integer.parseInt(setting("portico.test.users", "PORTICO_TEST_USERS", "6"));
+        return Integer.parseInt(setting("portico.test.users", "PORTICO_TEST_USERS", "10"));
     }
 
     public static String password(String user) {

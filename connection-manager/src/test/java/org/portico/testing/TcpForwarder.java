@@ -11,11 +11,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP forwarder on a loopback port in front of a real server, which a test can cut: every connection through it
  * is reset at once, as the server's host would when the server process dies; or one connection stops being read,
  * as by a server that hangs. Lets one test lose "its" server without stopping the server the other tests share.
+ * It also counts the connections a client opened through it (all of them, and the most open at once): what a
+ * browser's connection pool did, seen from the network.
  */
 public final class TcpForwarder implements AutoCloseable {
 
@@ -24,9 +28,12 @@ public final class TcpForwarder implements AutoCloseable {
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     /** The client side of each connection accepted, in order. */
-    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    private final List<Socket> clients = new CopyOnWriteArrayList<>();
     /** Client sides whose bytes are no longer read: the server "hangs" on that connection. */
     private final Set<Socket> stalled = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger mostOpen = new AtomicInteger();
 
     public TcpForwarder(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -47,13 +54,39 @@ public final class TcpForwarder implements AutoCloseable {
                 Socket server = new Socket(targetHost, targetPort);
                 sockets.add(client);
                 sockets.add(server);
-                accepted.add(client);
-                Thread.ofVirtual().start(() -> pumpUnlessStalled(client, server));
-                Thread.ofVirtual().start(() -> pump(server, client));
+                clients.add(client);
+                accepted.incrementAndGet();
+                mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                AtomicBoolean ended = new AtomicBoolean();
+                Runnable end = () -> {
+                    if (ended.compareAndSet(false, true)) {
+                        open.decrementAndGet();
+                    }
+                };
+                Thread.ofVirtual().start(() -> {
+                    pumpUnlessStalled(client, server);
+                    if (!stalled.contains(client)) {
+                        end.run(); // a stalled connection is still open
+                    }
+                });
+                Thread.ofVirtual().start(() -> {
+                    pump(server, client);
+                    end.run();
+                });
             } catch (IOException e) {
                 return;
             }
         }
+    }
+
+    /** Connections accepted since the forwarder started. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** The most connections that were open through the forwarder at one time. */
+    public int mostOpen() {
+        return mostOpen.get();
     }
 
     private static void pump(Socket from, Socket to) {
@@ -86,17 +119,13 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
-    /** How many connections the forwarder accepted so far. */
-    public int connections() {
-        return accepted.size();
-    }
 
     /**
      * The server stops reading the {@code index}-th connection (0-based, in order of connection): the bytes sent to
      * it pile up in the kernel's buffers, then in the sender's, as with a server that hangs on one session.
      */
     public void stall(int index) {
-        stalled.add(accepted.get(index));
+        stalled.add(clients.get(index));
     }
 
     /**

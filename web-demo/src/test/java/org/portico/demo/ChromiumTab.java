@@ -81,6 +81,14 @@ final class ChromiumTab extends DemoTab {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        driver = start(options(profile));
+    }
+
+    /**
+     * Debian's headless Chromium with a fresh profile and the flags this machine's closed network needs, and the
+     * browser console's errors kept for {@link #scriptErrors()}.
+     */
+    static ChromeOptions options(Path profile) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(BROWSER.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -91,13 +99,18 @@ final class ChromiumTab extends DemoTab {
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.SEVERE);
         options.setCapability("goog:loggingPrefs", logs);
+        return options;
+    }
+
+    /** Starts Debian's chromedriver, which starts the browser; its log goes to {@code target/chromedriver.log}. */
+    static ChromeDriver start(ChromeOptions options) {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort()
                 .withLogFile(new File("target/chromedriver.log"))
                 .withAppendLog(true)
                 .build();
-        driver = new ChromeDriver(service, options);
+        return new ChromeDriver(service, options);
     }
 
     @Override

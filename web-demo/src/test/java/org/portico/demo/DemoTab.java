@@ -35,6 +35,11 @@ abstract class DemoTab implements AutoCloseable {
         this.pageUrl = portico.resolve("/?" + query);
     }
 
+    /** The page's address, with its query. */
+    String pageUrl() {
+        return pageUrl.toString();
+    }
+
     /* ---------- browser primitives ---------- */
 
     abstract void load(String url);

@@ -1,0 +1,115 @@
+package org.portico.server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.portico.http.Http2Config;
+import org.portico.http.HttpConfig;
+import org.portico.tls.ServerCertificates;
+import org.portico.tls.TlsConfig;
+
+/**
+ * Portico's listeners: the plain one on {@code http.port} (HTTP/1.1, and h2c when {@code http2.cleartext}), and,
+ * when {@code tls.*} names key material, the HTTPS one on {@code tls.port}, where ALPN (RFC 7301) offers {@code h2}
+ * (when {@code http2.tls}) before {@code http/1.1}. Both serve the same handlers; requests over TLS are marked
+ * secure, so host-meta advertises {@code https://} and {@code wss://}.
+ */
+final class Connectors {
+
+    private final ServerConnector plain;
+    /** Null without TLS. */
+    private final ServerConnector secure;
+    /** Null without TLS. */
+    private final ServerCertificates certificates;
+
+    /**
+     * Adds the connectors to {@code server}.
+     *
+     * @throws IllegalArgumentException when the TLS key material cannot be read
+     */
+    Connectors(Server server, HttpConfig http, TlsConfig tls, Http2Config http2) {
+        HttpConfiguration configuration = new HttpConfiguration();
+
+        List<ConnectionFactory> plainProtocols = new ArrayList<>(List.of(new HttpConnectionFactory(configuration)));
+        if (http2.cleartext()) {
+            plainProtocols.add(http2(new HTTP2CServerConnectionFactory(configuration), http2));
+        }
+        plain = connector(server, http.host(), http.port(), http, plainProtocols);
+
+        if (tls.enabled()) {
+            certificates = new ServerCertificates(tls);
+            HttpConfiguration secureConfiguration = new HttpConfiguration(configuration);
+            secureConfiguration.addCustomizer(new SecureRequestCustomizer());
+            HttpConnectionFactory http1 = new HttpConnectionFactory(secureConfiguration);
+            List<ConnectionFactory> negotiated = new ArrayList<>();
+            if (http2.tls()) {
+                negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), http2));
+            }
+            negotiated.add(http1);
+            // ALPN ids are compared byte for byte (RFC 7301 §3.1): "http/1.1" as registered, not Jetty's "HTTP/1.1"
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(negotiated.stream()
+                    .map(factory -> factory.getProtocol().toLowerCase(Locale.ROOT)).toArray(String[]::new));
+            // a client without ALPN gets HTTP/1.1
+            alpn.setDefaultProtocol(http1.getProtocol());
+            List<ConnectionFactory> secureProtocols = new ArrayList<>();
+            secureProtocols.add(new SslConnectionFactory(certificates.sslContextFactory(), alpn.getProtocol()));
+            secureProtocols.add(alpn);
+            secureProtocols.addAll(negotiated);
+            secure = connector(server, tls.host(), tls.port(), http, secureProtocols);
+            server.addBean(certificates);
+        } else {
+            certificates = null;
+            secure = null;
+        }
+    }
+
+    private static ServerConnector connector(Server server, String host, int port, HttpConfig http,
+            List<ConnectionFactory> protocols) {
+        ServerConnector connector = new ServerConnector(server, protocols.toArray(ConnectionFactory[]::new));
+        connector.setHost(host);
+        connector.setPort(port);
+        // longer than any BOSH hold (PorticoConfig checks it), so no connection idles out under a held request;
+        // an HTTP/2 stream's idle timeout is the same, since Jetty takes it from the connection's
+        connector.setIdleTimeout(http.idleTimeout().toMillis());
+        server.addConnector(connector);
+        return connector;
+    }
+
+    private static <F extends AbstractHTTP2ServerConnectionFactory> F http2(F factory, Http2Config config) {
+        factory.setMaxConcurrentStreams(config.maxConcurrentStreams());
+        // RFC 8441: WebSocket opened as an HTTP/2 stream (SETTINGS_ENABLE_CONNECT_PROTOCOL)
+        factory.setConnectProtocolEnabled(config.websocket());
+        return factory;
+    }
+
+    /** The plain listener's bound port. */
+    int plainPort() {
+        return plain.getLocalPort();
+    }
+
+    /** The HTTPS listener's bound port, or -1 without TLS. */
+    int securePort() {
+        return secure == null ? -1 : secure.getLocalPort();
+    }
+
+    /** The certificate of the HTTPS listener, or null without TLS. */
+    ServerCertificates certificates() {
+        return certificates;
+    }
+
+    @Override
+    public String toString() {
+        return "Connectors[" + plain.getProtocols() + (secure == null ? "" : " " + secure.getProtocols()) + "]";
+    }
+}

@@ -1,0 +1,147 @@
+package org.portico.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.portico.testing.LocalProsody;
+import org.portico.testing.TestCertificates;
+import org.portico.testing.TestCertificates.Issued;
+
+/**
+ * The archive {@code ./mvnw package} builds, used as an operator would: unpacked, started with {@code bin/portico}
+ * and nothing but a JDK, pointed at the local Prosody through {@code PORTICO_*} overrides of its own
+ * {@code conf/portico.properties}, with HTTPS on. It must create a BOSH session (XEP-0124 §7.1, the server's stream
+ * features relayed per XEP-0206), answer over HTTP/2 on its HTTPS port, and stop cleanly on SIGTERM (what systemd
+ * and a container runtime send).
+ */
+class DistributionArchiveTest {
+
+    private static final Path ARCHIVE = Path.of(System.getProperty("portico.distribution",
+            "target/portico-0.1.0-SNAPSHOT.tar.gz"));
+    private static final Duration START_WITHIN = Duration.ofSeconds(60);
+    private static final Pattern LISTENING = Pattern.compile(
+            "Portico listening on http://127\\.0\\.0\\.1:(\\d+) and https://127\\.0\\.0\\.1:(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private Process portico;
+
+    @AfterEach
+    void stopWhateverIsLeft() throws InterruptedException {
+        if (portico != null && portico.isAlive()) {
+            portico.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theUnpackedArchiveRunsWithOnlyAJdkServesBoshAndHttp2AndStopsCleanlyOnSigterm() throws Exception {
+        LocalProsody.assumeRunning();
+        assertTrue(Files.isRegularFile(ARCHIVE), "the archive is built by package: " + ARCHIVE);
+        Path home = unpack();
+        for (String file : List.of("bin/portico", "conf/portico.properties", "conf/logback.xml",
+                "conf/systemd/portico.service", "LICENSE")) {
+            assertTrue(Files.isRegularFile(home.resolve(file)), file + " is in the archive");
+        }
+        assertTrue(Files.getPosixFilePermissions(home.resolve("bin/portico")).contains(
+                PosixFilePermission.OWNER_EXECUTE), "bin/portico is executable");
+        assertTrue(Files.list(home.resolve("lib")).anyMatch(jar -> jar.getFileName().toString().startsWith(
+                "connection-manager-")), "Portico's jar is in lib/");
+
+        Issued certificate = TestCertificates.issue(dir, "packaged");
+        Path output = dir.resolve("portico.out");
+        Map<String, String> environment = new HashMap<>();
+        environment.put("JAVA_HOME", System.getProperty("java.home"));
+        environment.put("PATH", "/usr/bin:/bin");
+        environment.put("PORTICO_CFG_HTTP_PORT", "0");
+        environment.put("PORTICO_CFG_TLS_PORT", "0");
+        environment.put("PORTICO_CFG_TLS_CERTIFICATE", certificate.certificate().toString());
+        environment.put("PORTICO_CFG_TLS_PRIVATEKEY", certificate.privateKey().toString());
+        environment.put("PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST", LocalProsody.HOST + ":" + LocalProsody.PORT
+                + " required");
+        environment.put("PORTICO_CFG_UPSTREAM_TRUSTSTORE", LocalProsody.certificate().toString());
+        ProcessBuilder command = new ProcessBuilder(home.resolve("bin/portico").toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+        command.environment().clear();
+        command.environment().putAll(environment);
+        portico = command.start();
+
+        Matcher listening = awaitListening(output);
+        int httpPort = Integer.parseInt(listening.group(1));
+        int httpsPort = Integer.parseInt(listening.group(2));
+
+        try (HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.trusting(certificate))
+                .connectTimeout(Duration.ofSeconds(5)).build()) {
+            HttpResponse<String> created = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/http-bind")).version(HttpClient.Version.HTTP_1_1)
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "text/xml; charset=utf-8")
+                    .POST(HttpRequest.BodyPublishers.ofString("<body content='text/xml; charset=utf-8' hold='1' "
+                            + "rid='1000' to='" + LocalProsody.DOMAIN + "' ver='1.11' wait='5' xml:lang='en' "
+                            + "xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' "
+                            + "xmlns:xmpp='urn:xmpp:xbosh'/>")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, created.statusCode(), created.body());
+            assertTrue(created.body().contains(" sid="), "a session: " + created.body());
+            assertTrue(created.body().contains("mechanisms"), "Prosody's stream features: " + created.body());
+
+            HttpResponse<String> hostMeta = client.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                    + httpsPort + "/.well-known/host-meta.json")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, hostMeta.statusCode());
+            assertEquals(HttpClient.Version.HTTP_2, hostMeta.version(), "ALPN works from lib/ too");
+        }
+
+        portico.destroy(); // SIGTERM
+        assertTrue(portico.waitFor(30, TimeUnit.SECONDS), "stopped within 30 s");
+        assertEquals(143, portico.exitValue(), "the JVM's exit after SIGTERM (128 + 15)");
+        String log = Files.readString(output, StandardCharsets.UTF_8);
+        assertTrue(log.contains("stopping"), log);
+        assertTrue(log.lines().noneMatch(line -> line.contains(" ERROR ") || line.startsWith("\tat ")
+                || line.contains("Exception")), "no error or stack trace:\n" + log);
+    }
+
+    private Path unpack() throws IOException, InterruptedException {
+        Process tar = new ProcessBuilder("tar", "-xzf", ARCHIVE.toAbsolutePath().toString(), "-C", dir.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tar.waitFor(60, TimeUnit.SECONDS) && tar.exitValue() == 0, "tar: " + output);
+        String folder = ARCHIVE.getFileName().toString().replaceFirst("\\.tar\\.gz$", "");
+        return dir.resolve(folder);
+    }
+
+    /** Reads Portico's output until it says where it listens; fails with the output if it exits or takes too long. */
+    private Matcher awaitListening(Path output) throws IOException {
+        long deadline = System.nanoTime() + START_WITHIN.toNanos();
+        while (true) {
+            String text = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
+            Matcher matcher = LISTENING.matcher(text);
+            if (matcher.find()) {
+                return matcher;
+            }
+            assertTrue(portico.isAlive(), "Portico exited with " + (portico.isAlive() ? "" : portico.exitValue())
+                    + ":\n" + text);
+            assertTrue(System.nanoTime() - deadline < 0, "Portico did not start within " + START_WITHIN + ":\n"
+                    + text);
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+}
