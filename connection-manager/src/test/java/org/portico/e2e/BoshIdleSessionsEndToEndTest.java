@@ -67,6 +67,9 @@ class BoshIdleSessionsEndToEndTest {
                         }
                         polls.incrementAndGet();
                     }
+                    if (portico.server().store().get(client.sid()).isEmpty()) {
+                        failures.merge("gone from the store after its polls", 1, Integer::sum);
+                    }
                     return null;
                 }));
             }
@@ -75,8 +78,9 @@ class BoshIdleSessionsEndToEndTest {
             }
 
             assertEquals(Map.of(), failures, "sessions lost, by what ended them");
+            // each session is checked right after its own last poll: one that finished early may idle out
+            // (bosh.inactivity) while later ones, slower to log in on a loaded machine, are still polling
             assertEquals(SESSIONS * WAIT_PERIODS, polls.get(), "every held poll came back as an empty body");
-            assertEquals(SESSIONS, portico.server().store().size(), "every session still lives");
         }
     }
 
