@@ -50,6 +50,7 @@ public final class PorticoServer implements AutoCloseable {
     private final PorticoConfig config;
     private final Server server;
     private final SessionStore<String, ClientSession> store;
+    private final AddressLimits limits;
     private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
     /** Null when {@code websocket.enabled=false}. */
     private final WebSocketTransport websocket;
@@ -65,7 +66,7 @@ public final class PorticoServer implements AutoCloseable {
      */
     public PorticoServer(PorticoConfig config, UpstreamConnector connector, Ticker clock) {
         this.config = config;
-        AddressLimits limits = new AddressLimits(config.client(), clock);
+        this.limits = new AddressLimits(config.client(), clock);
         this.store = new SessionStore<>(config.store(), clock, Scheduler.systemScheduler(), callbacks,
                 (id, session, reason) -> {
                     limits.released(id);
@@ -175,6 +176,11 @@ public final class PorticoServer implements AutoCloseable {
 
     public SessionStore<String, ClientSession> store() {
         return store;
+    }
+
+    /** The live sessions and creation rates per client address ({@code client.*}): for operators and tests. */
+    public AddressLimits addressLimits() {
+        return limits;
     }
 
     /**

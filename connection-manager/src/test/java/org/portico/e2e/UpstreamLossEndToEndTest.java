@@ -3,9 +3,7 @@ package org.portico.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -27,6 +24,7 @@ import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.TcpForwarder;
+import org.portico.testing.UpstreamThreads;
 import org.portico.testing.Upstream;
 import org.portico.testing.WebSocketTestClient;
 import org.portico.upstream.TlsPolicy;
@@ -70,7 +68,7 @@ class UpstreamLossEndToEndTest {
                     held.add(bosh.rawAsync(bosh.body(bosh.nextRid(), "", "")));
                 }
                 ws.login("test6", LocalProsody.password("test6"), "lost-ws");
-                assertTrue(upstreamThreads() >= 2 * (BOSH_SESSIONS + 1), "a reader and a writer per session");
+                assertTrue(UpstreamThreads.alive() >= 2 * (BOSH_SESSIONS + 1), "a reader and a writer per session");
 
                 server.cutAll(reset);
 
@@ -84,7 +82,7 @@ class UpstreamLossEndToEndTest {
                         error.toString());
                 assertTrue(ws.next().is(Namespaces.FRAMING, "close"), "then <close/> (RFC 7395 §3.6)");
                 assertEquals(0, openConnectionsTo(server.port()), "every upstream socket of Portico is closed");
-                assertEquals(0, awaitNoUpstreamThreads(), "no upstream reader or writer thread left behind");
+                assertEquals(0, UpstreamThreads.awaitNone(PROMPTLY), "no upstream reader or writer thread left behind");
             } finally {
                 boshClients.forEach(BoshTestClient::close);
             }
@@ -170,30 +168,6 @@ class UpstreamLossEndToEndTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** The upstream readers and writers alive now, virtual threads included (a JSON thread dump, by name). */
-    private static long upstreamThreads() throws IOException {
-        Path dump = Files.createTempFile("threads", ".json");
-        try {
-            Files.delete(dump); // the dump refuses to overwrite
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                    .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
-            return Pattern.compile("\"name\": \"upstream-(reader|writer) ").matcher(Files.readString(dump))
-                    .results().count();
-        } finally {
-            Files.deleteIfExists(dump);
-        }
-    }
-
-    private static long awaitNoUpstreamThreads() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + PROMPTLY.toNanos();
-        long alive = upstreamThreads();
-        while (alive > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20); // threads end just after their sockets close; polled, bounded
-            alive = upstreamThreads();
-        }
-        return alive;
     }
 
     private static PorticoConfig through(PorticoConfig config, Upstream upstream, TcpForwarder server) {
