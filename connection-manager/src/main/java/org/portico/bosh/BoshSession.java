@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.portico.metrics.Metrics;
 import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
 import org.portico.session.ClientSink;
@@ -46,6 +47,7 @@ public final class BoshSession implements ClientSession {
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
     private final ScriptStream script;
     private final SessionLog log;
+    private final Metrics metrics;
     private final ReentrantLock lock = new ReentrantLock();
 
     private final BoshLifecycle lifecycle = new BoshLifecycle();
@@ -58,10 +60,13 @@ public final class BoshSession implements ClientSession {
     private final PendingPayloads pending;
     /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
     private Duration pausedFor;
+    /** The client left its last held request: its next request continues the session (a reloaded page). */
+    private boolean restoring;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
-            UpstreamConnector connector, ScriptStream script, BoshExchange creation) {
+            UpstreamConnector connector, ScriptStream script, BoshExchange creation, Metrics metrics) {
         this.sid = sid;
+        this.metrics = metrics;
         this.params = params;
         this.config = config;
         this.lease = lease;
@@ -197,7 +202,11 @@ public final class BoshSession implements ClientSession {
         if (lifecycle.requestArrived()) {
             pausedFor = null;
             clientActive(true, after);
+            metrics.reloadResumed(Metrics.Reload.BOSH_PAUSE);
+        } else if (restoring) {
+            metrics.reloadResumed(Metrics.Reload.BOSH_RESTORE);
         }
+        restoring = false;
         List<XmlElement> payloads = request.isScript() && script != null ? script.append(request.scriptContent())
                 : request.payloads();
         List<BoshStreams.Stream> targets = streams.targets(request);
@@ -363,6 +372,7 @@ public final class BoshSession implements ClientSession {
             }
             if (requests.holds(held -> held.exchange() == exchange)) {
                 responder.answerNowhere(exchange, after);
+                restoring = requests.heldCount() == 0;
             }
             requests.dropDeferred(deferred -> deferred.exchange() == exchange);
             settle(after);
@@ -522,6 +532,21 @@ public final class BoshSession implements ClientSession {
         @Override
         public void ended(SessionEnd end) {
             streamEnded(stream, end);
+        }
+    }
+
+    @Override
+    public Standing standing() {
+        lock.lock();
+        try {
+            return switch (lifecycle.state()) {
+                case CREATING, OPEN -> Standing.LIVE;
+                case PAUSED -> Standing.PAUSED;
+                case ENDED -> Standing.ENDING;
+                case GONE -> Standing.ENDED;
+            };
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
@@ -50,7 +51,17 @@ final class ConfigReader {
 
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
-        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml));
+        return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), admin(s));
+    }
+
+    /** {@code admin.*}: the admin listener (metrics, health, drain). */
+    private static AdminConfig admin(Settings s) {
+        AdminConfig a = AdminConfig.DEFAULT;
+        return AdminConfig.builder().enabled(s.bool("admin.enabled", a.enabled()))
+                .host(s.string("admin.host", a.host())).port(s.integer("admin.port", a.port()))
+                .upstreamTimeout(s.duration("admin.upstreamTimeout", a.upstreamTimeout()))
+                .upstreamCheckEvery(s.duration("admin.upstreamCheckEvery", a.upstreamCheckEvery()))
+                .drainGrace(s.duration("admin.drainGrace", a.drainGrace())).build();
     }
 
     /** {@code websocket.*}; the message and frame limits default to {@code xml.maxBytes}. */

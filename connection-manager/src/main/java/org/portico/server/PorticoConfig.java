@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
@@ -17,24 +18,38 @@ import org.portico.xml.XmlLimits;
  * globally.
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
-        StoreConfig store, WebSocketConfig websocket) {
+        StoreConfig store, WebSocketConfig websocket, AdminConfig admin) {
 
     /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
     static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
 
-    /** With the default WebSocket transport. */
+    /**
+     * With the default WebSocket transport and no admin listener: a Portico built from code (tests, benchmarks) binds
+     * only what it asks for; the properties file turns the admin listener on by default.
+     */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store) {
         this(http, bosh, upstream, xml, store, WebSocketConfig.DEFAULT);
     }
 
+    /** Without the admin listener, as above. */
+    public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store,
+            WebSocketConfig websocket) {
+        this(http, bosh, upstream, xml, store, websocket, AdminConfig.OFF);
+    }
+
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, changed);
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed, admin);
     }
 
     /** The same configuration with other HTTP settings. */
     public PorticoConfig withHttp(HttpConfig changed) {
-        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket);
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, admin);
+    }
+
+    /** The same configuration with another admin listener. */
+    public PorticoConfig withAdmin(AdminConfig changed) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed);
     }
 
     public PorticoConfig {

@@ -2,6 +2,7 @@ package org.portico.websocket;
 
 import java.security.SecureRandom;
 import java.util.Optional;
+import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
@@ -25,10 +26,12 @@ final class WebSocketSessions {
     private final UpstreamConnector connector;
     private final SessionStore<String, ClientSession> store;
     private final SecureRandom random;
+    private final Metrics metrics;
 
     WebSocketSessions(WebSocketConfig config, UpstreamConnector connector, SessionStore<String, ClientSession> store,
-            SecureRandom random) {
+            SecureRandom random, Metrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.connector = connector;
         this.store = store;
         this.random = random;
@@ -70,6 +73,7 @@ final class WebSocketSessions {
         if (presented.isPresent()
                 && store.get(presented.get().sessionId()).orElse(null) instanceof WebSocketSession session
                 && session.resume(connection, presented.get(), open.resumeH())) {
+            metrics.reloadResumed(Metrics.Reload.RESUME_TOKEN);
             return Optional.of(session);
         }
         new SessionLog(log, null, connection.client()).info("WebSocket resumption with {} refused: unknown, expired "
