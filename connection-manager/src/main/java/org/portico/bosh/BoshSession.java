@@ -60,7 +60,11 @@ public final class BoshSession implements ClientSession {
     private final PendingPayloads pending;
     /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
     private Duration pausedFor;
-    /** The client left its last held request: its next request continues the session (a reloaded page). */
+    /**
+     * The client lost its last held request's connection, or sent a rid again whose answer it lost or that is still
+     * held (§14.3): its next request in order continues the session, as a reloaded page does with the sid and rid
+     * it kept (counted as a restore).
+     */
     private boolean restoring;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
@@ -163,9 +167,14 @@ public final class BoshSession implements ClientSession {
                 settle(after);
             }
             case DEFER -> hold(arrived.exchange());
-            case REPLAY -> responder.respond(arrived.exchange(), decision.response(), after);
+            case REPLAY -> {
+                restoring |= lifecycle.state() != BoshLifecycle.State.PAUSED;
+                responder.respond(arrived.exchange(), decision.response(), after);
+            }
             case HELD_REPEAT, DUPLICATE_DEFERRED -> {
                 // R44: the older connection for a repeated rid gets a recoverable error; the new one waits
+                restoring |= decision.kind() == RidWindow.Kind.HELD_REPEAT
+                        && lifecycle.state() != BoshLifecycle.State.PAUSED;
                 hold(arrived.exchange());
                 if (arrival.displaced() != null) {
                     responder.respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);

@@ -1,14 +1,17 @@
 package org.portico.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.portico.testing.AdminClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.ReloadingReceiver;
@@ -28,7 +31,7 @@ class ReloadEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        portico = PorticoHarness.start();
+        portico = PorticoHarness.start(PorticoHarness::withAdmin);
     }
 
     @AfterAll
@@ -42,7 +45,10 @@ class ReloadEndToEndTest {
     @EnumSource(ReloadingReceiver.Kind.class)
     void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(ReloadingReceiver.Kind kind) throws Exception {
         try (WebSocketTestClient sender = portico.websocketClient();
-                ReloadingReceiver receiver = kind.create(portico)) {
+                ReloadingReceiver receiver = kind.create(portico);
+                AdminClient admin = portico.admin()) {
+            Map<String, String> mechanism = Map.of("mechanism", mechanism(kind));
+            double resumedBefore = admin.scrape().value("portico_reloads_resumed_total", mechanism);
             String to = receiver.login("test4", "reload-" + kind.name().toLowerCase());
             sender.login("test5", LocalProsody.password("test5"), "sender-" + kind.name().toLowerCase());
             int sent = 0;
@@ -59,7 +65,25 @@ class ReloadEndToEndTest {
             List<String> expected = IntStream.rangeClosed(1, sent).mapToObj(Integer::toString).toList();
             assertEquals(expected, receiver.bodies(sent, WAIT), "exactly once and in order, through " + RELOADS
                     + " reloads (" + receiver + ")");
+            double resumed = admin.scrape().value("portico_reloads_resumed_total", mechanism) - resumedBefore;
+            if (kind == ReloadingReceiver.Kind.BOSH_RESTORE) {
+                // a page that vanishes between two requests looks like ordinary traffic to the server: only the
+                // reloads it can tell apart are counted (docs/monitoring.md), and never more than happened
+                assertTrue(resumed <= RELOADS, "restores counted: " + resumed);
+            } else {
+                assertEquals(RELOADS, resumed, "each reload is counted by its mechanism (issue 11, metrics)");
+            }
         }
+    }
+
+    /** The {@code mechanism} label of portico_reloads_resumed_total that a reload of this kind moves. */
+    private static String mechanism(ReloadingReceiver.Kind kind) {
+        return switch (kind) {
+            case BOSH_PAUSE -> "bosh_pause";
+            case BOSH_RESTORE -> "bosh_restore";
+            case WEBSOCKET_TOKEN -> "resume_token";
+            case WEBSOCKET_XEP0198 -> "xep0198";
+        };
     }
 
     private static int send(WebSocketTestClient sender, String to, int from, int count) {
