@@ -159,9 +159,13 @@ public final class Drain {
      */
     private boolean awaitClientsGone(long deadline) {
         try {
-            while (!SessionCensus.of(store).allEnded()) {
+            for (SessionCensus census = SessionCensus.of(store); !census.allEnded(); census = SessionCensus.of(store)) {
                 if (clock.read() >= deadline) {
                     return false;
+                }
+                if (!census.allTold()) {
+                    // a session admitted while the gate was closing, after the first round: tell it too
+                    tellSessions();
                 }
                 Thread.sleep(LOOK_AGAIN);
             }

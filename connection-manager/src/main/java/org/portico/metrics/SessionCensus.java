@@ -44,6 +44,12 @@ public record SessionCensus(Map<Metrics.Transport, Map<Standing, Integer>> stand
         return standings.get(transport).get(standing);
     }
 
+    /** Whether every session has ended, its client told or about to be (none is live or paused). */
+    public boolean allTold() {
+        return standings.values().stream().allMatch(counts -> counts.get(Standing.LIVE) == 0
+                && counts.get(Standing.PAUSED) == 0);
+    }
+
     /** Whether every session's client was told its end (or can no longer be): nothing left for the drain to wait on. */
     public boolean allEnded() {
         return standings.values().stream().allMatch(counts -> counts.entrySet().stream()
