@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running Portico: Jetty with the BOSH servlet, host-meta and (when present) the demo page, the session store
- * and the upstream connector. Built from a {@link PorticoConfig}; tests start it on port 0.
+ * and the upstream connector, and (when {@code admin.enabled}) the admin listener with its metrics, health and
+ * drain. Built from a {@link PorticoConfig}; tests start it on port 0.
  */
 public final class PorticoServer implements AutoCloseable {
 
@@ -171,7 +172,13 @@ public final class PorticoServer implements AutoCloseable {
     public PorticoServer start() throws Exception {
         server.start();
         if (admin != null) {
-            admin.start();
+            try {
+                admin.start();
+            } catch (Exception e) {
+                // without its admin listener this Portico could be neither watched nor drained: do not run half
+                server.stop();
+                throw e;
+            }
         }
         log.info("Portico listening on http://{}:{} (BOSH at {}, WebSocket at {})", config.http().host(), port(),
                 config.bosh().path(), websocket != null ? config.websocket().path() : "off");
