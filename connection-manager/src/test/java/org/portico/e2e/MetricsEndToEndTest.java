@@ -75,7 +75,8 @@ class MetricsEndToEndTest {
             assertEquals(1, resumed.value("portico_bosh_held_requests"), "the reloaded page's request is held");
             assertEquals(1, resumed.value("portico_sessions", sessions("bosh", "live")));
 
-            client.close();
+            XmlElement end = client.request("type='terminate'", "<presence xmlns='jabber:client' type='unavailable'/>");
+            assertEquals("terminate", end.attribute("type").orElse(null), end.toString());
             // the cause is client_closed, or expired when the terminal answer to the held request is reported
             // undelivered first (BoshSession bounces its payloads as an expiry): the count is what is checked here
             double endedBefore = before.sum("portico_sessions_ended_total", BOSH);
