@@ -9,6 +9,7 @@
 #   PORTICO_XMPP_PORT           15222        Prosody client-to-server port (plain + STARTTLS)
 #   PORTICO_UPSTREAM_HTTP_PORT  15280        Prosody's own HTTP port: its BOSH, WebSocket and file-share endpoints
 #   PORTICO_HTTP_PORT           7070         Portico's own HTTP port (BOSH, WebSocket, demo page)
+#   PORTICO_ADMIN_PORT          7071         Portico's admin listener on loopback (metrics, /healthz, /readyz, drain)
 #   PORTICO_TEST_USERS          10           number of test accounts test1..testN
 #   PORTICO_PROSODY_LOG_LEVEL   info         Prosody's log level (debug shows every stanza)
 #   PORTICO_EJABBERD_XMPP_PORT  16222        the local ejabberd's client-to-server port (scripts/ejabberd-start.sh)
@@ -41,6 +42,7 @@ export PORTICO_DOMAIN="${PORTICO_DOMAIN:-localhost}"
 export PORTICO_XMPP_PORT="${PORTICO_XMPP_PORT:-15222}"
 export PORTICO_UPSTREAM_HTTP_PORT="${PORTICO_UPSTREAM_HTTP_PORT:-15280}"
 export PORTICO_HTTP_PORT="${PORTICO_HTTP_PORT:-7070}"
+export PORTICO_ADMIN_PORT="${PORTICO_ADMIN_PORT:-7071}"
 export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-10}"
 export PORTICO_PROSODY_LOG_LEVEL="${PORTICO_PROSODY_LOG_LEVEL:-info}"
 export PORTICO_EJABBERD_XMPP_PORT="${PORTICO_EJABBERD_XMPP_PORT:-16222}"
@@ -69,6 +71,7 @@ portico_check_port() { # name value
 portico_check_port PORTICO_XMPP_PORT "$PORTICO_XMPP_PORT"
 portico_check_port PORTICO_UPSTREAM_HTTP_PORT "$PORTICO_UPSTREAM_HTTP_PORT"
 portico_check_port PORTICO_HTTP_PORT "$PORTICO_HTTP_PORT"
+portico_check_port PORTICO_ADMIN_PORT "$PORTICO_ADMIN_PORT"
 portico_check_port PORTICO_EJABBERD_XMPP_PORT "$PORTICO_EJABBERD_XMPP_PORT"
 portico_check_port PORTICO_EJABBERD_HTTP_PORT "$PORTICO_EJABBERD_HTTP_PORT"
 portico_check_port PORTICO_EJABBERD_DIST_PORT "$PORTICO_EJABBERD_DIST_PORT"

@@ -9,7 +9,8 @@
 #   PORTICO_JAVA_OPTS   (empty)                   extra JVM options, e.g. -Xmx256m
 #   PORTICO_CFG_*       (none)                    overrides of configuration keys (http.port -> PORTICO_CFG_HTTP_PORT);
 #                                                 PORTICO_HTTP_PORT, PORTICO_DOMAIN and PORTICO_XMPP_PORT are turned
-#                                                 into PORTICO_CFG_HTTP_PORT and PORTICO_CFG_UPSTREAM_DOMAIN_<domain>
+#                                                 into PORTICO_CFG_HTTP_PORT, PORTICO_CFG_ADMIN_PORT and
+#                                                 PORTICO_CFG_UPSTREAM_DOMAIN_<domain>
 #
 # Portico runs with conf/logback.xml and with the settings of scripts/env.sh as system properties
 # (portico.xmpp.port, portico.domain, ... see README.md).
@@ -47,6 +48,7 @@ $run || exit 0
 domain_variable="PORTICO_CFG_UPSTREAM_DOMAIN_$(printf '%s' "$PORTICO_DOMAIN" | tr 'a-z.' 'A-Z_' | sed 's/-/__/g')"
 export "$domain_variable=${!domain_variable:-$PORTICO_UPSTREAM_HOST:$PORTICO_XMPP_PORT required}"
 export PORTICO_CFG_HTTP_PORT="${PORTICO_CFG_HTTP_PORT:-$PORTICO_HTTP_PORT}"
+export PORTICO_CFG_ADMIN_PORT="${PORTICO_CFG_ADMIN_PORT:-$PORTICO_ADMIN_PORT}"
 export PORTICO_CFG_UPSTREAM_TRUSTSTORE="${PORTICO_CFG_UPSTREAM_TRUSTSTORE:-$PORTICO_UPSTREAM_CA}"
 
 mapfile -t properties < <(portico_maven_properties)

@@ -41,5 +41,20 @@ public interface BoshExchange {
          * session treats the request as never held, so what arrives next waits for the client's next request.
          */
         void connectionLost();
+
+        /** A listener that runs {@code waitExpired} and {@code connectionLost} for the two events. */
+        static Listener of(Runnable waitExpired, Runnable connectionLost) {
+            return new Listener() {
+                @Override
+                public void waitExpired() {
+                    waitExpired.run();
+                }
+
+                @Override
+                public void connectionLost() {
+                    connectionLost.run();
+                }
+            };
+        }
     }
 }

@@ -1,5 +1,7 @@
 package org.portico.bosh;
 
+import org.portico.session.ClientSession;
+
 /**
  * Where one BOSH session stands (XEP-0124 §7–§13): being created, open, paused by its client, ended with the end
  * not yet told to the client, or gone. One method per event; a transition the spec does not allow throws
@@ -85,5 +87,15 @@ final class BoshLifecycle {
     @Override
     public String toString() {
         return state.name();
+    }
+
+    /** The standing an operator sees (metrics): live, paused, ended but not yet told, gone. */
+    ClientSession.Standing standing() {
+        return switch (state) {
+            case CREATING, OPEN -> ClientSession.Standing.LIVE;
+            case PAUSED -> ClientSession.Standing.PAUSED;
+            case ENDED -> ClientSession.Standing.ENDING;
+            case GONE -> ClientSession.Standing.ENDED;
+        };
     }
 }

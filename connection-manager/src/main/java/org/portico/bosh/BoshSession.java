@@ -8,6 +8,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.portico.metrics.Metrics;
 import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionEnd;
@@ -45,6 +46,7 @@ public final class BoshSession implements ClientSession {
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
     private final ScriptStream script;
     private final SessionLog log;
+    private final BoshReloads reloads;
     private final ReentrantLock lock = new ReentrantLock();
 
     private final BoshLifecycle lifecycle = new BoshLifecycle();
@@ -59,8 +61,9 @@ public final class BoshSession implements ClientSession {
     private Duration pausedFor;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
-            UpstreamConnector connector, ScriptStream script, BoshExchange creation) {
+            UpstreamConnector connector, ScriptStream script, BoshExchange creation, Metrics metrics) {
         this.sid = sid;
+        this.reloads = new BoshReloads(metrics);
         this.params = params;
         this.config = config;
         this.lease = lease;
@@ -96,17 +99,8 @@ public final class BoshSession implements ClientSession {
 
     /** Holds a request for the session's wait; the transport reports its expiry or its client's leaving here. */
     private void hold(BoshExchange exchange) {
-        exchange.holdFor(params.waitDuration(), new BoshExchange.Listener() {
-            @Override
-            public void waitExpired() {
-                BoshSession.this.waitExpired(exchange);
-            }
-
-            @Override
-            public void connectionLost() {
-                BoshSession.this.connectionLost(exchange);
-            }
-        });
+        exchange.holdFor(params.waitDuration(),
+                BoshExchange.Listener.of(() -> waitExpired(exchange), () -> connectionLost(exchange)));
     }
 
     /** A request for this session arrived (any rid). */
@@ -139,9 +133,13 @@ public final class BoshSession implements ClientSession {
                 settle(after);
             }
             case DEFER -> hold(arrived.exchange());
-            case REPLAY -> responder.respond(arrived.exchange(), decision.response(), after);
+            case REPLAY -> {
+                reloads.repeated(decision.kind(), lifecycle.state());
+                responder.respond(arrived.exchange(), decision.response(), after);
+            }
             case HELD_REPEAT, DUPLICATE_DEFERRED -> {
                 // R44: the older connection for a repeated rid gets a recoverable error; the new one waits
+                reloads.repeated(decision.kind(), lifecycle.state());
                 hold(arrived.exchange());
                 if (arrival.displaced() != null) {
                     responder.respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
@@ -165,7 +163,6 @@ public final class BoshSession implements ClientSession {
     private void processInOrder(BoshRequest request, BoshExchange exchange, AfterLock after) throws BoshException {
         long now = responder.nowMillis();
         OptionalLong pause = request.pause();
-        OptionalLong clientAck = request.ack();
         if (keys != null && !keys.verify(request.attribute(BoshNames.KEY).orElse(null),
                 request.attribute(BoshNames.NEWKEY).orElse(null)).accepted()) {
             throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)");
@@ -175,10 +172,12 @@ public final class BoshSession implements ClientSession {
         if (!verdict.allowed()) {
             throw new BoshException(BoshCondition.POLICY_VIOLATION, "overactivity: " + verdict);
         }
-        if (lifecycle.requestArrived()) {
+        boolean fromPause = lifecycle.requestArrived();
+        if (fromPause) {
             pausedFor = null;
             streams.clientActive(true, after);
         }
+        reloads.inOrder(fromPause);
         List<XmlElement> payloads = request.isScript() && script != null ? script.append(request.scriptContent())
                 : request.payloads();
         List<BoshStreams.Stream> targets = streams.targets(request);
@@ -201,7 +200,7 @@ public final class BoshSession implements ClientSession {
         }
         if (params.acks()) {
             // §9.1: once acks are in use, a request without one acknowledges everything before it
-            responder.clientAcked(clientAck.orElse(request.rid() - 1), now, after);
+            responder.clientAcked(request.ack().orElse(request.rid() - 1), now, after);
         }
     }
 
@@ -270,7 +269,11 @@ public final class BoshSession implements ClientSession {
     private void connectionLost(BoshExchange exchange) {
         event(after -> {
             if (!lifecycle.isEnded()) {
+                boolean held = requests.holds(request -> request.exchange() == exchange);
                 responder.connectionLost(exchange, after);
+                if (held) {
+                    reloads.connectionLost(requests.heldCount() == 0);
+                }
                 settle(after);
             }
         });
@@ -329,12 +332,7 @@ public final class BoshSession implements ClientSession {
     // --- one stream's upstream events, on that upstream's reader thread ---
 
     void opened(String stream, XmlElement header) {
-        event(after -> {
-            BoshStreams.Stream open = streams.get(stream);
-            if (open != null) {
-                open.header = header;
-            }
-        });
+        event(after -> streams.opened(stream, header));
     }
 
     void deliver(String stream, XmlElement element) {
@@ -343,10 +341,8 @@ public final class BoshSession implements ClientSession {
             if (lifecycle.isEnded() || open == null) {
                 BoshStreams.bounce(open, List.of(element), after);
             } else if (pending.add(stream, element) > config.maxPendingBytes()) {
-                responder.end(BoshCondition.POLICY_VIOLATION, List.of(), null, after);
-                streams.endAll(pending, SessionEnd.Cause.EXPIRED, after);
-                log.info("terminated: more than {} bytes pending for a client that does not poll",
-                        config.maxPendingBytes());
+                terminate(BoshCondition.POLICY_VIOLATION, "more than " + config.maxPendingBytes()
+                        + " bytes pending for a client that does not poll", null, after);
             } else {
                 settle(after);
             }
@@ -375,6 +371,11 @@ public final class BoshSession implements ClientSession {
             lock.unlock();
         }
         after.run(lease);
+    }
+
+    @Override
+    public Standing standing() {
+        return read(lifecycle::standing);
     }
 
     /** How many of the client's requests are held now (§8): for operators and tests. */

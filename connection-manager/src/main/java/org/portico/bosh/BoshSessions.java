@@ -5,15 +5,19 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
 import org.portico.client.AddressLimits;
+import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
+import org.portico.session.SessionGate;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
 import org.portico.store.Admission;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
+import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 import org.portico.xml.XmlParseException;
 import org.portico.xml.XmlParser;
+import org.portico.xml.XmlText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +39,19 @@ public final class BoshSessions {
     private final SessionStore<String, ClientSession> store;
     private final AddressLimits limits;
     private final Ticker clock;
+    private final Metrics metrics;
+    private final SessionGate gate;
     private final SecureRandom random = new SecureRandom();
 
+    /**
+     * @param gate closed while Portico drains: creation requests are then sent elsewhere or refused
+     */
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
-            SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock) {
+            SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
+            SessionGate gate) {
         this.config = config;
+        this.metrics = metrics;
+        this.gate = gate;
         this.parser = parser;
         this.connector = connector;
         this.store = store;
@@ -65,6 +77,12 @@ public final class BoshSessions {
     }
 
     private void handle(byte[] body, byte[] scriptContent, BoshExchange exchange) {
+        long start = clock.read();
+        route(body, scriptContent, exchange);
+        metrics.stanzaProcessed(Metrics.Direction.IN, clock.read() - start);
+    }
+
+    private void route(byte[] body, byte[] scriptContent, BoshExchange exchange) {
         BoshRequest request;
         try {
             XmlElement parsed = parser.parseDocument(body);
@@ -94,6 +112,10 @@ public final class BoshSessions {
     }
 
     private void create(BoshRequest request, BoshExchange exchange) {
+        if (!gate.isOpen()) {
+            refuseWhileDraining(exchange, request.attribute(BoshNames.VER).isEmpty());
+            return;
+        }
         BoshParams params;
         try {
             params = BoshParams.negotiate(request, config);
@@ -111,7 +133,7 @@ public final class BoshSessions {
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         SessionLease lease = limits.lease(sid, SessionLease.of(store, sid));
         BoshSession session = new BoshSession(sid, params, config, clock, lease, keys, connector,
-                request.isScript() ? new ScriptStream(parser) : null, exchange);
+                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             limits.released(sid);
@@ -120,6 +142,24 @@ public final class BoshSessions {
             return;
         }
         session.start();
+    }
+
+    /**
+     * Portico is draining: a new session is sent to the other Portico with terminal {@code see-other-uri} and the
+     * {@code <uri/>} of its BOSH endpoint (XEP-0124 §17.2), or refused with {@code system-shutdown}.
+     */
+    private void refuseWhileDraining(BoshExchange exchange, boolean legacy) {
+        String redirect = gate.redirect();
+        BoshCondition condition = redirect.isEmpty() ? BoshCondition.SYSTEM_SHUTDOWN : BoshCondition.SEE_OTHER_URI;
+        log.info("BOSH session refused while draining: {}{}", condition.wireName(),
+                redirect.isEmpty() ? "" : " to " + redirect);
+        BoshBody body = new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
+                .attribute(BoshNames.CONDITION, condition.wireName());
+        if (!redirect.isEmpty()) {
+            body.payload(XmlElement.of(Namespaces.HTTPBIND, "uri").withChild(new XmlText(redirect + config.path())));
+        }
+        int status = condition.httpStatus(legacy);
+        exchange.respond(status, null, status == 200 ? body.text() : "");
     }
 
     private String newSid() {

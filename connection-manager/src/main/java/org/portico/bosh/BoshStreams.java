@@ -64,6 +64,14 @@ final class BoshStreams {
         return first;
     }
 
+    /** The server's header for a stream still open: the creation response and restarts read it. */
+    void opened(String name, XmlElement header) {
+        Stream stream = open.get(name);
+        if (stream != null) {
+            stream.header = header;
+        }
+    }
+
     /** Opens the session's first stream, with the creation request's header (R76). */
     void openPrimary(StreamHeader header, String route) {
         Stream stream = primary();

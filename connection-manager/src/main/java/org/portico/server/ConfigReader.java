@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
 import org.portico.http.Http2Config;
@@ -56,7 +57,7 @@ final class ConfigReader {
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
         return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), client(s),
-                tls(s), http2(s));
+                tls(s), http2(s), admin(s));
     }
 
     /** {@code client.*}: trusted proxies and limits per client address. */
@@ -88,6 +89,16 @@ final class ConfigReader {
         return Http2Config.builder().tls(s.bool("http2.tls", h.tls())).cleartext(s.bool("http2.cleartext",
                 h.cleartext())).maxConcurrentStreams(s.integer("http2.maxConcurrentStreams", h.maxConcurrentStreams()))
                 .websocket(s.bool("http2.websocket", h.websocket())).build();
+    }
+
+    /** {@code admin.*}: the admin listener (metrics, health, drain). */
+    private static AdminConfig admin(Settings s) {
+        AdminConfig a = AdminConfig.DEFAULT;
+        return AdminConfig.builder().enabled(s.bool("admin.enabled", a.enabled()))
+                .host(s.string("admin.host", a.host())).port(s.integer("admin.port", a.port()))
+                .upstreamTimeout(s.duration("admin.upstreamTimeout", a.upstreamTimeout()))
+                .upstreamCheckEvery(s.duration("admin.upstreamCheckEvery", a.upstreamCheckEvery()))
+                .drainGrace(s.duration("admin.drainGrace", a.drainGrace())).build();
     }
 
     /** {@code websocket.*}; the message and frame limits default to {@code xml.maxBytes}. */

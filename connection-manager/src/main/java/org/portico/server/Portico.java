@@ -1,14 +1,14 @@
 package org.portico.server;
 
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import org.portico.upstream.TcpUpstreamConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The command line: {@code Portico --config conf/portico.properties}. Starts the server and stops it cleanly on
- * SIGINT/SIGTERM, telling every client {@code system-shutdown} first.
+ * The command line: {@code Portico --config conf/portico.properties}. Starts the server; SIGINT/SIGTERM and
+ * {@code POST /drain} on the admin listener drain it ({@link PorticoServer#drain}: clients sent elsewhere or told
+ * {@code system-shutdown}, at most {@code admin.drainGrace} for them to go), after which the process exits.
  */
 public final class Portico {
 
@@ -36,16 +36,16 @@ public final class Portico {
             return;
         }
         PorticoServer server = new PorticoServer(config, new TcpUpstreamConnector(config.upstream())).start();
-        CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping");
+            log.info("stopping: draining first");
             try {
-                server.close();
-            } catch (Exception e) {
+                server.drain();
+            } catch (RuntimeException e) {
                 log.warn("error while stopping: {}", e.toString());
             }
-            stopped.countDown();
         }, "portico-shutdown"));
-        stopped.await();
+        server.drained().join();
+        // a drain from the admin listener ends the process too; after SIGTERM this waits for the hook instead
+        System.exit(0);
     }
 }

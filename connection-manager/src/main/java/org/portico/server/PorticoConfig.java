@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
 import org.portico.http.Http2Config;
@@ -20,40 +21,51 @@ import org.portico.xml.XmlLimits;
  * globally.
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
-        StoreConfig store, WebSocketConfig websocket, ClientConfig client, TlsConfig tls, Http2Config http2) {
+        StoreConfig store, WebSocketConfig websocket, ClientConfig client, TlsConfig tls, Http2Config http2,
+        AdminConfig admin) {
 
     /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
     static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
 
-    /** With the default WebSocket transport, no HTTPS listener and the default HTTP/2 settings. */
+    /**
+     * With the default WebSocket transport, no HTTPS listener and no admin listener: a Portico built from code (tests,
+     * benchmarks) binds only what it asks for; the properties file turns the admin listener on by default.
+     */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store) {
         this(http, bosh, upstream, xml, store, WebSocketConfig.DEFAULT);
     }
 
-    /** With the default client-address settings, without an HTTPS listener, with the default HTTP/2 settings. */
+    /** With the default client-address, HTTPS (none), HTTP/2 and admin (none) settings. */
     public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store,
             WebSocketConfig websocket) {
-        this(http, bosh, upstream, xml, store, websocket, ClientConfig.DEFAULT, TlsConfig.DEFAULT, Http2Config.DEFAULT);
+        this(http, bosh, upstream, xml, store, websocket, ClientConfig.DEFAULT, TlsConfig.DEFAULT, Http2Config.DEFAULT,
+                AdminConfig.OFF);
     }
 
     /** The same configuration with other client-address settings (trusted proxies, limits per address). */
     public PorticoConfig withClient(ClientConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed, tls, http2);
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed, tls, http2, admin);
     }
 
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client, tls, http2);
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client, tls, http2, admin);
     }
 
     /** The same configuration with other HTTP settings. */
     public PorticoConfig withHttp(HttpConfig changed) {
-        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client, tls, http2);
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client, tls, http2, admin);
     }
 
     /** The same configuration with another HTTPS listener and HTTP/2 settings. */
     public PorticoConfig withTls(TlsConfig changedTls, Http2Config changedHttp2) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, changedTls, changedHttp2);
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, changedTls, changedHttp2,
+                admin);
+    }
+
+    /** The same configuration with another admin listener. */
+    public PorticoConfig withAdmin(AdminConfig changed) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, tls, http2, changed);
     }
 
     public PorticoConfig {

@@ -6,8 +6,10 @@ import java.net.URL;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -19,12 +21,20 @@ import org.eclipse.jetty.server.handler.CrossOriginHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.portico.admin.AdminServer;
+import org.portico.admin.Drain;
 import org.portico.bosh.BoshServlet;
 import org.portico.bosh.BoshSessions;
 import org.portico.client.AddressLimits;
 import org.portico.client.TrustedProxies;
 import org.portico.http.HostMetaServlet;
+import org.portico.metrics.HttpOutcomes;
+import org.portico.metrics.Metrics;
+import org.portico.metrics.ObservedUpstreams;
+import org.portico.metrics.PrometheusMetrics;
+import org.portico.metrics.SessionCensus;
 import org.portico.session.ClientSession;
+import org.portico.session.SessionGate;
 import org.portico.store.RemovalReason;
 import org.portico.store.SessionStore;
 import org.portico.tls.ServerCertificates;
@@ -36,8 +46,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running Portico: Jetty with the BOSH servlet, host-meta and (when present) the demo page on its listeners
- * ({@link Connectors}: HTTP, and HTTPS when configured), the session store and the upstream connector. Built from a
- * {@link PorticoConfig}; tests start it on port 0.
+ * ({@link Connectors}: HTTP, and HTTPS when configured), the session store and the upstream connector, and (when
+ * {@code admin.enabled}) the admin listener with its metrics, health and drain. Built from a {@link PorticoConfig};
+ * tests start it on port 0.
  */
 public final class PorticoServer implements AutoCloseable {
 
@@ -55,6 +66,12 @@ public final class PorticoServer implements AutoCloseable {
     /** Null when {@code websocket.enabled=false}. */
     private final WebSocketTransport websocket;
     private final Connectors connectors;
+    /** Closed by the drain: no new session starts once it began. */
+    private final SessionGate gate = new SessionGate();
+    private final Drain drain;
+    /** Null when {@code admin.enabled=false}. */
+    private final AdminServer admin;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     public PorticoServer(PorticoConfig config, UpstreamConnector connector) {
         this(config, connector, Ticker.systemTicker());
@@ -73,7 +90,16 @@ public final class PorticoServer implements AutoCloseable {
                     removed(id, session, reason);
                 });
         XmlParser parser = new XmlParser(config.xml());
-        BoshSessions bosh = new BoshSessions(config.bosh(), parser, connector, store, limits, clock);
+        PrometheusMetrics prometheus = config.admin().enabled()
+                ? new PrometheusMetrics(() -> SessionCensus.of(store), store::size, () -> !gate.isOpen()) : null;
+        Metrics metrics = prometheus != null ? prometheus : Metrics.NONE;
+        ObservedUpstreams upstreams = new ObservedUpstreams(connector, metrics, clock);
+        drain = new Drain(config.admin().drainGrace(), config.http().shutdownRedirect(), gate, store, upstreams,
+                clock, this::close);
+        admin = prometheus != null ? new AdminServer(config.admin(), config.upstream(), prometheus.registry(), gate,
+                drain, clock) : null;
+        BoshSessions bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
+                store, limits, clock, metrics, gate);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("portico-http");
@@ -87,7 +113,8 @@ public final class PorticoServer implements AutoCloseable {
         boshHolder.setAsyncSupported(true);
         context.addServlet(boshHolder, config.bosh().path());
         websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
-                config.bosh().path(), parser, connector, store, limits, clock) : null;
+                config.bosh().path(), parser, upstreams.forTransport(Metrics.Transport.WEBSOCKET), store, limits,
+                clock, metrics, gate) : null;
         if (websocket != null) {
             JettyWebSocketServletContainerInitializer.configure(context, null);
             context.addServlet(new ServletHolder("websocket", websocket.servlet()), config.websocket().path());
@@ -101,7 +128,7 @@ public final class PorticoServer implements AutoCloseable {
             context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource(DEMO_RESOURCES));
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
-        server.setHandler(wrap(context));
+        server.setHandler(new HttpOutcomes(wrap(context), metrics));
         TrustedProxies.install(server, config.client().trustedProxies());
     }
 
@@ -149,6 +176,15 @@ public final class PorticoServer implements AutoCloseable {
 
     public PorticoServer start() throws Exception {
         server.start();
+        if (admin != null) {
+            try {
+                admin.start();
+            } catch (Exception e) {
+                // without its admin listener this Portico could be neither watched nor drained: do not run half
+                server.stop();
+                throw e;
+            }
+        }
         log.info("Portico listening on http://{}:{}{} (BOSH at {}, WebSocket at {})", config.http().host(), port(),
                 config.tls().enabled() ? " and https://" + config.tls().host() + ":" + tlsPort() : "",
                 config.bosh().path(), websocket != null ? config.websocket().path() : "off");
@@ -170,6 +206,32 @@ public final class PorticoServer implements AutoCloseable {
         return connectors.certificates();
     }
 
+    /**
+     * The admin listener's bound port.
+     *
+     * @throws IllegalStateException when {@code admin.enabled=false}
+     */
+    public int adminPort() {
+        if (admin == null) {
+            throw new IllegalStateException("the admin listener is off (admin.enabled=false)");
+        }
+        return admin.port();
+    }
+
+    /**
+     * Stops gracefully, as SIGTERM and {@code POST /drain} do (see {@link Drain}): readiness 503, new sessions sent
+     * elsewhere, clients told to leave, at most {@code admin.drainGrace} for them to go, then {@link #close}.
+     * Returns once stopped; a second call waits for the first's drain.
+     */
+    public void drain() {
+        drain.run();
+    }
+
+    /** Completes once a drain, however started, has stopped this Portico. */
+    public CompletableFuture<Void> drained() {
+        return drain.drained();
+    }
+
     public PorticoConfig config() {
         return config;
     }
@@ -184,13 +246,17 @@ public final class PorticoServer implements AutoCloseable {
     }
 
     /**
-     * Tells every client {@code system-shutdown}, or to move to {@code http.shutdownRedirect} (see-other-uri),
-     * closes every upstream, lets WebSocket closing handshakes finish, then stops Jetty.
+     * Stops at once, without the drain's grace: tells every client {@code system-shutdown}, or to move to
+     * {@code http.shutdownRedirect} (see-other-uri), closes every upstream, lets WebSocket closing handshakes
+     * finish, then stops Jetty and the admin listener. The drain ends with it; a second call does nothing.
      *
      * @throws IllegalStateException if Jetty fails to stop
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         String redirect = config.http().shutdownRedirect();
         for (ClientSession session : store.snapshot().values()) {
             if (redirect.isEmpty()) {
@@ -215,6 +281,9 @@ public final class PorticoServer implements AutoCloseable {
         } finally {
             if (websocket != null) {
                 websocket.close();
+            }
+            if (admin != null) {
+                admin.close();
             }
             callbacks.shutdown();
         }

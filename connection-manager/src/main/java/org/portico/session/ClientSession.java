@@ -15,6 +15,9 @@ public interface ClientSession {
     /** Portico is stopping. */
     void shutdown();
 
+    /** Where the session stands, for the operator's gauges and the drain; takes the session lock briefly. */
+    Standing standing();
+
     /**
      * Portico is stopping and its clients should continue at another Portico whose base URL ({@code http.
      * shutdownRedirect}, e.g. {@code https://chat2.example}) is given: each transport names its own endpoint there
@@ -23,5 +26,17 @@ public interface ClientSession {
      */
     default void redirect(String baseUrl) {
         shutdown();
+    }
+
+    /** A session's standing as an operator sees it, whatever its transport's own states. */
+    enum Standing {
+        /** Its client is attached, or between two requests. */
+        LIVE,
+        /** Its client paused it or lost its socket, and may resume it (BOSH pause, WebSocket resumption). */
+        PAUSED,
+        /** It ended and its client has not been told yet (a BOSH client learns it with its next request). */
+        ENDING,
+        /** It ended and its client was told, or can no longer be. */
+        ENDED
     }
 }

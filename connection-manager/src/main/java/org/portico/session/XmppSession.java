@@ -1,6 +1,7 @@
 package org.portico.session;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.Upstream;
@@ -138,8 +139,19 @@ public final class XmppSession implements UpstreamListener {
         endBy(SessionEnd.of(SessionEnd.Cause.EXPIRED, "client inactive"));
     }
 
-    /** Portico is stopping. */
+    /**
+     * Portico is stopping. A stream the server granted XEP-0198 resumption is left resumable, as in {@link #expire}:
+     * its connection is dropped without {@code </stream:stream>}, so its client, sent to another Portico, resumes it
+     * there and loses nothing.
+     */
     public void shutdown() {
+        if (smResumable) {
+            if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN,
+                    "shutting down; connection dropped so the server keeps the XEP-0198 session resumable"))) {
+                upstream.abort();
+            }
+            return;
+        }
         endBy(SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN, "shutting down"));
     }
 
@@ -192,6 +204,11 @@ public final class XmppSession implements UpstreamListener {
             }
         }
         sink.deliver(StreamFilter.toClient(element));
+    }
+
+    /** How the session ended, once it has (after {@link #onClosed}); empty while it is live. */
+    public Optional<SessionEnd> end() {
+        return Optional.ofNullable(ending.get());
     }
 
     @Override

@@ -77,6 +77,15 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         }
     }
 
+    @Override
+    public Standing standing() {
+        return switch (state()) {
+            case CONNECTING, OPEN -> Standing.LIVE;
+            case DETACHED -> Standing.PAUSED;
+            case CLOSING, CLOSED -> Standing.ENDED;
+        };
+    }
+
     /** The client's first {@code <open/>}: opens the upstream stream; its header becomes our {@code <open/>}. */
     void start(ClientConnection socket, StreamHeader header, UpstreamConnector connector) {
         lock.lock();

@@ -3,6 +3,7 @@ package org.portico.websocket;
 import java.security.SecureRandom;
 import java.util.Optional;
 import org.portico.client.AddressLimits;
+import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
@@ -27,10 +28,12 @@ final class WebSocketSessions {
     private final SessionStore<String, ClientSession> store;
     private final AddressLimits limits;
     private final SecureRandom random;
+    private final Metrics metrics;
 
     WebSocketSessions(WebSocketConfig config, UpstreamConnector connector, SessionStore<String, ClientSession> store,
-            AddressLimits limits, SecureRandom random) {
+            AddressLimits limits, SecureRandom random, Metrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.connector = connector;
         this.store = store;
         this.limits = limits;
@@ -80,6 +83,7 @@ final class WebSocketSessions {
         if (presented.isPresent()
                 && store.get(presented.get().sessionId()).orElse(null) instanceof WebSocketSession session
                 && session.resume(connection, presented.get(), open.resumeH())) {
+            metrics.reloadResumed(Metrics.Reload.RESUME_TOKEN);
             return Optional.of(session);
         }
         new SessionLog(log, null, connection.client()).info("WebSocket resumption with {} refused: unknown, expired "

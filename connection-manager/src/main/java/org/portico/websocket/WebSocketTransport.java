@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.portico.client.AddressLimits;
 import org.portico.http.HttpConfig;
+import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
+import org.portico.session.SessionGate;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
 import org.portico.xml.XmlParser;
@@ -32,20 +34,25 @@ public final class WebSocketTransport implements AutoCloseable {
     private final OriginPolicy origins;
     private final ScheduledExecutorService timer;
     private final Ticker clock;
+    private final Metrics metrics;
+    private final SessionGate gate;
     private final Set<XmppWebSocketEndpoint> open = ConcurrentHashMap.newKeySet();
 
     /**
      * @param boshPath the BOSH endpoint's path, for {@code websocket.redirectToBosh}
+     * @param gate     closed while Portico drains: new streams are then sent elsewhere or refused
      */
     public WebSocketTransport(WebSocketConfig config, HttpConfig http, String boshPath, XmlParser parser,
             UpstreamConnector connector, SessionStore<String, ClientSession> store, AddressLimits limits,
-            Ticker clock) {
+            Ticker clock, Metrics metrics, SessionGate gate) {
         this.config = config;
         this.clock = clock;
+        this.metrics = metrics;
+        this.gate = gate;
         this.http = http;
         this.boshPath = boshPath;
         this.codec = new FramingCodec(parser);
-        this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom());
+        this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom(), metrics);
         this.origins = new OriginPolicy(http.allowedOrigins(), http.publicUrl());
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-ping")
                 .factory());
@@ -58,6 +65,14 @@ public final class WebSocketTransport implements AutoCloseable {
     /** The servlet to register at {@link WebSocketConfig#path()}. */
     public XmppWebSocketServlet servlet() {
         return new XmppWebSocketServlet(this);
+    }
+
+    Metrics metrics() {
+        return metrics;
+    }
+
+    SessionGate gate() {
+        return gate;
     }
 
     OriginPolicy origins() {

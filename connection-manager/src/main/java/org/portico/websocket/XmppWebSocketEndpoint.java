@@ -6,6 +6,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.portico.metrics.Metrics;
+import org.portico.session.SessionGate;
 import org.portico.session.SessionLog;
 import org.portico.websocket.FramingCodec.ClientFrame;
 import org.slf4j.Logger;
@@ -60,6 +62,13 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
     @Override
     public void onWebSocketText(String text) {
+        long start = transport.nanoTime();
+        transport.metrics().websocketMessage(Metrics.Direction.IN, Utf8.length(text));
+        received(text);
+        transport.metrics().stanzaProcessed(Metrics.Direction.IN, transport.nanoTime() - start);
+    }
+
+    private void received(String text) {
         heartbeat.heard(transport.nanoTime());
         if (wire.isDebugEnabled()) {
             log(wire).debug("ws <- {}", text);
@@ -93,6 +102,11 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                     outbound.flush();
                     return;
                 }
+                SessionGate gate = transport.gate();
+                if (!gate.isOpen()) {
+                    refuseWhileDraining(gate.redirect(), open.to());
+                    return;
+                }
                 try {
                     bound = transport.sessions().open(outbound, open);
                 } catch (FramingCodec.FramingException e) {
@@ -109,6 +123,22 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                 // nothing yet
             }
         }
+    }
+
+    /**
+     * Portico is draining: a new stream, or one asking to resume, is sent to the other Portico with
+     * {@code <close see-other-uri/>} naming its WebSocket endpoint (RFC 7395 §3.6.1), or refused with
+     * {@code system-shutdown}.
+     */
+    private void refuseWhileDraining(String redirect, String from) {
+        if (redirect.isEmpty()) {
+            refuse(StreamErrorCondition.SYSTEM_SHUTDOWN, "Portico is draining", from);
+            return;
+        }
+        String elsewhere = transport.config().urlAt(redirect);
+        log(logger).info("WebSocket stream sent to {} while draining", elsewhere);
+        outbound.offerEnd(null, null, FramingCodec.close(elsewhere), CloseCode.GOING_AWAY, "draining");
+        outbound.flush();
     }
 
     /** A stream that fails while opening: {@code <open/>}, the error, {@code <close/>} (RFC 7395 §3.5, R89). */
@@ -251,6 +281,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                     if (wire.isDebugEnabled()) {
                         log(wire).debug("ws -> {}", text);
                     }
+                    transport.metrics().websocketMessage(Metrics.Direction.OUT, Utf8.length(text));
                     current.sendText(text, Callback.from(() -> { }, this::failed));
                 }
                 case CloseItem close -> current.close(close.code().code(), close.reason(), Callback.NOOP);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.portico.metrics.Metrics;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
@@ -49,7 +50,7 @@ class BoshMultiStreamTest {
                 + "' to='one.example' wait='30' hold='1' ver='1.11'/>"));
         RecordingExchange created = new RecordingExchange();
         session = new BoshSession("s", BoshParams.negotiate(creation, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                new ManualTicker(), new RecordingLease(), null, upstreams, null, created);
+                new ManualTicker(), new RecordingLease(), null, upstreams, null, created, Metrics.NONE);
         session.start();
         upstream(0).open("a");
         upstream(0).features();

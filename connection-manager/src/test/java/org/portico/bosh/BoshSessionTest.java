@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.portico.metrics.Metrics;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
@@ -43,7 +44,7 @@ class BoshSessionTest {
         BoshConfig config = BoshConfig.builder().maxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold())).build();
         RecordingExchange creation = new RecordingExchange();
         session = new BoshSession("sid1", BoshParams.negotiate(request, config), config, clock,
-                lifetime, keys, upstream, null, creation);
+                lifetime, keys, upstream, null, creation, Metrics.NONE);
         session.start();
         return creation;
     }
@@ -482,7 +483,7 @@ class BoshSessionTest {
         BoshRequest request = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "'"
                 + " to='localhost' wait='30' hold='2' ver='1.11'/>");
         session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                clock, lifetime, null, upstream, null, creation);
+                clock, lifetime, null, upstream, null, creation, Metrics.NONE);
         session.start();
         upstream.open("s");
         upstream.features();
@@ -552,7 +553,7 @@ class BoshSessionTest {
         BoshRequest creation = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "' to='localhost'"
                 + " wait='30' hold='1' ver='1.11' ack='1'/>");
         session = new BoshSession("sid1", BoshParams.negotiate(creation, reportAtOnce), reportAtOnce, clock,
-                lifetime, null, upstream, null, new RecordingExchange());
+                lifetime, null, upstream, null, new RecordingExchange(), Metrics.NONE);
         session.start();
         upstream.open("s");
         upstream.features();

@@ -1,17 +1,20 @@
 package org.portico.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.stream.IntStream;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.portico.testing.AdminClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.PorticoPerUpstream;
@@ -59,7 +62,10 @@ class ReloadEndToEndTest {
     private static void exchangeAcrossReloads(PorticoHarness portico, ReloadingReceiver.Kind kind, int reloads)
             throws Exception {
         try (WebSocketTestClient sender = portico.websocketClient();
-                ReloadingReceiver receiver = kind.create(portico)) {
+                ReloadingReceiver receiver = kind.create(portico);
+                AdminClient admin = portico.admin()) {
+            Map<String, String> mechanism = Map.of("mechanism", mechanism(kind));
+            double resumedBefore = admin.scrape().value("portico_reloads_resumed_total", mechanism);
             String to = receiver.login("test4", "reload-" + kind.name().toLowerCase());
             sender.login("test5", LocalProsody.password("test5"), "sender-" + kind.name().toLowerCase());
             int sent = 0;
@@ -76,7 +82,25 @@ class ReloadEndToEndTest {
             List<String> expected = IntStream.rangeClosed(1, sent).mapToObj(Integer::toString).toList();
             assertEquals(expected, receiver.bodies(sent, WAIT), "exactly once and in order, through " + reloads
                     + " reloads (" + receiver + ")");
+            double resumed = admin.scrape().value("portico_reloads_resumed_total", mechanism) - resumedBefore;
+            if (kind == ReloadingReceiver.Kind.BOSH_RESTORE) {
+                // a page that vanishes between two requests looks like ordinary traffic to the server: only the
+                // reloads it can tell apart are counted (docs/monitoring.md), and never more than happened
+                assertTrue(resumed <= reloads, "restores counted: " + resumed);
+            } else {
+                assertEquals(reloads, resumed, "each reload is counted by its mechanism (issue 11, metrics)");
+            }
         }
+    }
+
+    /** The {@code mechanism} label of portico_reloads_resumed_total that a reload of this kind moves. */
+    private static String mechanism(ReloadingReceiver.Kind kind) {
+        return switch (kind) {
+            case BOSH_PAUSE -> "bosh_pause";
+            case BOSH_RESTORE -> "bosh_restore";
+            case WEBSOCKET_TOKEN -> "resume_token";
+            case WEBSOCKET_XEP0198 -> "xep0198";
+        };
     }
 
     private static int send(WebSocketTestClient sender, String to, int from, int count) {

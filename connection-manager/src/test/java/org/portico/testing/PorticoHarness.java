@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.http.HttpConfig;
 import org.portico.server.PorticoConfig;
@@ -52,6 +53,11 @@ public final class PorticoHarness implements AutoCloseable {
                 Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(), 1024 * 1024, XmlLimits.DEFAULT);
     }
 
+    /** The admin listener (metrics, health, drain) on a free loopback port, as tests of it adjust the config. */
+    public static PorticoConfig withAdmin(PorticoConfig config) {
+        return config.withAdmin(AdminConfig.builder().port(0).build());
+    }
+
     public static PorticoHarness start() throws Exception {
         return start(config -> config);
     }
@@ -80,6 +86,16 @@ public final class PorticoHarness implements AutoCloseable {
 
     public URI boshUri() {
         return URI.create("http://127.0.0.1:" + port() + BoshConfig.DEFAULT.path());
+    }
+
+    /** A client of this Portico's admin listener (started with {@link #withAdmin}). */
+    public AdminClient admin() {
+        return new AdminClient(server.adminPort());
+    }
+
+    /** The base URL clients are sent to when they move here ({@code http.shutdownRedirect} of another Portico). */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port();
     }
 
     public URI uri(String path) {

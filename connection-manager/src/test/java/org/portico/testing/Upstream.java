@@ -38,7 +38,8 @@ public enum Upstream {
         }
     }
 
+    /** With its admin listener on a free port, so that tests can read its metrics too. */
     PorticoHarness startPortico() throws Exception {
-        return PorticoHarness.start(this, config -> config);
+        return PorticoHarness.start(this, PorticoHarness::withAdmin);
     }
 }

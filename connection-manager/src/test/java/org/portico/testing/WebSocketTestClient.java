@@ -56,7 +56,8 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final ExecutorService acks = Executors.newSingleThreadExecutor();
-    private final URI endpoint;
+    /** Where the next socket goes: another Portico's after {@link #reconnect(URI)}. */
+    private volatile URI endpoint;
     private final String domain;
     private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     /** Messages received but passed over by {@link #next(Predicate)}, in order. */
@@ -336,6 +337,15 @@ public final class WebSocketTestClient implements AutoCloseable {
         synchronized (this) {
             socket = next;
         }
+    }
+
+    /**
+     * As {@link #reconnect()}, at another Portico: where a {@code <close see-other-uri/>} sent the client (RFC 7395
+     * §3.6.1).
+     */
+    public void reconnect(URI elsewhere) throws Exception {
+        endpoint = elsewhere;
+        reconnect();
     }
 
     /** A new socket and a new stream, in which the caller logs in again and resumes with XEP-0198. */

@@ -14,6 +14,7 @@ import java.util.List;
 import javax.xml.namespace.QName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionLog;
 import org.portico.store.RemovalReason;
@@ -36,7 +37,7 @@ class WebSocketSessionsTest {
     private final InMemoryUpstream upstream = new InMemoryUpstream();
     private SessionStore<String, ClientSession> store = store(10);
     private WebSocketSessions sessions = new WebSocketSessions(WebSocketConfig.DEFAULT, upstream, store,
-            new AddressLimits(ClientConfig.DEFAULT, ticker), new SecureRandom());
+            new AddressLimits(ClientConfig.DEFAULT, ticker), new SecureRandom(), Metrics.NONE);
 
     private SessionStore<String, ClientSession> store(int max) {
         return new SessionStore<>(new StoreConfig(max), ticker, scheduler, Runnable::run,
@@ -142,7 +143,7 @@ class WebSocketSessionsTest {
         store.close();
         store = store(1);
         sessions = new WebSocketSessions(WebSocketConfig.DEFAULT, upstream, store,
-                new AddressLimits(ClientConfig.DEFAULT, ticker), new SecureRandom());
+                new AddressLimits(ClientConfig.DEFAULT, ticker), new SecureRandom(), Metrics.NONE);
         openedSession(new RecordingConnection());
 
         FramingCodec.FramingException e = assertThrows(FramingCodec.FramingException.class,

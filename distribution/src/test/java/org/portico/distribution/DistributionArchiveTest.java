@@ -75,6 +75,7 @@ class DistributionArchiveTest {
         environment.put("PATH", "/usr/bin:/bin");
         environment.put("PORTICO_CFG_HTTP_PORT", "0");
         environment.put("PORTICO_CFG_TLS_PORT", "0");
+        environment.put("PORTICO_CFG_ADMIN_PORT", "0");
         environment.put("PORTICO_CFG_TLS_CERTIFICATE", certificate.certificate().toString());
         environment.put("PORTICO_CFG_TLS_PRIVATEKEY", certificate.privateKey().toString());
         environment.put("PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST", LocalProsody.HOST + ":" + LocalProsody.PORT

@@ -254,7 +254,7 @@ class ManyTabsInOneBrowserTest {
         return PorticoHarness.start(config -> new PorticoConfig(
                 config.http().toBuilder().idleTimeout(WAIT.plusSeconds(30)).build(),
                 config.bosh().toBuilder().maxWait(WAIT).build(), config.upstream(), config.xml(), config.store(),
-                config.websocket(), config.client(), tls, http2));
+                config.websocket(), config.client(), tls, http2, config.admin()));
     }
 
     /** Moves one tab on as far as it can go now, without waiting: load → log in → send → receive. */
