@@ -26,8 +26,13 @@ class DemoPageTest extends HtmlUnitDemoTest {
 
         alice.awaitStatus(id, "displayed");
         bob.awaitIncoming(text);
-        assertEquals("pending acked delivered displayed", alice.recordedStatuses(id),
-                "statuses alice's message went through");
+        // the statuses shown never go back; when several steps arrive close together (seen on a loaded machine:
+        // "pending displayed") the page may show only the last, so each intermediate one is optional here and the
+        // receipt is checked on the wire instead
+        String statuses = alice.recordedStatuses(id);
+        assertTrue(statuses.matches("pending( acked)?( delivered)? displayed"),
+                "statuses alice's message went through, in order: " + statuses);
+        assertTrue(alice.receivedInConsole("urn:xmpp:receipts", id), "bob's delivery receipt reached alice");
         assertEquals("displayed", bob.message(id, "data-status"),
                 "bob's copy is marked as seen by him");
     }

@@ -211,6 +211,16 @@ abstract class DemoTab implements AutoCloseable {
         evaluate(PageScripts.RECORD_MESSAGE_STATUSES);
     }
 
+    /** Whether the XML console shows an element received that names {@code namespace} and {@code id}. */
+    boolean receivedInConsole(String namespace, String id) {
+        return (Boolean) evaluate("(function () {"
+                + " var inn = document.querySelectorAll('#console-log .console-entry[data-direction=in]');"
+                + " for (var i = 0; i < inn.length; i++) {"
+                + "   var t = inn[i].textContent;"
+                + "   if (t.indexOf('" + namespace + "') >= 0 && t.indexOf('" + id + "') >= 0) { return true; } }"
+                + " return false; }())");
+    }
+
     /** The statuses recorded for one message, in order, separated by spaces. */
     String recordedStatuses(String messageId) {
         return (String) evaluate(PageScripts.recordedStatuses(messageId));
