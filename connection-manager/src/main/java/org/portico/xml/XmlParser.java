@@ -20,6 +20,8 @@ import javax.xml.stream.XMLStreamReader;
  * <p>No DTD is processed and a document that carries one is refused, so there is no entity expansion and no
  * external fetch; depth, attribute count, text length and total size are bounded by {@link XmlLimits} inside the
  * parser itself. Comments and processing instructions are refused too: XEP-0124 §6 and RFC 7395 §3.3.3 forbid them.
+ * So is XML 1.1: XMPP is XML 1.0 (RFC 6120 §11), and the control characters 1.1 lets through as references
+ * ({@code &#1;}) cannot be written into an XML 1.0 stream, so relaying them would break the stream they go to.
  * One factory per limits value; factories are thread-safe once configured.
  */
 public final class XmlParser {
@@ -67,6 +69,7 @@ public final class XmlParser {
         XMLStreamReader reader = null;
         try {
             reader = documents.createXMLStreamReader(new ByteArrayInputStream(document));
+            requireXml10(reader);
             XmlElement root = null;
             while (reader.hasNext()) {
                 int event = reader.next();
@@ -102,9 +105,20 @@ public final class XmlParser {
     /** Opens an incremental parser over a long-lived stream, such as the upstream XMPP connection. */
     public XMLStreamReader openStream(InputStream in) throws XmlParseException {
         try {
-            return streams.createXMLStreamReader(in);
+            XMLStreamReader reader = streams.createXMLStreamReader(in);
+            requireXml10(reader);
+            return reader;
         } catch (XMLStreamException e) {
             throw new XmlParseException(describe(e), e);
+        }
+    }
+
+    /** Woodstox has read the XML declaration, if any, when it returns the reader. */
+    private static void requireXml10(XMLStreamReader reader) throws XmlParseException {
+        String version = reader.getVersion();
+        if (version != null && !version.equals("1.0")) {
+            closeQuietly(reader);
+            throw new XmlParseException("XML " + version + " is not allowed; XMPP is XML 1.0");
         }
     }
 
@@ -142,6 +156,10 @@ public final class XmlParser {
                 }
                 case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
                     charge(budget, reader.getTextLength());
+                    if (reader.getTextLength() == 0) {
+                        // an empty CDATA section: no text node, so the tree is what writing it back gives
+                        continue;
+                    }
                     if (text == null) {
                         text = new StringBuilder();
                     }

@@ -180,6 +180,18 @@ class XmlParserTest {
                         BODY + "<message to='a@b'/>" + END, Outcome.accepted(root ->
                                 assertEquals(new QName(Namespaces.HTTPBIND, "message"), root.childElements().get(0)
                                         .name()))),
+                // found by XmlParserFuzzTest (docs/reliability.md): XML 1.1 lets control characters in as
+                // references, which no XML 1.0 stream can carry on; RFC 6120 §11 makes XMPP XML 1.0
+                row("an XML 1.1 document is refused, so no control character reaches an XML 1.0 stream",
+                        XmlLimits.DEFAULT, "<?xml version='1.1'?>" + BODY + "<m>&#1;</m>" + END,
+                        Outcome.refused("XML 1.1 is not allowed")),
+                row("an XML 1.0 declaration is accepted", XmlLimits.DEFAULT, "<?xml version='1.0'?>" + BODY + END,
+                        Outcome.accepted(root -> assertEquals("1", root.attribute("rid").orElseThrow()))),
+                // found by XmlParserFuzzTest: an empty CDATA section gave an empty text node, which writing the
+                // element out and reading it back cannot reproduce
+                row("an empty CDATA section adds no text node", XmlLimits.DEFAULT,
+                        BODY + "<m><![CDATA[]]></m>" + END,
+                        Outcome.accepted(root -> assertEquals(List.of(), root.childElements().get(0).children()))),
                 row("a 64 KiB in-band-bytestream block after base64 (about 87 KiB) fits XmlLimits.DEFAULT",
                         XmlLimits.DEFAULT, ibbBody(64 * 1024), Outcome.accepted(root -> {
                             XmlElement data = root.childElements().get(0).child("http://jabber.org/protocol/ibb",
