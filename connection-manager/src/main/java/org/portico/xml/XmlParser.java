@@ -4,9 +4,11 @@ import com.ctc.wstx.api.WstxInputProperties;
 import com.ctc.wstx.stax.WstxInputFactory;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.xml.namespace.QName;
 import javax.xml.stream.XMLInputFactory;
@@ -130,17 +132,31 @@ public final class XmlParser {
     public static XmlElement readElement(XMLStreamReader reader, int maxChars) throws XMLStreamException,
             XmlParseException {
         int[] budget = {maxChars};
-        return readSubtree(reader, budget);
+        return readSubtree(reader, budget, !"UTF-8".equalsIgnoreCase(reader.getEncoding()));
     }
 
-    private static XmlElement readSubtree(XMLStreamReader reader, int[] budget) throws XMLStreamException,
-            XmlParseException {
+    /**
+     * @param checkChars whether to look for the two characters XML 1.0 excludes that Woodstox lets through from
+     *                   input that is not UTF-8 (see {@link #requireXmlChars})
+     */
+    private static XmlElement readSubtree(XMLStreamReader reader, int[] budget, boolean checkChars)
+            throws XMLStreamException, XmlParseException {
         QName name = reader.getName();
         Map<QName, String> attributes = new LinkedHashMap<>();
+        if (checkChars) {
+            requireXmlChars(name.getNamespaceURI());
+            requireXmlChars(name.getLocalPart());
+        }
         for (int i = 0; i < reader.getAttributeCount(); i++) {
             String value = reader.getAttributeValue(i);
             charge(budget, value.length() + reader.getAttributeLocalName(i).length());
-            attributes.put(reader.getAttributeName(i), value);
+            QName attribute = reader.getAttributeName(i);
+            if (checkChars) {
+                requireXmlChars(value);
+                requireXmlChars(attribute.getNamespaceURI());
+                requireXmlChars(attribute.getLocalPart());
+            }
+            attributes.put(attribute, value);
         }
         List<XmlNode> children = new ArrayList<>();
         StringBuilder text = null;
@@ -152,7 +168,7 @@ public final class XmlParser {
                         children.add(new XmlText(text.toString()));
                         text = null;
                     }
-                    children.add(readSubtree(reader, budget));
+                    children.add(readSubtree(reader, budget, checkChars));
                 }
                 case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
                     charge(budget, reader.getTextLength());
@@ -163,6 +179,10 @@ public final class XmlParser {
                     if (text == null) {
                         text = new StringBuilder();
                     }
+                    if (checkChars) {
+                        requireXmlChars(CharBuffer.wrap(reader.getTextCharacters(), reader.getTextStart(),
+                                reader.getTextLength()));
+                    }
                     text.append(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
                 }
                 case XMLStreamConstants.END_ELEMENT -> {
@@ -172,6 +192,21 @@ public final class XmlParser {
                     return new XmlElement(name, attributes, children);
                 }
                 default -> throw refused(event);
+            }
+        }
+    }
+
+    /**
+     * U+FFFE and U+FFFF are not XML 1.0 characters (§2.2). Woodstox refuses them in UTF-8 input, but from UTF-16
+     * and the other encodings R20 allows they reach the tree, and Portico would then write them, as UTF-8, into
+     * streams whose parsers must refuse them (found by XmlParserFuzzTest, docs/reliability.md).
+     */
+    private static void requireXmlChars(CharSequence text) throws XmlParseException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\uFFFE' || c == '\uFFFF') {
+                throw new XmlParseException("U+" + Integer.toHexString(c).toUpperCase(Locale.ROOT)
+                        + " is not an XML character");
             }
         }
     }
