@@ -53,7 +53,7 @@ final class WebSocketSessions {
         StreamHeader header = open.header();
         String id = ResumeToken.newSessionId(random);
         SessionLease lease = SessionLease.of(store, id);
-        WebSocketSession session = new WebSocketSession(id, config, lease, random);
+        WebSocketSession session = new WebSocketSession(id, connection.origin(), config, lease, random);
         Admission admission = store.tryPut(id, session, config.idleTimeout());
         if (!admission.admitted()) {
             throw new FramingCodec.FramingException(StreamErrorCondition.RESOURCE_CONSTRAINT,
