@@ -49,7 +49,7 @@ for target in "${targets[@]}"; do
 	seconds=$(($(date +%s) - start))
 	# libFuzzer writes its progress and summary to the console of the test JVM, so to Maven's output
 	summary=$(grep -E '^Done [0-9]+ runs in' "$log" | tail -1 || true)
-	coverage=$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 | sed -E 's/ +/ /g' || true)
+	coverage=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | sed -E 's/ +/ /g' || true)
 	findings=$(grep -c 'Test unit written to' "$log" || true)
 	portico_log "$target: ${summary:-no libFuzzer summary} (${seconds}s with Maven); ${coverage:-}; findings: $findings"
 	if ((result != 0)); then
