@@ -167,6 +167,7 @@
     this.password = options.password;
     this.resource = options.resource || 'portico-demo-' + Math.floor(Math.random() * 1e6).toString(36);
     this.saslPreference = options.sasl || 'auto';
+    this.url = options.url;
     this.authenticated = false;
     this.sm = freshSm();
     this.jid = null;
@@ -219,7 +220,7 @@
     var self = this;
     if (!this.authenticated) {
       var mechanisms = X.children(X.child(features, 'mechanisms', NS.SASL), 'mechanism', NS.SASL).map(X.text);
-      P.sasl.chooseMechanism(mechanisms, this.username, this.password, this.saslPreference)
+      P.sasl.chooseMechanism(mechanisms, this.username, this.password, this.saslPreference, this.url)
         .then(function (mech) {
           self.mechanism = mech;
           self.setState('connecting', 'Authenticating with SASL ' + mech.name + '…');

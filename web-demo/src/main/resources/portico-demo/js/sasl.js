@@ -3,8 +3,10 @@
  *
  * SCRAM-SHA-1 (RFC 5802) runs on WebCrypto (crypto.subtle). When WebCrypto is missing or does not work
  * (plain-http pages on a non-loopback host, or test browsers such as HtmlUnit), PLAIN (RFC 4616) is chosen
- * automatically. The pure SHA-1 here is only for the XEP-0115 caps hash, which must be computed even
- * without WebCrypto; it is written from FIPS 180-4 §6.1.
+ * automatically, but only where nobody on the network can read the password it carries: to an https: or wss:
+ * endpoint, or to this machine (loopback). Over plain HTTP to any other host the login is refused with a reason
+ * instead (RFC 4616 §6: PLAIN without a protecting layer exposes the password). The pure SHA-1 here is only for
+ * the XEP-0115 caps hash, which must be computed even without WebCrypto; it is written from FIPS 180-4 §6.1.
  */
 (function (global) {
   'use strict';
@@ -283,11 +285,38 @@
     return attrs.v === this.serverSignature;
   };
 
+  /* 127.0.0.0/8, ::1, and localhost names (RFC 6761 §6.3): traffic that never leaves this machine. */
+  function isLoopback(host) {
+    // HtmlUnit percent-encodes the brackets of an IPv6 host; browsers keep them
+    var h = String(host).toLowerCase().replace(/^%5b(.*)%5d$/, '[$1]');
+    if (h.charAt(0) === '[') {
+      h = h.substring(1, h.length - 1);
+    }
+    // ::1 in any spelling (some engines give 0:0:0:0:0:0:0:1)
+    return h === 'localhost' || /\.localhost$/.test(h) || /^[0:]*:0*1$/.test(h) ||
+      /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+  }
+
   /*
-   * Picks a mechanism among those offered: SCRAM-SHA-1 when offered and WebCrypto works, else PLAIN.
-   * Resolves to a mechanism object; rejects with a readable reason when nothing fits.
+   * Whether PLAIN may carry the password to the endpoint at url (resolved against the page): only over TLS or
+   * to loopback. A URL that cannot be read is not allowed.
    */
-  function chooseMechanism(offered, username, password, preference) {
+  function plainAllowed(url) {
+    var endpoint;
+    try {
+      endpoint = new URL(url, global.location && global.location.href);
+    } catch (e) {
+      return false;
+    }
+    return endpoint.protocol === 'https:' || endpoint.protocol === 'wss:' || isLoopback(endpoint.hostname);
+  }
+
+  /*
+   * Picks a mechanism among those offered for the endpoint at url: SCRAM-SHA-1 when offered and WebCrypto
+   * works, else PLAIN where plainAllowed(url). Resolves to a mechanism object; rejects with a readable reason
+   * when nothing fits.
+   */
+  function chooseMechanism(offered, username, password, preference, url) {
     var hasScram = offered.indexOf('SCRAM-SHA-1') >= 0;
     var hasPlain = offered.indexOf('PLAIN') >= 0;
     if (preference === 'PLAIN') {
@@ -297,8 +326,12 @@
       if (scramOk) {
         return new ScramSha1(username, password);
       }
-      if (hasPlain) {
+      if (hasPlain && plainAllowed(url)) {
         return new Plain(username, password);
+      }
+      if (hasPlain) {
+        throw new Error('PLAIN would send the password unencrypted to ' + url + ': use an https:// page and ' +
+          'endpoint (SCRAM needs WebCrypto, which browsers give only to secure pages) or a loopback address');
       }
       throw new Error('no usable SASL mechanism: the server offers ' + (offered.join(', ') || 'none') +
         (hasScram ? ' but WebCrypto is unavailable for SCRAM' : ''));
@@ -307,6 +340,7 @@
 
   P.sasl = {
     chooseMechanism: chooseMechanism,
+    plainAllowed: plainAllowed,
     scramAvailable: scramAvailable,
     Plain: Plain,
     ScramSha1: ScramSha1

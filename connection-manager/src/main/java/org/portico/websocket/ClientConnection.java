@@ -39,4 +39,10 @@ interface ClientConnection {
 
     /** The client's address (the remote address of its upgrade request), for the session's log lines. */
     String client();
+
+    /**
+     * The {@code Origin} header of its upgrade request, or null for a client that sent none (not a browser): a
+     * session's resumption token works only from the origin that opened the session.
+     */
+    String origin();
 }

@@ -23,7 +23,10 @@ final class Resumption {
     sealed interface Decision permits NotThisSession, Unreplayable, Resumed {
     }
 
-    /** The token is not this session's current one (or resumption is off): the session is left alone. */
+    /**
+     * The token is not this session's current one, is presented from another origin, or resumption is off: the
+     * session is left alone.
+     */
     record NotThisSession() implements Decision {
     }
 
@@ -44,6 +47,8 @@ final class Resumption {
     }
 
     private final String sessionId;
+    /** The {@code Origin} of the socket that opened the session, or null (a client that sends none). */
+    private final String origin;
     private final SecureRandom random;
     private final ReplayBuffer replay;
     /** Null when resumption is off ({@code websocket.resumeGrace=0}). */
@@ -51,9 +56,14 @@ final class Resumption {
     /** Top-level elements received from the client in this session, not counting open and close. */
     private long receivedFromClient;
 
-    /** @param resumable whether the session issues a token at all ({@link WebSocketConfig#resumable()}) */
-    Resumption(String sessionId, boolean resumable, int maxElements, long maxBytes, SecureRandom random) {
+    /**
+     * @param origin    the {@code Origin} of the socket that opened the session, or null
+     * @param resumable whether the session issues a token at all ({@link WebSocketConfig#resumable()})
+     */
+    Resumption(String sessionId, String origin, boolean resumable, int maxElements, long maxBytes,
+            SecureRandom random) {
         this.sessionId = sessionId;
+        this.origin = origin;
         this.random = random;
         this.replay = new ReplayBuffer(maxElements, maxBytes);
         this.token = resumable ? ResumeToken.issue(sessionId, random) : null;
@@ -90,12 +100,16 @@ final class Resumption {
 
     /**
      * Decides whether a client presenting {@code presented} and saying it received {@code h} elements continues
-     * the session. When it does, the token rotates (a token works once) and the buffer slides again.
+     * the session. When it does, the token rotates (a token works once) and the buffer slides again. A token is
+     * bound to the origin that opened the session: a page of another origin that got hold of it (a leak, or an
+     * allow-list of {@code *}) cannot take the session over, and a client without {@code Origin} cannot take over a
+     * browser's session, nor a browser a non-browser client's.
      *
-     * @param h the client's count as it sent it; null or not a number cannot be replayed
+     * @param h          the client's count as it sent it; null or not a number cannot be replayed
+     * @param fromOrigin the {@code Origin} of the socket presenting the token, or null
      */
-    Decision resume(ResumeToken presented, String h) {
-        if (token == null || !token.matches(presented)) {
+    Decision resume(ResumeToken presented, String h, String fromOrigin) {
+        if (token == null || !token.matches(presented) || !sameOrigin(fromOrigin)) {
             return new NotThisSession();
         }
         Optional<List<String>> missed = replay.framesAfter(parseCount(h));
@@ -109,6 +123,11 @@ final class Resumption {
         attributes.put(FramingCodec.RESUME_H, Long.toString(receivedFromClient));
         attributes.put(FramingCodec.RESUME_TOKEN, token.text());
         return new Resumed(attributes, missed.get());
+    }
+
+    /** Origins are ASCII serializations (RFC 6454 §6.2); scheme and host are case-insensitive. */
+    private boolean sameOrigin(String fromOrigin) {
+        return origin == null ? fromOrigin == null : origin.equalsIgnoreCase(fromOrigin);
     }
 
     /** How many elements the client sent; what a resumed client is told to resend after. */

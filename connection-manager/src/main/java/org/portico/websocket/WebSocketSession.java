@@ -53,12 +53,13 @@ public final class WebSocketSession implements ClientSink, ClientSession {
     private XmlElement serverHeader;
     private XmppSession xmpp;
 
-    WebSocketSession(String id, WebSocketConfig config, SessionLease lease, SecureRandom random) {
+    /** @param origin the {@code Origin} of the socket that opens the session, or null; its token works only there */
+    WebSocketSession(String id, String origin, WebSocketConfig config, SessionLease lease, SecureRandom random) {
         this.id = id;
         this.config = config;
         this.lease = lease;
         this.log = new SessionLog(logger, id, null);
-        this.resumption = new Resumption(id, config.resumable(), config.maxBufferedElements(),
+        this.resumption = new Resumption(id, origin, config.resumable(), config.maxBufferedElements(),
                 config.maxBufferedBytes(), random);
     }
 
@@ -205,7 +206,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             if (before != State.OPEN && before != State.DETACHED) {
                 return false;
             }
-            switch (resumption.resume(presented, h)) {
+            switch (resumption.resume(presented, h, to.origin())) {
                 case Resumption.NotThisSession notOurs -> {
                     return false;
                 }

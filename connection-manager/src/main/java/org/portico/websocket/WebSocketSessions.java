@@ -65,7 +65,7 @@ final class WebSocketSessions {
                     "new session refused: " + refusal.get() + " (" + refusal.get().key() + ")");
         }
         SessionLease lease = limits.lease(id, SessionLease.of(store, id));
-        WebSocketSession session = new WebSocketSession(id, config, lease, random);
+        WebSocketSession session = new WebSocketSession(id, connection.origin(), config, lease, random);
         Admission admission = store.tryPut(id, session, config.idleTimeout());
         if (!admission.admitted()) {
             limits.released(id);

@@ -86,7 +86,7 @@ public final class WebSocketTransport implements AutoCloseable {
     /** A new socket's endpoint, after the handshake was accepted. */
     XmppWebSocketEndpoint newEndpoint(HttpServletRequest request) {
         return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null,
-                request.getRemoteAddr());
+                request.getRemoteAddr(), request.getHeader("Origin"));
     }
 
     /** Where BOSH is for a client that reached us with this request: the public URL, or the request's own host. */

@@ -36,6 +36,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     private final String boshRedirect;
     /** The remote address of the upgrade request, on every line logged about this socket. */
     private final String client;
+    /** The upgrade request's {@code Origin}, or null. */
+    private final String origin;
     private final Outbound outbound = new Outbound();
 
     private volatile Session socket;
@@ -45,11 +47,13 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     /** Portico closed the socket because the client broke the WebSocket rules. */
     private volatile boolean clientFault;
 
-    XmppWebSocketEndpoint(WebSocketTransport transport, FramingCodec codec, String boshRedirect, String client) {
+    XmppWebSocketEndpoint(WebSocketTransport transport, FramingCodec codec, String boshRedirect, String client,
+            String origin) {
         this.transport = transport;
         this.codec = codec;
         this.boshRedirect = boshRedirect;
         this.client = client;
+        this.origin = origin;
     }
 
     @Override
@@ -256,6 +260,11 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         @Override
         public String client() {
             return client;
+        }
+
+        @Override
+        public String origin() {
+            return origin;
         }
 
         @Override

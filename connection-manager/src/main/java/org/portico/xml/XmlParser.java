@@ -4,9 +4,11 @@ import com.ctc.wstx.api.WstxInputProperties;
 import com.ctc.wstx.stax.WstxInputFactory;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import javax.xml.namespace.QName;
 import javax.xml.stream.XMLInputFactory;
@@ -20,6 +22,8 @@ import javax.xml.stream.XMLStreamReader;
  * <p>No DTD is processed and a document that carries one is refused, so there is no entity expansion and no
  * external fetch; depth, attribute count, text length and total size are bounded by {@link XmlLimits} inside the
  * parser itself. Comments and processing instructions are refused too: XEP-0124 §6 and RFC 7395 §3.3.3 forbid them.
+ * So is XML 1.1: XMPP is XML 1.0 (RFC 6120 §11), and the control characters 1.1 lets through as references
+ * ({@code &#1;}) cannot be written into an XML 1.0 stream, so relaying them would break the stream they go to.
  * One factory per limits value; factories are thread-safe once configured.
  */
 public final class XmlParser {
@@ -67,6 +71,7 @@ public final class XmlParser {
         XMLStreamReader reader = null;
         try {
             reader = documents.createXMLStreamReader(new ByteArrayInputStream(document));
+            requireXml10(reader);
             XmlElement root = null;
             while (reader.hasNext()) {
                 int event = reader.next();
@@ -102,9 +107,20 @@ public final class XmlParser {
     /** Opens an incremental parser over a long-lived stream, such as the upstream XMPP connection. */
     public XMLStreamReader openStream(InputStream in) throws XmlParseException {
         try {
-            return streams.createXMLStreamReader(in);
+            XMLStreamReader reader = streams.createXMLStreamReader(in);
+            requireXml10(reader);
+            return reader;
         } catch (XMLStreamException e) {
             throw new XmlParseException(describe(e), e);
+        }
+    }
+
+    /** Woodstox has read the XML declaration, if any, when it returns the reader. */
+    private static void requireXml10(XMLStreamReader reader) throws XmlParseException {
+        String version = reader.getVersion();
+        if (version != null && !version.equals("1.0")) {
+            closeQuietly(reader);
+            throw new XmlParseException("XML " + version + " is not allowed; XMPP is XML 1.0");
         }
     }
 
@@ -116,17 +132,31 @@ public final class XmlParser {
     public static XmlElement readElement(XMLStreamReader reader, int maxChars) throws XMLStreamException,
             XmlParseException {
         int[] budget = {maxChars};
-        return readSubtree(reader, budget);
+        return readSubtree(reader, budget, !"UTF-8".equalsIgnoreCase(reader.getEncoding()));
     }
 
-    private static XmlElement readSubtree(XMLStreamReader reader, int[] budget) throws XMLStreamException,
-            XmlParseException {
+    /**
+     * @param checkChars whether to look for the two characters XML 1.0 excludes that Woodstox lets through from
+     *                   input that is not UTF-8 (see {@link #requireXmlChars})
+     */
+    private static XmlElement readSubtree(XMLStreamReader reader, int[] budget, boolean checkChars)
+            throws XMLStreamException, XmlParseException {
         QName name = reader.getName();
         Map<QName, String> attributes = new LinkedHashMap<>();
+        if (checkChars) {
+            requireXmlChars(name.getNamespaceURI());
+            requireXmlChars(name.getLocalPart());
+        }
         for (int i = 0; i < reader.getAttributeCount(); i++) {
             String value = reader.getAttributeValue(i);
             charge(budget, value.length() + reader.getAttributeLocalName(i).length());
-            attributes.put(reader.getAttributeName(i), value);
+            QName attribute = reader.getAttributeName(i);
+            if (checkChars) {
+                requireXmlChars(value);
+                requireXmlChars(attribute.getNamespaceURI());
+                requireXmlChars(attribute.getLocalPart());
+            }
+            attributes.put(attribute, value);
         }
         List<XmlNode> children = new ArrayList<>();
         StringBuilder text = null;
@@ -138,12 +168,20 @@ public final class XmlParser {
                         children.add(new XmlText(text.toString()));
                         text = null;
                     }
-                    children.add(readSubtree(reader, budget));
+                    children.add(readSubtree(reader, budget, checkChars));
                 }
                 case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
                     charge(budget, reader.getTextLength());
+                    if (reader.getTextLength() == 0) {
+                        // an empty CDATA section: no text node, so the tree is what writing it back gives
+                        continue;
+                    }
                     if (text == null) {
                         text = new StringBuilder();
+                    }
+                    if (checkChars) {
+                        requireXmlChars(CharBuffer.wrap(reader.getTextCharacters(), reader.getTextStart(),
+                                reader.getTextLength()));
                     }
                     text.append(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
                 }
@@ -154,6 +192,21 @@ public final class XmlParser {
                     return new XmlElement(name, attributes, children);
                 }
                 default -> throw refused(event);
+            }
+        }
+    }
+
+    /**
+     * U+FFFE and U+FFFF are not XML 1.0 characters (§2.2). Woodstox refuses them in UTF-8 input, but from UTF-16
+     * and the other encodings R20 allows they reach the tree, and Portico would then write them, as UTF-8, into
+     * streams whose parsers must refuse them (found by XmlParserFuzzTest, docs/reliability.md).
+     */
+    private static void requireXmlChars(CharSequence text) throws XmlParseException {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\uFFFE' || c == '\uFFFF') {
+                throw new XmlParseException("U+" + Integer.toHexString(c).toUpperCase(Locale.ROOT)
+                        + " is not an XML character");
             }
         }
     }

@@ -114,7 +114,12 @@ class BoshHttpEdgeTest {
                         + "[main] o.p.b.BoshSessions forged' to='localhost'/>"),
                 hostile("a ver forging a second log line", "<body " + HTTPBIND + " rid='1' to='localhost' "
                         + "ver='1&#13;&#10;forged'/>"),
-                hostile("a rid of 100 000 digits", "<body " + HTTPBIND + " rid='" + "9".repeat(100_000) + "'/>"));
+                hostile("a rid of 100 000 digits", "<body " + HTTPBIND + " rid='" + "9".repeat(100_000) + "'/>"),
+                // found by fuzzing (docs/reliability.md): neither may reach a stream in Portico's hands
+                hostile("XML 1.1 with a control character", "<?xml version='1.1'?><body " + HTTPBIND + " rid='1' "
+                        + "to='localhost'><m>&#1;</m></body>"),
+                hostile("U+FFFF in UTF-16", ("\uFEFF<body " + HTTPBIND + " rid='1' to='localhost'><m>\uFFFF</m>"
+                        + "</body>").getBytes(StandardCharsets.UTF_16BE)));
     }
 
     private static Arguments hostile(String name, String body) {

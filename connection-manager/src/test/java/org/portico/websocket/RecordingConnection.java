@@ -13,11 +13,23 @@ final class RecordingConnection implements ClientConnection {
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
     /** The address every recorded socket claims to come from (TEST-NET-1, RFC 5737). */
     static final String ADDRESS = "192.0.2.7";
+    /** The page origin a recorded socket claims unless told otherwise. */
+    static final String ORIGIN = "https://chat.example";
 
     private final List<String> queued = new ArrayList<>();
     private final List<String> flushed = new ArrayList<>();
     private CloseCode closeQueued;
     private CloseCode closed;
+    private final String origin;
+
+    RecordingConnection() {
+        this(ORIGIN);
+    }
+
+    /** @param origin the socket's {@code Origin}, or null for a client that sends none */
+    RecordingConnection(String origin) {
+        this.origin = origin;
+    }
 
     @Override
     public synchronized void offer(String frame) {
@@ -45,6 +57,11 @@ final class RecordingConnection implements ClientConnection {
     @Override
     public String client() {
         return ADDRESS;
+    }
+
+    @Override
+    public String origin() {
+        return origin;
     }
 
     /** Frames flushed so far, parsed; each must parse alone (RFC 7395 §3.3.3). */

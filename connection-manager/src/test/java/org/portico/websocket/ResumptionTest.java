@@ -23,11 +23,12 @@ import org.portico.xml.XmlElement;
  */
 class ResumptionTest {
 
+    private static final String ORIGIN = RecordingConnection.ORIGIN;
     private final SecureRandom random = new SecureRandom();
 
     /** Five elements framed, the buffer keeps the last three (3, 4, 5); two elements received from the client. */
     private Resumption framedFive() {
-        Resumption resumption = new Resumption("s1", true, 3, 1024 * 1024, random);
+        Resumption resumption = new Resumption("s1", ORIGIN, true, 3, 1024 * 1024, random);
         for (int i = 1; i <= 5; i++) {
             resumption.framed(message("m" + i), "<message id='m" + i + "'/>");
         }
@@ -69,7 +70,7 @@ class ResumptionTest {
     void aTokenAndACountLeadToOneDecision(String token, String h, String decision, String replayed) {
         Resumption resumption = framedFive();
 
-        Resumption.Decision result = resumption.resume(presented(tokenOf(resumption), token), h);
+        Resumption.Decision result = resumption.resume(presented(tokenOf(resumption), token), h, ORIGIN);
 
         assertEquals(decision, result.getClass().getSimpleName());
         if (result instanceof Resumption.Resumed resumed) {
@@ -84,7 +85,8 @@ class ResumptionTest {
         Resumption resumption = framedFive();
         ResumeToken before = tokenOf(resumption);
 
-        Resumption.Resumed resumed = assertInstanceOf(Resumption.Resumed.class, resumption.resume(before, "5"));
+        Resumption.Resumed resumed =
+                assertInstanceOf(Resumption.Resumed.class, resumption.resume(before, "5", ORIGIN));
 
         Map<QName, String> attributes = resumed.openAttributes();
         assertEquals("true", attributes.get(FramingCodec.RESUME_RESUMED));
@@ -97,17 +99,44 @@ class ResumptionTest {
     void aTokenWorksOnce() {
         Resumption resumption = framedFive();
         ResumeToken first = tokenOf(resumption);
-        assertInstanceOf(Resumption.Resumed.class, resumption.resume(first, "5"));
+        assertInstanceOf(Resumption.Resumed.class, resumption.resume(first, "5", ORIGIN));
 
-        assertInstanceOf(Resumption.NotThisSession.class, resumption.resume(first, "5"));
+        assertInstanceOf(Resumption.NotThisSession.class, resumption.resume(first, "5", ORIGIN));
+    }
+
+    /**
+     * docs/websocket-resume.md "Tokens", issue 12 security review: the current token, from any origin but the one
+     * that opened the session, resumes nothing, and leaves the token valid for its own page.
+     */
+    @ParameterizedTest(name = "presented from {0}")
+    @CsvSource(nullValues = "null", value = {"https://evil.example", "http://chat.example", "https://chat.example:8443",
+            "null"})
+    void aTokenWorksOnlyFromTheOriginThatOpenedTheSession(String otherOrigin) {
+        Resumption resumption = framedFive();
+        ResumeToken token = tokenOf(resumption);
+
+        assertInstanceOf(Resumption.NotThisSession.class, resumption.resume(token, "5", otherOrigin));
+
+        assertInstanceOf(Resumption.Resumed.class, resumption.resume(token, "5", "HTTPS://Chat.Example"),
+                "the page's own origin still resumes (scheme and host compared without case)");
+    }
+
+    @Test
+    void aSessionOpenedWithoutOriginIsResumedOnlyWithoutOrigin() {
+        Resumption resumption = new Resumption("s1", null, true, 3, 1024 * 1024, random);
+        ResumeToken token = tokenOf(resumption);
+
+        assertInstanceOf(Resumption.NotThisSession.class, resumption.resume(token, "0", ORIGIN), "a browser page");
+        assertInstanceOf(Resumption.Resumed.class, resumption.resume(token, "0", null), "the same kind of client");
     }
 
     @Test
     void withResumptionOffNoTokenIsOfferedAndNoneResumes() {
-        Resumption off = new Resumption("s1", false, 3, 1024 * 1024, random);
+        Resumption off = new Resumption("s1", ORIGIN, false, 3, 1024 * 1024, random);
 
         assertTrue(off.tokenAttribute().isEmpty());
-        assertInstanceOf(Resumption.NotThisSession.class, off.resume(new ResumeToken("s1", "anything"), "0"));
+        assertInstanceOf(Resumption.NotThisSession.class,
+                off.resume(new ResumeToken("s1", "anything"), "0", ORIGIN));
     }
 
     @Test
@@ -117,7 +146,7 @@ class ResumptionTest {
         resumption.framed(message("m6"), "<message id='m6'/>");
 
         assertEquals(List.of("m6"), resumption.unsent().stream().map(m -> m.attribute("id").orElseThrow()).toList());
-        resumption.resume(tokenOf(resumption), "6");
+        resumption.resume(tokenOf(resumption), "6", ORIGIN);
         assertEquals(List.of(), resumption.unsent(), "resumed: the buffer slides again");
     }
 

@@ -47,7 +47,7 @@ class WebSocketSessionTest {
     }
 
     private void start(WebSocketConfig config) {
-        session = new WebSocketSession("s1", config, recordingLifetime, random);
+        session = new WebSocketSession("s1", RecordingConnection.ORIGIN, config, recordingLifetime, random);
         session.start(socket, new StreamHeader("localhost", null, "en", "1.0"), upstream);
     }
 
@@ -380,6 +380,21 @@ class WebSocketSessionTest {
 
         assertFalse(resume(new RecordingConnection(), token, 1));
         assertEquals(State.DETACHED, session.state(), "a stale token does not disturb the session");
+    }
+
+    @Test
+    void aTokenPresentedFromAnotherOriginLeavesTheSessionToItsOwnPage() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        upstream.receive(message("m1"));
+        session.socketClosed(socket, false);
+
+        assertFalse(resume(new RecordingConnection("https://evil.example"), token, 1));
+
+        assertEquals(State.DETACHED, session.state(), "nothing replayed to the other page, the session waits");
+        assertFalse(upstream.closed);
+        RecordingConnection reloaded = new RecordingConnection();
+        assertTrue(resume(reloaded, token, 1), "the token still works once, from its own origin");
+        assertEquals(List.of("open:stream-1", "message:m1"), ids(reloaded.take()));
     }
 
     @Test

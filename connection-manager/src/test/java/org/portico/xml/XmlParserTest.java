@@ -180,12 +180,41 @@ class XmlParserTest {
                         BODY + "<message to='a@b'/>" + END, Outcome.accepted(root ->
                                 assertEquals(new QName(Namespaces.HTTPBIND, "message"), root.childElements().get(0)
                                         .name()))),
+                // found by XmlParserFuzzTest (docs/reliability.md): XML 1.1 lets control characters in as
+                // references, which no XML 1.0 stream can carry on; RFC 6120 §11 makes XMPP XML 1.0
+                row("an XML 1.1 document is refused, so no control character reaches an XML 1.0 stream",
+                        XmlLimits.DEFAULT, "<?xml version='1.1'?>" + BODY + "<m>&#1;</m>" + END,
+                        Outcome.refused("XML 1.1 is not allowed")),
+                row("an XML 1.0 declaration is accepted", XmlLimits.DEFAULT, "<?xml version='1.0'?>" + BODY + END,
+                        Outcome.accepted(root -> assertEquals("1", root.attribute("rid").orElseThrow()))),
+                // found by XmlParserFuzzTest: an empty CDATA section gave an empty text node, which writing the
+                // element out and reading it back cannot reproduce
+                row("an empty CDATA section adds no text node", XmlLimits.DEFAULT,
+                        BODY + "<m><![CDATA[]]></m>" + END,
+                        Outcome.accepted(root -> assertEquals(List.of(), root.childElements().get(0).children()))),
+                // found by XmlParserFuzzTest (crash-bd589e9d…): U+FFFF in UTF-16 got through, and written as UTF-8
+                // it broke the stream it was relayed into
+                row("U+FFFF in a UTF-16 body is refused, as it is in UTF-8", XmlLimits.DEFAULT,
+                        utf16(BODY + "<m>\uFFFF</m>" + END), Outcome.refused("U+FFFF is not an XML character")),
+                row("U+FFFE in a UTF-16 attribute is refused", XmlLimits.DEFAULT,
+                        utf16("<body xmlns='http://jabber.org/protocol/httpbind' rid='1' a='\uFFFE'/>"),
+                        Outcome.refused("U+FFFE is not an XML character")),
+                row("U+FFFF in a UTF-8 body is refused", XmlLimits.DEFAULT, BODY + "<m>\uFFFF</m>" + END,
+                        Outcome.refused("")),
+                row("other characters from UTF-16 are accepted", XmlLimits.DEFAULT,
+                        utf16(BODY + "<m>caf\u00e9 \uD83D\uDE00 \uFFFD</m>" + END), Outcome.accepted(root ->
+                                assertEquals("caf\u00e9 \uD83D\uDE00 \uFFFD", root.childElements().get(0).text()))),
                 row("a 64 KiB in-band-bytestream block after base64 (about 87 KiB) fits XmlLimits.DEFAULT",
                         XmlLimits.DEFAULT, ibbBody(64 * 1024), Outcome.accepted(root -> {
                             XmlElement data = root.childElements().get(0).child("http://jabber.org/protocol/ibb",
                                     "data").orElseThrow();
                             assertEquals(64 * 1024, Base64.getDecoder().decode(data.text()).length);
                         })));
+    }
+
+    /** With a byte-order mark, as XML 1.0 §4.3.3 asks of UTF-16 entities. */
+    private static byte[] utf16(String document) {
+        return ("\uFEFF" + document).getBytes(StandardCharsets.UTF_16BE);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -200,4 +200,11 @@ class XmlStreamParserTest {
 
         assertThrows(XmlParseException.class, stream::next);
     }
+
+    /** RFC 6120 §11: XMPP is XML 1.0; what an XML 1.1 server could send cannot be relayed to an XML 1.0 client. */
+    @Test
+    void anXml11StreamIsRefused() {
+        assertThrows(XmlParseException.class, () -> new XmlStreamParser(PARSER,
+                new Chunks(HEADER.replace("version='1.0'?>", "version='1.1'?>"))));
+    }
 }
