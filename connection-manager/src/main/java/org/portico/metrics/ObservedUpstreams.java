@@ -40,10 +40,21 @@ public final class ObservedUpstreams {
 
     /** The connector {@code transport}'s sessions open their upstreams with. */
     public UpstreamConnector forTransport(Metrics.Transport transport) {
-        return (header, route, listener) -> connect(transport, header, route, listener);
+        return new UpstreamConnector() {
+            @Override
+            public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+                return ObservedUpstreams.this.connect(transport, header, route, null, listener);
+            }
+
+            /** Passes the client's address on: the PROXY protocol tells it to the server. */
+            @Override
+            public Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
+                return ObservedUpstreams.this.connect(transport, header, route, client, listener);
+            }
+        };
     }
 
-    private Upstream connect(Metrics.Transport transport, StreamHeader header, String route,
+    private Upstream connect(Metrics.Transport transport, StreamHeader header, String route, String client,
             UpstreamListener listener) {
         lock.lock();
         try {
@@ -52,7 +63,7 @@ public final class ObservedUpstreams {
             lock.unlock();
         }
         metrics.sessionStarted(transport);
-        return connector.connect(header, route, new Observed(transport, listener));
+        return connector.connect(header, route, client, new Observed(transport, listener));
     }
 
     /** How many upstream streams are open or opening now. */
