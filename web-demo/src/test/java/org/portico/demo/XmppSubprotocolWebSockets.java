@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Future;
 import org.htmlunit.Page;
 import org.htmlunit.WebClient;
+import org.htmlunit.WebWindow;
 import org.htmlunit.jetty.websocket.api.Session;
 import org.htmlunit.jetty.websocket.client.ClientUpgradeRequest;
 import org.htmlunit.jetty.websocket.client.WebSocketClient;
@@ -73,6 +74,8 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
         private final List<String> subprotocols;
         /** The page whose script opened the socket: HtmlUnit runs its scripts holding its monitor. */
         private final Object page;
+        /** That page, when there is one: its events are dropped once its tab is closed or shows another page. */
+        private final Page scripted;
         private final String origin;
         private WebSocketClient client;
         private volatile Session incoming;
@@ -82,6 +85,7 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
             this.listener = listener;
             this.subprotocols = subprotocols;
             this.page = page == null ? new Object() : page;
+            this.scripted = page;
             this.origin = origin;
             this.client = new WebSocketClient();
             this.client.setExecutor(webClient.getExecutor());
@@ -140,6 +144,10 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
         /** Hands an event to HtmlUnit once the page's running script, if any, has finished (see the class comment). */
         private void dispatch(Runnable event) {
             synchronized (page) {
+                WebWindow window = scripted == null ? null : scripted.getEnclosingWindow();
+                if (window != null && (window.isClosed() || window.getEnclosedPage() != scripted)) {
+                    return; // the tab was closed or moved on: a browser runs no more script of this page
+                }
                 event.run();
             }
         }
