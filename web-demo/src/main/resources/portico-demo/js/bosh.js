@@ -239,7 +239,12 @@
       return;
     }
     if (type === 'error') {
-      // §17.3 recoverable binding error: resend every request still unanswered.
+      // §17.3 recoverable binding error: this request and every other still unanswered are sent again. This one
+      // must go back among them first: a logout's terminate that waited for a gap in the rids past its wait got
+      // this answer, and was never sent again ("Logging out…" for good).
+      if (entry) {
+        this.inFlight[rid] = entry;
+      }
       this.resendOpen();
       return;
     }
