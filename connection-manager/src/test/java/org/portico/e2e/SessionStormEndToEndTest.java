@@ -76,33 +76,39 @@ class SessionStormEndToEndTest {
                 return null;
             });
             List<Future<?>> requests = new ArrayList<>();
-            for (int i = 0; i < CREATIONS; i++) {
-                String address = "127.0.0." + (2 + i % ADDRESSES);
-                long rid = 1000L + i;
-                inFlight.acquire();
-                requests.add(threads.submit(() -> {
-                    try {
-                        String answer = post(portico.port(), address, "<body xmlns='http://jabber.org/protocol/"
-                                + "httpbind' rid='" + rid + "' to='" + LocalProsody.DOMAIN + "' wait='5' hold='1' "
-                                + "ver='1.11' xml:lang='en'/>");
-                        Matcher sid = SID.matcher(answer);
-                        Matcher condition = CONDITION.matcher(answer);
-                        String outcome = sid.find() ? "created" : condition.find() ? condition.group(1)
-                                : "unexpected: " + answer;
-                        outcomes.computeIfAbsent(outcome, key -> new AtomicLong()).incrementAndGet();
-                        if (sid.reset().find()) {
-                            created.add(new String[] {address, sid.group(1), Long.toString(rid)});
+            try {
+                for (int i = 0; i < CREATIONS; i++) {
+                    String address = "127.0.0." + (2 + i % ADDRESSES);
+                    long rid = 1000L + i;
+                    inFlight.acquire();
+                    requests.add(threads.submit(() -> {
+                        try {
+                            String answer = post(portico.port(), address, "<body xmlns='http://jabber.org/protocol/"
+                                    + "httpbind' rid='" + rid + "' to='" + LocalProsody.DOMAIN + "' wait='5' hold='1' "
+                                    + "ver='1.11' xml:lang='en'/>");
+                            Matcher sid = SID.matcher(answer);
+                            Matcher condition = CONDITION.matcher(answer);
+                            String outcome = sid.find() ? "created" : condition.find() ? condition.group(1)
+                                    : "unexpected: " + answer;
+                            outcomes.computeIfAbsent(outcome, key -> new AtomicLong()).incrementAndGet();
+                            if (sid.reset().find()) {
+                                created.add(new String[] {address, sid.group(1), Long.toString(rid)});
+                            }
+                        } catch (IOException e) {
+                            // refused or reset at the TCP level while Portico is at http.maxConnections: counted
+                            outcomes.computeIfAbsent("connection failed", key -> new AtomicLong()).incrementAndGet();
+                        } finally {
+                            inFlight.release();
                         }
-                    } finally {
-                        inFlight.release();
-                    }
-                    return null;
-                }));
+                        return null;
+                    }));
+                }
+                for (Future<?> request : requests) {
+                    request.get();
+                }
+            } finally {
+                storming.set(false); // the sampler stops whatever happened above
             }
-            for (Future<?> request : requests) {
-                request.get();
-            }
-            storming.set(false);
             sampler.get();
             log.info("{} creations from {} addresses: {}; at most {} sessions live at once, {} from one address",
                     CREATIONS, ADDRESSES, outcomes, mostLive, mostPerAddress);
@@ -111,7 +117,10 @@ class SessionStormEndToEndTest {
             long refusedFull = count(outcomes, "internal-server-error");
             // a server that could not be reached in time under the storm is the spec's remote-connection-failed
             long unreachable = count(outcomes, "remote-connection-failed");
-            assertEquals(CREATIONS, count(outcomes, "created") + refusedForPolicy + refusedFull + unreachable,
+            long notConnected = count(outcomes, "connection failed");
+            assertTrue(notConnected < CREATIONS / 100, "few refused at the TCP level: " + outcomes);
+            assertEquals(CREATIONS, count(outcomes, "created") + refusedForPolicy + refusedFull + unreachable
+                    + notConnected,
                     "every creation answered with a session or the spec's condition: " + outcomes);
             assertTrue(mostLive.get() <= MAX_SESSIONS, "the global cap held: at most " + mostLive + " live");
             assertTrue(mostPerAddress.get() <= PER_ADDRESS, "the cap per address held: at most " + mostPerAddress);
