@@ -262,9 +262,7 @@ class BoshSessionTest {
         assertTrue(held.answered(), "the session tried to answer");
         assertFalse(held.delivered());
         RecordingExchange next = send(RID + 2, "", "");
-        List<String> texts = parse(next.body()).childElements().stream()
-                .map(m -> m.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text()).toList();
-        assertEquals(List.of("first", "second"), texts, "in order, each once");
+        assertEquals(List.of("first", "second"), bodies(next), "in order, each once");
         RecordingExchange resend = send(RID + 1, "", "");
         assertFalse(resend.body().contains("first"), "a resend of the failed rid does not carry them again");
     }
@@ -272,54 +270,55 @@ class BoshSessionTest {
     @Test
     void whileAnAnswerIsBeingWrittenALaterRequestCarriesNothingAndIfTheWriteFailsBothGoOutInOrder_R24()
             throws Exception {
-        created("");
-        RecordingExchange first = send(RID + 1, "", "");
-        first.parkWrites();
-        Thread writer = Thread.ofPlatform().start(() -> upstream.receive(
-                InMemoryUpstream.message("bob@localhost", "alice@localhost", "first")));
-        first.awaitWriting();
+        ParkedAnswer first = parkedAnswerToTheFirstPoll();
         RecordingExchange second = send(RID + 2, "", "");
         upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
         assertFalse(second.answered(), "nothing overtakes an answer whose outcome is unknown");
 
-        first.finishWrite(false);
-        writer.join();
+        first.finish(false);
         assertEquals(List.of("first", "second"), bodies(second), "the failed answer's payload goes first");
     }
 
     @Test
     void whenTheAnswerBeingWrittenArrivesWhatCameMeanwhileGoesToTheNextRequest_R24() throws Exception {
-        created("");
-        RecordingExchange first = send(RID + 1, "", "");
-        first.parkWrites();
-        Thread writer = Thread.ofPlatform().start(() -> upstream.receive(
-                InMemoryUpstream.message("bob@localhost", "alice@localhost", "first")));
-        first.awaitWriting();
+        ParkedAnswer first = parkedAnswerToTheFirstPoll();
         RecordingExchange second = send(RID + 2, "", "");
         upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
 
-        first.finishWrite(true);
-        writer.join();
-        assertEquals(List.of("first"), bodies(first));
+        first.finish(true);
+        assertEquals(List.of("first"), bodies(first.exchange()));
         assertEquals(List.of("second"), bodies(second));
     }
 
     @Test
     void aResendGivenAnAnswerWhoseWriteThenFailsCarriesItsPayloadsOnce_R43() throws Exception {
+        ParkedAnswer first = parkedAnswerToTheFirstPoll();
+        RecordingExchange resend = send(RID + 1, "", "");
+        assertEquals(List.of("first"), bodies(resend), "the resend carries the answer being written");
+
+        first.finish(false);
+        RecordingExchange next = send(RID + 2, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
+        assertEquals(List.of("second"), bodies(next), "the resend had it: not queued a second time");
+    }
+
+    /** The first poll's answer, carrying "first", while it is being written (on a thread of its own). */
+    private record ParkedAnswer(RecordingExchange exchange, Thread writer) {
+        /** The write ends, reaching the client or not, and the session has been told. */
+        void finish(boolean delivered) throws InterruptedException {
+            exchange.finishWrite(delivered);
+            writer.join();
+        }
+    }
+
+    private ParkedAnswer parkedAnswerToTheFirstPoll() throws Exception {
         created("");
         RecordingExchange first = send(RID + 1, "", "");
         first.parkWrites();
         Thread writer = Thread.ofPlatform().start(() -> upstream.receive(
                 InMemoryUpstream.message("bob@localhost", "alice@localhost", "first")));
         first.awaitWriting();
-        RecordingExchange resend = send(RID + 1, "", "");
-        assertEquals(List.of("first"), bodies(resend), "the resend carries the answer being written");
-
-        first.finishWrite(false);
-        writer.join();
-        RecordingExchange next = send(RID + 2, "", "");
-        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
-        assertEquals(List.of("second"), bodies(next), "the resend had it: not queued a second time");
+        return new ParkedAnswer(first, writer);
     }
 
     private static List<String> bodies(RecordingExchange exchange) throws Exception {
