@@ -20,7 +20,9 @@ public record XmlElement(QName name, Map<QName, String> attributes, List<XmlNode
 
     public XmlElement {
         Objects.requireNonNull(name, "name");
-        attributes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+        // most elements of a stanza have no attributes: they share the one empty map
+        attributes = attributes.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
         children = List.copyOf(children);
     }
 

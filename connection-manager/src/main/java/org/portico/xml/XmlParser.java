@@ -1,8 +1,10 @@
 package org.portico.xml;
 
+import com.ctc.wstx.api.ReaderConfig;
 import com.ctc.wstx.api.WstxInputProperties;
+import com.ctc.wstx.io.StreamBootstrapper;
+import com.ctc.wstx.io.SystemId;
 import com.ctc.wstx.stax.WstxInputFactory;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,11 +23,26 @@ import javax.xml.stream.XMLStreamReader;
  * external fetch; depth, attribute count, text length and total size are bounded by {@link XmlLimits} inside the
  * parser itself. Comments and processing instructions are refused too: XEP-0124 §6 and RFC 7395 §3.3.3 forbid them.
  * One factory per limits value; factories are thread-safe once configured.
+ *
+ * <p>Cost: a complete document is parsed straight from its byte array with a character buffer no larger than the
+ * document, and a stream reads through a buffer of {@link #STREAM_BUFFER_CHARS}. Woodstox's default setup gives
+ * every reader a 4,000-byte and a 4,000-char buffer and counts on a per-thread recycler to reuse them; Portico parses
+ * on virtual threads, each new, so nothing was ever reused and every BOSH body or WebSocket message cost about 17 kB
+ * (docs/benchmarks.md).
  */
 public final class XmlParser {
 
+    /**
+     * Woodstox's read buffer for a long-lived stream, in characters. A stream reader keeps it for the life of the
+     * upstream connection, so it is a per-session cost; stanzas larger than it are read in several passes, which
+     * only costs calls into the socket's own buffer.
+     */
+    static final int STREAM_BUFFER_CHARS = 1024;
+    /** Documents are read in one pass up to this size; larger ones through a buffer of this many characters. */
+    static final int MAX_DOCUMENT_BUFFER_CHARS = 4000;
+
     private final XmlLimits limits;
-    private final XMLInputFactory documents;
+    private final WstxInputFactory documents;
     private final XMLInputFactory streams;
 
     public XmlParser(XmlLimits limits) {
@@ -38,7 +55,7 @@ public final class XmlParser {
         return limits;
     }
 
-    private static XMLInputFactory factory(XmlLimits limits, boolean boundTotal) {
+    private static WstxInputFactory factory(XmlLimits limits, boolean boundTotal) {
         WstxInputFactory factory = new WstxInputFactory();
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
@@ -52,6 +69,8 @@ public final class XmlParser {
         factory.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 1L);
         if (boundTotal) {
             factory.setProperty(WstxInputProperties.P_MAX_CHARACTERS, (long) limits.maxBytes());
+        } else {
+            factory.setProperty(WstxInputProperties.P_INPUT_BUFFER_LENGTH, STREAM_BUFFER_CHARS);
         }
         return factory;
     }
@@ -66,7 +85,7 @@ public final class XmlParser {
         }
         XMLStreamReader reader = null;
         try {
-            reader = documents.createXMLStreamReader(new ByteArrayInputStream(document));
+            reader = open(document);
             XmlElement root = null;
             while (reader.hasNext()) {
                 int event = reader.next();
@@ -99,6 +118,19 @@ public final class XmlParser {
         }
     }
 
+    /**
+     * A reader over the array itself (no copy into a byte buffer), whose character buffer fits the document: UTF-8
+     * never has more characters than octets, and the margin covers a byte-order mark or declaration decoded into
+     * another encoding's characters.
+     */
+    private XMLStreamReader open(byte[] document) throws XMLStreamException {
+        ReaderConfig config = documents.createPrivateConfig();
+        config.setInputBufferLength(Math.min(document.length + 16, MAX_DOCUMENT_BUFFER_CHARS));
+        StreamBootstrapper bootstrapper =
+                StreamBootstrapper.getInstance(null, (SystemId) null, document, 0, document.length);
+        return documents.createSR(config, (SystemId) null, bootstrapper, false, false);
+    }
+
     /** Opens an incremental parser over a long-lived stream, such as the upstream XMPP connection. */
     public XMLStreamReader openStream(InputStream in) throws XmlParseException {
         try {
@@ -122,34 +154,44 @@ public final class XmlParser {
     private static XmlElement readSubtree(XMLStreamReader reader, int[] budget) throws XMLStreamException,
             XmlParseException {
         QName name = reader.getName();
-        Map<QName, String> attributes = new LinkedHashMap<>();
-        for (int i = 0; i < reader.getAttributeCount(); i++) {
+        int count = reader.getAttributeCount();
+        Map<QName, String> attributes = count == 0 ? Map.of() : LinkedHashMap.newLinkedHashMap(count);
+        for (int i = 0; i < count; i++) {
             String value = reader.getAttributeValue(i);
             charge(budget, value.length() + reader.getAttributeLocalName(i).length());
             attributes.put(reader.getAttributeName(i), value);
         }
-        List<XmlNode> children = new ArrayList<>();
-        StringBuilder text = null;
+        List<XmlNode> children = new ArrayList<>(4);
+        // a run of character data usually arrives as one event: it becomes its string directly, and is joined in a
+        // builder only when Woodstox splits it (at a buffer boundary, around CDATA or a character reference)
+        String text = null;
+        StringBuilder joined = null;
         while (true) {
             int event = reader.next();
             switch (event) {
                 case XMLStreamConstants.START_ELEMENT -> {
                     if (text != null) {
-                        children.add(new XmlText(text.toString()));
+                        children.add(new XmlText(joined != null ? joined.toString() : text));
                         text = null;
+                        joined = null;
                     }
                     children.add(readSubtree(reader, budget));
                 }
                 case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
-                    charge(budget, reader.getTextLength());
+                    int length = reader.getTextLength();
+                    charge(budget, length);
                     if (text == null) {
-                        text = new StringBuilder();
+                        text = new String(reader.getTextCharacters(), reader.getTextStart(), length);
+                    } else {
+                        if (joined == null) {
+                            joined = new StringBuilder(text);
+                        }
+                        joined.append(reader.getTextCharacters(), reader.getTextStart(), length);
                     }
-                    text.append(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
                 }
                 case XMLStreamConstants.END_ELEMENT -> {
                     if (text != null) {
-                        children.add(new XmlText(text.toString()));
+                        children.add(new XmlText(joined != null ? joined.toString() : text));
                     }
                     return new XmlElement(name, attributes, children);
                 }
