@@ -13,6 +13,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -75,6 +76,8 @@ public final class PorticoServer implements AutoCloseable {
         http.setPort(config.http().port());
         // longer than any BOSH hold (PorticoConfig checks it), so no connection idles out under a held request
         http.setIdleTimeout(config.http().idleTimeout().toMillis());
+        http.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration()
+                .setHeaderCacheSize(config.http().headerCacheSize());
         server.addConnector(http);
         server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
 

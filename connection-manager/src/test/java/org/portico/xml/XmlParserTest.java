@@ -144,6 +144,14 @@ class XmlParserTest {
                         ("\ufeff<?xml version='1.0' encoding='UTF-16'?>" + BODY + "<m>漢字</m>" + END)
                                 .getBytes(StandardCharsets.UTF_16BE),
                         Outcome.accepted(root -> assertEquals("漢字", root.childElements().get(0).text()))),
+                row("a body many times the parser's read buffer, its text and attributes crossing buffer ends, is"
+                                + " read whole", XmlLimits.DEFAULT,
+                        BODY + "<m a='" + "é".repeat(3000) + "'>" + "ü漢".repeat(6000) + "</m>" + END,
+                        Outcome.accepted(root -> {
+                            XmlElement m = root.childElements().get(0);
+                            assertEquals("ü漢".repeat(6000), m.text());
+                            assertEquals("é".repeat(3000), m.attribute("a").orElseThrow());
+                        })),
                 row("the five predefined entities are accepted and replaced", XmlLimits.DEFAULT,
                         BODY + "<m a='&quot;&apos;'>&lt;&gt;&amp;</m>" + END, Outcome.accepted(root -> {
                             XmlElement m = root.childElements().get(0);
