@@ -71,6 +71,7 @@ final class ConfigReader {
                 .maxBufferedBytes(s.integer("websocket.maxBufferedBytes", w.maxBufferedBytes()))
                 .maxQueuedFrames(s.integer("websocket.maxQueuedFrames", w.maxQueuedFrames()))
                 .redirectToBosh(s.bool("websocket.redirectToBosh", w.redirectToBosh()))
+                .inputBufferBytes(s.integer("websocket.inputBufferBytes", w.inputBufferBytes()))
                 .build();
     }
 
