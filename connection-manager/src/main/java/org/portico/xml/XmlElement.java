@@ -20,9 +20,7 @@ public record XmlElement(QName name, Map<QName, String> attributes, List<XmlNode
 
     public XmlElement {
         Objects.requireNonNull(name, "name");
-        // most elements of a stanza have no attributes: they share the one empty map
-        attributes = attributes.isEmpty() ? Map.of()
-                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+        attributes = Attributes.of(attributes);
         children = List.copyOf(children);
     }
 

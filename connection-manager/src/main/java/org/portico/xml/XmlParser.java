@@ -7,7 +7,6 @@ import com.ctc.wstx.io.SystemId;
 import com.ctc.wstx.stax.WstxInputFactory;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.xml.namespace.QName;
@@ -155,12 +154,16 @@ public final class XmlParser {
             XmlParseException {
         QName name = reader.getName();
         int count = reader.getAttributeCount();
-        Map<QName, String> attributes = count == 0 ? Map.of() : LinkedHashMap.newLinkedHashMap(count);
+        QName[] names = new QName[count];
+        String[] values = new String[count];
         for (int i = 0; i < count; i++) {
             String value = reader.getAttributeValue(i);
             charge(budget, value.length() + reader.getAttributeLocalName(i).length());
-            attributes.put(reader.getAttributeName(i), value);
+            names[i] = reader.getAttributeName(i);
+            values[i] = value;
         }
+        // Woodstox refuses a repeated attribute, so the names are distinct
+        Map<QName, String> attributes = Attributes.owning(names, values);
         List<XmlNode> children = new ArrayList<>(4);
         // a run of character data usually arrives as one event: it becomes its string directly, and is joined in a
         // builder only when Woodstox splits it (at a buffer boundary, around CDATA or a character reference)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -274,5 +275,18 @@ class XmlParserTest {
         System.arraycopy(middle, 0, all, a.length, middle.length);
         System.arraycopy(c, 0, all, a.length + middle.length, c.length);
         return all;
+    }
+
+    @Test
+    void attributesKeepTheirDocumentOrderAndCannotBeChanged() throws Exception {
+        XmlElement m = new XmlParser(XmlLimits.DEFAULT)
+                .parseDocument("<m z='1' a='2' xml:lang='en'/>".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(List.of("z", "a", "lang"), m.attributes().keySet().stream().map(QName::getLocalPart).toList());
+        assertEquals("2", m.attribute("a").orElseThrow());
+        assertEquals("en", m.attribute(new QName("http://www.w3.org/XML/1998/namespace", "lang")).orElseThrow());
+        assertThrows(UnsupportedOperationException.class, () -> m.attributes().put(new QName("b"), "3"));
+        assertEquals(m, new XmlElement(m.name(), new LinkedHashMap<>(m.attributes()), m.children()));
+        assertEquals("<m z=\"1\" a=\"3\" xml:lang=\"en\"/>", m.withAttribute("a", "3").toString());
     }
 }
