@@ -5,6 +5,7 @@ import java.util.AbstractSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Set;
 import javax.xml.namespace.QName;
 
@@ -45,8 +46,8 @@ final class Attributes extends AbstractMap<QName, String> {
         String[] values = new String[map.size()];
         int i = 0;
         for (Map.Entry<QName, String> entry : map.entrySet()) {
-            names[i] = java.util.Objects.requireNonNull(entry.getKey(), "attribute name");
-            values[i++] = java.util.Objects.requireNonNull(entry.getValue(), "attribute value");
+            names[i] = Objects.requireNonNull(entry.getKey(), "attribute name");
+            values[i++] = Objects.requireNonNull(entry.getValue(), "attribute value");
         }
         return new Attributes(names, values);
     }
