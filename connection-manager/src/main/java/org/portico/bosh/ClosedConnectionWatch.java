@@ -2,12 +2,11 @@ package org.portico.bosh;
 
 import jakarta.servlet.ServletRequest;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractEndPoint;
-import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
@@ -48,15 +47,12 @@ final class ClosedConnectionWatch implements Callback {
 
     private final AbstractEndPoint endPoint;
     private final Connection connection;
-    private final ByteBufferPool buffers;
     private final Runnable lost;
     private boolean stopped;
 
-    private ClosedConnectionWatch(AbstractEndPoint endPoint, Connection connection, ByteBufferPool buffers,
-            Runnable lost) {
+    private ClosedConnectionWatch(AbstractEndPoint endPoint, Connection connection, Runnable lost) {
         this.endPoint = endPoint;
         this.connection = connection;
-        this.buffers = buffers;
         this.lost = lost;
     }
 
@@ -73,8 +69,7 @@ final class ClosedConnectionWatch implements Callback {
                 || !(connection.getEndPoint() instanceof AbstractEndPoint endPoint)) {
             return null;
         }
-        ClosedConnectionWatch watch =
-                new ClosedConnectionWatch(endPoint, connection, meta.getConnector().getByteBufferPool(), lost);
+        ClosedConnectionWatch watch = new ClosedConnectionWatch(endPoint, connection, lost);
         return endPoint.tryFillInterested(watch) ? watch : null;
     }
 
@@ -127,27 +122,20 @@ final class ClosedConnectionWatch implements Callback {
     /**
      * One non-blocking read: -1 when the client closed (end-of-stream) or reset the connection, 0 when nothing
      * came, 1 when bytes came, which are handed back to the connection as the start of its next request.
-     *
-     * <p>Every answered request makes this read, nearly always of nothing, so the buffer comes from Jetty's pool;
-     * the rare pipelined bytes are copied out of it before it goes back.
      */
     private int readOnce() {
-        RetainableByteBuffer pooled = buffers.acquire(PEEK_BYTES, false);
+        ByteBuffer peeked = BufferUtil.allocate(PEEK_BYTES);
+        int filled;
         try {
-            int filled;
-            try {
-                filled = endPoint.fill(pooled.getByteBuffer());
-            } catch (IOException e) {
-                return -1;
-            }
-            if (filled > 0) {
-                ((Connection.UpgradeTo) connection).onUpgradeTo(BufferUtil.copy(pooled.getByteBuffer()));
-                return 1;
-            }
-            return filled < 0 ? -1 : 0;
-        } finally {
-            pooled.release();
+            filled = endPoint.fill(peeked);
+        } catch (IOException e) {
+            return -1;
         }
+        if (filled > 0) {
+            ((Connection.UpgradeTo) connection).onUpgradeTo(peeked);
+            return 1;
+        }
+        return filled < 0 ? -1 : 0;
     }
 
     /** The endpoint closed, failed or idled out while watched; our own {@link #stop()} also ends here. */
