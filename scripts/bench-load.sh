@@ -20,7 +20,8 @@
 #
 # Environment (besides scripts/env.sh):
 #   PORTICO_BENCH_EJABBERD_PORTICO_PORT  PORTICO_HTTP_PORT+1   HTTP port of the Portico in front of ejabberd
-#   PORTICO_BENCH_PORTICO_JAVA_OPTS      -Xmx512m              JVM options of each Portico
+#   PORTICO_BENCH_PORTICO_JAVA_OPTS      (empty)               JVM options of each Portico, after the defaults of
+#                                                              scripts/portico-run.sh
 #   PORTICO_BENCH_JAVA_OPTS              -Xmx512m              JVM options of the load generator
 set -euo pipefail
 export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-200}"
@@ -102,7 +103,7 @@ start_portico() { # name http-port upstream-port trust-file
 	PORTICO_HTTP_PORT="$2" \
 		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 required" \
 		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
-		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:--Xmx512m} -Dportico.log.level=WARN" \
+		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:-} -Dportico.log.level=WARN" \
 		setsid bash "$PORTICO_HOME/scripts/portico-run.sh" --no-build >"$log" 2>&1 </dev/null &
 	pid=$!
 	portico_pids+=("$pid")
