@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -266,6 +269,52 @@ class BoshHttpEdgeTest {
         String line = assertOneRejectionLogged("bad-request");
         assertTrue(line.contains(String.valueOf(XmlLimits.DEFAULT.maxBytes())), "stopped at the limit: " + line);
         assertClosesTheConnection(response);
+    }
+
+    /**
+     * RFC 9112 §9.6: a server that closes with unread input makes the client's next segment draw a TCP reset, and a
+     * client still uploading then fails its write without reading the answer. Jetty reads and drops the rest of a
+     * request its handler left unread before it closes a connection marked {@code close}; this client sends the rest
+     * of a gzip bomb only after the answer arrived, and the connection then ends in an orderly close, not a reset.
+     */
+    @Test
+    void aRefusedBodyIsReadToItsEndSoAClientStillSendingGetsItsAnswer() throws Exception {
+        byte[] bomb = gzip(("<body " + HTTPBIND + " rid='1' to='localhost'><data>"
+                + "A".repeat(64 * XmlLimits.DEFAULT.maxBytes()) + "</data></body>").getBytes(StandardCharsets.UTF_8));
+        int first = 2048;
+        assertTrue(bomb.length > 4 * first, "precondition: most of the bomb is still to send: " + bomb.length);
+        try (Socket socket = new Socket(portico.boshUri().getHost(), portico.boshUri().getPort())) {
+            socket.setSoTimeout((int) SHORT.toMillis());
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + portico.boshUri().getPath() + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: text/xml; charset=utf-8\r\nContent-Encoding: gzip\r\nContent-Length: "
+                    + bomb.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bomb, 0, first);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200") && head.contains("Connection: close"), head);
+
+            for (int at = first; at < bomb.length; at += 1024) {
+                out.write(bomb, at, Math.min(1024, bomb.length - at));
+                out.flush();
+            }
+            String answer = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.contains("bad-request"), answer);
+        }
+    }
+
+    /** The status line and headers of a raw HTTP/1.1 response, up to the blank line. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new EOFException("closed after " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
     }
 
     static Stream<Arguments> undecodableBodies() throws IOException {
