@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.URL;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -257,8 +258,8 @@ public final class PorticoServer implements AutoCloseable {
     }
 
     /** This node's view of the cluster; empty for a single Portico ({@code cluster.enabled=false}). */
-    public java.util.Optional<InfinispanDirectory> cluster() {
-        return java.util.Optional.ofNullable(cluster);
+    public Optional<InfinispanDirectory> cluster() {
+        return Optional.ofNullable(cluster);
     }
 
     /** The live sessions and creation rates per client address ({@code client.*}): for operators and tests. */
