@@ -97,10 +97,6 @@ public final class ResumingChatClient implements AutoCloseable {
         return BoshLink.figures();
     }
 
-    public Transport transport() {
-        return transport;
-    }
-
     public synchronized String jid() {
         return jid;
     }
@@ -293,11 +289,6 @@ public final class ResumingChatClient implements AutoCloseable {
         failure = "no resumption after " + why;
     }
 
-    /** Whether the client is between a lost link and its resumption. */
-    public synchronized boolean resuming() {
-        return reconnecting != null;
-    }
-
     /** How many times the session was resumed, and how long each took from the loss. */
     public synchronized List<Long> resumptions() {
         return List.copyOf(resumeMillis);
@@ -311,11 +302,6 @@ public final class ResumingChatClient implements AutoCloseable {
     /** The numbers received from {@code sender}, in order of arrival. */
     public synchronized List<Integer> receivedFrom(String sender) {
         return List.copyOf(received.getOrDefault(sender, List.of()));
-    }
-
-    /** Stanzas sent and not yet counted by the server. */
-    public synchronized int unacknowledged() {
-        return unacked.size();
     }
 
     /** Acknowledges everything and ends the stream, so the server keeps nothing for it. */
