@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +54,7 @@ class ClusterEndToEndTest {
     private static final Duration ROUND = Duration.ofMillis(2000);
     private static final Duration PATIENCE = Duration.ofSeconds(90);
     private static final int KILLED = 1;
+    private static final Path FIGURES = Path.of("target/cluster/figures.txt");
 
     private final List<PorticoNode> nodes = new ArrayList<>();
     private final List<ResumingChatClient> clients = new ArrayList<>();
@@ -77,10 +83,10 @@ class ClusterEndToEndTest {
     private static void report(String line) {
         System.out.println(line);
         try {
-            java.nio.file.Files.writeString(java.nio.file.Path.of("target/cluster/figures.txt"), line + "\n",
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            Files.writeString(FIGURES, line + "\n",
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -135,6 +141,8 @@ class ClusterEndToEndTest {
     void threeNodesBehindRoundRobinLoseNothingForXep0198ClientsWhenOneIsKilledAndAllAreRestarted_XEP0198_5()
             throws Exception {
         LocalProsody.assumeRunning();
+        Files.createDirectories(FIGURES.getParent());
+        Files.deleteIfExists(FIGURES);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
