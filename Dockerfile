@@ -3,7 +3,7 @@
 #
 #   scripts/mvn -B -DskipTests package
 #   docker build -t portico .
-#   docker run --rm -p 7070:7070 -p 7443:7443 \
+#   docker run --rm --stop-timeout 45 -p 7070:7070 -p 7443:7443 \
 #       -v /etc/portico/portico.properties:/opt/portico/conf/portico.properties:ro \
 #       -v /etc/portico/tls:/etc/portico/tls:ro \
 #       portico
@@ -12,6 +12,8 @@
 # (PORTICO_CFG_TLS_CERTIFICATE=/etc/portico/tls/fullchain.pem). The listeners bind every interface of the container;
 # publish only the ports that should be reachable. docker stop sends SIGTERM: Portico tells every client
 # (system-shutdown, or see-other-uri with http.shutdownRedirect) and closes its upstream streams before it exits.
+# The drain takes up to admin.drainGrace (default 30s); docker stop kills after 10 s unless told otherwise, hence
+# --stop-timeout 45 above.
 FROM eclipse-temurin:21-jre
 
 ARG VERSION=0.1.0-SNAPSHOT

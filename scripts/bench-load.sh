@@ -4,8 +4,12 @@
 # in one run. CPU and resident set of Portico and of the server come from /proc; each Portico runs as its own
 # process (scripts/portico-run.sh), one in front of each server.
 #
-#   scripts/bench-load.sh [--no-build] [--servers=prosody[,ejabberd]] [--cluster] --mode=idle|latency|throughput
-#                         [options of the load generator, see below]
+#   scripts/bench-load.sh [--no-build] [--servers=prosody[,ejabberd]] [--upstream-tls=disabled|required]
+#                         [--cluster] --mode=idle|latency|throughput [options of the load generator, see below]
+#
+# --upstream-tls: Portico's STARTTLS policy towards the server. Default disabled: plain TCP on loopback, as the c2s
+# floor target and the load generator's own clients use, so that the figures compare relaying with relaying and
+# not with encrypting (in production, use required; measure its cost with --upstream-tls=required).
 #
 # --cluster: the Portico in front of Prosody is one node of a two-node cluster (docs/cluster.md), the second node
 # beside it, so the target portico-bosh-forwarded can create each session at the first node and send every later
@@ -26,7 +30,8 @@
 #
 # Environment (besides scripts/env.sh):
 #   PORTICO_BENCH_EJABBERD_PORTICO_PORT  PORTICO_HTTP_PORT+1   HTTP port of the Portico in front of ejabberd
-#   PORTICO_BENCH_PORTICO_JAVA_OPTS      -Xmx512m              JVM options of each Portico
+#   PORTICO_BENCH_PORTICO_JAVA_OPTS      (empty)               JVM options of each Portico, after the defaults of
+#                                                              scripts/portico-run.sh
 #   PORTICO_BENCH_JAVA_OPTS              -Xmx512m              JVM options of the load generator
 set -euo pipefail
 export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-200}"
@@ -43,12 +48,15 @@ build=true
 cluster=false
 servers=prosody
 sessions=200
+upstream_tls=disabled
 generator_args=()
 for arg in "$@"; do
 	case "$arg" in
 		--no-build) build=false ;;
 		--cluster) cluster=true ;;
 		--servers=*) servers="${arg#--servers=}" ;;
+		--upstream-tls=disabled | --upstream-tls=required) upstream_tls="${arg#--upstream-tls=}" ;;
+		--upstream-tls=*) portico_die "--upstream-tls must be disabled or required, got '${arg#--upstream-tls=}'" ;;
 		--sessions=*) sessions="${arg#--sessions=}"; generator_args+=("$arg") ;;
 		--mode=*) mode="${arg#--mode=}"; generator_args+=("$arg") ;;
 		--jsonl=* | --markdown=* | --server=* | --clock-ticks=*) portico_die "$arg is set by this script" ;;
@@ -108,9 +116,9 @@ start_portico() { # name http-port upstream-port trust-file
 	# setsid: its own session, so a Ctrl-C meant for this script reaches it only through cleanup; it execs in
 	# place (portico-run.sh ends in exec java), so $! is Portico's JVM.
 	env "${portico_extra_env[@]}" PORTICO_HTTP_PORT="$2" \
-		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 required" \
+		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 $upstream_tls" \
 		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
-		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:--Xmx512m} -Dportico.log.level=WARN" \
+		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:-} -Dportico.log.level=WARN" \
 		setsid bash "$PORTICO_HOME/scripts/portico-run.sh" --no-build >"$log" 2>&1 </dev/null &
 	pid=$!
 	portico_pids+=("$pid")
@@ -141,6 +149,7 @@ cluster_node() { # name http-port jgroups-port
 }
 
 prosody_pid="$(portico_upstream_pid)"
+portico_log "Portico's upstream leg: STARTTLS $upstream_tls (--upstream-tls)"
 $cluster && cluster_node bench-a "$PORTICO_HTTP_PORT" "$((PORTICO_CLUSTER_PORT_BASE + 70))"
 start_portico prosody "$PORTICO_HTTP_PORT" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
 server_args=("--server=prosody,c2s=$PORTICO_XMPP_PORT,http=$PORTICO_UPSTREAM_HTTP_PORT,pid=$prosody_pid,portico=$PORTICO_HTTP_PORT,portico-pid=${portico_pids[0]}")

@@ -14,6 +14,22 @@ source "$PORTICO_HOME/scripts/prerequisites.sh"
 cd "$PORTICO_HOME"
 
 readonly portico_start_timeout_seconds=60
+# Ctrl-C drains Portico like SIGTERM in production, waiting at most admin.drainGrace for BOSH clients to collect
+# their system-shutdown answer; a page that was closed never does. The demo waits 5 s for that, not production's
+# 30 s, unless PORTICO_CFG_ADMIN_DRAINGRACE says otherwise, and gives the drain that long plus 10 s to finish.
+export PORTICO_CFG_ADMIN_DRAINGRACE="${PORTICO_CFG_ADMIN_DRAINGRACE:-5s}"
+# Whole seconds, rounded up, of a duration in the configuration's own form (250ms, 30s, 5m, 1h).
+portico_seconds() {
+	local value="${1,,}"
+	case "$value" in
+		*ms) echo $(((${value%ms} + 999) / 1000)) ;;
+		*s) echo "${value%s}" ;;
+		*m) echo $((${value%m} * 60)) ;;
+		*h) echo $((${value%h} * 3600)) ;;
+		*) portico_die "PORTICO_CFG_ADMIN_DRAINGRACE must be a duration such as 5s, 1m or 500ms, was '$1'" ;;
+	esac
+}
+readonly portico_stop_timeout_seconds=$(($(portico_seconds "$PORTICO_CFG_ADMIN_DRAINGRACE") + 10))
 portico_pid=""
 started_upstream=false
 
@@ -25,12 +41,12 @@ cleanup() {
 	if [[ -n "$portico_pid" ]] && portico_alive "$portico_pid"; then
 		portico_log "stopping Portico (pid $portico_pid)"
 		kill -TERM "$portico_pid" 2>/dev/null || true
-		for ((tenths = 0; tenths < 150; tenths++)); do
+		for ((tenths = 0; tenths < portico_stop_timeout_seconds * 10; tenths++)); do
 			portico_alive "$portico_pid" || break
 			sleep 0.1
 		done
 		if portico_alive "$portico_pid"; then
-			portico_log "Portico ignored SIGTERM for 15s; killing it"
+			portico_log "Portico did not stop within ${portico_stop_timeout_seconds}s of SIGTERM; killing it"
 			kill -KILL "$portico_pid" 2>/dev/null || true
 		fi
 		wait "$portico_pid" 2>/dev/null || true

@@ -6,12 +6,12 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -143,18 +143,36 @@ public final class BoshServlet extends HttpServlet {
         }
     }
 
+    /**
+     * Reads into one array of the declared length when there is one (the usual BOSH POST), so a body costs its own
+     * size and no staging buffers; without a length, or past it (a decoded body), it grows as needed.
+     */
     private byte[] readBounded(InputStream in, long declared) throws IOException, UnreadableBody {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(256, (int) Math.min(declared, 8192)));
-        byte[] buffer = new byte[8192];
+        byte[] body = new byte[declared > 0 ? (int) declared : 512];
         int total = 0;
-        for (int n; (n = in.read(buffer)) > 0; ) {
-            total += n;
-            if (total > maxBodyBytes) {
-                throw new UnreadableBody("body above " + maxBodyBytes + " bytes");
+        while (true) {
+            if (total == body.length) {
+                // full: one more octet tells the end of the body from a body longer than declared
+                int next = in.read();
+                if (next < 0) {
+                    return body;
+                }
+                body = grow(body, total + 1);
+                body[total++] = (byte) next;
             }
-            out.write(buffer, 0, n);
+            int n = in.read(body, total, body.length - total);
+            if (n < 0) {
+                return Arrays.copyOf(body, total);
+            }
+            total += n;
         }
-        return out.toByteArray();
+    }
+
+    private byte[] grow(byte[] body, int needed) throws UnreadableBody {
+        if (needed > maxBodyBytes) {
+            throw new UnreadableBody("body above " + maxBodyBytes + " bytes");
+        }
+        return Arrays.copyOf(body, (int) Math.min(maxBodyBytes, Math.max(needed, body.length * 2L)));
     }
 
     /**

@@ -3,7 +3,11 @@ package org.portico.bosh;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import javax.xml.namespace.QName;
 import org.portico.xml.XmlElement;
+import org.portico.xml.XmlNode;
+import org.portico.xml.XmlText;
 
 /**
  * What the upstream sent that no response has carried yet, in arrival order: each stream's payloads, and the end of
@@ -22,7 +26,7 @@ final class PendingPayloads {
 
     /** Queues a payload; returns the bytes now pending. */
     int add(String stream, XmlElement element) {
-        int size = element.toString().length();
+        int size = size(element);
         items.add(new Item(stream, element, size, null));
         bytes += size;
         return bytes;
@@ -35,10 +39,29 @@ final class PendingPayloads {
     void putBack(String stream, List<XmlElement> run) {
         for (int i = run.size() - 1; i >= 0; i--) {
             XmlElement element = run.get(i);
-            int size = element.toString().length();
+            int size = size(element);
             items.addFirst(new Item(stream, element, size, null));
             bytes += size;
         }
+    }
+
+    /**
+     * About the characters of the element's serialization: names, attribute values, text and namespaces, without
+     * escapes. Only the bound on pending data needs it, and serializing every stanza once more just to count it
+     * cost as much as writing it into its response.
+     */
+    static int size(XmlElement element) {
+        int size = 2 * element.localName().length() + 5 + element.namespace().length();
+        for (Map.Entry<QName, String> attribute : element.attributes().entrySet()) {
+            size += attribute.getKey().getLocalPart().length() + attribute.getValue().length() + 4;
+        }
+        for (XmlNode child : element.children()) {
+            size += switch (child) {
+                case XmlElement childElement -> size(childElement);
+                case XmlText text -> text.text().length();
+            };
+        }
+        return size;
     }
 
     void addStreamEnd(String stream, XmlElement streamError, BoshCondition condition) {

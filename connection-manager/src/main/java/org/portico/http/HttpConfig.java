@@ -21,9 +21,15 @@ import java.util.List;
  *                         sends {@code system-shutdown} instead; default empty
  * @param idleTimeout      how long a connection may carry nothing before it is closed; it must outlast the longest
  *                         BOSH hold (checked against {@code bosh.maxWait} by {@code PorticoConfig}); default 90 s
+ * @param headerCacheSize  size of each HTTP/1.1 connection's cache of parsed request header fields (Jetty's
+ *                         {@code HttpConfiguration.headerCacheSize}); 0 turns it off; default 0. Jetty's default, 1024,
+ *                         builds a 96 kB table in every connection that has carried a request, and a BOSH session
+ *                         keeps one connection open under its held request: that table was most of an idle
+ *                         session's memory, while it saves a few hundred bytes of parsing per request
+ *                         (docs/benchmarks.md)
  */
 public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
-        String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout) {
+        String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout, int headerCacheSize) {
 
     /** Every setting at its default. */
     public static final HttpConfig DEFAULT = builder().build();
@@ -40,6 +46,10 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         }
         if (idleTimeout == null || idleTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("http.idleTimeout must be at least 1s, was " + idleTimeout);
+        }
+        if (headerCacheSize < 0) {
+            throw new IllegalArgumentException("http.headerCacheSize must be 0 (off) or positive, was "
+                    + headerCacheSize);
         }
         allowedOrigins = List.copyOf(allowedOrigins);
         publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
@@ -59,7 +69,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
     public Builder toBuilder() {
         return new Builder().host(host).port(port).allowedOrigins(allowedOrigins).gzip(gzip)
                 .maxConnections(maxConnections).publicUrl(publicUrl).demo(demo).shutdownRedirect(shutdownRedirect)
-                .idleTimeout(idleTimeout);
+                .idleTimeout(idleTimeout).headerCacheSize(headerCacheSize);
     }
 
     /** Mutable staging for an {@link HttpConfig}, named field by field; {@link #build()} validates. */
@@ -73,6 +83,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         private boolean demo = true;
         private String shutdownRedirect = "";
         private Duration idleTimeout = Duration.ofSeconds(90);
+        private int headerCacheSize = 0;
 
         private Builder() {
         }
@@ -122,9 +133,14 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
             return this;
         }
 
+        public Builder headerCacheSize(int value) {
+            headerCacheSize = value;
+            return this;
+        }
+
         public HttpConfig build() {
             return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo,
-                    shutdownRedirect, idleTimeout);
+                    shutdownRedirect, idleTimeout, headerCacheSize);
         }
     }
 }

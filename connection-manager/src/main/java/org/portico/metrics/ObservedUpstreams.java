@@ -40,18 +40,7 @@ public final class ObservedUpstreams {
 
     /** The connector {@code transport}'s sessions open their upstreams with. */
     public UpstreamConnector forTransport(Metrics.Transport transport) {
-        return new UpstreamConnector() {
-            @Override
-            public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
-                return ObservedUpstreams.this.connect(transport, header, route, null, listener);
-            }
-
-            /** Passes the client's address on: the PROXY protocol tells it to the server. */
-            @Override
-            public Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
-                return ObservedUpstreams.this.connect(transport, header, route, client, listener);
-            }
-        };
+        return (header, route, client, listener) -> connect(transport, header, route, client, listener);
     }
 
     private Upstream connect(Metrics.Transport transport, StreamHeader header, String route, String client,

@@ -35,7 +35,8 @@ final class ConfigReader {
                 .gzip(s.bool("http.gzip", h.gzip())).maxConnections(s.integer("http.maxConnections", h.maxConnections()))
                 .publicUrl(s.string("http.publicUrl", h.publicUrl())).demo(s.bool("http.demo", h.demo()))
                 .shutdownRedirect(s.string("http.shutdownRedirect", h.shutdownRedirect()))
-                .idleTimeout(s.duration("http.idleTimeout", h.idleTimeout())).build();
+                .idleTimeout(s.duration("http.idleTimeout", h.idleTimeout()))
+                .headerCacheSize(s.integer("http.headerCacheSize", h.headerCacheSize())).build();
 
         BoshConfig b = BoshConfig.DEFAULT;
         BoshConfig bosh = BoshConfig.builder().path(s.string("bosh.path", b.path()))
@@ -143,6 +144,7 @@ final class ConfigReader {
                 .maxBufferedBytes(s.integer("websocket.maxBufferedBytes", w.maxBufferedBytes()))
                 .maxQueuedFrames(s.integer("websocket.maxQueuedFrames", w.maxQueuedFrames()))
                 .redirectToBosh(s.bool("websocket.redirectToBosh", w.redirectToBosh()))
+                .inputBufferBytes(s.integer("websocket.inputBufferBytes", w.inputBufferBytes()))
                 .build();
     }
 

@@ -40,6 +40,7 @@ final class Connectors {
      */
     Connectors(Server server, HttpConfig http, TlsConfig tls, Http2Config http2) {
         HttpConfiguration configuration = new HttpConfiguration();
+        configuration.setHeaderCacheSize(http.headerCacheSize());
 
         List<ConnectionFactory> plainProtocols = new ArrayList<>(List.of(new HttpConnectionFactory(configuration)));
         if (http2.cleartext()) {

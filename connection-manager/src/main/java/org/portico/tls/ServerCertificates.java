@@ -10,9 +10,9 @@ import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.util.Scanner;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
@@ -103,8 +103,8 @@ public final class ServerCertificates extends ContainerLifeCycle implements Scan
 
     /** Called by the scanner with the files of the watched folders that changed; reloads once per scan. */
     @Override
-    public void pathsChanged(Set<Path> changed) {
-        if (changed.stream().map(path -> path.toAbsolutePath().normalize()).noneMatch(files::contains)) {
+    public void pathsChanged(Map<Path, Scanner.Notification> changed) {
+        if (changed.keySet().stream().map(path -> path.toAbsolutePath().normalize()).noneMatch(files::contains)) {
             return;
         }
         KeyStore keyStore;
@@ -124,12 +124,6 @@ public final class ServerCertificates extends ContainerLifeCycle implements Scan
         }
         reloads.incrementAndGet();
         log.info("TLS certificate reloaded: {}", describe(keyStore));
-    }
-
-    /** The listener interface's form with names; Jetty's scanner calls {@link #pathsChanged} instead. */
-    @Override
-    public void filesChanged(Set<String> filenames) {
-        pathsChanged(filenames.stream().map(Path::of).collect(Collectors.toSet()));
     }
 
     private KeyStore read() throws IOException, GeneralSecurityException {

@@ -49,11 +49,6 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
     }
 
     @Override
-    public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
-        return connect(header, route, null, listener);
-    }
-
-    @Override
     public Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(listener, "listener");

@@ -7,15 +7,16 @@ public interface UpstreamConnector {
      * Starts connecting on a virtual thread and returns at once. Failures (unknown domain, refused connection,
      * TLS failure) are reported through {@link UpstreamListener#onClosed}.
      *
-     * @param route the client's XEP-0124 {@code route} ("xmpp:host:port"), or null; honoured only when allowed
+     * <p>This is the one method to implement: a connector that wraps another passes {@code client} on, so the
+     * PROXY protocol (which tells the server the client's address) works through any number of wrappers.
+     *
+     * @param route  the client's XEP-0124 {@code route} ("xmpp:host:port"), or null; honoured only when allowed
+     * @param client the session's client address after the trusted-proxy rule, or null when not known
      */
-    Upstream connect(StreamHeader header, String route, UpstreamListener listener);
+    Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener);
 
-    /**
-     * As {@link #connect(StreamHeader, String, UpstreamListener)}, for a session whose client is at {@code client}
-     * (its address after the trusted-proxy rule, or null), for connectors that tell the server (the PROXY protocol).
-     */
-    default Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
-        return connect(header, route, listener);
+    /** As {@link #connect(StreamHeader, String, String, UpstreamListener)}, for a client whose address is unknown. */
+    default Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+        return connect(header, route, null, listener);
     }
 }

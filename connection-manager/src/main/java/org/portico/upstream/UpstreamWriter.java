@@ -1,6 +1,5 @@
 package org.portico.upstream;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,37 +16,47 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * The single writer of one upstream stream: callers queue UTF-8 bytes and return at once; one virtual thread writes
- * them to the socket in queue order, so a slow upstream only ever blocks this thread.
+ * The single writer of one upstream stream: callers queue UTF-8 bytes and return at once; a drain, running on a
+ * virtual thread started when bytes arrive and none is running, writes them to the socket in queue order and ends
+ * when the queue is empty. So a slow upstream only ever blocks the drain, and an idle stream keeps no writer thread
+ * and no write buffer: a parked writer per session cost a thread stack, a 16 kB buffer, and a park and unpark on
+ * every hand-off (docs/benchmarks.md).
  *
- * <p>Ownership: the queue and the byte count are guarded by {@link #lock}; the output stream belongs to the writer
- * thread alone once {@link #start} hands it over (before that, the reader thread negotiates on it and nothing here
- * touches it). Bytes count against the bound from the moment they are queued until they are flushed, so a server
- * that stops reading makes {@link #offer} refuse and the stream abort instead of growing without limit.
+ * <p>Ownership: the queue, the byte count, {@link #out} and {@link #draining} are guarded by {@link #lock}; at most
+ * one drain runs at a time, so the output stream is written by one thread at a time, in order. Before {@link #start}
+ * hands the output over, the reader thread negotiates on it and nothing here touches it. Bytes count against the
+ * bound from the moment they are queued until they are written, so a server that stops reading makes
+ * {@link #offer} refuse and the stream abort instead of growing without limit.
  */
 final class UpstreamWriter {
 
     private static final Logger WIRE = LoggerFactory.getLogger("portico.wire");
+    /** Queued writes up to this size go out as one socket write (one TLS record); larger ones one by one. */
+    static final int MAX_COALESCED_BYTES = 16 * 1024;
 
     private final String name;
+    private final String threadName;
     private final int maxQueuedBytes;
     private final Consumer<IOException> onFailure;
     private final Map<String, String> mdc;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
     private final Condition drained = lock.newCondition();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private long queuedBytes;
     private boolean stopped;
+    /** Null until the stream is negotiated. */
+    private OutputStream out;
+    private boolean draining;
 
     /**
-     * @param name      for the thread name and the wire log, e.g. the target address
-     * @param onFailure told once, on the writer thread, when a write fails while the writer is running
+     * @param name      for the drain thread's name and the wire log, e.g. the target address
+     * @param onFailure told once, on the drain's thread, when a write fails while the writer is running
      * @param mdc       the logging context of the session that opened the stream, or null
      */
     UpstreamWriter(String name, int maxQueuedBytes, Consumer<IOException> onFailure, Map<String, String> mdc) {
         this.name = name;
+        this.threadName = "upstream-writer " + name;
         this.maxQueuedBytes = maxQueuedBytes;
         this.onFailure = onFailure;
         this.mdc = mdc;
@@ -85,59 +94,90 @@ final class UpstreamWriter {
     private void enqueue(byte[] bytes) {
         queue.addLast(bytes);
         queuedBytes += bytes.length;
-        notEmpty.signal();
+        drainIfIdle();
     }
 
-    /** Hands the (negotiated) output to a new writer thread, which first writes whatever was queued meanwhile. */
-    void start(OutputStream out) {
-        OutputStream buffered = new BufferedOutputStream(out, 16 * 1024);
-        Thread.ofVirtual().name("upstream-writer " + name).start(() -> run(buffered));
+    /** Hands the (negotiated) output to the writer, which first writes whatever was queued meanwhile. */
+    void start(OutputStream output) {
+        lock.lock();
+        try {
+            out = output;
+            if (!queue.isEmpty()) {
+                drainIfIdle();
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
-    private void run(OutputStream out) {
-        if (mdc != null) {
+    /** Under the lock: starts a drain unless one runs, the output is not ours yet, or the writer stopped. */
+    private void drainIfIdle() {
+        if (!draining && out != null && !stopped) {
+            draining = true;
+            // named, so that a drain blocked on a server that stopped reading shows in a thread dump
+            Thread.ofVirtual().name(threadName).start(this::drain);
+        }
+    }
+
+    private void drain() {
+        if (mdc != null && WIRE.isDebugEnabled()) {
             MDC.setContextMap(mdc);
         }
+        List<byte[]> batch = new ArrayList<>();
+        OutputStream output;
         try {
-            List<byte[]> batch = new ArrayList<>();
-            while (takeAll(batch)) {
-                long written = 0;
-                for (byte[] bytes : batch) {
-                    out.write(bytes);
-                    written += bytes.length;
-                    if (WIRE.isDebugEnabled()) {
-                        WIRE.debug("-> {} {}", name, new String(bytes, StandardCharsets.UTF_8));
-                    }
-                }
-                out.flush();
-                release(written);
+            while ((output = takeAll(batch)) != null) {
+                long written = write(output, batch);
                 batch.clear();
+                release(written);
             }
         } catch (IOException e) {
             if (stopAndReport()) {
                 onFailure.accept(e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    /** Waits for bytes and moves them all into the batch. @return false once stopped */
-    private boolean takeAll(List<byte[]> batch) throws InterruptedException {
+    /** Moves everything queued into the batch. @return the output, or null when the drain ends here */
+    private OutputStream takeAll(List<byte[]> batch) {
         lock.lock();
         try {
-            while (queue.isEmpty() && !stopped) {
-                notEmpty.await();
-            }
-            if (stopped) {
-                return false;
+            if (stopped || queue.isEmpty()) {
+                draining = false;
+                return null;
             }
             batch.addAll(queue);
             queue.clear();
-            return true;
+            return out;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Writes a batch, small writes joined into one, so a burst of stanzas costs one socket write. */
+    private long write(OutputStream output, List<byte[]> batch) throws IOException {
+        long total = 0;
+        for (byte[] bytes : batch) {
+            total += bytes.length;
+            if (WIRE.isDebugEnabled()) {
+                WIRE.debug("-> {} {}", name, new String(bytes, StandardCharsets.UTF_8));
+            }
+        }
+        if (batch.size() == 1 || total > MAX_COALESCED_BYTES) {
+            for (byte[] bytes : batch) {
+                output.write(bytes);
+            }
+        } else {
+            byte[] joined = new byte[(int) total];
+            int at = 0;
+            for (byte[] bytes : batch) {
+                System.arraycopy(bytes, 0, joined, at, bytes.length);
+                at += bytes.length;
+            }
+            output.write(joined);
+        }
+        output.flush();
+        return total;
     }
 
     private void release(long written) {
@@ -173,8 +213,8 @@ final class UpstreamWriter {
     }
 
     /**
-     * Discards what is queued and ends the writer thread. A thread blocked in a socket write is released by the
-     * caller closing the socket.
+     * Discards what is queued and ends the drain after its current write. A drain blocked in a socket write is
+     * released by the caller closing the socket.
      */
     void stop() {
         lock.lock();
@@ -182,7 +222,6 @@ final class UpstreamWriter {
             stopped = true;
             queue.clear();
             queuedBytes = 0;
-            notEmpty.signalAll();
             drained.signalAll();
         } finally {
             lock.unlock();

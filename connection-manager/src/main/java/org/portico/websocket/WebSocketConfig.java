@@ -25,10 +25,15 @@ import org.portico.xml.XmlLimits;
  *                            default 1000
  * @param redirectToBosh      whether every new WebSocket is sent to the BOSH endpoint instead, with
  *                            {@code <close see-other-uri/>} (RFC 7395 §3.6.1); default false
+ * @param inputBufferBytes    Jetty's read buffer for each WebSocket connection, which is also the starting size
+ *                            of the builder every text message is decoded into; default 1024 (Jetty's is 4096).
+ *                            XMPP messages are mostly a few hundred bytes, and each one started a 4 kB builder
+ *                            (docs/benchmarks.md); larger messages are read in several passes
  */
 public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes, int maxFrameBytes,
         Duration pingInterval, Duration idleTimeout, boolean permessageDeflate, Duration resumeGrace,
-        int maxBufferedElements, int maxBufferedBytes, int maxQueuedFrames, boolean redirectToBosh) {
+        int maxBufferedElements, int maxBufferedBytes, int maxQueuedFrames, boolean redirectToBosh,
+        int inputBufferBytes) {
 
     public static final WebSocketConfig DEFAULT = builder().build();
 
@@ -61,6 +66,10 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
             throw new IllegalArgumentException("websocket.maxBufferedBytes must be at least 1024, was "
                     + maxBufferedBytes);
         }
+        if (inputBufferBytes < 256) {
+            throw new IllegalArgumentException("websocket.inputBufferBytes must be at least 256, was "
+                    + inputBufferBytes);
+        }
         if (maxQueuedFrames < 16) {
             throw new IllegalArgumentException("websocket.maxQueuedFrames must be at least 16, was "
                     + maxQueuedFrames);
@@ -77,7 +86,7 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         return new Builder().enabled(enabled).path(path).maxMessageBytes(maxMessageBytes).maxFrameBytes(maxFrameBytes)
                 .pingInterval(pingInterval).idleTimeout(idleTimeout).permessageDeflate(permessageDeflate)
                 .resumeGrace(resumeGrace).maxBufferedElements(maxBufferedElements).maxBufferedBytes(maxBufferedBytes)
-                .maxQueuedFrames(maxQueuedFrames).redirectToBosh(redirectToBosh);
+                .maxQueuedFrames(maxQueuedFrames).redirectToBosh(redirectToBosh).inputBufferBytes(inputBufferBytes);
     }
 
     public WebSocketConfig withPing(Duration interval, Duration idle) {
@@ -129,6 +138,7 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         private int maxBufferedBytes = 1024 * 1024;
         private int maxQueuedFrames = 1000;
         private boolean redirectToBosh;
+        private int inputBufferBytes = 1024;
 
         private Builder() {
         }
@@ -193,10 +203,15 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
             return this;
         }
 
+        public Builder inputBufferBytes(int bytes) {
+            this.inputBufferBytes = bytes;
+            return this;
+        }
+
         public WebSocketConfig build() {
             return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
                     permessageDeflate, resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames,
-                    redirectToBosh);
+                    redirectToBosh, inputBufferBytes);
         }
     }
 }

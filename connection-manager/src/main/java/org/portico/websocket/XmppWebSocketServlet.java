@@ -37,6 +37,7 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
         factory.setMaxBinaryMessageSize(config.maxMessageBytes());
         factory.setMaxFrameSize(config.maxFrameBytes());
         factory.setMaxOutgoingFrames(config.maxQueuedFrames());
+        factory.setInputBufferSize(config.inputBufferBytes());
         if (!config.permessageDeflate()) {
             factory.getAvailableExtensionNames().remove(PERMESSAGE_DEFLATE);
         }

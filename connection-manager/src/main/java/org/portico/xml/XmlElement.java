@@ -20,7 +20,7 @@ public record XmlElement(QName name, Map<QName, String> attributes, List<XmlNode
 
     public XmlElement {
         Objects.requireNonNull(name, "name");
-        attributes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
+        attributes = Attributes.of(attributes);
         children = List.copyOf(children);
     }
 

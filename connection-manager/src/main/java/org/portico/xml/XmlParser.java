@@ -1,12 +1,13 @@
 package org.portico.xml;
 
+import com.ctc.wstx.api.ReaderConfig;
 import com.ctc.wstx.api.WstxInputProperties;
+import com.ctc.wstx.io.StreamBootstrapper;
+import com.ctc.wstx.io.SystemId;
 import com.ctc.wstx.stax.WstxInputFactory;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.CharBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,11 +26,26 @@ import javax.xml.stream.XMLStreamReader;
  * So is XML 1.1: XMPP is XML 1.0 (RFC 6120 §11), and the control characters 1.1 lets through as references
  * ({@code &#1;}) cannot be written into an XML 1.0 stream, so relaying them would break the stream they go to.
  * One factory per limits value; factories are thread-safe once configured.
+ *
+ * <p>Cost: a complete document is parsed straight from its byte array with a character buffer no larger than the
+ * document, and a stream reads through a buffer of {@link #STREAM_BUFFER_CHARS}. Woodstox's default setup gives
+ * every reader a 4,000-byte and a 4,000-char buffer and counts on a per-thread recycler to reuse them; Portico parses
+ * on virtual threads, each new, so nothing was ever reused and every BOSH body or WebSocket message cost about 17 kB
+ * (docs/benchmarks.md).
  */
 public final class XmlParser {
 
+    /**
+     * Woodstox's read buffer for a long-lived stream, in characters. A stream reader keeps it for the life of the
+     * upstream connection, so it is a per-session cost; stanzas larger than it are read in several passes, which
+     * only costs calls into the socket's own buffer.
+     */
+    static final int STREAM_BUFFER_CHARS = 1024;
+    /** Documents are read in one pass up to this size; larger ones through a buffer of this many characters. */
+    static final int MAX_DOCUMENT_BUFFER_CHARS = 4000;
+
     private final XmlLimits limits;
-    private final XMLInputFactory documents;
+    private final WstxInputFactory documents;
     private final XMLInputFactory streams;
 
     public XmlParser(XmlLimits limits) {
@@ -42,7 +58,7 @@ public final class XmlParser {
         return limits;
     }
 
-    private static XMLInputFactory factory(XmlLimits limits, boolean boundTotal) {
+    private static WstxInputFactory factory(XmlLimits limits, boolean boundTotal) {
         WstxInputFactory factory = new WstxInputFactory();
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
@@ -56,6 +72,8 @@ public final class XmlParser {
         factory.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 1L);
         if (boundTotal) {
             factory.setProperty(WstxInputProperties.P_MAX_CHARACTERS, (long) limits.maxBytes());
+        } else {
+            factory.setProperty(WstxInputProperties.P_INPUT_BUFFER_LENGTH, STREAM_BUFFER_CHARS);
         }
         return factory;
     }
@@ -70,7 +88,7 @@ public final class XmlParser {
         }
         XMLStreamReader reader = null;
         try {
-            reader = documents.createXMLStreamReader(new ByteArrayInputStream(document));
+            reader = open(document);
             requireXml10(reader);
             XmlElement root = null;
             while (reader.hasNext()) {
@@ -102,6 +120,19 @@ public final class XmlParser {
         } finally {
             closeQuietly(reader);
         }
+    }
+
+    /**
+     * A reader over the array itself (no copy into a byte buffer), whose character buffer fits the document: UTF-8
+     * never has more characters than octets, and the margin covers a byte-order mark or declaration decoded into
+     * another encoding's characters.
+     */
+    private XMLStreamReader open(byte[] document) throws XMLStreamException {
+        ReaderConfig config = documents.createPrivateConfig();
+        config.setInputBufferLength(Math.min(document.length + 16, MAX_DOCUMENT_BUFFER_CHARS));
+        StreamBootstrapper bootstrapper =
+                StreamBootstrapper.getInstance(null, (SystemId) null, document, 0, document.length);
+        return documents.createSR(config, (SystemId) null, bootstrapper, false, false);
     }
 
     /** Opens an incremental parser over a long-lived stream, such as the upstream XMPP connection. */
@@ -142,12 +173,14 @@ public final class XmlParser {
     private static XmlElement readSubtree(XMLStreamReader reader, int[] budget, boolean checkChars)
             throws XMLStreamException, XmlParseException {
         QName name = reader.getName();
-        Map<QName, String> attributes = new LinkedHashMap<>();
         if (checkChars) {
             requireXmlChars(name.getNamespaceURI());
             requireXmlChars(name.getLocalPart());
         }
-        for (int i = 0; i < reader.getAttributeCount(); i++) {
+        int count = reader.getAttributeCount();
+        QName[] names = new QName[count];
+        String[] values = new String[count];
+        for (int i = 0; i < count; i++) {
             String value = reader.getAttributeValue(i);
             charge(budget, value.length() + reader.getAttributeLocalName(i).length());
             QName attribute = reader.getAttributeName(i);
@@ -156,38 +189,49 @@ public final class XmlParser {
                 requireXmlChars(attribute.getNamespaceURI());
                 requireXmlChars(attribute.getLocalPart());
             }
-            attributes.put(attribute, value);
+            names[i] = attribute;
+            values[i] = value;
         }
-        List<XmlNode> children = new ArrayList<>();
-        StringBuilder text = null;
+        // Woodstox refuses a repeated attribute, so the names are distinct
+        Map<QName, String> attributes = Attributes.owning(names, values);
+        List<XmlNode> children = new ArrayList<>(4);
+        // a run of character data usually arrives as one event: it becomes its string directly, and is joined in a
+        // builder only when Woodstox splits it (at a buffer boundary, around CDATA or a character reference)
+        String text = null;
+        StringBuilder joined = null;
         while (true) {
             int event = reader.next();
             switch (event) {
                 case XMLStreamConstants.START_ELEMENT -> {
                     if (text != null) {
-                        children.add(new XmlText(text.toString()));
+                        children.add(new XmlText(joined != null ? joined.toString() : text));
                         text = null;
+                        joined = null;
                     }
                     children.add(readSubtree(reader, budget, checkChars));
                 }
                 case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA, XMLStreamConstants.SPACE -> {
-                    charge(budget, reader.getTextLength());
-                    if (reader.getTextLength() == 0) {
+                    int length = reader.getTextLength();
+                    charge(budget, length);
+                    if (length == 0) {
                         // an empty CDATA section: no text node, so the tree is what writing it back gives
                         continue;
                     }
-                    if (text == null) {
-                        text = new StringBuilder();
-                    }
                     if (checkChars) {
-                        requireXmlChars(CharBuffer.wrap(reader.getTextCharacters(), reader.getTextStart(),
-                                reader.getTextLength()));
+                        requireXmlChars(CharBuffer.wrap(reader.getTextCharacters(), reader.getTextStart(), length));
                     }
-                    text.append(reader.getTextCharacters(), reader.getTextStart(), reader.getTextLength());
+                    if (text == null) {
+                        text = new String(reader.getTextCharacters(), reader.getTextStart(), length);
+                    } else {
+                        if (joined == null) {
+                            joined = new StringBuilder(text);
+                        }
+                        joined.append(reader.getTextCharacters(), reader.getTextStart(), length);
+                    }
                 }
                 case XMLStreamConstants.END_ELEMENT -> {
                     if (text != null) {
-                        children.add(new XmlText(text.toString()));
+                        children.add(new XmlText(joined != null ? joined.toString() : text));
                     }
                     return new XmlElement(name, attributes, children);
                 }

@@ -47,34 +47,38 @@ public final class XmlWriter {
         return out.toString();
     }
 
+    /**
+     * Writes one element. Every stanza relayed passes here, so the common case allocates nothing of its own: the
+     * scope's bindings are copied only when the element declares a prefix, and a child shares its parent's scope
+     * unless the parent declared something.
+     */
     public static void write(XmlElement element, Scope scope, StringBuilder out) {
-        Map<String, String> declared = new HashMap<>(scope.prefixes());
+        Map<String, String> declared = scope.prefixes();
+        boolean copied = false;
         String defaultNs = scope.defaultNamespace();
-        StringBuilder declarations = new StringBuilder();
+        StringBuilder declarations = null;
 
         QName name = element.name();
         String ns = name.getNamespaceURI();
         String prefix = name.getPrefix();
-        String tag;
-        if (!prefix.isEmpty() && !ns.isEmpty()) {
+        boolean prefixed = !prefix.isEmpty() && !ns.isEmpty();
+        if (prefixed) {
             if (!ns.equals(declared.get(prefix))) {
+                declared = new HashMap<>(declared);
+                copied = true;
                 declared.put(prefix, ns);
-                declarations.append(" xmlns:").append(prefix).append("=\"");
-                escapeAttribute(ns, declarations);
-                declarations.append('"');
+                declarations = declare(new StringBuilder(), "xmlns:" + prefix, ns);
             }
-            tag = prefix + ":" + name.getLocalPart();
-        } else {
-            if (!ns.equals(defaultNs)) {
-                defaultNs = ns;
-                declarations.append(" xmlns=\"");
-                escapeAttribute(ns, declarations);
-                declarations.append('"');
-            }
-            tag = name.getLocalPart();
+        } else if (!ns.equals(defaultNs)) {
+            defaultNs = ns;
+            declarations = declare(new StringBuilder(), "xmlns", ns);
         }
 
-        out.append('<').append(tag);
+        out.append('<');
+        if (prefixed) {
+            out.append(prefix).append(':');
+        }
+        out.append(name.getLocalPart());
         int generated = 0;
         for (Map.Entry<QName, String> attribute : element.attributes().entrySet()) {
             QName attributeName = attribute.getKey();
@@ -91,10 +95,13 @@ public final class XmlWriter {
                     while (attributePrefix.isEmpty() || declared.containsKey(attributePrefix)) {
                         attributePrefix = "ns" + (++generated);
                     }
+                    if (!copied) {
+                        declared = new HashMap<>(declared);
+                        copied = true;
+                    }
                     declared.put(attributePrefix, attributeNs);
-                    declarations.append(" xmlns:").append(attributePrefix).append("=\"");
-                    escapeAttribute(attributeNs, declarations);
-                    declarations.append('"');
+                    declarations = declare(declarations == null ? new StringBuilder() : declarations,
+                            "xmlns:" + attributePrefix, attributeNs);
                 }
                 out.append(attributePrefix).append(':').append(attributeName.getLocalPart());
             }
@@ -102,21 +109,33 @@ public final class XmlWriter {
             escapeAttribute(attribute.getValue(), out);
             out.append('"');
         }
-        out.append(declarations);
+        if (declarations != null) {
+            out.append(declarations);
+        }
 
         if (element.children().isEmpty()) {
             out.append("/>");
             return;
         }
         out.append('>');
-        Scope inner = new Scope(defaultNs, declared);
+        Scope inner = copied || !defaultNs.equals(scope.defaultNamespace()) ? new Scope(defaultNs, declared) : scope;
         for (XmlNode child : element.children()) {
             switch (child) {
                 case XmlText text -> escapeText(text.text(), out);
                 case XmlElement childElement -> write(childElement, inner, out);
             }
         }
-        out.append("</").append(tag).append('>');
+        out.append("</");
+        if (prefixed) {
+            out.append(prefix).append(':');
+        }
+        out.append(name.getLocalPart()).append('>');
+    }
+
+    private static StringBuilder declare(StringBuilder declarations, String attribute, String namespace) {
+        declarations.append(' ').append(attribute).append("=\"");
+        escapeAttribute(namespace, declarations);
+        return declarations.append('"');
     }
 
     private static String prefixFor(String namespace, Map<String, String> declared) {
@@ -129,7 +148,12 @@ public final class XmlWriter {
     }
 
     public static void escapeText(String text, StringBuilder out) {
-        for (int i = 0; i < text.length(); i++) {
+        int first = 0;
+        while (first < text.length() && !needsEscapeInText(text.charAt(first))) {
+            first++;
+        }
+        out.append(text, 0, first);
+        for (int i = first; i < text.length(); i++) {
             char c = text.charAt(i);
             switch (c) {
                 case '&' -> out.append("&amp;");
@@ -142,7 +166,12 @@ public final class XmlWriter {
     }
 
     public static void escapeAttribute(String value, StringBuilder out) {
-        for (int i = 0; i < value.length(); i++) {
+        int first = 0;
+        while (first < value.length() && !needsEscapeInAttribute(value.charAt(first))) {
+            first++;
+        }
+        out.append(value, 0, first);
+        for (int i = first; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '&' -> out.append("&amp;");
@@ -156,5 +185,14 @@ public final class XmlWriter {
                 default -> out.append(c);
             }
         }
+    }
+
+    /** Plain text is copied in one piece up to its first character that needs escaping. */
+    private static boolean needsEscapeInText(char c) {
+        return c == '&' || c == '<' || c == '>' || c == '\r';
+    }
+
+    private static boolean needsEscapeInAttribute(char c) {
+        return c == '&' || c == '<' || c == '>' || c == '"' || c == '\'' || c == '\t' || c == '\n' || c == '\r';
     }
 }

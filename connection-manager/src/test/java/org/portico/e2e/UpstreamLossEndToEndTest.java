@@ -68,7 +68,8 @@ class UpstreamLossEndToEndTest {
                     held.add(bosh.rawAsync(bosh.body(bosh.nextRid(), "", "")));
                 }
                 ws.login("test6", LocalProsody.password("test6"), "lost-ws");
-                assertTrue(UpstreamThreads.alive() >= 2 * (BOSH_SESSIONS + 1), "a reader and a writer per session");
+                assertTrue(UpstreamThreads.alive() >= BOSH_SESSIONS + 1,
+                        "a reader per session (a writer runs only while bytes wait)");
 
                 server.cutAll(reset);
 

@@ -59,4 +59,19 @@ class HttpConfigTest {
         assertTrue(text.contains("# http.idleTimeout (duration, default 90s"), "http.idleTimeout documented");
         assertTrue(text.contains("# bosh.maxHold (integer >= 1, default 1)"), "bosh.maxHold documented");
     }
+
+    /** Jetty's default header cache is a 96 kB table per connection; a held BOSH request keeps its connection. */
+    @Test
+    void theHeaderCacheIsOffByDefaultAndCanBeTurnedOn() throws Exception {
+        assertEquals(0, HttpConfig.DEFAULT.headerCacheSize());
+        assertEquals(512, load("http.headerCacheSize = 512\n").http().headerCacheSize());
+    }
+
+    @Test
+    void aNegativeHeaderCacheSizeIsRefusedWithItsKeyNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load("http.headerCacheSize = -1\n"));
+
+        assertTrue(e.getMessage().contains("http.headerCacheSize"), e.getMessage());
+    }
 }

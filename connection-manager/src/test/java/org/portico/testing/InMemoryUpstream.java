@@ -28,15 +28,15 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
         public final List<InMemoryUpstream> connections = new CopyOnWriteArrayList<>();
 
         @Override
-        public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+        public Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
             InMemoryUpstream upstream = new InMemoryUpstream();
             connections.add(upstream);
-            return upstream.connect(header, route, listener);
+            return upstream.connect(header, route, client, listener);
         }
     }
 
     @Override
-    public Upstream connect(StreamHeader header, String route, UpstreamListener listener) {
+    public Upstream connect(StreamHeader header, String route, String client, UpstreamListener listener) {
         this.headers.add(header);
         this.route = route;
         this.listener = listener;

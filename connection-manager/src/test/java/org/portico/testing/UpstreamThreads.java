@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Counts Portico's upstream reader and writer threads (virtual threads, which {@code Thread.getAllStackTraces} does
- * not list) from a JSON thread dump, by name: two per live upstream stream, none once the streams are gone.
+ * not list) from a JSON thread dump, by name: a reader per live upstream stream and a writer while bytes wait to be
+ * written, none once the streams are gone.
  */
 public final class UpstreamThreads {
 

@@ -31,6 +31,7 @@ class WebSocketConfigTest {
             case "resumeGrace" -> D.withResumeGrace(Duration.parse(value));
             case "maxBufferedElements" -> D.withBuffer(Integer.parseInt(value), D.maxBufferedBytes());
             case "maxBufferedBytes" -> D.withBuffer(D.maxBufferedElements(), Integer.parseInt(value));
+            case "inputBufferBytes" -> D.toBuilder().inputBufferBytes(Integer.parseInt(value)).build();
             default -> throw new IllegalArgumentException(key);
         };
     }
@@ -46,7 +47,8 @@ class WebSocketConfigTest {
             "idleTimeout, PT0.5S, websocket.idleTimeout",
             "resumeGrace, PT-1S, websocket.resumeGrace",
             "maxBufferedElements, 0, websocket.maxBufferedElements",
-            "maxBufferedBytes, 100, websocket.maxBufferedBytes"})
+            "maxBufferedBytes, 100, websocket.maxBufferedBytes",
+            "inputBufferBytes, 255, websocket.inputBufferBytes"})
     void invalidValuesAreRefusedNamingTheKey(String key, String value, String named) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with(key, value));
 
@@ -62,6 +64,7 @@ class WebSocketConfigTest {
         assertTrue(D.permessageDeflate());
         assertTrue(D.resumable());
         assertFalse(D.redirectToBosh());
+        assertEquals(1024, D.inputBufferBytes());
         assertFalse(D.withResumeGrace(Duration.ZERO).resumable());
     }
 
@@ -96,6 +99,7 @@ class WebSocketConfigTest {
                 websocket.maxBufferedBytes = 65536
                 websocket.maxQueuedFrames = 64
                 websocket.redirectToBosh = true
+                websocket.inputBufferBytes = 2048
                 http.shutdownRedirect = https://chat2.example/
                 """);
 
@@ -111,6 +115,7 @@ class WebSocketConfigTest {
         assertEquals(65536, w.maxBufferedBytes());
         assertEquals(64, w.maxQueuedFrames());
         assertTrue(w.redirectToBosh());
+        assertEquals(2048, w.inputBufferBytes());
         assertEquals("https://chat2.example", config.http().shutdownRedirect());
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -144,6 +145,14 @@ class XmlParserTest {
                         ("\ufeff<?xml version='1.0' encoding='UTF-16'?>" + BODY + "<m>漢字</m>" + END)
                                 .getBytes(StandardCharsets.UTF_16BE),
                         Outcome.accepted(root -> assertEquals("漢字", root.childElements().get(0).text()))),
+                row("a body many times the parser's read buffer, its text and attributes crossing buffer ends, is"
+                                + " read whole", XmlLimits.DEFAULT,
+                        BODY + "<m a='" + "é".repeat(3000) + "'>" + "ü漢".repeat(6000) + "</m>" + END,
+                        Outcome.accepted(root -> {
+                            XmlElement m = root.childElements().get(0);
+                            assertEquals("ü漢".repeat(6000), m.text());
+                            assertEquals("é".repeat(3000), m.attribute("a").orElseThrow());
+                        })),
                 row("the five predefined entities are accepted and replaced", XmlLimits.DEFAULT,
                         BODY + "<m a='&quot;&apos;'>&lt;&gt;&amp;</m>" + END, Outcome.accepted(root -> {
                             XmlElement m = root.childElements().get(0);
@@ -295,5 +304,18 @@ class XmlParserTest {
         System.arraycopy(middle, 0, all, a.length, middle.length);
         System.arraycopy(c, 0, all, a.length + middle.length, c.length);
         return all;
+    }
+
+    @Test
+    void attributesKeepTheirDocumentOrderAndCannotBeChanged() throws Exception {
+        XmlElement m = new XmlParser(XmlLimits.DEFAULT)
+                .parseDocument("<m z='1' a='2' xml:lang='en'/>".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(List.of("z", "a", "lang"), m.attributes().keySet().stream().map(QName::getLocalPart).toList());
+        assertEquals("2", m.attribute("a").orElseThrow());
+        assertEquals("en", m.attribute(new QName("http://www.w3.org/XML/1998/namespace", "lang")).orElseThrow());
+        assertThrows(UnsupportedOperationException.class, () -> m.attributes().put(new QName("b"), "3"));
+        assertEquals(m, new XmlElement(m.name(), new LinkedHashMap<>(m.attributes()), m.children()));
+        assertEquals("<m z=\"1\" a=\"3\" xml:lang=\"en\"/>", m.withAttribute("a", "3").toString());
     }
 }

@@ -39,6 +39,7 @@ class DistributionArchiveTest {
     private static final Path ARCHIVE = Path.of(System.getProperty("portico.distribution",
             "target/portico-0.1.0-SNAPSHOT.tar.gz"));
     private static final Duration START_WITHIN = Duration.ofSeconds(60);
+    private static final Duration DRAIN_GRACE = Duration.ofSeconds(3);
     private static final Pattern LISTENING = Pattern.compile(
             "Portico listening on http://127\\.0\\.0\\.1:(\\d+) and https://127\\.0\\.0\\.1:(\\d+)");
 
@@ -76,6 +77,9 @@ class DistributionArchiveTest {
         environment.put("PORTICO_CFG_HTTP_PORT", "0");
         environment.put("PORTICO_CFG_TLS_PORT", "0");
         environment.put("PORTICO_CFG_ADMIN_PORT", "0");
+        // the BOSH session below is never polled again, so the drain waits the whole grace for it to collect its
+        // system-shutdown answer: short here, so that the stop is timed by the grace and not by the default 30 s
+        environment.put("PORTICO_CFG_ADMIN_DRAINGRACE", DRAIN_GRACE.toSeconds() + "s");
         environment.put("PORTICO_CFG_TLS_CERTIFICATE", certificate.certificate().toString());
         environment.put("PORTICO_CFG_TLS_PRIVATEKEY", certificate.privateKey().toString());
         environment.put("PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST", LocalProsody.HOST + ":" + LocalProsody.PORT
@@ -112,10 +116,12 @@ class DistributionArchiveTest {
         }
 
         portico.destroy(); // SIGTERM
-        assertTrue(portico.waitFor(30, TimeUnit.SECONDS), "stopped within 30 s");
+        assertTrue(portico.waitFor(DRAIN_GRACE.toSeconds() + 20, TimeUnit.SECONDS),
+                "stopped within the drain grace and 20 s more");
         assertEquals(143, portico.exitValue(), "the JVM's exit after SIGTERM (128 + 15)");
         String log = Files.readString(output, StandardCharsets.UTF_8);
         assertTrue(log.contains("stopping"), log);
+        assertTrue(log.contains("drained in ") && log.contains("sessions told to leave: 1"), log);
         assertTrue(log.lines().noneMatch(line -> line.contains(" ERROR ") || line.startsWith("\tat ")
                 || line.contains("Exception")), "no error or stack trace:\n" + log);
     }

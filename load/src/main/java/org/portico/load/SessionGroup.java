@@ -137,7 +137,7 @@ final class SessionGroup implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try (ExecutorService closing = Executors.newVirtualThreadPerTaskExecutor()) {
             for (XmppClient client : clients) {
                 if (client != null) {

@@ -8,23 +8,31 @@ final class PageScripts {
 
     /**
      * Records every value each chat message's {@code data-status} had before it changed, in order, into
-     * {@code window.porticoTestStatuses[id]}. Polling the DOM could miss a status that lasts a few milliseconds
-     * ({@code acked} followed at once by {@code delivered}); a MutationObserver's old values see them all, however
-     * the browser batches its records (HtmlUnit delivers them later and one by one, so the node's value at
-     * callback time says nothing about the order).
+     * {@code window.porticoTestStatuses[id]}, at the moment it changes. Polling the DOM could miss a status that
+     * lasts a few milliseconds ({@code acked} followed at once by {@code delivered}). A MutationObserver would see
+     * them all in a browser, but not in HtmlUnit 4: it queues each record as a "postponed action" of the thread
+     * whose script changed the DOM and runs it only when that thread finishes its next script. After a BOSH response
+     * whose script set {@code delivered} and then {@code displayed}, the test read {@code pending acked displayed};
+     * a second later, on the next response, the observer delivered {@code acked → delivered} and
+     * {@code delivered → displayed} (measured: 3 of 15 sends). The page had gone through every status in order; the
+     * record had not arrived yet. So the recorder wraps {@code Element.setAttribute}, which the page's renderer
+     * ({@code ui.morph}) calls on the live element for each change, and records synchronously in both browsers.
+     * Elements not in the document (the fresh copies the renderer builds to compare with) are not recorded.
      */
     static final String RECORD_MESSAGE_STATUSES = """
             (function () {
               var log = window.porticoTestStatuses = window.porticoTestStatuses || {};
-              new MutationObserver(function (records) {
-                records.forEach(function (r) {
-                  var id = r.target.getAttribute('data-id');
-                  if (id && r.oldValue && r.target.classList.contains('message')) {
-                    (log[id] = log[id] || []).push(r.oldValue);
-                  }
-                });
-              }).observe(document.getElementById('messages'), { subtree: true, attributes: true,
-                attributeOldValue: true, attributeFilter: ['data-status'] });
+              var messages = document.getElementById('messages');
+              var set = Element.prototype.setAttribute;
+              Element.prototype.setAttribute = function (name, value) {
+                var id = this.getAttribute('data-id');
+                var old = this.getAttribute(name);
+                if (name === 'data-status' && id && old && old !== String(value)
+                    && this.classList.contains('message') && messages.contains(this)) {
+                  (log[id] = log[id] || []).push(old);
+                }
+                return set.call(this, name, value);
+              };
               return null;
             }())
             """;
