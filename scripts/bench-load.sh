@@ -5,11 +5,17 @@
 # process (scripts/portico-run.sh), one in front of each server.
 #
 #   scripts/bench-load.sh [--no-build] [--servers=prosody[,ejabberd]] [--upstream-tls=disabled|required]
-#                         --mode=idle|latency|throughput [options of the load generator, see below]
+#                         [--cluster] --mode=idle|latency|throughput [options of the load generator, see below]
 #
 # --upstream-tls: Portico's STARTTLS policy towards the server. Default disabled: plain TCP on loopback, as the c2s
 # floor target and the load generator's own clients use, so that the figures compare relaying with relaying and
 # not with encrypting (in production, use required; measure its cost with --upstream-tls=required).
+#
+# --cluster: the Portico in front of Prosody is one node of a two-node cluster (docs/cluster.md), the second node
+# beside it, so the target portico-bosh-forwarded can create each session at the first node and send every later
+# request to the second, which forwards it: compare it with portico-bosh (every request at the owner), e.g.
+#   scripts/bench-load.sh --cluster --mode=latency --targets=portico-bosh,portico-bosh-forwarded
+# The second node listens on PORTICO_CLUSTER_PORT_BASE+80 (admin +81); JGroups on BASE+70 and +71 (and +170, +171).
 #
 # Generator options (org.portico.load.LoadGenerator, module load/): --targets=portico-bosh,portico-ws,server-bosh,
 # server-ws,c2s --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2 --grace-seconds=5 --rounds=1
@@ -39,6 +45,7 @@ readonly ejabberd_portico_port="${PORTICO_BENCH_EJABBERD_PORTICO_PORT:-$((PORTIC
 portico_check_port PORTICO_BENCH_EJABBERD_PORTICO_PORT "$ejabberd_portico_port"
 
 build=true
+cluster=false
 servers=prosody
 sessions=200
 upstream_tls=disabled
@@ -46,6 +53,7 @@ generator_args=()
 for arg in "$@"; do
 	case "$arg" in
 		--no-build) build=false ;;
+		--cluster) cluster=true ;;
 		--servers=*) servers="${arg#--servers=}" ;;
 		--upstream-tls=disabled | --upstream-tls=required) upstream_tls="${arg#--upstream-tls=}" ;;
 		--upstream-tls=*) portico_die "--upstream-tls must be disabled or required, got '${arg#--upstream-tls=}'" ;;
@@ -107,13 +115,14 @@ start_portico() { # name http-port upstream-port trust-file
 	local log="$out_dir/portico-$1.log" pid
 	# setsid: its own session, so a Ctrl-C meant for this script reaches it only through cleanup; it execs in
 	# place (portico-run.sh ends in exec java), so $! is Portico's JVM.
-	PORTICO_HTTP_PORT="$2" \
+	env "${portico_extra_env[@]}" PORTICO_HTTP_PORT="$2" \
 		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 $upstream_tls" \
 		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
 		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:-} -Dportico.log.level=WARN" \
 		setsid bash "$PORTICO_HOME/scripts/portico-run.sh" --no-build >"$log" 2>&1 </dev/null &
 	pid=$!
 	portico_pids+=("$pid")
+	portico_extra_env=()
 	for ((tenths = 0; tenths < 600; tenths++)); do
 		portico_alive "$pid" || { tail -n 20 "$log" >&2; portico_die "Portico for $1 exited during start-up"; }
 		portico_port_open "$2" && break
@@ -129,11 +138,30 @@ for port in "$PORTICO_HTTP_PORT" "$ejabberd_portico_port"; do
 	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT"
 done
 
+# The environment of the next start_portico: the cluster keys of one node (--cluster), or nothing.
+portico_extra_env=()
+cluster_node() { # name http-port jgroups-port
+	local base="$PORTICO_CLUSTER_PORT_BASE"
+	portico_extra_env=(PORTICO_CFG_CLUSTER_ENABLED=true "PORTICO_CFG_CLUSTER_NODENAME=$1"
+		"PORTICO_CFG_CLUSTER_BIND=127.0.0.1:$3"
+		"PORTICO_CFG_CLUSTER_MEMBERS=127.0.0.1:$((base + 70)),127.0.0.1:$((base + 71))"
+		"PORTICO_CFG_CLUSTER_INTERNALURL=http://127.0.0.1:$2")
+}
+
 prosody_pid="$(portico_upstream_pid)"
 portico_log "Portico's upstream leg: STARTTLS $upstream_tls (--upstream-tls)"
+$cluster && cluster_node bench-a "$PORTICO_HTTP_PORT" "$((PORTICO_CLUSTER_PORT_BASE + 70))"
 start_portico prosody "$PORTICO_HTTP_PORT" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
 server_args=("--server=prosody,c2s=$PORTICO_XMPP_PORT,http=$PORTICO_UPSTREAM_HTTP_PORT,pid=$prosody_pid,portico=$PORTICO_HTTP_PORT,portico-pid=${portico_pids[0]}")
+if $cluster; then
+	peer_port=$((PORTICO_CLUSTER_PORT_BASE + 80))
+	cluster_node bench-b "$peer_port" "$((PORTICO_CLUSTER_PORT_BASE + 71))"
+	portico_extra_env+=("PORTICO_CFG_ADMIN_PORT=$((PORTICO_CLUSTER_PORT_BASE + 81))")
+	start_portico prosody-peer "$peer_port" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
+	server_args[0]+=",portico-peer=$peer_port,portico-peer-pid=${portico_pids[1]}"
+fi
 if $with_ejabberd; then
+	$cluster && portico_die "--cluster measures forwarding in front of Prosody only: leave out --servers"
 	ejabberd_pid="$(portico_ejabberd_pid)"
 	start_portico ejabberd "$ejabberd_portico_port" "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_CA"
 	server_args+=("--server=ejabberd,c2s=$PORTICO_EJABBERD_XMPP_PORT,http=$PORTICO_EJABBERD_HTTP_PORT,pid=$ejabberd_pid,portico=$ejabberd_portico_port,portico-pid=${portico_pids[1]}")

@@ -19,6 +19,12 @@
 #   PORTICO_EJABBERD_LOG_LEVEL  info         ejabberd's log level (debug shows every stanza)
 #   PORTICO_NGINX_PORT          7443         HTTPS port of the test nginx in front of Portico (NginxEndToEndTest)
 #   PORTICO_NGINX_HTTP_PORT     7080         its HTTP port, which only redirects to HTTPS
+#   PORTICO_CLUSTER_PORT_BASE   17400        first of the ports the cluster tests and benchmark use (docs/cluster.md):
+#                                            HAProxy at BASE (statistics BASE+1), node n's HTTP at BASE+10+n, admin at
+#                                            BASE+20+n, JGroups at BASE+30+n (failure detection 100 above each JGroups
+#                                            port), InfinispanDirectoryTest's JGroups at BASE+40+n,
+#                                            ClusterRoutingEndToEndTest's HTTP at BASE+50+n and JGroups at BASE+60+n,
+#                                            bench-load.sh --cluster's at BASE+70..81; all below BASE+200
 #
 # These are the scripts' variables, not Portico's configuration: PORTICO_CFG_* variables override configuration keys
 # (conf/portico.properties; scripts/portico-run.sh turns PORTICO_HTTP_PORT and PORTICO_DOMAIN into them).
@@ -52,6 +58,7 @@ export PORTICO_EJABBERD_PROXY_PORT="${PORTICO_EJABBERD_PROXY_PORT:-16223}"
 export PORTICO_EJABBERD_LOG_LEVEL="${PORTICO_EJABBERD_LOG_LEVEL:-info}"
 export PORTICO_NGINX_PORT="${PORTICO_NGINX_PORT:-7443}"
 export PORTICO_NGINX_HTTP_PORT="${PORTICO_NGINX_HTTP_PORT:-7080}"
+export PORTICO_CLUSTER_PORT_BASE="${PORTICO_CLUSTER_PORT_BASE:-17400}"
 export PORTICO_UPSTREAM_HOST=127.0.0.1
 
 portico_log() {
@@ -78,6 +85,7 @@ portico_check_port PORTICO_EJABBERD_DIST_PORT "$PORTICO_EJABBERD_DIST_PORT"
 portico_check_port PORTICO_EJABBERD_PROXY_PORT "$PORTICO_EJABBERD_PROXY_PORT"
 portico_check_port PORTICO_NGINX_PORT "$PORTICO_NGINX_PORT"
 portico_check_port PORTICO_NGINX_HTTP_PORT "$PORTICO_NGINX_HTTP_PORT"
+portico_check_port PORTICO_CLUSTER_PORT_BASE "$((PORTICO_CLUSTER_PORT_BASE + 199))"
 [[ "$PORTICO_EJABBERD_LOG_LEVEL" =~ ^(none|emergency|alert|critical|error|warning|notice|info|debug)$ ]] \
 	|| portico_die "PORTICO_EJABBERD_LOG_LEVEL must be one of ejabberd's log levels (info, debug, warning, ...), got '$PORTICO_EJABBERD_LOG_LEVEL'"
 [[ "$PORTICO_TEST_USERS" =~ ^[0-9]+$ ]] || portico_die "PORTICO_TEST_USERS must be a number, got '$PORTICO_TEST_USERS'"
@@ -244,5 +252,6 @@ portico_maven_properties() {
 		"-Dportico.ejabberd.proxy.port=$PORTICO_EJABBERD_PROXY_PORT" \
 		"-Dportico.ejabberd.ca=$PORTICO_EJABBERD_CA" \
 		"-Dportico.nginx.port=$PORTICO_NGINX_PORT" \
-		"-Dportico.nginx.http.port=$PORTICO_NGINX_HTTP_PORT"
+		"-Dportico.nginx.http.port=$PORTICO_NGINX_HTTP_PORT" \
+		"-Dportico.cluster.port.base=$PORTICO_CLUSTER_PORT_BASE"
 }

@@ -20,8 +20,9 @@ portico_packages_demo=("${portico_packages_upstream[@]}")
 # The second upstream (scripts/ejabberd-start.sh): ejabberd; curl creates its accounts through its admin API.
 portico_packages_ejabberd=(ejabberd openssl curl ca-certificates)
 # The whole suite: the end-to-end tests need both upstreams, the browser tests Chromium and its WebDriver, the
-# reverse-proxy test nginx (run as the test's own process on loopback, never as Debian's service).
-portico_packages_test=("${portico_packages_upstream[@]}" ejabberd curl chromium chromium-driver nginx)
+# reverse-proxy test nginx (run as the test's own process on loopback, never as Debian's service), the cluster test
+# HAProxy in front of three Portico nodes (the same: its own process on loopback).
+portico_packages_test=("${portico_packages_upstream[@]}" ejabberd curl chromium chromium-driver nginx haproxy)
 # The interop suite's JavaScript clients run under Node.js with npm (interop/src/test/js). These are checked by
 # command, not by package: a machine may have Node.js from elsewhere (NodeSource's nodejs package bundles npm, and
 # Debian's npm package would conflict with it), and the suite needs Node.js 20.10 or newer, which it checks itself.
@@ -78,11 +79,11 @@ portico_prerequisites() { # purpose [dry_run]
 		portico_prerequisites_log "installing them with apt-get"
 	fi
 
-	# Debian starts the system-wide Prosody, ejabberd or nginx (on all interfaces; ejabberd with epmd) right after
-	# installing it; the scripts and tests run their own instances on loopback, so keep the services from starting,
-	# unless the machine already has a policy of its own.
+	# Debian starts the system-wide Prosody, ejabberd, nginx or HAProxy (on all interfaces; ejabberd with epmd)
+	# right after installing it; the scripts and tests run their own instances on loopback, so keep the services
+	# from starting, unless the machine already has a policy of its own.
 	local policy=/usr/sbin/policy-rc.d added_policy=false status=0
-	if [[ " ${missing[*]} " =~ \ (prosody|ejabberd|nginx)\  && ! -e "$policy" ]]; then
+	if [[ " ${missing[*]} " =~ \ (prosody|ejabberd|nginx|haproxy)\  && ! -e "$policy" ]]; then
 		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
 		"${sudo[@]}" chmod 755 "$policy"
 		added_policy=true

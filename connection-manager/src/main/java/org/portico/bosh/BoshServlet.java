@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 import java.util.zip.ZipException;
+import org.portico.cluster.RequestForwarder;
 import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,8 @@ public final class BoshServlet extends HttpServlet {
                     .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text());
             return;
         }
-        sessions.handle(body, startAsync(request, false));
+        sessions.handle(body, startAsync(request, false),
+                request.getHeader(RequestForwarder.FORWARDED_BY) != null);
     }
 
     /**

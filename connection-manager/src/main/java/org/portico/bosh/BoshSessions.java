@@ -5,6 +5,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
 import org.portico.client.AddressLimits;
+import org.portico.cluster.SessionDirectory;
 import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionGate;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The BOSH endpoint behind the servlet: it reads each request body, creates sessions (XEP-0124 §7) and routes every
  * other request to its session by sid. Stateless itself: sessions live in the shared {@link SessionStore}, which
- * also owns their expiry.
+ * also owns their expiry. In a cluster, the {@link SessionDirectory} names the node in each new sid and tells which
+ * node owns a sid this one does not hold, and {@link BoshForwarding} carries such a request there.
  */
 public final class BoshSessions {
 
@@ -41,15 +43,28 @@ public final class BoshSessions {
     private final Ticker clock;
     private final Metrics metrics;
     private final SessionGate gate;
+    private final SessionDirectory directory;
+    private final BoshForwarding forwarding;
     private final SecureRandom random = new SecureRandom();
 
-    /**
-     * @param gate closed while Portico drains: creation requests are then sent elsewhere or refused
-     */
+    /** A single Portico's: every session lives here. */
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
             SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
             SessionGate gate) {
+        this(config, parser, connector, store, limits, clock, metrics, gate, SessionDirectory.LOCAL, null);
+    }
+
+    /**
+     * @param gate       closed while Portico drains: creation requests are then sent elsewhere or refused
+     * @param directory  where sessions live in the cluster ({@link SessionDirectory#LOCAL} for a single Portico)
+     * @param forwarding carries requests to other nodes; null for a single Portico, whose directory names none
+     */
+    public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
+            SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
+            SessionGate gate, SessionDirectory directory, BoshForwarding forwarding) {
         this.config = config;
+        this.directory = directory;
+        this.forwarding = forwarding;
         this.metrics = metrics;
         this.gate = gate;
         this.parser = parser;
@@ -65,7 +80,15 @@ public final class BoshSessions {
 
     /** Handles one request body (already decoded to bytes); the exchange is answered now or later. */
     public void handle(byte[] body, BoshExchange exchange) {
-        handle(body, null, exchange);
+        handle(body, null, exchange, false);
+    }
+
+    /**
+     * Handles one request body that another cluster node forwarded here ({@code forwarded}) or that a client sent;
+     * a forwarded request is never forwarded again.
+     */
+    public void handle(byte[] body, BoshExchange exchange, boolean forwarded) {
+        handle(body, null, exchange, forwarded);
     }
 
     /**
@@ -73,16 +96,16 @@ public final class BoshSessions {
      * the session's {@link ScriptStream} (R68).
      */
     public void handleScript(ScriptSyntax.Request script, BoshExchange exchange) {
-        handle(script.wrapper().getBytes(java.nio.charset.StandardCharsets.UTF_8), script.content(), exchange);
+        handle(script.wrapper().getBytes(java.nio.charset.StandardCharsets.UTF_8), script.content(), exchange, false);
     }
 
-    private void handle(byte[] body, byte[] scriptContent, BoshExchange exchange) {
+    private void handle(byte[] body, byte[] scriptContent, BoshExchange exchange, boolean forwarded) {
         long start = clock.read();
-        route(body, scriptContent, exchange);
+        route(body, scriptContent, exchange, forwarded);
         metrics.stanzaProcessed(Metrics.Direction.IN, clock.read() - start);
     }
 
-    private void route(byte[] body, byte[] scriptContent, BoshExchange exchange) {
+    private void route(byte[] body, byte[] scriptContent, BoshExchange exchange, boolean forwarded) {
         BoshRequest request;
         try {
             XmlElement parsed = parser.parseDocument(body);
@@ -103,8 +126,12 @@ public final class BoshSessions {
             return;
         }
         Optional<ClientSession> session = store.get(sid.get());
+        Optional<SessionDirectory.Node> owner;
         if (session.isPresent() && session.get() instanceof BoshSession bosh) {
             bosh.handle(request, exchange);
+        } else if (scriptContent == null && !forwarded
+                && (owner = directory.ownerElsewhere(sid.get())).isPresent()) {
+            forwarding.forward(sid.get(), owner.get(), body, exchange);
         } else {
             // whether the client is legacy (R54) was said at creation, which we know nothing of: answer in a body
             reject(exchange, BoshCondition.ITEM_NOT_FOUND, "unknown sid", false);
@@ -141,6 +168,7 @@ public final class BoshSessions {
                     params.legacy());
             return;
         }
+        directory.claim(sid);
         session.start();
     }
 
@@ -165,7 +193,7 @@ public final class BoshSessions {
     private String newSid() {
         byte[] bytes = new byte[SID_BYTES];
         random.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return directory.newId(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
     }
 
     /**

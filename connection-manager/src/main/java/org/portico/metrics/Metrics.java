@@ -55,6 +55,22 @@ public interface Metrics {
     default void httpRequest(int status, boolean failed) {
     }
 
+    /** A BOSH request for a session on another cluster node was forwarded to it, with this outcome. */
+    default void forwarded(Forward outcome) {
+    }
+
+    /** A WebSocket resumption for a session on another cluster node was sent there ({@code see-other-uri}). */
+    default void resumptionRedirected() {
+    }
+
+    /** How a BOSH request forwarded to its session's owner ended ({@code docs/cluster.md}). */
+    enum Forward {
+        /** The owner answered; its answer went to the client. */
+        ANSWERED,
+        /** The owner could not be reached or did not answer in time: the client got {@code item-not-found}. */
+        FAILED
+    }
+
     /** Which side of Portico a message crossed: from the client ({@code in}) or to it ({@code out}). */
     enum Direction {
         IN, OUT;

@@ -45,6 +45,8 @@ public final class PrometheusMetrics implements Metrics {
     private final Counter websocketMessages;
     private final Counter websocketBytes;
     private final Counter httpRequests;
+    private final Counter forwards;
+    private final Counter redirectedResumptions;
 
     /**
      * @param census        the sessions now, by transport and standing
@@ -97,6 +99,13 @@ public final class PrometheusMetrics implements Metrics {
         httpRequests = Counter.builder().name("portico_http_requests_total")
                 .help("HTTP exchanges on the public listener by outcome (status class, or failed)")
                 .labelNames("outcome").register(registry);
+        forwards = Counter.builder().name("portico_cluster_forwarded_requests_total")
+                .help("BOSH requests for a session on another cluster node, forwarded to it, by outcome (answered, "
+                        + "failed: the client got item-not-found)")
+                .labelNames("outcome").register(registry);
+        redirectedResumptions = Counter.builder().name("portico_cluster_redirected_resumptions_total")
+                .help("WebSocket resumptions for a session on another cluster node, sent there with see-other-uri")
+                .register(registry);
         initialise();
         JvmMetrics.builder().register(registry);
     }
@@ -114,6 +123,9 @@ public final class PrometheusMetrics implements Metrics {
         }
         for (String outcome : HTTP_OUTCOMES) {
             httpRequests.initLabelValues(outcome);
+        }
+        for (Forward outcome : Forward.values()) {
+            forwards.initLabelValues(label(outcome));
         }
         for (Reload reload : Reload.values()) {
             reloads.initLabelValues(reload.label());
@@ -169,6 +181,16 @@ public final class PrometheusMetrics implements Metrics {
     @Override
     public void httpRequest(int status, boolean failed) {
         httpRequests.labelValues(failed ? "failed" : (status / 100) + "xx").inc();
+    }
+
+    @Override
+    public void forwarded(Forward outcome) {
+        forwards.labelValues(label(outcome)).inc();
+    }
+
+    @Override
+    public void resumptionRedirected() {
+        redirectedResumptions.inc();
     }
 
     private static String label(Enum<?> value) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
+import org.portico.cluster.ClusterConfig;
 import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
@@ -58,7 +59,31 @@ final class ConfigReader {
         StoreConfig store = new StoreConfig(s.integer("store.maxSessions", StoreConfig.DEFAULT.maxSessions()));
 
         return new PorticoConfig(http, bosh, upstream(s, xml), xml, store, websocket(s, xml), client(s),
-                tls(s), http2(s), admin(s));
+                tls(s), http2(s), admin(s), cluster(s));
+    }
+
+    /** {@code cluster.*}: one node of several behind a load balancer (docs/cluster.md); off by default. */
+    private static ClusterConfig cluster(Settings s) {
+        ClusterConfig c = ClusterConfig.OFF;
+        String bind = s.string("cluster.bind", c.bindHost() + ":" + c.bindPort());
+        int colon = bind.lastIndexOf(':');
+        int port;
+        try {
+            port = colon > 0 ? Integer.parseInt(bind.substring(colon + 1)) : -1;
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0) {
+            throw new IllegalArgumentException("cluster.bind must be host:port, was '" + bind + "'");
+        }
+        return ClusterConfig.builder().enabled(s.bool("cluster.enabled", c.enabled()))
+                .name(s.string("cluster.name", c.name())).nodeName(s.string("cluster.nodeName", c.nodeName()))
+                .bindHost(bind.substring(0, colon)).bindPort(port).members(s.list("cluster.members"))
+                .internalUrl(s.string("cluster.internalUrl", c.internalUrl()))
+                .publicUrl(s.string("cluster.publicUrl", c.publicUrl()))
+                .failureDetectionOffset(s.integer("cluster.failureDetectionOffset", c.failureDetectionOffset()))
+                .failureTimeout(s.duration("cluster.failureTimeout", c.failureTimeout()))
+                .forwardTimeout(s.duration("cluster.forwardTimeout", c.forwardTimeout())).build();
     }
 
     /** {@code client.*}: trusted proxies and limits per client address. */

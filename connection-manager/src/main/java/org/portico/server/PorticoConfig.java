@@ -7,6 +7,7 @@ import java.util.Map;
 import org.portico.admin.AdminConfig;
 import org.portico.bosh.BoshConfig;
 import org.portico.client.ClientConfig;
+import org.portico.cluster.ClusterConfig;
 import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
 import org.portico.store.StoreConfig;
@@ -22,7 +23,7 @@ import org.portico.xml.XmlLimits;
  */
 public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml,
         StoreConfig store, WebSocketConfig websocket, ClientConfig client, TlsConfig tls, Http2Config http2,
-        AdminConfig admin) {
+        AdminConfig admin, ClusterConfig cluster) {
 
     /** How much longer than the longest BOSH hold a connection may stay silent: the answer's own trip. */
     static final Duration IDLE_MARGIN = Duration.ofSeconds(10);
@@ -42,30 +43,41 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
                 AdminConfig.OFF);
     }
 
+    /** A single Portico, not one node of a cluster ({@link ClusterConfig#OFF}). */
+    public PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig upstream, XmlLimits xml, StoreConfig store,
+            WebSocketConfig websocket, ClientConfig client, TlsConfig tls, Http2Config http2, AdminConfig admin) {
+        this(http, bosh, upstream, xml, store, websocket, client, tls, http2, admin, ClusterConfig.OFF);
+    }
+
     /** The same configuration with other client-address settings (trusted proxies, limits per address). */
     public PorticoConfig withClient(ClientConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed, tls, http2, admin);
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed, tls, http2, admin, cluster);
     }
 
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client, tls, http2, admin);
+        return new PorticoConfig(http, bosh, upstream, xml, store, changed, client, tls, http2, admin, cluster);
     }
 
     /** The same configuration with other HTTP settings. */
     public PorticoConfig withHttp(HttpConfig changed) {
-        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client, tls, http2, admin);
+        return new PorticoConfig(changed, bosh, upstream, xml, store, websocket, client, tls, http2, admin, cluster);
     }
 
     /** The same configuration with another HTTPS listener and HTTP/2 settings. */
     public PorticoConfig withTls(TlsConfig changedTls, Http2Config changedHttp2) {
         return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, changedTls, changedHttp2,
-                admin);
+                admin, cluster);
     }
 
     /** The same configuration with another admin listener. */
     public PorticoConfig withAdmin(AdminConfig changed) {
-        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, tls, http2, changed);
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, tls, http2, changed, cluster);
+    }
+
+    /** The same configuration as one node of a cluster (or, with {@link ClusterConfig#OFF}, none). */
+    public PorticoConfig withCluster(ClusterConfig changed) {
+        return new PorticoConfig(http, bosh, upstream, xml, store, websocket, client, tls, http2, admin, changed);
     }
 
     public PorticoConfig {

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.URL;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -23,10 +24,14 @@ import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.portico.admin.AdminServer;
 import org.portico.admin.Drain;
+import org.portico.bosh.BoshForwarding;
 import org.portico.bosh.BoshServlet;
 import org.portico.bosh.BoshSessions;
 import org.portico.client.AddressLimits;
 import org.portico.client.TrustedProxies;
+import org.portico.cluster.InfinispanDirectory;
+import org.portico.cluster.RequestForwarder;
+import org.portico.cluster.SessionDirectory;
 import org.portico.http.HostMetaServlet;
 import org.portico.metrics.HttpOutcomes;
 import org.portico.metrics.Metrics;
@@ -47,8 +52,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One running Portico: Jetty with the BOSH servlet, host-meta and (when present) the demo page on its listeners
  * ({@link Connectors}: HTTP, and HTTPS when configured), the session store and the upstream connector, and (when
- * {@code admin.enabled}) the admin listener with its metrics, health and drain. Built from a {@link PorticoConfig};
- * tests start it on port 0.
+ * {@code admin.enabled}) the admin listener with its metrics, health and drain. With {@code cluster.enabled} it is one
+ * node of a cluster: it joins the {@link InfinispanDirectory} while it is built, and leaves it when it stops. Built
+ * from a {@link PorticoConfig}; tests start it on port 0.
  */
 public final class PorticoServer implements AutoCloseable {
 
@@ -72,6 +78,10 @@ public final class PorticoServer implements AutoCloseable {
     /** Null when {@code admin.enabled=false}. */
     private final AdminServer admin;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Null unless {@code cluster.enabled}. */
+    private final InfinispanDirectory cluster;
+    /** Null unless {@code cluster.enabled}. */
+    private final RequestForwarder forwarder;
 
     public PorticoServer(PorticoConfig config, UpstreamConnector connector) {
         this(config, connector, Ticker.systemTicker());
@@ -84,9 +94,12 @@ public final class PorticoServer implements AutoCloseable {
     public PorticoServer(PorticoConfig config, UpstreamConnector connector, Ticker clock) {
         this.config = config;
         this.limits = new AddressLimits(config.client(), clock);
+        this.cluster = config.cluster().enabled() ? InfinispanDirectory.join(config.cluster()) : null;
+        SessionDirectory directory = cluster != null ? cluster : SessionDirectory.LOCAL;
         this.store = new SessionStore<>(config.store(), clock, Scheduler.systemScheduler(), callbacks,
                 (id, session, reason) -> {
                     limits.released(id);
+                    directory.forget(id);
                     removed(id, session, reason);
                 });
         XmlParser parser = new XmlParser(config.xml());
@@ -98,8 +111,12 @@ public final class PorticoServer implements AutoCloseable {
                 clock, this::close);
         admin = prometheus != null ? new AdminServer(config.admin(), config.upstream(), prometheus.registry(), gate,
                 drain, clock) : null;
+        forwarder = cluster != null ? new RequestForwarder(config.cluster().nodeName(),
+                config.cluster().forwardTimeout()) : null;
+        BoshForwarding forwarding = forwarder != null ? new BoshForwarding(forwarder, config.bosh().path(),
+                config.bosh().maxWait(), config.cluster().forwardTimeout(), metrics) : null;
         BoshSessions bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
-                store, limits, clock, metrics, gate);
+                store, limits, clock, metrics, gate, directory, forwarding);
 
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("portico-http");
@@ -114,7 +131,7 @@ public final class PorticoServer implements AutoCloseable {
         context.addServlet(boshHolder, config.bosh().path());
         websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
                 config.bosh().path(), parser, upstreams.forTransport(Metrics.Transport.WEBSOCKET), store, limits,
-                clock, metrics, gate) : null;
+                clock, metrics, gate, directory) : null;
         if (websocket != null) {
             JettyWebSocketServletContainerInitializer.configure(context, null);
             context.addServlet(new ServletHolder("websocket", websocket.servlet()), config.websocket().path());
@@ -240,6 +257,11 @@ public final class PorticoServer implements AutoCloseable {
         return store;
     }
 
+    /** This node's view of the cluster; empty for a single Portico ({@code cluster.enabled=false}). */
+    public Optional<InfinispanDirectory> cluster() {
+        return Optional.ofNullable(cluster);
+    }
+
     /** The live sessions and creation rates per client address ({@code client.*}): for operators and tests. */
     public AddressLimits addressLimits() {
         return limits;
@@ -286,6 +308,13 @@ public final class PorticoServer implements AutoCloseable {
                 admin.close();
             }
             callbacks.shutdown();
+            if (forwarder != null) {
+                forwarder.close();
+            }
+            if (cluster != null) {
+                // last: until Jetty stopped, other nodes still forwarded this node's sessions' requests here
+                cluster.close();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package org.portico.websocket;
 import java.security.SecureRandom;
 import java.util.Optional;
 import org.portico.client.AddressLimits;
+import org.portico.cluster.SessionDirectory;
 import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionLease;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a WebSocket's first {@code <open/>} leads: to the session its {@code resume:token} names, when that session
  * can be resumed, otherwise to a new session with a new upstream stream. Sessions live in the {@link SessionStore}
- * shared with BOSH, keyed by the id part of their token; the store owns their grace periods. Stateless itself.
+ * shared with BOSH, keyed by the id part of their token; the store owns their grace periods. In a cluster the id
+ * names its node ({@link SessionDirectory}), and a token whose session lives on another live node sends the client
+ * there ({@link OwnedElsewhere}). Stateless itself.
  */
 final class WebSocketSessions {
 
@@ -29,10 +32,18 @@ final class WebSocketSessions {
     private final AddressLimits limits;
     private final SecureRandom random;
     private final Metrics metrics;
+    private final SessionDirectory directory;
 
+    /** A single Portico's: every session lives here. */
     WebSocketSessions(WebSocketConfig config, UpstreamConnector connector, SessionStore<String, ClientSession> store,
             AddressLimits limits, SecureRandom random, Metrics metrics) {
+        this(config, connector, store, limits, random, metrics, SessionDirectory.LOCAL);
+    }
+
+    WebSocketSessions(WebSocketConfig config, UpstreamConnector connector, SessionStore<String, ClientSession> store,
+            AddressLimits limits, SecureRandom random, Metrics metrics, SessionDirectory directory) {
         this.config = config;
+        this.directory = directory;
         this.metrics = metrics;
         this.connector = connector;
         this.store = store;
@@ -49,8 +60,10 @@ final class WebSocketSessions {
      *
      * @throws FramingCodec.FramingException when no session can be started: no {@code to}, the client's address
      *         holds or opens too many ({@code policy-violation}), or the store is full
+     * @throws OwnedElsewhere when the token names a session that lives on another node of the cluster
      */
-    WebSocketSession open(ClientConnection connection, FramingCodec.Open open) throws FramingCodec.FramingException {
+    WebSocketSession open(ClientConnection connection, FramingCodec.Open open) throws FramingCodec.FramingException,
+            OwnedElsewhere {
         if (open.asksToResume()) {
             Optional<WebSocketSession> resumed = resume(connection, open);
             if (resumed.isPresent()) {
@@ -58,7 +71,7 @@ final class WebSocketSessions {
             }
         }
         StreamHeader header = open.header();
-        String id = ResumeToken.newSessionId(random);
+        String id = directory.newId(ResumeToken.newSessionId(random));
         Optional<AddressLimits.Refusal> refusal = limits.admit(id, connection.client());
         if (refusal.isPresent()) {
             throw new FramingCodec.FramingException(StreamErrorCondition.POLICY_VIOLATION,
@@ -73,18 +86,27 @@ final class WebSocketSessions {
                     "session not admitted: " + admission);
         }
         lease.busy();
+        directory.claim(id);
         new SessionLog(log, id, connection.client()).info("WebSocket session {} created for {}", id, header.to());
         session.start(connection, header, connector);
         return session;
     }
 
-    private Optional<WebSocketSession> resume(ClientConnection connection, FramingCodec.Open open) {
+    private Optional<WebSocketSession> resume(ClientConnection connection, FramingCodec.Open open)
+            throws OwnedElsewhere {
         Optional<ResumeToken> presented = ResumeToken.parse(open.resumeToken());
-        if (presented.isPresent()
-                && store.get(presented.get().sessionId()).orElse(null) instanceof WebSocketSession session
+        Optional<ClientSession> local = presented.flatMap(token -> store.get(token.sessionId()));
+        if (local.orElse(null) instanceof WebSocketSession session
                 && session.resume(connection, presented.get(), open.resumeH())) {
             metrics.reloadResumed(Metrics.Reload.RESUME_TOKEN);
             return Optional.of(session);
+        }
+        if (presented.isPresent() && local.isEmpty()) {
+            Optional<SessionDirectory.Node> owner = directory.ownerElsewhere(presented.get().sessionId());
+            if (owner.isPresent()) {
+                metrics.resumptionRedirected();
+                throw new OwnedElsewhere(owner.get(), config.urlAt(owner.get().publicUrl()));
+            }
         }
         new SessionLog(log, null, connection.client()).info("WebSocket resumption with {} refused: unknown, expired "
                 + "or not resumable; starting a fresh stream",
@@ -95,5 +117,25 @@ final class WebSocketSessions {
     @Override
     public String toString() {
         return "WebSocketSessions[" + store + "]";
+    }
+
+    /** A resumption for a session another cluster node owns: the client is sent to {@link #url} there. */
+    static final class OwnedElsewhere extends Exception {
+        private final transient SessionDirectory.Node owner;
+        private final String url;
+
+        OwnedElsewhere(SessionDirectory.Node owner, String url) {
+            super("the session lives on node " + owner.name(), null, false, false);
+            this.owner = owner;
+            this.url = url;
+        }
+
+        SessionDirectory.Node owner() {
+            return owner;
+        }
+
+        String url() {
+            return url;
+        }
     }
 }

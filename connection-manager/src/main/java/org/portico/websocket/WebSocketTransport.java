@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.portico.client.AddressLimits;
+import org.portico.cluster.SessionDirectory;
 import org.portico.http.HttpConfig;
 import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
@@ -45,6 +46,13 @@ public final class WebSocketTransport implements AutoCloseable {
     public WebSocketTransport(WebSocketConfig config, HttpConfig http, String boshPath, XmlParser parser,
             UpstreamConnector connector, SessionStore<String, ClientSession> store, AddressLimits limits,
             Ticker clock, Metrics metrics, SessionGate gate) {
+        this(config, http, boshPath, parser, connector, store, limits, clock, metrics, gate, SessionDirectory.LOCAL);
+    }
+
+    /** @param directory where sessions live in the cluster ({@link SessionDirectory#LOCAL} for a single Portico) */
+    public WebSocketTransport(WebSocketConfig config, HttpConfig http, String boshPath, XmlParser parser,
+            UpstreamConnector connector, SessionStore<String, ClientSession> store, AddressLimits limits,
+            Ticker clock, Metrics metrics, SessionGate gate, SessionDirectory directory) {
         this.config = config;
         this.clock = clock;
         this.metrics = metrics;
@@ -52,7 +60,8 @@ public final class WebSocketTransport implements AutoCloseable {
         this.http = http;
         this.boshPath = boshPath;
         this.codec = new FramingCodec(parser);
-        this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom(), metrics);
+        this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom(), metrics,
+                directory);
         this.origins = new OriginPolicy(http.allowedOrigins(), http.publicUrl());
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-ping")
                 .factory());

@@ -115,6 +115,11 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                     bound = transport.sessions().open(outbound, open);
                 } catch (FramingCodec.FramingException e) {
                     refuse(e.condition(), e.getMessage(), open.to());
+                } catch (WebSocketSessions.OwnedElsewhere e) {
+                    // RFC 7395 §3.6.1: the owner's own address, since the balancer may bring the client back here
+                    log(logger).info("WebSocket resumption sent to node {} at {}", e.owner().name(), e.url());
+                    outbound.offerEnd(null, null, FramingCodec.close(e.url()), CloseCode.NORMAL, "owned elsewhere");
+                    outbound.flush();
                 }
             }
             case FramingCodec.Close close -> {

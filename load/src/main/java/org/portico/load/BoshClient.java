@@ -37,6 +37,9 @@ final class BoshClient extends XmppClient {
     private static final Pattern TERMINATE = Pattern.compile("<body[^>]*\\stype=['\"]terminate['\"]");
 
     private final HttpClient http;
+    /** Where the session is created. */
+    private final URI creation;
+    /** Where every later request goes: the same, or another cluster node that forwards it. */
     private final URI endpoint;
     private final int wait;
     private final Duration timeout;
@@ -53,9 +56,10 @@ final class BoshClient extends XmppClient {
     /** Completes when the last dispatched request's body has been handed to its connection. */
     private CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
 
-    BoshClient(HttpClient http, URI endpoint, String domain, int wait, Duration timeout) {
+    BoshClient(HttpClient http, URI creation, URI endpoint, String domain, int wait, Duration timeout) {
         super(domain, timeout);
         this.http = http;
+        this.creation = creation;
         this.endpoint = endpoint;
         this.wait = wait;
         this.timeout = timeout;
@@ -66,7 +70,8 @@ final class BoshClient extends XmppClient {
         String creation = "<body content='text/xml; charset=utf-8' hold='1' rid='" + rid + "' to='" + domain
                 + "' ver='1.6' wait='" + wait + "' xml:lang='en' xmpp:version='1.0' xmlns='" + HTTPBIND
                 + "' xmlns:xmpp='urn:xmpp:xbosh'/>";
-        HttpResponse<String> response = http.send(request(creation), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(request(this.creation, HttpRequest.BodyPublishers.ofString(
+                creation)), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("BOSH session creation: HTTP " + response.statusCode());
         }
@@ -99,11 +104,15 @@ final class BoshClient extends XmppClient {
     }
 
     private HttpRequest request(String body) {
-        return request(HttpRequest.BodyPublishers.ofString(body));
+        return request(endpoint, HttpRequest.BodyPublishers.ofString(body));
     }
 
     private HttpRequest request(HttpRequest.BodyPublisher body) {
-        return HttpRequest.newBuilder(endpoint).timeout(timeout.plusSeconds(wait))
+        return request(endpoint, body);
+    }
+
+    private HttpRequest request(URI to, HttpRequest.BodyPublisher body) {
+        return HttpRequest.newBuilder(to).timeout(timeout.plusSeconds(wait))
                 .header("Content-Type", "text/xml; charset=utf-8").POST(body).build();
     }
 

@@ -302,8 +302,10 @@ public final class LoadGenerator {
 
         static final String USAGE = """
                 usage: LoadGenerator --mode=idle|latency|throughput
-                  --server=NAME,c2s=PORT,http=PORT,pid=PID[,portico=PORT,portico-pid=PID]   (repeatable)
-                  [--targets=portico-bosh,portico-ws,server-bosh,server-ws,c2s] [--sessions=200] [--domain=localhost]
+                  --server=NAME,c2s=PORT,http=PORT,pid=PID[,portico=PORT,portico-pid=PID]
+                           [,portico-peer=PORT,portico-peer-pid=PID]   (repeatable; the peer: a second cluster node)
+                  [--targets=portico-bosh,portico-ws,server-bosh,server-ws,c2s,portico-bosh-forwarded]
+                  [--sessions=200] [--domain=localhost]
                   [--seconds=30] [--warmup-seconds=5] [--settle-seconds=2] [--grace-seconds=5] [--rounds=1]
                   [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
                   [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
@@ -397,6 +399,15 @@ public final class LoadGenerator {
                         targets.add(new Target(name, kind, kind == Target.Kind.PORTICO_BOSH
                                 ? "http://" + base + "/http-bind" : "ws://" + base + "/xmpp-websocket",
                                 List.of(portico, server)));
+                    }
+                    case PORTICO_BOSH_FORWARDED -> {
+                        // created at the owner, every later request at the peer, which forwards it
+                        List<Target.Watched> both = List.of(new Target.Watched("portico",
+                                Long.parseLong(required(settings, "portico-pid", name))), new Target.Watched("portico",
+                                Long.parseLong(required(settings, "portico-peer-pid", name))), server);
+                        targets.add(new Target(name, kind, "http://127.0.0.1:" + required(settings, "portico", name)
+                                + "/http-bind", "http://127.0.0.1:" + required(settings, "portico-peer", name)
+                                + "/http-bind", both));
                     }
                     case SERVER_BOSH -> targets.add(new Target(name, kind,
                             "http://127.0.0.1:" + required(settings, "http", name) + "/http-bind", List.of(server)));

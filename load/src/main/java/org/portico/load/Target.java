@@ -9,13 +9,20 @@ import java.util.List;
 
 /**
  * One endpoint under load: a transport into a server, through Portico or not, and the processes whose CPU and
- * resident set belong to it ({@code watched}: Portico's JVM, the XMPP server, or only the server).
+ * resident set belong to it ({@code watched}: Portico's JVM, the XMPP server, or only the server). For
+ * {@link Kind#PORTICO_BOSH_FORWARDED}, sessions are created at {@code endpoint} (their owner, a cluster node) and
+ * every later request goes to {@code via}, another node, which forwards it (docs/cluster.md).
  */
-record Target(String server, Kind kind, String endpoint, List<Watched> watched) {
+record Target(String server, Kind kind, String endpoint, String via, List<Watched> watched) {
+
+    Target(String server, Kind kind, String endpoint, List<Watched> watched) {
+        this(server, kind, endpoint, endpoint, watched);
+    }
 
     /** What sits between the generator and the XMPP server. */
     enum Kind {
         PORTICO_BOSH("portico-bosh"),
+        PORTICO_BOSH_FORWARDED("portico-bosh-forwarded"),
         PORTICO_WS("portico-ws"),
         SERVER_BOSH("server-bosh"),
         SERVER_WS("server-ws"),
@@ -33,8 +40,8 @@ record Target(String server, Kind kind, String endpoint, List<Watched> watched) 
                     return kind;
                 }
             }
-            throw new IllegalArgumentException("unknown target '" + label + "' (portico-bosh, portico-ws, "
-                    + "server-bosh, server-ws, c2s)");
+            throw new IllegalArgumentException("unknown target '" + label + "' (portico-bosh, "
+                    + "portico-bosh-forwarded, portico-ws, server-bosh, server-ws, c2s)");
         }
     }
 
@@ -49,7 +56,8 @@ record Target(String server, Kind kind, String endpoint, List<Watched> watched) 
     XmppClient connect(HttpClient http, String domain, int boshWait, Duration timeout) throws IOException,
             InterruptedException {
         return switch (kind) {
-            case PORTICO_BOSH, SERVER_BOSH -> new BoshClient(http, URI.create(endpoint), domain, boshWait, timeout);
+            case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(http, URI.create(endpoint),
+                    URI.create(via), domain, boshWait, timeout);
             case PORTICO_WS, SERVER_WS -> new WebSocketClient(http, URI.create(endpoint), domain, timeout);
             case C2S -> {
                 int colon = endpoint.lastIndexOf(':');

@@ -1,0 +1,292 @@
+package org.portico.cluster;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.infinispan.Cache;
+import org.infinispan.commons.IllegalLifecycleStateException;
+import org.infinispan.configuration.cache.CacheMode;
+import org.infinispan.configuration.cache.ConfigurationBuilder;
+import org.infinispan.configuration.global.GlobalConfigurationBuilder;
+import org.infinispan.context.Flag;
+import org.infinispan.manager.DefaultCacheManager;
+import org.infinispan.notifications.Listener;
+import org.infinispan.notifications.cachemanagerlistener.annotation.ViewChanged;
+import org.infinispan.notifications.cachemanagerlistener.event.ViewChangedEvent;
+import org.infinispan.remoting.transport.Address;
+import org.infinispan.remoting.transport.jgroups.JGroupsTransport;
+import javax.sql.DataSource;
+import org.infinispan.remoting.transport.jgroups.JGroupsChannelConfigurator;
+import org.jgroups.JChannel;
+import org.jgroups.conf.ProtocolConfiguration;
+import org.jgroups.util.SocketFactory;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT2;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.stack.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster node's {@link SessionDirectory}: embedded Infinispan over a JGroups TCP channel that finds its peers from
+ * a static list (TCPPING, no multicast). Two replicated caches hold the directory: {@code sessions} (session id →
+ * owning node's name) and {@code nodes} (node name → its URLs). Ids are {@code <node>~<random>}.
+ *
+ * <p>When a node leaves the view (stopped, killed: its failure-detection socket closes; hung: after
+ * {@code cluster.failureTimeout}) {@link #ownerElsewhere} stops naming it at once, because it reads the members of
+ * the current view; the coordinator then removes the departed node's entries from both caches. Infinispan owns the
+ * caches and their consistency; {@link #members} is written only by the view listener and read by anyone.
+ */
+public final class InfinispanDirectory implements SessionDirectory, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(InfinispanDirectory.class);
+    /** Between the node name and the random part of an id: outside base64url, so an id splits one way only. */
+    static final char SEPARATOR = '~';
+    private static final String SESSIONS = "portico-sessions";
+    private static final String NODES = "portico-nodes";
+    /** Between a node's internal and public URL in the {@code nodes} cache: URLs hold no space. */
+    private static final String URL_SEPARATOR = " ";
+    /** How often a partitioned cluster looks for its other half (MERGE3): a rare event, looked for often. */
+    private static final long MERGE_MIN_MILLIS = 2000;
+    private static final long MERGE_MAX_MILLIS = 5000;
+    /** How long a joining node waits for the coordinator to answer before it becomes a cluster of one. */
+    private static final long JOIN_TIMEOUT_MILLIS = 3000;
+
+    private final ClusterConfig config;
+    private final DefaultCacheManager manager;
+    private final Cache<String, String> sessions;
+    private final Cache<String, String> nodes;
+    /** Purges run here, off Infinispan's notification thread, which must not block on cache writes. */
+    private final ExecutorService purges = Executors.newSingleThreadExecutor(Thread.ofVirtual()
+            .name("portico-cluster-purge").factory());
+    /** Names of the nodes in the current view; replaced whole by the view listener. */
+    private volatile Set<String> members;
+
+    private InfinispanDirectory(ClusterConfig config, DefaultCacheManager manager) {
+        this.config = config;
+        this.manager = manager;
+        this.sessions = manager.getCache(SESSIONS);
+        this.nodes = manager.getCache(NODES);
+        this.members = names(manager.getMembers());
+    }
+
+    /**
+     * Joins the cluster (or founds it, when no listed member answers) and publishes this node's URLs. Blocks for
+     * the join: seconds at most.
+     *
+     * @throws IllegalStateException when the channel cannot bind or Infinispan cannot start
+     */
+    public static InfinispanDirectory join(ClusterConfig config) {
+        if (!config.enabled()) {
+            throw new IllegalArgumentException("cluster.enabled is false");
+        }
+        GlobalConfigurationBuilder global = GlobalConfigurationBuilder.defaultClusteredBuilder();
+        // a channel configurator, not a JGroupsTransport instance: Infinispan 16 builds its transport afresh from the
+        // configuration, and would leave an instance's channel unused for its default (multicast) stack
+        global.transport().clusterName(config.name()).nodeName(config.nodeName())
+                .addProperty(JGroupsTransport.CHANNEL_CONFIGURATOR, new TcpPingStack(config));
+        // Portico's own metrics are Prometheus' on the admin listener; Infinispan's would need Micrometer
+        global.metrics().gauges(false).histograms(false);
+        ConfigurationBuilder replicated = new ConfigurationBuilder();
+        replicated.clustering().cacheMode(CacheMode.REPL_SYNC);
+        DefaultCacheManager manager = new DefaultCacheManager(global.build(), false);
+        manager.defineConfiguration(SESSIONS, replicated.build());
+        manager.defineConfiguration(NODES, replicated.build());
+        try {
+            manager.start();
+            InfinispanDirectory directory = new InfinispanDirectory(config, manager);
+            manager.addListener(directory.new ViewListener());
+            directory.nodes.put(config.nodeName(), config.internalUrl() + URL_SEPARATOR + config.publicUrl());
+            directory.members = names(manager.getMembers());
+            log.info("cluster {}: node {} joined, members {}", config.name(), config.nodeName(), directory.members);
+            return directory;
+        } catch (RuntimeException e) {
+            manager.stop();
+            throw new IllegalStateException("cluster node " + config.nodeName() + " could not join on "
+                    + config.bindHost() + ":" + config.bindPort() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The JGroups stack of Infinispan's default TCP one, with TCPPING in place of multicast discovery and the
+     * ports and timeouts from {@code cluster.*}.
+     */
+    private static JChannel channel(ClusterConfig config) {
+        try {
+            InetAddress bind = InetAddress.getByName(config.bindHost());
+            List<InetSocketAddress> initial = new ArrayList<>();
+            for (String member : config.members()) {
+                int colon = member.lastIndexOf(':');
+                initial.add(new InetSocketAddress(member.substring(0, colon),
+                        Integer.parseInt(member.substring(colon + 1))));
+            }
+            long failure = config.failureTimeout().toMillis();
+            List<Protocol> stack = List.of(
+                    new TCP().setBindAddress(bind).setBindPort(config.bindPort()).setPortRange(0),
+                    new TCPPING().setInitialHosts(initial).setPortRange(0),
+                    new MERGE3().setMinInterval(MERGE_MIN_MILLIS).setMaxInterval(MERGE_MAX_MILLIS),
+                    new FD_SOCK2().setOffset(config.failureDetectionOffset()).setPortRange(0),
+                    new FD_ALL3().setTimeout(failure).setInterval(Math.max(250, failure / 4)),
+                    new VERIFY_SUSPECT2().setTimeout(Math.min(1000, failure / 2)),
+                    new NAKACK2(),
+                    new UNICAST3(),
+                    new STABLE(),
+                    new GMS().setJoinTimeout(JOIN_TIMEOUT_MILLIS),
+                    new UFC(),
+                    new MFC(),
+                    new FRAG4());
+            return new JChannel(stack).name(config.nodeName());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("cluster.bind: unknown host " + config.bindHost(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot build the JGroups channel: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String newId(String random) {
+        return config.nodeName() + SEPARATOR + random;
+    }
+
+    @Override
+    public void claim(String id) {
+        sessions.put(id, config.nodeName());
+    }
+
+    @Override
+    public void forget(String id) {
+        try {
+            sessions.remove(id);
+        } catch (IllegalLifecycleStateException e) {
+            // this node is leaving: sessions ended by its stop are purged by the coordinator with the rest
+            log.debug("session {} not removed from the directory: {}", id, e.toString());
+        }
+    }
+
+    @Override
+    public Optional<Node> ownerElsewhere(String id) {
+        String owner = sessions.get(id);
+        if (owner == null || owner.equals(config.nodeName()) || !members.contains(owner)) {
+            return Optional.empty();
+        }
+        String urls = nodes.get(owner);
+        if (urls == null) {
+            return Optional.empty();
+        }
+        int space = urls.indexOf(URL_SEPARATOR);
+        return Optional.of(new Node(owner, urls.substring(0, space), urls.substring(space + 1)));
+    }
+
+    /** The names of the nodes in the current view. */
+    public Set<String> members() {
+        return members;
+    }
+
+    /** How many sessions the directory knows, on every node together. */
+    public int size() {
+        return sessions.size();
+    }
+
+    private static Set<String> names(List<Address> addresses) {
+        Set<String> names = new HashSet<>();
+        for (Address address : addresses) {
+            names.add(address.toString());
+        }
+        return Set.copyOf(names);
+    }
+
+    /** The coordinator removes what the departed nodes owned; every node reads the view at once regardless. */
+    private void purge(Set<String> departed) {
+        if (departed.isEmpty() || !manager.isCoordinator()) {
+            return;
+        }
+        int removed = 0;
+        Cache<String, String> local = sessions.getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL);
+        for (Map.Entry<String, String> entry : Map.copyOf(local).entrySet()) {
+            if (departed.contains(entry.getValue())) {
+                sessions.remove(entry.getKey(), entry.getValue());
+                removed++;
+            }
+        }
+        departed.forEach(nodes::remove);
+        log.info("cluster {}: forgot {} sessions of departed nodes {}", config.name(), removed, departed);
+    }
+
+    @Override
+    public void close() {
+        purges.shutdownNow();
+        manager.stop();
+    }
+
+    @Override
+    public String toString() {
+        return "InfinispanDirectory[" + config.nodeName() + " in " + members + "]";
+    }
+
+    /** Hands Infinispan the channel {@link #channel} builds. */
+    private record TcpPingStack(ClusterConfig config) implements JGroupsChannelConfigurator {
+        @Override
+        public String getName() {
+            return "portico-tcpping";
+        }
+
+        @Override
+        public JChannel createChannel(String name) {
+            return channel(config);
+        }
+
+        @Override
+        public void setSocketFactory(SocketFactory factory) {
+            // JGroups' default sockets: Portico secures nothing of its own on this channel (docs/cluster.md)
+        }
+
+        @Override
+        public void setDataSource(DataSource dataSource) {
+            // no JDBC discovery
+        }
+
+        @Override
+        public String getProtocolStackString() {
+            return "TCP(" + config.bindHost() + ":" + config.bindPort() + "):TCPPING" + config.members();
+        }
+
+        @Override
+        public List<ProtocolConfiguration> getProtocolStack() {
+            return List.of();
+        }
+    }
+
+    /** Infinispan calls it on each new view; public, as Infinispan's listener registry requires. */
+    @Listener
+    public final class ViewListener {
+        @ViewChanged
+        public void viewChanged(ViewChangedEvent event) {
+            Set<String> now = names(event.getNewMembers());
+            Set<String> departed = new HashSet<>(names(event.getOldMembers()));
+            departed.removeAll(now);
+            members = now;
+            log.info("cluster {}: view {}{}", config.name(), now, departed.isEmpty() ? "" : ", departed " + departed);
+            if (!departed.isEmpty()) {
+                purges.execute(() -> purge(departed));
+            }
+        }
+    }
+}

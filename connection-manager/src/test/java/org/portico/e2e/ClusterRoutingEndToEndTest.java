@@ -1,0 +1,115 @@
+package org.portico.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.portico.cluster.ClusterConfig;
+import org.portico.server.PorticoConfig;
+import org.portico.testing.AdminClient;
+import org.portico.testing.BoshTestClient;
+import org.portico.testing.ClusterPorts;
+import org.portico.testing.LocalProsody;
+import org.portico.testing.PorticoHarness;
+import org.portico.testing.WebSocketTestClient;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+
+/**
+ * Routing between two cluster nodes in this JVM, against the real Prosody ({@code docs/cluster.md}): the BOSH sid
+ * and the WebSocket resume token name the owning node; a BOSH request that reaches the other node is forwarded to
+ * the owner and counted; a WebSocket resumption that reaches the other node is sent to the owner with
+ * {@code see-other-uri} (RFC 7395 §3.6.1); once the owner has left, its sids are {@code item-not-found} at once
+ * (XEP-0124 §17.1).
+ */
+class ClusterRoutingEndToEndTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private static int httpPort(int node) {
+        return ClusterPorts.BASE + 50 + node;
+    }
+
+    /** Node {@code n} of two, on fixed ports (its internal URL must be known before it starts), admin on port 0. */
+    private static PorticoConfig node(PorticoConfig config, int n) {
+        List<String> members = IntStream.range(0, 2).mapToObj(i -> "127.0.0.1:" + (ClusterPorts.BASE + 60 + i))
+                .toList();
+        return PorticoHarness.withAdmin(config.withHttp(config.http().toBuilder().port(httpPort(n)).build())
+                .withCluster(ClusterConfig.builder().enabled(true).name("routing-test").nodeName("node" + n)
+                        .bindPort(ClusterPorts.BASE + 60 + n).members(members)
+                        .failureDetectionOffset(ClusterPorts.FAILURE_DETECTION_OFFSET)
+                        .internalUrl("http://127.0.0.1:" + httpPort(n)).build()));
+    }
+
+    private static void awaitMembers(PorticoHarness node, int members) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (node.server().cluster().orElseThrow().members().size() != members) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not " + members + " members within " + PATIENCE);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aBoshRequestOnTheOtherNodeIsForwardedToTheOwnerAndOnceTheOwnerLeftItIsItemNotFound_XEP0124_17_1()
+            throws Exception {
+        try (PorticoHarness owner = PorticoHarness.start(config -> node(config, 0));
+                PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
+                AdminClient otherAdmin = other.admin();
+                BoshTestClient client = owner.boshClient();
+                BoshTestClient elsewhere = other.boshClient()) {
+            awaitMembers(other, 2);
+            String jid = client.login("test7", LocalProsody.password("test7"), "routed");
+            assertTrue(client.sid().startsWith("node0~"), "the sid names its node: " + client.sid());
+
+            XmlElement echoed = elsewhere.raw(client.body(client.nextRid(), "", "<message xmlns='jabber:client' "
+                    + "to='" + jid + "' type='chat' id='m1'><body>through node1</body></message>"),
+                    PATIENCE.plusSeconds(40));
+            XmlElement message = echoed.childElements().isEmpty()
+                    ? elsewhere.raw(client.body(client.nextRid(), "", ""), PATIENCE.plusSeconds(40))
+                            .childElements().getFirst()
+                    : echoed.childElements().getFirst();
+            assertEquals("through node1", message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text(),
+                    "the owner's session answered the request that reached node1");
+            assertTrue(otherAdmin.scrape().value("portico_cluster_forwarded_requests_total",
+                    Map.of("outcome", "answered")) >= 1, "the forward is counted where it happened");
+
+            owner.close();
+            awaitMembers(other, 1);
+            long asked = System.nanoTime();
+            XmlElement gone = elsewhere.raw(client.body(client.nextRid(), "", ""), PATIENCE);
+            assertEquals("item-not-found", gone.attribute("condition").orElse(null), gone.toString());
+            assertTrue(System.nanoTime() - asked < Duration.ofSeconds(2).toNanos(), "answered promptly");
+        }
+    }
+
+    @Test
+    void aWebSocketResumptionOnTheOtherNodeIsSentToTheOwner_RFC7395_3_6_1() throws Exception {
+        try (PorticoHarness owner = PorticoHarness.start(config -> node(config, 0));
+                PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
+                AdminClient otherAdmin = other.admin();
+                WebSocketTestClient client = owner.websocketClient();
+                WebSocketTestClient elsewhere = other.websocketClient()) {
+            awaitMembers(other, 2);
+            client.login("test8", LocalProsody.password("test8"), "reloading");
+            assertTrue(client.token().startsWith("node0~"), "the resume token names its node");
+            client.drop();
+
+            elsewhere.send("<open xmlns='" + Namespaces.FRAMING + "' to='" + LocalProsody.DOMAIN + "' version='1.0' "
+                    + "xmlns:resume='" + Namespaces.PORTICO_RESUME + "' resume:token='" + client.token()
+                    + "' resume:h='" + client.receivedCount() + "'/>");
+            XmlElement close = elsewhere.next(e -> e.is(Namespaces.FRAMING, "close"));
+            assertEquals(owner.websocketUri().toString(), close.attribute("see-other-uri").orElse(null));
+            assertEquals(1, otherAdmin.scrape().value("portico_cluster_redirected_resumptions_total"));
+
+            XmlElement resumed = client.resume();
+            assertEquals("true", resumed.attribute(new javax.xml.namespace.QName(Namespaces.PORTICO_RESUME,
+                    "resumed")).orElse(null), "the owner resumed the session: " + resumed);
+        }
+    }
+}
