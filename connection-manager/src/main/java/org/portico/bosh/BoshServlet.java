@@ -38,6 +38,8 @@ public final class BoshServlet extends HttpServlet {
     private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
     /** How long a timing-out request waits for an answer another thread is writing: one small body's write. */
     private static final Duration COMPLETION_WAIT = Duration.ofSeconds(5);
+    /** How much of a refused body, in multiples of the body limit, is read and dropped after the answer. */
+    private static final int LINGER_FACTOR = 2;
 
     private final transient BoshSessions sessions;
     private final int maxBodyBytes;
@@ -56,10 +58,12 @@ public final class BoshServlet extends HttpServlet {
             new SessionLog(log, null, request.getRemoteAddr()).info("BOSH request rejected: bad-request ({})",
                     BoshException.printable(e.getMessage()));
             response.setStatus(HttpServletResponse.SC_OK);
-            // the rest of the body stays unread, so this connection cannot carry another request (RFC 9112 §9.6)
+            // the rest of the body is not decoded, so this connection cannot carry another request (RFC 9112 §9.6)
             response.setHeader("Connection", "close");
             writeNow(response, XML_CONTENT_TYPE, new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
                     .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text());
+            response.flushBuffer();
+            discardRest(request);
             return;
         }
         sessions.handle(body, startAsync(request, false),
@@ -173,6 +177,23 @@ public final class BoshServlet extends HttpServlet {
             throw new UnreadableBody("body above " + maxBodyBytes + " bytes");
         }
         return Arrays.copyOf(body, (int) Math.min(maxBodyBytes, Math.max(needed, body.length * 2L)));
+    }
+
+    /**
+     * Reads and drops what the client is still sending after its refusal was answered, up to
+     * {@link #LINGER_FACTOR} times the body limit. Jetty closes a connection whose request its handler left unread,
+     * and a socket closed with unread input answers the client's next segment with a TCP reset: a client still
+     * uploading (a gzip bomb is refused after a few hundred of its octets) then fails its write and never reads the
+     * answer it was sent. A body larger still gets the reset: no client is read from without bound.
+     */
+    private void discardRest(HttpServletRequest request) throws IOException {
+        InputStream raw = request.getInputStream();
+        byte[] sink = new byte[8192];
+        long budget = (long) maxBodyBytes * LINGER_FACTOR;
+        int n;
+        while (budget > 0 && (n = raw.read(sink, 0, (int) Math.min(sink.length, budget))) >= 0) {
+            budget -= n;
+        }
     }
 
     /**

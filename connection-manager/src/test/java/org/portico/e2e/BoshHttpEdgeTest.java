@@ -273,9 +273,9 @@ class BoshHttpEdgeTest {
 
     /**
      * RFC 9112 §9.6: a server that closes with unread input makes the client's next segment draw a TCP reset, and a
-     * client still uploading then fails its write without reading the answer. Jetty reads and drops the rest of a
-     * request its handler left unread before it closes a connection marked {@code close}; this client sends the rest
-     * of a gzip bomb only after the answer arrived, and the connection then ends in an orderly close, not a reset.
+     * client still uploading then fails its write without reading the answer. So Portico reads on after answering a
+     * refused body: this client sends the rest of a gzip bomb only after the answer arrived, and the connection then
+     * ends in an orderly close, not a reset.
      */
     @Test
     void aRefusedBodyIsReadToItsEndSoAClientStillSendingGetsItsAnswer() throws Exception {
