@@ -58,8 +58,9 @@ class ClusterRoutingEndToEndTest {
     @Test
     void aBoshRequestOnTheOtherNodeIsForwardedToTheOwnerAndOnceTheOwnerLeftItIsItemNotFound_XEP0124_17_1()
             throws Exception {
-        try (PorticoHarness owner = PorticoHarness.start(config -> node(config, 0));
-                PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
+        // closed in the middle, when the owner leaves, and again at the end should the test fail before
+        PorticoHarness owner = PorticoHarness.start(config -> node(config, 0));
+        try (PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
                 AdminClient otherAdmin = other.admin();
                 BoshTestClient client = owner.boshClient();
                 BoshTestClient elsewhere = other.boshClient()) {
@@ -85,6 +86,8 @@ class ClusterRoutingEndToEndTest {
             XmlElement gone = elsewhere.raw(client.body(client.nextRid(), "", ""), PATIENCE);
             assertEquals("item-not-found", gone.attribute("condition").orElse(null), gone.toString());
             assertTrue(System.nanoTime() - asked < Duration.ofSeconds(2).toNanos(), "answered promptly");
+        } finally {
+            owner.close();
         }
     }
 
