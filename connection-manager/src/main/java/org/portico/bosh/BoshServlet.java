@@ -95,7 +95,7 @@ public final class BoshServlet extends HttpServlet {
             return;
         }
         Exchange exchange = startAsync(request, true);
-        sessions.handleScript(script, exchange);
+        sessions.handleScript(script, exchange, request.getHeader(RequestForwarder.FORWARDED_BY) != null);
     }
 
     /** A GET that is no script-syntax body: one log line, {@code bad-request} in script form (R69, R70). */
@@ -253,6 +253,16 @@ public final class BoshServlet extends HttpServlet {
 
         @Override
         public boolean respond(int status, String contentType, String body) {
+            return answer(status, contentType, body, false);
+        }
+
+        @Override
+        public boolean relay(int status, String contentType, String body) {
+            return answer(status, contentType, body, false);
+        }
+
+        /** @param encode whether the body is XML that this script-syntax request must get as a script */
+        private boolean answer(int status, String contentType, String body, boolean encode) {
             if (!answered.compareAndSet(false, true)) {
                 return false;
             }
@@ -269,7 +279,7 @@ public final class BoshServlet extends HttpServlet {
                 if (script) {
                     ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
                     writeNow(response, contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE,
-                            ScriptSyntax.encodeResponse(body));
+                            encode ? ScriptSyntax.encodeResponse(body) : body);
                 } else if (!body.isEmpty()) {
                     writeNow(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
                 }

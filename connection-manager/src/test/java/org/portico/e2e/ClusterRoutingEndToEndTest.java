@@ -21,8 +21,8 @@ import org.portico.xml.XmlElement;
 
 /**
  * Routing between two cluster nodes in this JVM, against the real Prosody ({@code docs/cluster.md}): the BOSH sid
- * and the WebSocket resume token name the owning node; a BOSH request that reaches the other node is forwarded to
- * the owner and counted; a WebSocket resumption that reaches the other node is sent to the owner with
+ * and the WebSocket resume token name the owning node; a BOSH request (a POST, or an XEP-0252 GET) that reaches the
+ * other node is forwarded to the owner and counted; a WebSocket resumption that reaches the other node is sent to the owner with
  * {@code see-other-uri} (RFC 7395 §3.6.1); once the owner has left, its sids are {@code item-not-found} at once
  * (XEP-0124 §17.1).
  */
@@ -89,6 +89,38 @@ class ClusterRoutingEndToEndTest {
         } finally {
             owner.close();
         }
+    }
+
+    /**
+     * XEP-0252: a legacy browser's GET that reaches the other node goes to the owner with its query as it came, and
+     * the owner's answer, already a script, reaches the browser unchanged (encoded once, not twice).
+     */
+    @Test
+    void aScriptSyntaxRequestOnTheOtherNodeIsForwardedAndItsScriptAnswerRelayed_XEP0252() throws Exception {
+        try (PorticoHarness owner = PorticoHarness.start(config -> node(withScriptSyntax(config), 0));
+                PorticoHarness other = PorticoHarness.start(config -> node(withScriptSyntax(config), 1));
+                AdminClient otherAdmin = other.admin();
+                BoshTestClient client = owner.scriptClient();
+                BoshTestClient elsewhere = other.scriptClient()) {
+            awaitMembers(other, 2);
+            client.login("test9", LocalProsody.password("test9"), "legacy");
+
+            XmlElement answer = elsewhere.raw(client.body(client.nextRid(), "", "<iq xmlns='jabber:client' "
+                    + "type='get' id='ping-routed' to='" + LocalProsody.DOMAIN + "'><ping xmlns='urn:xmpp:ping'/></iq>"),
+                    PATIENCE.plusSeconds(40));
+            while (answer.childElements().isEmpty()) {
+                answer = elsewhere.raw(client.body(client.nextRid(), "", ""), PATIENCE.plusSeconds(40));
+            }
+            XmlElement iq = answer.childElements().getFirst();
+            assertEquals("ping-routed", iq.attribute("id").orElse(null), answer.toString());
+            assertEquals("result", iq.attribute("type").orElse(null), answer.toString());
+            assertTrue(otherAdmin.scrape().value("portico_cluster_forwarded_requests_total",
+                    Map.of("outcome", "answered")) >= 1, "the forward is counted where it happened");
+        }
+    }
+
+    private static PorticoConfig withScriptSyntax(PorticoConfig config) {
+        return config.withBosh(config.bosh().toBuilder().scriptSyntax(true).build());
     }
 
     @Test
