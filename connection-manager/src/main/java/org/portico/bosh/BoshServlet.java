@@ -253,7 +253,7 @@ public final class BoshServlet extends HttpServlet {
 
         @Override
         public boolean respond(int status, String contentType, String body) {
-            return answer(status, contentType, body, false);
+            return answer(status, contentType, body, script);
         }
 
         @Override
