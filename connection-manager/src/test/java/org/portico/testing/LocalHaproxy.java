@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's HAProxy on loopback in front of the cluster nodes, in plain round robin: every request (each BOSH POST,
@@ -33,15 +31,6 @@ public final class LocalHaproxy implements AutoCloseable {
 
     private LocalHaproxy(Process process) {
         this.process = process;
-    }
-
-    private static Path binary() {
-        for (Path candidate : List.of(Path.of("/usr/sbin/haproxy"), Path.of("/usr/local/sbin/haproxy"))) {
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     /** The configuration for {@code nodes}: the docs/cluster.md example with the test's ports. */
@@ -80,11 +69,7 @@ public final class LocalHaproxy implements AutoCloseable {
 
     /** Starts HAProxy in front of {@code nodes}; skips (or, in the full run, fails) without it. */
     public static LocalHaproxy start(List<PorticoNode> nodes) throws Exception {
-        Path haproxy = binary();
-        if (Boolean.parseBoolean(LocalProsody.setting("portico.e2e.required", "PORTICO_E2E_REQUIRED", "false"))) {
-            Assertions.assertNotNull(haproxy, "haproxy is not installed (scripts/prerequisites.sh test installs it)");
-        }
-        Assumptions.assumeTrue(haproxy != null, "haproxy is not installed (scripts/prerequisites.sh test installs it)");
+        Path haproxy = InstalledProgram.require("haproxy");
         Files.createDirectories(DIR);
         Path config = DIR.resolve("haproxy.cfg");
         Files.writeString(config, config(nodes));

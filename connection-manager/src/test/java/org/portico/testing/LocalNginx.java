@@ -16,8 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's nginx on loopback in front of a Portico, configured with {@code conf/nginx/portico.conf} itself (its
@@ -44,23 +42,9 @@ public final class LocalNginx implements AutoCloseable {
         this.process = process;
     }
 
-    /** The nginx binary, or null when nginx is not installed ({@code scripts/prerequisites.sh} installs it). */
-    private static Path binary() {
-        for (Path candidate : List.of(Path.of("/usr/sbin/nginx"), Path.of("/usr/local/sbin/nginx"))) {
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
     /** Starts nginx in front of the Portico on {@code porticoPort}; skips (or, in the full run, fails) without it. */
     public static LocalNginx start(int porticoPort) throws Exception {
-        Path nginx = binary();
-        if (Boolean.parseBoolean(LocalProsody.setting("portico.e2e.required", "PORTICO_E2E_REQUIRED", "false"))) {
-            Assertions.assertNotNull(nginx, "nginx is not installed (scripts/prerequisites.sh test installs it)");
-        }
-        Assumptions.assumeTrue(nginx != null, "nginx is not installed (scripts/prerequisites.sh test installs it)");
+        Path nginx = InstalledProgram.require("nginx");
         for (String sub : List.of("logs", "temp")) {
             Files.createDirectories(DIR.resolve(sub));
         }
