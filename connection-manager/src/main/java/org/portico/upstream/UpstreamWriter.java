@@ -69,19 +69,7 @@ final class UpstreamWriter {
 
     /** Queues bytes unless that would put more than the bound in flight. @return false when refused */
     boolean offer(byte[] bytes) {
-        lock.lock();
-        try {
-            if (stopped) {
-                return true;
-            }
-            if (queuedBytes + bytes.length > maxQueuedBytes) {
-                return false;
-            }
-            enqueue(bytes);
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return offer(bytes, true);
     }
 
     /**
@@ -89,6 +77,10 @@ final class UpstreamWriter {
      * bytes wait for the next offer.
      */
     boolean offerForCaller(byte[] bytes) {
+        return offer(bytes, false);
+    }
+
+    private boolean offer(byte[] bytes, boolean drain) {
         lock.lock();
         try {
             if (stopped) {
@@ -99,6 +91,9 @@ final class UpstreamWriter {
             }
             queue.addLast(bytes);
             queuedBytes += bytes.length;
+            if (drain) {
+                drainIfIdle();
+            }
             return true;
         } finally {
             lock.unlock();
