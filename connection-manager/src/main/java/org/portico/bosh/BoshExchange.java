@@ -20,6 +20,12 @@ public interface BoshExchange {
     boolean respond(int status, String contentType, String body);
 
     /**
+     * Sends an answer that the session's owner on another cluster node wrote for this request, as it came: for an
+     * XEP-0252 request that is already script syntax, which {@link #respond} would encode a second time.
+     */
+    boolean relay(int status, String contentType, String body);
+
+    /**
      * The session holds this request for at most {@code wait}. Called by the thread that delivered the request,
      * before it returns; the transport then calls exactly one of the listener's methods unless the request is
      * answered first.

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A BOSH request for a session that lives on another cluster node ({@code docs/cluster.md}): the body goes to the
- * owner through the {@link RequestForwarder}, and the owner's answer is this request's answer, so the client never
- * knows which node holds its session. The request is held here while the owner holds it (up to the session's
+ * owner through the {@link RequestForwarder} (a POST's decoded body, an XEP-0252 GET's query as it came), and the
+ * owner's answer is this request's answer, relayed as written, so the client never knows which node holds its
+ * session. The request is held here while the owner holds it (up to the session's
  * {@code wait}, at most {@code bosh.maxWait}) plus {@code cluster.forwardTimeout} for the trip; a client that closes
  * its connection meanwhile cancels the forwarded request, and an owner that cannot be reached or does not answer in
  * time gets the client {@code item-not-found}, as a session that no longer exists would (XEP-0124 §17.1).
@@ -43,7 +44,16 @@ public final class BoshForwarding {
 
     /** Sends the request to {@code owner} and answers {@code exchange} with what it says. */
     void forward(String sid, SessionDirectory.Node owner, byte[] body, BoshExchange exchange) {
-        CompletableFuture<RequestForwarder.Answer> answer = forwarder.forward(owner, path, body, timeout);
+        relay(sid, owner, forwarder.forward(owner, path, body, timeout), exchange);
+    }
+
+    /** Sends an XEP-0252 GET's query to {@code owner}, whose answer is already script syntax. */
+    void forwardScript(String sid, SessionDirectory.Node owner, String rawQuery, BoshExchange exchange) {
+        relay(sid, owner, forwarder.forwardQuery(owner, path, rawQuery, timeout), exchange);
+    }
+
+    private void relay(String sid, SessionDirectory.Node owner, CompletableFuture<RequestForwarder.Answer> answer,
+            BoshExchange exchange) {
         // the local request waits a little longer than the forwarded one, whose own timeout then answers first
         exchange.holdFor(timeout.plusSeconds(1), BoshExchange.Listener.of(
                 () -> failed(sid, owner, exchange, "no answer in " + timeout),
@@ -51,7 +61,7 @@ public final class BoshForwarding {
         answer.whenComplete((reply, failure) -> {
             if (failure == null) {
                 metrics.forwarded(Metrics.Forward.ANSWERED);
-                exchange.respond(reply.status(), reply.contentType(), reply.body());
+                exchange.relay(reply.status(), reply.contentType(), reply.body());
             } else if (!answer.isCancelled()) {
                 failed(sid, owner, exchange, failure.toString());
             }

@@ -38,6 +38,8 @@ public final class BoshServlet extends HttpServlet {
     private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
     /** How long a timing-out request waits for an answer another thread is writing: one small body's write. */
     private static final Duration COMPLETION_WAIT = Duration.ofSeconds(5);
+    /** How much of a refused body, in multiples of the body limit, is read and dropped after the answer. */
+    private static final int LINGER_FACTOR = 2;
 
     private final transient BoshSessions sessions;
     private final int maxBodyBytes;
@@ -56,10 +58,12 @@ public final class BoshServlet extends HttpServlet {
             new SessionLog(log, null, request.getRemoteAddr()).info("BOSH request rejected: bad-request ({})",
                     BoshException.printable(e.getMessage()));
             response.setStatus(HttpServletResponse.SC_OK);
-            // the rest of the body stays unread, so this connection cannot carry another request (RFC 9112 §9.6)
+            // the rest of the body is not decoded, so this connection cannot carry another request (RFC 9112 §9.6)
             response.setHeader("Connection", "close");
             writeNow(response, XML_CONTENT_TYPE, new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
                     .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text());
+            response.flushBuffer();
+            discardRest(request);
             return;
         }
         sessions.handle(body, startAsync(request, false),
@@ -91,7 +95,7 @@ public final class BoshServlet extends HttpServlet {
             return;
         }
         Exchange exchange = startAsync(request, true);
-        sessions.handleScript(script, exchange);
+        sessions.handleScript(script, exchange, request.getHeader(RequestForwarder.FORWARDED_BY) != null);
     }
 
     /** A GET that is no script-syntax body: one log line, {@code bad-request} in script form (R69, R70). */
@@ -176,6 +180,23 @@ public final class BoshServlet extends HttpServlet {
     }
 
     /**
+     * Reads and drops what the client is still sending after its refusal was answered, up to
+     * {@link #LINGER_FACTOR} times the body limit. Jetty closes a connection whose request its handler left unread,
+     * and a socket closed with unread input answers the client's next segment with a TCP reset: a client still
+     * uploading (a gzip bomb is refused after a few hundred of its octets) then fails its write and never reads the
+     * answer it was sent. A body larger still gets the reset: no client is read from without bound.
+     */
+    private void discardRest(HttpServletRequest request) throws IOException {
+        InputStream raw = request.getInputStream();
+        byte[] sink = new byte[8192];
+        long budget = (long) maxBodyBytes * LINGER_FACTOR;
+        int n;
+        while (budget > 0 && (n = raw.read(sink, 0, (int) Math.min(sink.length, budget))) >= 0) {
+            budget -= n;
+        }
+    }
+
+    /**
      * Writes a whole response with its Content-Length (R3). Responses carry other users' stanzas, so a page that
      * makes a browser navigate to one (a cross-site form POST to a session it knows) must not get it rendered as an
      * active document: text/xml renders XHTML and its scripts, and the client chooses the type ({@code content},
@@ -232,6 +253,16 @@ public final class BoshServlet extends HttpServlet {
 
         @Override
         public boolean respond(int status, String contentType, String body) {
+            return answer(status, contentType, body, script);
+        }
+
+        @Override
+        public boolean relay(int status, String contentType, String body) {
+            return answer(status, contentType, body, false);
+        }
+
+        /** @param encode whether the body is XML that this script-syntax request must get as a script */
+        private boolean answer(int status, String contentType, String body, boolean encode) {
             if (!answered.compareAndSet(false, true)) {
                 return false;
             }
@@ -248,7 +279,7 @@ public final class BoshServlet extends HttpServlet {
                 if (script) {
                     ScriptSyntax.NO_CACHE_HEADERS.forEach(response::setHeader);
                     writeNow(response, contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE,
-                            ScriptSyntax.encodeResponse(body));
+                            encode ? ScriptSyntax.encodeResponse(body) : body);
                 } else if (!body.isEmpty()) {
                     writeNow(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
                 }

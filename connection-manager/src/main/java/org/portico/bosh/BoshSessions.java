@@ -93,23 +93,24 @@ public final class BoshSessions {
 
     /**
      * Handles an XEP-0252 GET: the attributes come from its wrapper ({@code <body …/>}), its content octets go to
-     * the session's {@link ScriptStream} (R68).
+     * the session's {@link ScriptStream} (R68). Like a POST, one for a session another node owns is forwarded there,
+     * unless another node already forwarded it ({@code forwarded}).
      */
-    public void handleScript(ScriptSyntax.Request script, BoshExchange exchange) {
-        handle(script.wrapper().getBytes(java.nio.charset.StandardCharsets.UTF_8), script.content(), exchange, false);
+    public void handleScript(ScriptSyntax.Request script, BoshExchange exchange, boolean forwarded) {
+        handle(script.wrapper().getBytes(java.nio.charset.StandardCharsets.UTF_8), script, exchange, forwarded);
     }
 
-    private void handle(byte[] body, byte[] scriptContent, BoshExchange exchange, boolean forwarded) {
+    private void handle(byte[] body, ScriptSyntax.Request script, BoshExchange exchange, boolean forwarded) {
         long start = clock.read();
-        route(body, scriptContent, exchange, forwarded);
+        route(body, script, exchange, forwarded);
         metrics.stanzaProcessed(Metrics.Direction.IN, clock.read() - start);
     }
 
-    private void route(byte[] body, byte[] scriptContent, BoshExchange exchange, boolean forwarded) {
+    private void route(byte[] body, ScriptSyntax.Request script, BoshExchange exchange, boolean forwarded) {
         BoshRequest request;
         try {
             XmlElement parsed = parser.parseDocument(body);
-            request = scriptContent == null ? BoshRequest.of(parsed) : BoshRequest.script(parsed, scriptContent);
+            request = script == null ? BoshRequest.of(parsed) : BoshRequest.script(parsed, script.content());
         } catch (XmlParseException e) {
             reject(exchange, BoshCondition.BAD_REQUEST, "unparseable body: " + e.getMessage(), false);
             return;
@@ -129,9 +130,12 @@ public final class BoshSessions {
         Optional<SessionDirectory.Node> owner;
         if (session.isPresent() && session.get() instanceof BoshSession bosh) {
             bosh.handle(request, exchange);
-        } else if (scriptContent == null && !forwarded
-                && (owner = directory.ownerElsewhere(sid.get())).isPresent()) {
-            forwarding.forward(sid.get(), owner.get(), body, exchange);
+        } else if (!forwarded && (owner = directory.ownerElsewhere(sid.get())).isPresent()) {
+            if (script == null) {
+                forwarding.forward(sid.get(), owner.get(), body, exchange);
+            } else {
+                forwarding.forwardScript(sid.get(), owner.get(), script.query(), exchange);
+            }
         } else {
             // whether the client is legacy (R54) was said at creation, which we know nothing of: answer in a body
             reject(exchange, BoshCondition.ITEM_NOT_FOUND, "unknown sid", false);

@@ -275,20 +275,18 @@ public final class RidWindow {
         lastAnswered = rid;
     }
 
-    /** Without acks keep the last {@code window} responses; with acks every unacknowledged one, up to a bound. */
+    /**
+     * Keeps the last {@code window} responses, and with acks also every older unacknowledged one, up to a bound. An
+     * acknowledged response within the last {@code window} stays: a page that reloads abandons its requests, and a
+     * copy the old page had already sent can reach Portico after the new page's requests moved on (§14.3). Resent,
+     * it goes to a page that is gone; rejected, it would end the session the new page is using.
+     */
     private void trim() {
         int limit = acks ? maxBuffered : window;
-        if (acks) {
-            forgetBuffered(buffered.headMap(clientAck, true));
-        }
-        while (buffered.size() > limit) {
+        while (buffered.size() > limit
+                || acks && buffered.size() > window && buffered.firstKey() <= clientAck) {
             repeats.remove(buffered.pollFirstEntry().getKey());
         }
-    }
-
-    private void forgetBuffered(NavigableMap<Long, Sent> gone) {
-        gone.keySet().forEach(repeats::remove);
-        gone.clear();
     }
 
     /**
@@ -307,7 +305,7 @@ public final class RidWindow {
     }
 
     /**
-     * The client's {@code ack} on a processed request (§9.2): trims the buffer to the rids above it, and when a
+     * The client's {@code ack} on a processed request (§9.2): trims the buffer (see {@link #trim}), and when a
      * response below the last one answered was missed, reports it (R28) if it can still be resent and was sent at
      * least {@code reportAfterMillis} ago (a younger one may still be on its way: the ack merely lags). Call it for
      * requests in processing order, not for repeats (they carry stale acks). When acks are in use and a request has
@@ -322,7 +320,8 @@ public final class RidWindow {
             clientAck = acknowledged;
             trim();
         }
-        if (ack < lastAnswered) {
+        // an ack below one already received is stale (a copy sent before the later ones): nothing is missing
+        if (ack < lastAnswered && ack >= clientAck) {
             Sent missed = buffered.get(ack + 1);
             long age = missed == null ? 0 : Math.max(0, nowMillis - missed.sentAtMillis());
             if (missed != null && age >= reportAfterMillis) {

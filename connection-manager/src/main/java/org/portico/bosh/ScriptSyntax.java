@@ -45,16 +45,23 @@ public final class ScriptSyntax {
      * content the octets between the start and end tags, possibly a fragment of a payload the next GET continues.
      */
     public static final class Request {
+        private final String query;
         private final String wrapper;
         private final byte[] document;
         private final int contentStart;
         private final int contentEnd;
 
-        private Request(String wrapper, byte[] document, int contentStart, int contentEnd) {
+        private Request(String query, String wrapper, byte[] document, int contentStart, int contentEnd) {
+            this.query = query;
             this.wrapper = wrapper;
             this.document = document;
             this.contentStart = contentStart;
             this.contentEnd = contentEnd;
+        }
+
+        /** The query as it arrived, still escaped: what a cluster node forwards to the session's owner. */
+        public String query() {
+            return query;
         }
 
         public String wrapper() {
@@ -99,15 +106,15 @@ public final class ScriptSyntax {
             if (skipSpace(octets, tagEnd + 1) != octets.length) {
                 throw new IllegalArgumentException("text after the empty <body/> element");
             }
-            return new Request(new String(octets, start, tagEnd + 1 - start, StandardCharsets.UTF_8), octets,
-                    tagEnd + 1, tagEnd + 1);
+            return new Request(rawQuery, new String(octets, start, tagEnd + 1 - start, StandardCharsets.UTF_8),
+                    octets, tagEnd + 1, tagEnd + 1);
         }
         int endTag = startOfEndTag(octets, name);
         if (endTag <= tagEnd) {
             throw new IllegalArgumentException("the <" + name + "> element has no end tag");
         }
         String wrapper = new String(octets, start, tagEnd - start, StandardCharsets.UTF_8) + "/>";
-        return new Request(wrapper, octets, tagEnd + 1, endTag);
+        return new Request(rawQuery, wrapper, octets, tagEnd + 1, endTag);
     }
 
     private static byte[] percentDecode(String raw) {

@@ -11,7 +11,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The internal HTTP client that carries a BOSH request which reached a node other than its session's owner to that
- * owner, and its answer back. The body is sent as it was decoded from the client (uncompressed), marked with
+ * owner, and its answer back. A POST body is sent as it was decoded from the client (uncompressed), an XEP-0252 GET
+ * with its query as it came; either is marked with
  * {@link #FORWARDED_BY} so the owner never forwards it again; the owner's status, content type and body come back
  * unchanged. Connections to each owner are kept alive and shared by every session (HTTP/1.1, as BOSH's own).
  *
@@ -47,11 +48,23 @@ public final class RequestForwarder implements AutoCloseable {
      */
     public CompletableFuture<Answer> forward(SessionDirectory.Node owner, String path, byte[] body,
             Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(owner.internalUrl() + path)).timeout(timeout)
-                .header("Content-Type", CONTENT_TYPE).header(FORWARDED_BY, self)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> new Answer(
-                response.statusCode(), response.headers().firstValue("Content-Type").orElse(null), response.body()));
+        return send(HttpRequest.newBuilder(URI.create(owner.internalUrl() + path)).header("Content-Type", CONTENT_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), timeout);
+    }
+
+    /**
+     * Sends an XEP-0252 GET to {@code path} on {@code owner} with its query as the client escaped it; the answer is
+     * script syntax, to be relayed as it is.
+     */
+    public CompletableFuture<Answer> forwardQuery(SessionDirectory.Node owner, String path, String rawQuery,
+            Duration timeout) {
+        return send(HttpRequest.newBuilder(URI.create(owner.internalUrl() + path + "?" + rawQuery)).GET(), timeout);
+    }
+
+    private CompletableFuture<Answer> send(HttpRequest.Builder request, Duration timeout) {
+        return http.sendAsync(request.timeout(timeout).header(FORWARDED_BY, self).build(),
+                HttpResponse.BodyHandlers.ofString()).thenApply(response -> new Answer(response.statusCode(),
+                        response.headers().firstValue("Content-Type").orElse(null), response.body()));
     }
 
     @Override

@@ -54,6 +54,11 @@ public record PorticoConfig(HttpConfig http, BoshConfig bosh, UpstreamConfig ups
         return new PorticoConfig(http, bosh, upstream, xml, store, websocket, changed, tls, http2, admin, cluster);
     }
 
+    /** The same configuration with another BOSH transport. */
+    public PorticoConfig withBosh(BoshConfig changed) {
+        return new PorticoConfig(http, changed, upstream, xml, store, websocket, client, tls, http2, admin, cluster);
+    }
+
     /** The same configuration with another WebSocket transport. */
     public PorticoConfig withWebSocket(WebSocketConfig changed) {
         return new PorticoConfig(http, bosh, upstream, xml, store, changed, client, tls, http2, admin, cluster);

@@ -50,6 +50,16 @@ final class StreamFilter {
         return element.is(Namespaces.SM, "resumed");
     }
 
+    /** Whether this is a client's XEP-0198 request the server answers: {@code <enable/>} or {@code <resume/>}. */
+    static boolean asksStreamManagement(XmlElement element) {
+        return element.is(Namespaces.SM, "enable") || element.is(Namespaces.SM, "resume");
+    }
+
+    /** Whether this is the server's answer to one: {@code <enabled/>}, {@code <resumed/>} or {@code <failed/>}. */
+    static boolean answersStreamManagement(XmlElement element) {
+        return element.is(Namespaces.SM, ENABLED) || resumes(element) || element.is(Namespaces.SM, "failed");
+    }
+
     /** Whether the server offers XEP-0352 client state indication in these features. */
     static boolean offersClientState(XmlElement features) {
         return features.child(Namespaces.CSI, "csi").isPresent();

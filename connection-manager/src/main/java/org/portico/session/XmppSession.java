@@ -40,6 +40,10 @@ public final class XmppSession implements UpstreamListener {
     private volatile boolean clientInactive;
     /** Written by the reader thread: the server granted XEP-0198 resumption ({@code <enabled resume='true'/>}). */
     private volatile boolean smResumable;
+    /** Written by the client side: XEP-0198 {@code <enable/>} and {@code <resume/>} requests sent. */
+    private volatile int smRequests;
+    /** Written by the reader thread: the server's answers to them. */
+    private volatile int smAnswers;
 
     private XmppSession(String id, ClientSink sink) {
         this.id = id;
@@ -72,7 +76,7 @@ public final class XmppSession implements UpstreamListener {
     public boolean send(List<XmlElement> elements) {
         boolean accepted = true;
         for (XmlElement element : elements) {
-            accepted &= upstream.send(element);
+            accepted &= send(element);
         }
         return accepted;
     }
@@ -96,7 +100,20 @@ public final class XmppSession implements UpstreamListener {
 
     /** As {@link #send(List)} for one element. */
     public boolean send(XmlElement element) {
+        if (StreamFilter.asksStreamManagement(element)) {
+            smRequests++; // one writer, the client side
+        }
         return upstream.send(element);
+    }
+
+    /**
+     * Whether a clean close could cost the client its XEP-0198 session: the server granted resumption, or it has
+     * not yet answered an {@code <enable/>} or {@code <resume/>} on its way. A resumption the server has taken but
+     * not yet confirmed is the server's session already, and a {@code </stream:stream>} right behind it would end
+     * that session (XEP-0198 §5) for a client that will resume through another Portico a moment later.
+     */
+    private boolean mayBeResumable() {
+        return smResumable || smRequests > smAnswers;
     }
 
     /** A client stream restart after SASL (XEP-0206 §5, RFC 7395 §3.7); the result is that of {@link #send}. */
@@ -145,7 +162,7 @@ public final class XmppSession implements UpstreamListener {
      */
     public void expire(List<XmlElement> undelivered) {
         clientGone = true;
-        if (smResumable) {
+        if (mayBeResumable()) {
             if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.EXPIRED,
                     "client inactive; connection dropped so the server keeps the XEP-0198 session resumable"))) {
                 upstream.abort();
@@ -162,7 +179,7 @@ public final class XmppSession implements UpstreamListener {
      * there and loses nothing.
      */
     public void shutdown() {
-        if (smResumable) {
+        if (mayBeResumable()) {
             if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN,
                     "shutting down; connection dropped so the server keeps the XEP-0198 session resumable"))) {
                 upstream.abort();
@@ -206,6 +223,9 @@ public final class XmppSession implements UpstreamListener {
         if (clientGone) {
             DeadClientPolicy.bounce(element).ifPresent(upstream::send);
             return;
+        }
+        if (StreamFilter.answersStreamManagement(element)) {
+            smAnswers++; // one writer, the reader thread
         }
         if (StreamFilter.isFeatures(element)) {
             clientStateOffered = StreamFilter.offersClientState(element);

@@ -126,6 +126,20 @@ class RidWindowTest {
                         "answer 10 at 0; req 11 -> PROCESS; answer 11 at 0; req 12 -> PROCESS; ack 11 at 0 -> none;"
                                 + " answer 12 at 0; req 10 -> REJECT; req 11 -> REJECT; req 12 -> REPLAY r12 x1;"
                                 + " show -> RidWindow[last=12 deferred=[] held=[] buffered=12..12 ack=11]"),
+                Arguments.of("with acks, acknowledged responses of the last `window` stay buffered, so a late copy of"
+                                + " a request that a reloading page abandoned is resent, not the session's end"
+                                + " (§14.3, R42, R43)",
+                        "init=10 window=3 acks=on max=8",
+                        "answer 10 at 0; req 11 -> PROCESS; answer 11 at 0; req 12 -> PROCESS; ack 11 at 0 -> none;"
+                                + " answer 12 at 0; req 13 -> PROCESS; ack 12 at 0 -> none; answer 13 at 0;"
+                                + " req 11 -> REPLAY r11 x1; req 10 -> REJECT;"
+                                + " show -> RidWindow[last=13 deferred=[] held=[] buffered=11..13 ack=12]"),
+                Arguments.of("an ack below one already received reports nothing: that response was acknowledged"
+                                + " (§9.2, R28)",
+                        "init=10 window=3 acks=on",
+                        "answer 10 at 1000; req 11 -> PROCESS; answer 11 at 2000; req 12 -> PROCESS;"
+                                + " ack 11 at 2100 -> none; answer 12 at 3000; req 13 -> PROCESS;"
+                                + " ack 10 at 9000 -> none; ack 11 at 9000 -> report 12 after 6000"),
                 Arguments.of("with acks, maxBuffered bounds the buffer of a client that never acks (R42)",
                         "init=10 window=1 acks=on max=2",
                         "answer 10 at 0; req 11 -> PROCESS; answer 11 at 0; req 12 -> PROCESS; answer 12 at 0;"
@@ -157,7 +171,7 @@ class RidWindowTest {
                         "init=10 window=2 acks=on",
                         "answer 10 at 0; req 11 -> PROCESS; ack 99 at 0 -> none; answer 11 at 0;"
                                 + " req 11 -> REPLAY r11 x1;"
-                                + " show -> RidWindow[last=11 deferred=[] held=[] buffered=11..11 ack=10]"),
+                                + " show -> RidWindow[last=11 deferred=[] held=[] buffered=10..11 ack=10]"),
                 Arguments.of("without acks the client's ack is ignored: the window alone trims (§9.2, R42)",
                         "init=10 window=2 acks=off",
                         "answer 10 at 0; req 11 -> PROCESS; answer 11 at 5; ack 10 at 10 -> none;"

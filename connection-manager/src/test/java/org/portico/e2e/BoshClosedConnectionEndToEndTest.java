@@ -19,6 +19,7 @@ import org.portico.bosh.BoshSession;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
+import org.portico.testing.RawHttp;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 
@@ -172,17 +173,10 @@ class BoshClosedConnectionEndToEndTest {
         /** Reads one HTTP/1.1 response (status 200 with a Content-Length) and returns its body. */
         String readResponse() throws IOException {
             InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("connection closed after " + head);
-                }
-                head.append((char) b);
-            }
-            assertTrue(head.toString().startsWith("HTTP/1.1 200"), head.toString());
+            String head = RawHttp.readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
             int length = 0;
-            for (String line : head.toString().split("\r\n")) {
+            for (String line : head.split("\r\n")) {
                 if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
                     length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
                 }

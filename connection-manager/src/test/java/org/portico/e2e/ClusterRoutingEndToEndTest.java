@@ -21,8 +21,8 @@ import org.portico.xml.XmlElement;
 
 /**
  * Routing between two cluster nodes in this JVM, against the real Prosody ({@code docs/cluster.md}): the BOSH sid
- * and the WebSocket resume token name the owning node; a BOSH request that reaches the other node is forwarded to
- * the owner and counted; a WebSocket resumption that reaches the other node is sent to the owner with
+ * and the WebSocket resume token name the owning node; a BOSH request (a POST, or an XEP-0252 GET) that reaches the
+ * other node is forwarded to the owner and counted; a WebSocket resumption that reaches the other node is sent to the owner with
  * {@code see-other-uri} (RFC 7395 §3.6.1); once the owner has left, its sids are {@code item-not-found} at once
  * (XEP-0124 §17.1).
  */
@@ -58,8 +58,9 @@ class ClusterRoutingEndToEndTest {
     @Test
     void aBoshRequestOnTheOtherNodeIsForwardedToTheOwnerAndOnceTheOwnerLeftItIsItemNotFound_XEP0124_17_1()
             throws Exception {
-        try (PorticoHarness owner = PorticoHarness.start(config -> node(config, 0));
-                PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
+        // closed in the middle, when the owner leaves, and again at the end should the test fail before
+        PorticoHarness owner = PorticoHarness.start(config -> node(config, 0));
+        try (PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
                 AdminClient otherAdmin = other.admin();
                 BoshTestClient client = owner.boshClient();
                 BoshTestClient elsewhere = other.boshClient()) {
@@ -85,7 +86,41 @@ class ClusterRoutingEndToEndTest {
             XmlElement gone = elsewhere.raw(client.body(client.nextRid(), "", ""), PATIENCE);
             assertEquals("item-not-found", gone.attribute("condition").orElse(null), gone.toString());
             assertTrue(System.nanoTime() - asked < Duration.ofSeconds(2).toNanos(), "answered promptly");
+        } finally {
+            owner.close();
         }
+    }
+
+    /**
+     * XEP-0252: a legacy browser's GET that reaches the other node goes to the owner with its query as it came, and
+     * the owner's answer, already a script, reaches the browser unchanged (encoded once, not twice).
+     */
+    @Test
+    void aScriptSyntaxRequestOnTheOtherNodeIsForwardedAndItsScriptAnswerRelayed_XEP0252() throws Exception {
+        try (PorticoHarness owner = PorticoHarness.start(config -> node(withScriptSyntax(config), 0));
+                PorticoHarness other = PorticoHarness.start(config -> node(withScriptSyntax(config), 1));
+                AdminClient otherAdmin = other.admin();
+                BoshTestClient client = owner.scriptClient();
+                BoshTestClient elsewhere = other.scriptClient()) {
+            awaitMembers(other, 2);
+            client.login("test9", LocalProsody.password("test9"), "legacy");
+
+            XmlElement answer = elsewhere.raw(client.body(client.nextRid(), "", "<iq xmlns='jabber:client' "
+                    + "type='get' id='ping-routed' to='" + LocalProsody.DOMAIN + "'><ping xmlns='urn:xmpp:ping'/></iq>"),
+                    PATIENCE.plusSeconds(40));
+            while (answer.childElements().isEmpty()) {
+                answer = elsewhere.raw(client.body(client.nextRid(), "", ""), PATIENCE.plusSeconds(40));
+            }
+            XmlElement iq = answer.childElements().getFirst();
+            assertEquals("ping-routed", iq.attribute("id").orElse(null), answer.toString());
+            assertEquals("result", iq.attribute("type").orElse(null), answer.toString());
+            assertTrue(otherAdmin.scrape().value("portico_cluster_forwarded_requests_total",
+                    Map.of("outcome", "answered")) >= 1, "the forward is counted where it happened");
+        }
+    }
+
+    private static PorticoConfig withScriptSyntax(PorticoConfig config) {
+        return config.withBosh(config.bosh().toBuilder().scriptSyntax(true).build());
     }
 
     @Test

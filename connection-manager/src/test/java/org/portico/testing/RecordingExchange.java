@@ -33,6 +33,12 @@ public final class RecordingExchange implements BoshExchange {
         return record(status, contentType, body);
     }
 
+    /** Recorded like {@link #respond}: a relayed answer is the owner's text, which the test reads as it came. */
+    @Override
+    public boolean relay(int status, String contentType, String body) {
+        return respond(status, contentType, body);
+    }
+
     private synchronized boolean record(int status, String contentType, String body) {
         answers++;
         if (answers == 1 && !closed) {

@@ -68,6 +68,12 @@ public final class WebSocketTestClient implements AutoCloseable {
     private volatile WebSocket socket;
     /** Which socket is current: events of an earlier, dropped socket are ignored, as a reloaded page would. */
     private final AtomicInteger generation = new AtomicInteger();
+    /**
+     * Held while a socket's event is counted and queued, and while the generation changes: an event of the old
+     * socket is either handled whole before a drop (counted in the XEP-0198 h and queued ahead of what the new
+     * socket brings) or not at all, never counted before the drop and queued after the new socket's events.
+     */
+    private final Object delivery = new Object();
     private volatile boolean frozen;
     private volatile String token;
     /** Messages received other than open and close, in this session (Portico's resume:h). */
@@ -108,7 +114,7 @@ public final class WebSocketTestClient implements AutoCloseable {
             builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size())
                     .toArray(String[]::new));
         }
-        return builder.buildAsync(endpoint, new Listener(generation.incrementAndGet()));
+        return builder.buildAsync(endpoint, new Listener(nextGeneration()));
     }
 
     public String subprotocol() {
@@ -288,7 +294,15 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     /** The page goes away: the socket is dropped without {@code <close/>} and nothing more is read from it. */
     public void drop() {
+        nextGeneration();
         socket.abort();
+    }
+
+    /** Makes every socket so far a past one, once the event it may be delivering is handled. */
+    private int nextGeneration() {
+        synchronized (delivery) {
+            return generation.incrementAndGet();
+        }
     }
 
     /** The client stops reading (no pongs either), as a frozen or vanished peer would. */
@@ -436,9 +450,14 @@ public final class WebSocketTestClient implements AutoCloseable {
         }
 
         private void received(WebSocket webSocket, String text) {
-            if (!current()) {
-                return;
+            synchronized (delivery) {
+                if (current()) {
+                    handle(webSocket, text);
+                }
             }
+        }
+
+        private void handle(WebSocket webSocket, String text) {
             XmlElement element;
             try {
                 element = PARSER.parseDocument(text.getBytes(StandardCharsets.UTF_8));
