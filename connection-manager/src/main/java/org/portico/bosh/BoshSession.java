@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * records what must happen in an {@link AfterLock}, which runs after the lock is released (answering HTTP requests,
  * the session's lease in the store, ending upstreams). Calls made under the lock only enqueue and must keep rid
  * order (R22, R40): {@link XmppSession#send}, {@link XmppSession#restart}, {@link XmppSession#clientActive} and
- * {@link XmppSession#open}; the upstream's callbacks take this lock and so wait.
+ * {@link XmppSession#open}; the upstream's callbacks take this lock and so wait. A request's payloads are then
+ * written to the upstream on the request's own thread, after the lock ({@link XmppSession#send(List, AfterLock)}):
+ * every request has a thread of its own, so one waiting on a slow server stops no other, and a server that stops
+ * reading still fills the write queue with the requests that follow and is dropped.
  *
  * <p>How requests are answered (held and deferred requests, pending payloads, the end) is {@link BoshResponder};
  * the rid window, limits, keys, streams, response shapes and the lifecycle are classes of their own; this class

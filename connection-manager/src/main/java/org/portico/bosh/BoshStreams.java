@@ -149,9 +149,7 @@ final class BoshStreams {
 
     /** Relays a request's payloads to a stream's server; a write queue that overflowed drops it after the lock. */
     static void send(Stream stream, List<XmlElement> payloads, AfterLock after) {
-        if (!stream.xmpp.send(payloads)) {
-            after.abortUpstream(stream.xmpp);
-        }
+        stream.xmpp.send(payloads, after);
     }
 
     /** XEP-0206 §5: the client restarts a stream; relayed like a payload, in rid order. */

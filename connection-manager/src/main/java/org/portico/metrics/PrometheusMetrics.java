@@ -1,12 +1,16 @@
 package org.portico.metrics;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
@@ -23,6 +27,10 @@ import org.portico.upstream.UpstreamEnd;
  *
  * <p>Counters and the histogram are the Prometheus client's own thread-safe types; gauges are callbacks that read
  * the state that owns them (the store, the sessions, the drain's gate) when a scrape asks.
+ *
+ * <p>The series moved for every message (WebSocket messages and octets, processing time, HTTP outcomes) are looked
+ * up once, here, rather than by label values on every call, and keep no exemplars: Portico has no trace context to
+ * attach, and sampling for one cost more than the increment itself (docs/benchmarks.md).
  */
 public final class PrometheusMetrics implements Metrics {
 
@@ -33,7 +41,8 @@ public final class PrometheusMetrics implements Metrics {
     private static final double[] PROCESSING_BOUNDS = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
         0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
     private static final double NANOS_PER_SECOND = 1e9;
-    private static final String[] HTTP_OUTCOMES = {"1xx", "2xx", "3xx", "4xx", "5xx", "failed"};
+    /** Indexed by status class; "failed" (no status reached the client) at 0. */
+    private static final String[] HTTP_OUTCOMES = {"failed", "1xx", "2xx", "3xx", "4xx", "5xx"};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter sessionsStarted;
@@ -47,6 +56,11 @@ public final class PrometheusMetrics implements Metrics {
     private final Counter httpRequests;
     private final Counter forwards;
     private final Counter redirectedResumptions;
+    private final Map<Direction, DistributionDataPoint> processingBy = new EnumMap<>(Direction.class);
+    private final Map<Direction, CounterDataPoint> websocketMessagesBy = new EnumMap<>(Direction.class);
+    private final Map<Direction, CounterDataPoint> websocketBytesBy = new EnumMap<>(Direction.class);
+    /** By status class (index 1 to 5), and "failed" at index 0. */
+    private final CounterDataPoint[] httpRequestsBy = new CounterDataPoint[HTTP_OUTCOMES.length];
 
     /**
      * @param census        the sessions now, by transport and standing
@@ -90,15 +104,17 @@ public final class PrometheusMetrics implements Metrics {
                 .labelNames("mechanism").register(registry);
         processing = Histogram.builder().name("portico_stanza_processing_seconds").unit(Unit.SECONDS)
                 .help("Portico's own time per client message (in) or server stanza (out)")
-                .labelNames("direction").classicOnly().classicUpperBounds(PROCESSING_BOUNDS).register(registry);
+                .labelNames("direction").classicOnly().classicUpperBounds(PROCESSING_BOUNDS).withoutExemplars()
+                .register(registry);
         websocketMessages = Counter.builder().name("portico_websocket_messages_total")
                 .help("WebSocket text messages (RFC 7395: one stanza or framing element each)")
-                .labelNames("direction").register(registry);
+                .labelNames("direction").withoutExemplars().register(registry);
         websocketBytes = Counter.builder().name("portico_websocket_bytes_total").unit(Unit.BYTES)
-                .help("UTF-8 payload octets of WebSocket text messages").labelNames("direction").register(registry);
+                .help("UTF-8 payload octets of WebSocket text messages").labelNames("direction").withoutExemplars()
+                .register(registry);
         httpRequests = Counter.builder().name("portico_http_requests_total")
                 .help("HTTP exchanges on the public listener by outcome (status class, or failed)")
-                .labelNames("outcome").register(registry);
+                .labelNames("outcome").withoutExemplars().register(registry);
         forwards = Counter.builder().name("portico_cluster_forwarded_requests_total")
                 .help("BOSH requests for a session on another cluster node, forwarded to it, by outcome (answered, "
                         + "failed: the client got item-not-found)")
@@ -121,8 +137,8 @@ public final class PrometheusMetrics implements Metrics {
         for (UpstreamEnd.Reason cause : UpstreamEnd.Reason.values()) {
             upstreamFailures.initLabelValues(label(cause));
         }
-        for (String outcome : HTTP_OUTCOMES) {
-            httpRequests.initLabelValues(outcome);
+        for (int i = 0; i < HTTP_OUTCOMES.length; i++) {
+            httpRequestsBy[i] = httpRequests.labelValues(HTTP_OUTCOMES[i]);
         }
         for (Forward outcome : Forward.values()) {
             forwards.initLabelValues(label(outcome));
@@ -131,9 +147,9 @@ public final class PrometheusMetrics implements Metrics {
             reloads.initLabelValues(reload.label());
         }
         for (Direction direction : Direction.values()) {
-            websocketMessages.initLabelValues(direction.label());
-            websocketBytes.initLabelValues(direction.label());
-            processing.initLabelValues(direction.label());
+            websocketMessagesBy.put(direction, websocketMessages.labelValues(direction.label()));
+            websocketBytesBy.put(direction, websocketBytes.labelValues(direction.label()));
+            processingBy.put(direction, processing.labelValues(direction.label()));
         }
     }
 
@@ -169,18 +185,19 @@ public final class PrometheusMetrics implements Metrics {
 
     @Override
     public void stanzaProcessed(Direction direction, long nanos) {
-        processing.labelValues(direction.label()).observe(nanos / NANOS_PER_SECOND);
+        processingBy.get(direction).observe(nanos / NANOS_PER_SECOND);
     }
 
     @Override
     public void websocketMessage(Direction direction, long bytes) {
-        websocketMessages.labelValues(direction.label()).inc();
-        websocketBytes.labelValues(direction.label()).inc(bytes);
+        websocketMessagesBy.get(direction).inc();
+        websocketBytesBy.get(direction).inc(bytes);
     }
 
     @Override
     public void httpRequest(int status, boolean failed) {
-        httpRequests.labelValues(failed ? "failed" : (status / 100) + "xx").inc();
+        int statusClass = status / 100;
+        httpRequestsBy[failed || statusClass < 1 || statusClass > 5 ? 0 : statusClass].inc();
     }
 
     @Override

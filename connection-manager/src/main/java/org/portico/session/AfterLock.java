@@ -7,7 +7,8 @@ import org.portico.xml.XmlElement;
 
 /**
  * What one session event decided under the session lock, carried out after the lock is released, always in the
- * same order: first what goes to the client (answers, frames), then the lease in the store, then the upstream's
+ * same order: first what goes to the client (answers, frames), then the lease in the store, then what the event
+ * queued for the upstream, written on this thread ({@link XmppSession#send(List, AfterLock)}), then the upstream's
  * end. Both transports use it, so "decide under the lock, act after it" has one shape.
  *
  * <p>Confined to the thread handling the event: filled under the lock, run once after it.
@@ -15,6 +16,7 @@ import org.portico.xml.XmlElement;
 public final class AfterLock {
 
     private final List<Runnable> toClient = new ArrayList<>(2);
+    private final List<Runnable> upstreamWrites = new ArrayList<>(1);
     private final List<Runnable> upstream = new ArrayList<>(1);
     /** Null: unchanged; zero: busy; positive: idle for that long. */
     private Duration lease;
@@ -58,6 +60,11 @@ public final class AfterLock {
         }
     }
 
+    /** Writes what the event queued for an upstream ({@link org.portico.upstream.Upstream#writeQueued}). */
+    void writeUpstream(Runnable write) {
+        upstreamWrites.add(write);
+    }
+
     /** Drops the upstream connection whose write queue overflowed (see {@link XmppSession#send}). */
     public void abortUpstream(XmppSession xmpp) {
         upstream.add(xmpp::abort);
@@ -75,6 +82,7 @@ public final class AfterLock {
                 to.idleFor(lease);
             }
         }
+        upstreamWrites.forEach(Runnable::run);
         upstream.forEach(Runnable::run);
     }
 }

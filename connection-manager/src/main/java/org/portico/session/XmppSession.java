@@ -81,6 +81,23 @@ public final class XmppSession implements UpstreamListener {
         return accepted;
     }
 
+    /**
+     * As {@link #send(List)}, for a caller that may wait for the network once its lock is released (a BOSH request's
+     * thread): the elements are queued, and {@code after} writes them on the caller's thread after the lock, unless
+     * the stream's writer is at work (see {@link Upstream#writeQueued}). A full write queue aborts the upstream after
+     * the lock, as {@link AfterLock#abortUpstream} does.
+     */
+    public void send(List<XmlElement> elements, AfterLock after) {
+        boolean accepted = true;
+        for (XmlElement element : elements) {
+            accepted &= upstream.queue(element);
+        }
+        after.writeUpstream(upstream::writeQueued);
+        if (!accepted) {
+            after.abortUpstream(this);
+        }
+    }
+
     /** As {@link #send(List)} for one element. */
     public boolean send(XmlElement element) {
         if (StreamFilter.asksStreamManagement(element)) {

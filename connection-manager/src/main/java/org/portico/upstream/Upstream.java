@@ -3,9 +3,9 @@ package org.portico.upstream;
 import org.portico.xml.XmlElement;
 
 /**
- * One client-to-server XMPP stream to the upstream server, as the session sees it. Every method returns without
- * waiting for the network: writes are queued and done by the stream's own writer, so a slow upstream never blocks
- * an HTTP or WebSocket thread, nor another session.
+ * One client-to-server XMPP stream to the upstream server, as the session sees it. Every method but
+ * {@link #writeQueued} returns without waiting for the network: writes are queued and done by the stream's own
+ * writer, so a slow upstream never blocks an HTTP or WebSocket thread, nor another session.
  */
 public interface Upstream {
 
@@ -16,6 +16,21 @@ public interface Upstream {
      *         must {@link #abort} it once it holds no lock of its own (closing a socket is not done under a lock)
      */
     boolean send(XmlElement element);
+
+    /**
+     * Queues an element as {@link #send} does, but leaves the writing to the caller's {@link #writeQueued}, unless
+     * the stream's writer is already at work (it then takes it): a caller that may wait for the network saves the
+     * writer's thread hand-off. The result is that of {@link #send}.
+     */
+    boolean queue(XmlElement element);
+
+    /**
+     * Writes what {@link #queue} left, on the calling thread, unless the stream's writer is at work or the stream is
+     * not open yet (it is then written as {@link #send} would). Waits while the socket does: call it holding no lock,
+     * from a thread that may block (not one that alone reads its client, such as a WebSocket's: a server that stops
+     * reading must not stop Portico from reading the client, or the write bound could never be reached).
+     */
+    void writeQueued();
 
     /**
      * Restarts the stream on the same TCP connection (RFC 6120 §4.3.3; XEP-0206 §5; RFC 7395 §3.7): the old stream

@@ -38,7 +38,8 @@ import org.slf4j.MDC;
  *   <li>{@link #lock} guards the {@link UpstreamLifecycle} and {@link #forcedEnd}. It is held only to decide and to
  *       queue bytes (in memory); sockets are closed and listeners called after it is released.</li>
  * </ul>
- * Session threads call {@link #send}, {@link #restart}, {@link #close} and {@link #abort}; none waits for the network.
+ * Session threads call {@link #send}, {@link #queue}, {@link #restart}, {@link #close} and {@link #abort}; none waits
+ * for the network. Only {@link #writeQueued} may, called by a session thread after its lock.
  *
  * <p>After {@code <success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>} the server's next bytes start a new document
  * (RFC 6120 §6.4.6), so the reader starts a new parser right after delivering it, before reading on; the session's
@@ -97,7 +98,21 @@ final class UpstreamStream implements Upstream {
 
     @Override
     public boolean send(XmlElement element) {
-        return queue(XmlWriter.write(element, XmlWriter.Scope.CLIENT_STREAM).getBytes(StandardCharsets.UTF_8), false);
+        return enqueue(bytes(element), false, false);
+    }
+
+    @Override
+    public boolean queue(XmlElement element) {
+        return enqueue(bytes(element), false, true);
+    }
+
+    @Override
+    public void writeQueued() {
+        writer.drainHere();
+    }
+
+    private static byte[] bytes(XmlElement element) {
+        return XmlWriter.write(element, XmlWriter.Scope.CLIENT_STREAM).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -107,21 +122,22 @@ final class UpstreamStream implements Upstream {
      */
     @Override
     public boolean restart(StreamHeader newHeader) {
-        return queue(headerBytes(newHeader), true);
+        return enqueue(headerBytes(newHeader), true, false);
     }
 
     /**
-     * Queues bytes for the writer. A full queue means the server stopped reading: the end is recorded here, and the
-     * caller, who may hold its session lock, drops the connection later with {@link #abort}.
+     * Queues bytes for the writer, or for the caller's {@link #writeQueued}. A full queue means the server stopped
+     * reading: the end is recorded here, and the caller, who may hold its session lock, drops the connection later
+     * with {@link #abort}.
      */
-    private boolean queue(byte[] bytes, boolean restart) {
+    private boolean enqueue(byte[] bytes, boolean restart, boolean callerWrites) {
         lock.lock();
         try {
             if (restart ? !lifecycle.restartRequested() : !lifecycle.acceptsWrites()) {
                 LOG.debug("{}: dropping a write after close", this);
                 return true;
             }
-            if (writer.offer(bytes)) {
+            if (callerWrites ? writer.offerForCaller(bytes) : writer.offer(bytes)) {
                 return true;
             }
             if (forcedEnd == null) {

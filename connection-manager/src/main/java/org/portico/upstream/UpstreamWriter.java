@@ -22,6 +22,11 @@ import org.slf4j.MDC;
  * and no write buffer: a parked writer per session cost a thread stack, a 16 kB buffer, and a park and unpark on
  * every hand-off (docs/benchmarks.md).
  *
+ * <p>A caller that holds no lock and may wait for the network can instead queue with {@link #offerForCaller} and
+ * then {@link #drainHere}: if no drain runs, it drains on its own thread, which saves starting one (a thread
+ * hand-off per message). It then waits as the drain would on a server that reads slowly; one that stops reading is
+ * still caught by the bound, as long as other callers keep queueing (BOSH: every request has its own thread).
+ *
  * <p>Ownership: the queue, the byte count, {@link #out} and {@link #draining} are guarded by {@link #lock}; at most
  * one drain runs at a time, so the output stream is written by one thread at a time, in order. Before {@link #start}
  * hands the output over, the reader thread negotiates on it and nothing here touches it. Bytes count against the
@@ -64,6 +69,18 @@ final class UpstreamWriter {
 
     /** Queues bytes unless that would put more than the bound in flight. @return false when refused */
     boolean offer(byte[] bytes) {
+        return offer(bytes, true);
+    }
+
+    /**
+     * As {@link #offer}, but starts no drain: the caller must call {@link #drainHere} once it holds no lock, or the
+     * bytes wait for the next offer.
+     */
+    boolean offerForCaller(byte[] bytes) {
+        return offer(bytes, false);
+    }
+
+    private boolean offer(byte[] bytes, boolean drain) {
         lock.lock();
         try {
             if (stopped) {
@@ -72,11 +89,33 @@ final class UpstreamWriter {
             if (queuedBytes + bytes.length > maxQueuedBytes) {
                 return false;
             }
-            enqueue(bytes);
+            queue.addLast(bytes);
+            queuedBytes += bytes.length;
+            if (drain) {
+                drainIfIdle();
+            }
             return true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Writes what is queued on the calling thread unless a drain already runs (it takes these bytes too), the stream
+     * is not negotiated yet ({@link #start} drains then) or the writer stopped. Blocks while the socket does; call
+     * without holding any lock.
+     */
+    void drainHere() {
+        lock.lock();
+        try {
+            if (draining || out == null || stopped || queue.isEmpty()) {
+                return;
+            }
+            draining = true;
+        } finally {
+            lock.unlock();
+        }
+        drainQueued();
     }
 
     /** Queues a few final bytes ({@code </stream:stream>}, a stream error) even past the bound. */
@@ -119,10 +158,16 @@ final class UpstreamWriter {
         }
     }
 
+    /** A drain on its own thread, which takes the session's logging context for the wire log. */
     private void drain() {
         if (mdc != null && WIRE.isDebugEnabled()) {
             MDC.setContextMap(mdc);
         }
+        drainQueued();
+    }
+
+    /** Writes batches until the queue is empty; {@link #draining} was set by whoever started it. */
+    private void drainQueued() {
         List<byte[]> batch = new ArrayList<>();
         OutputStream output;
         try {

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * only calls made under the lock are {@link XmppSession#send} and {@link XmppSession#restart}, which only enqueue
  * and must stay in the order the client sent (as in BOSH), {@link XmppSession#clientActive}, which only enqueues
  * and must follow the order of drops and resumptions, and {@link ClientConnection#offer}, which only enqueues.
+ * Unlike a BOSH request's, a frame's stanzas are written by the upstream's own writer, not on the socket's thread:
+ * that thread alone reads the client, so waiting on a server that stopped reading would stop the frames that fill
+ * the write queue to its bound (see {@link org.portico.upstream.Upstream#writeQueued}).
  */
 public final class WebSocketSession implements ClientSink, ClientSession {
 

@@ -8,6 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.portico.metrics.Metrics;
 import org.portico.testing.InMemoryUpstream;
@@ -119,6 +123,31 @@ class BoshSessionTest {
         assertFalse(second.answered());
         assertEquals(1, upstream.sent.size());
         assertEquals("bob@localhost", upstream.sent.get(0).attribute("to").orElseThrow());
+    }
+
+    @Test
+    void aRequestsPayloadsAreWrittenUpstreamOnItsOwnThreadAfterTheLock() throws Exception {
+        created("");
+        Thread caller = Thread.currentThread();
+        List<String> writes = new ArrayList<>();
+        upstream.whenWritten = () -> writes.add((Thread.currentThread() == caller ? "request thread" : "other thread")
+                + ", " + upstream.sent.size() + " queued, lock " + (lockIsFree() ? "free" : "held"));
+
+        send(RID + 1, "", "<message xmlns='jabber:client' to='bob@localhost'><body>hi</body></message>");
+
+        assertEquals(List.of("request thread, 1 queued, lock free"), writes,
+                "no writer thread per message; never I/O under the session lock");
+    }
+
+    /** Whether another thread can take the session's lock now (the session's own thread could re-enter it). */
+    private boolean lockIsFree() {
+        try {
+            return CompletableFuture.supplyAsync(session::heldRequests).get(2, TimeUnit.SECONDS) >= 0;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

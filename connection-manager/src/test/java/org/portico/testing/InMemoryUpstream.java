@@ -55,6 +55,20 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
         return true;
     }
 
+    /** Queued, like sent, but recorded as written only by {@link #writeQueued}. */
+    @Override
+    public boolean queue(XmlElement element) {
+        return send(element);
+    }
+
+    /** Runs when the session writes what it queued, on the writing thread: to see what the session holds then. */
+    public volatile Runnable whenWritten = () -> { };
+
+    @Override
+    public void writeQueued() {
+        whenWritten.run();
+    }
+
     @Override
     public boolean restart(StreamHeader header) {
         headers.add(header);

@@ -41,6 +41,11 @@ import org.slf4j.MDC;
  * function for explicit removal), so it never drifts from the map. {@code closed} is set once. The store holds no lock
  * of its own, and the callback runs on the callback executor after Caffeine has let go of the entry.
  *
+ * <p>Caffeine's maintenance (draining its buffers, the timer wheel) runs on whichever thread changed the store, or
+ * the scheduler's when it wakes the store: it is short and never calls out except to hand a removal to the callback
+ * executor. Every moved deadline is a write to Caffeine, and a BOSH session moves its deadline several times per
+ * message; maintenance on an asynchronous executor started a thread for almost every one (docs/benchmarks.md).
+ *
  * @param <K> session id type (non-null)
  * @param <V> session type (non-null)
  */
@@ -53,6 +58,7 @@ public final class SessionStore<K, V> implements AutoCloseable {
 
     private final StoreConfig config;
     private final RemovalCallback<? super K, ? super V> callback;
+    private final Executor callbackExecutor;
     private final ExecutorService ownedExecutor;
     private final AtomicInteger admitted = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -65,9 +71,10 @@ public final class SessionStore<K, V> implements AutoCloseable {
      * @param ticker           the clock deadlines are measured on; tests advance a manual one
      * @param scheduler        wakes the store when the next deadline passes; {@link Scheduler#disabledScheduler()}
      *                         leaves expiry to store activity and {@link #cleanUp()}
-     * @param callbackExecutor runs removal callbacks and Caffeine's maintenance; the caller owns it. A same-thread
-     *                         executor ({@code Runnable::run}) makes tests deterministic, but runs expiry callbacks
-     *                         under Caffeine's eviction lock, so production passes an asynchronous one.
+     * @param callbackExecutor runs removal callbacks; the caller owns it. A same-thread executor
+     *                         ({@code Runnable::run}) makes tests deterministic, but runs expiry callbacks under
+     *                         Caffeine's eviction lock, so production passes an asynchronous one. Caffeine's own
+     *                         maintenance runs on the thread that changed the store (see the class comment).
      * @param callback         told once about every session that leaves the store
      */
     public SessionStore(StoreConfig config, Ticker ticker, Scheduler scheduler, Executor callbackExecutor,
@@ -79,11 +86,13 @@ public final class SessionStore<K, V> implements AutoCloseable {
                          ExecutorService ownedExecutor, RemovalCallback<? super K, ? super V> callback) {
         this.config = Objects.requireNonNull(config, "config");
         this.callback = Objects.requireNonNull(callback, "callback");
+        this.callbackExecutor = Objects.requireNonNull(callbackExecutor, "callbackExecutor");
         this.ownedExecutor = ownedExecutor;
         this.cache = Caffeine.newBuilder()
                 .ticker(Objects.requireNonNull(ticker, "ticker"))
                 .scheduler(Objects.requireNonNull(scheduler, "scheduler"))
-                .executor(Objects.requireNonNull(callbackExecutor, "callbackExecutor"))
+                // maintenance inline: an asynchronous executor took a thread hand-off for every deadline moved
+                .executor(Runnable::run)
                 .expireAfter(new ExplicitDeadlines<K, Slot<V>>())
                 .evictionListener((K key, Slot<V> slot, RemovalCause cause) -> admitted.decrementAndGet())
                 .removalListener((K key, Slot<V> slot, RemovalCause cause) -> notifyRemoval(key, slot, cause))
@@ -230,7 +239,12 @@ public final class SessionStore<K, V> implements AutoCloseable {
         return removed[0];
     }
 
+    /** Called by Caffeine, possibly under its eviction lock: hands the callback to the callback executor. */
     private void notifyRemoval(K key, Slot<V> slot, RemovalCause cause) {
+        callbackExecutor.execute(() -> deliverRemoval(key, slot, cause));
+    }
+
+    private void deliverRemoval(K key, Slot<V> slot, RemovalCause cause) {
         // Expiry is the only eviction configured (no size bound, strong references), and the store never overwrites an
         // entry (it inserts only absent keys and re-times an entry with its own slot), so every other cause is an
         // explicit removal whose reason the remover recorded in the slot.

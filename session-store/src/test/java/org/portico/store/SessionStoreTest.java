@@ -358,6 +358,22 @@ class SessionStoreTest {
     }
 
     @Test
+    void movingDeadlinesHandsNoWorkToTheCallbackExecutor() { // a BOSH session moves its deadline on every request
+        ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
+        SessionStore<String, String> store = new SessionStore<>(new StoreConfig(10), ticker,
+                Scheduler.disabledScheduler(), queued::add, this::record);
+        store.tryPut("sid", "session", Duration.ofSeconds(30));
+
+        for (int request = 0; request < 100; request++) {
+            store.neverExpire("sid");
+            store.expireAfter("sid", Duration.ofSeconds(30));
+        }
+
+        assertEquals(List.of(), List.copyOf(queued), "only removals go to the callback executor");
+        assertEquals(Optional.of("session"), store.get("sid"));
+    }
+
+    @Test
     void idleStoreReportsAnExpiredSessionWhenTheSchedulerWakesIt() {
         ManualScheduler scheduler = new ManualScheduler(ticker);
         SessionStore<String, String> store = new SessionStore<>(new StoreConfig(10), ticker, scheduler,
