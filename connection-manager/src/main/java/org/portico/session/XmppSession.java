@@ -90,6 +90,7 @@ public final class XmppSession implements UpstreamListener {
     public void send(List<XmlElement> elements, AfterLock after) {
         boolean accepted = true;
         for (XmlElement element : elements) {
+            noteStreamManagement(element);
             accepted &= upstream.queue(element);
         }
         after.writeUpstream(upstream::writeQueued);
@@ -100,10 +101,14 @@ public final class XmppSession implements UpstreamListener {
 
     /** As {@link #send(List)} for one element. */
     public boolean send(XmlElement element) {
+        noteStreamManagement(element);
+        return upstream.send(element);
+    }
+
+    private void noteStreamManagement(XmlElement element) {
         if (StreamFilter.asksStreamManagement(element)) {
             smRequests++; // one writer, the client side
         }
-        return upstream.send(element);
     }
 
     /**

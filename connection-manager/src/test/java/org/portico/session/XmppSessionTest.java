@@ -73,6 +73,16 @@ class XmppSessionTest {
         assertEquals("dropped", upstream());
     }
 
+    /** The same over BOSH, whose payloads are queued under the session lock and written after it. */
+    @Test
+    void aResumptionQueuedByABoshRequestAndUnansweredIsDroppedOnShutdown_XEP0198_5() {
+        session.send(List.of(sm("resume").withAttribute("previd", "r1").withAttribute("h", "4")), new AfterLock());
+
+        session.shutdown();
+
+        assertEquals("dropped", upstream());
+    }
+
     @Test
     void aResumptionTheServerAnsweredWithFailedIsClosedOnShutdown_XEP0198_5() {
         session.send(sm("resume").withAttribute("previd", "r1").withAttribute("h", "4"));
