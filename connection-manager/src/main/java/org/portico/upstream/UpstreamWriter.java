@@ -89,11 +89,7 @@ final class UpstreamWriter {
             if (queuedBytes + bytes.length > maxQueuedBytes) {
                 return false;
             }
-            queue.addLast(bytes);
-            queuedBytes += bytes.length;
-            if (drain) {
-                drainIfIdle();
-            }
+            enqueue(bytes, drain);
             return true;
         } finally {
             lock.unlock();
@@ -106,16 +102,16 @@ final class UpstreamWriter {
      * without holding any lock.
      */
     void drainHere() {
+        boolean claimed;
         lock.lock();
         try {
-            if (draining || out == null || stopped || queue.isEmpty()) {
-                return;
-            }
-            draining = true;
+            claimed = claimDrain();
         } finally {
             lock.unlock();
         }
-        drainQueued();
+        if (claimed) {
+            drainQueued();
+        }
     }
 
     /** Queues a few final bytes ({@code </stream:stream>}, a stream error) even past the bound. */
@@ -123,17 +119,20 @@ final class UpstreamWriter {
         lock.lock();
         try {
             if (!stopped) {
-                enqueue(bytes);
+                enqueue(bytes, true);
             }
         } finally {
             lock.unlock();
         }
     }
 
-    private void enqueue(byte[] bytes) {
+    /** Under the lock: counts the bytes in, and starts a drain for them if {@code drain}. */
+    private void enqueue(byte[] bytes, boolean drain) {
         queue.addLast(bytes);
         queuedBytes += bytes.length;
-        drainIfIdle();
+        if (drain) {
+            drainIfIdle();
+        }
     }
 
     /** Hands the (negotiated) output to the writer, which first writes whatever was queued meanwhile. */
@@ -149,13 +148,24 @@ final class UpstreamWriter {
         }
     }
 
-    /** Under the lock: starts a drain unless one runs, the output is not ours yet, or the writer stopped. */
+    /** Under the lock: starts a drain thread unless {@link #claimDrain} says there is nothing for one to do. */
     private void drainIfIdle() {
-        if (!draining && out != null && !stopped) {
-            draining = true;
+        if (claimDrain()) {
             // named, so that a drain blocked on a server that stopped reading shows in a thread dump
             Thread.ofVirtual().name(threadName).start(this::drain);
         }
+    }
+
+    /**
+     * Under the lock: whether the caller is to drain, which it then must: bytes are queued, no drain runs, the output
+     * is ours (negotiated) and the writer has not stopped. Marks the drain as running.
+     */
+    private boolean claimDrain() {
+        if (draining || out == null || stopped || queue.isEmpty()) {
+            return false;
+        }
+        draining = true;
+        return true;
     }
 
     /** A drain on its own thread, which takes the session's logging context for the wire log. */
