@@ -573,7 +573,7 @@ class BoshHttpEdgeTest {
 
     @Test
     void aWholeSessionWorksOverScriptSyntaxWhenEnabled_XEP0252() throws Exception {
-        try (PorticoHarness legacy = PorticoHarness.start(BoshHttpEdgeTest::withScriptSyntax);
+        try (PorticoHarness legacy = PorticoHarness.start(PorticoHarness::withScriptSyntax);
                 BoshTestClient browser = legacy.scriptClient()) {
             String jid = browser.login("test6", LocalProsody.password("test6"), "script");
             assertTrue(jid.startsWith("test6@" + LocalProsody.DOMAIN + "/"), jid);
@@ -612,7 +612,7 @@ class BoshHttpEdgeTest {
 
     @Test
     void scriptSyntaxResponsesAreJavascriptThatNoCacheKeeps_R69_R70() throws Exception {
-        try (PorticoHarness legacy = PorticoHarness.start(BoshHttpEdgeTest::withScriptSyntax)) {
+        try (PorticoHarness legacy = PorticoHarness.start(PorticoHarness::withScriptSyntax)) {
             HttpResponse<byte[]> creation = get(legacy, "<body " + HTTPBIND + " rid='400' to='"
                     + LocalProsody.DOMAIN + "' wait='10' hold='1' ver='1.11'/>");
             String sid = assertScriptResponse(creation).attribute("sid").orElseThrow();
@@ -629,7 +629,7 @@ class BoshHttpEdgeTest {
     @ValueSource(strings = {"", "?", "?%3Cmessage%2F%3E", "?hello", "?%3Cbody%20rid='1'%3E",
         "?%3Cbody%20rid='1'%2F%3Ejunk"})
     void aMalformedScriptRequestIsBadRequestInScriptForm_R69(String query) throws Exception {
-        try (PorticoHarness legacy = PorticoHarness.start(BoshHttpEdgeTest::withScriptSyntax)) {
+        try (PorticoHarness legacy = PorticoHarness.start(PorticoHarness::withScriptSyntax)) {
             logs.clear();
             HttpResponse<byte[]> response = send(HttpRequest.newBuilder(URI.create(legacy.boshUri() + query))
                     .timeout(SHORT).GET());
@@ -748,11 +748,6 @@ class BoshHttpEdgeTest {
         assertTrue(line.length() < 400, "bounded: " + line.length() + " characters");
         assertEquals(List.of(), logs.lines(LogCapture.warnings()), "no warnings");
         return lines.getFirst();
-    }
-
-    private static PorticoConfig withScriptSyntax(PorticoConfig config) {
-        return new PorticoConfig(config.http(), config.bosh().toBuilder().scriptSyntax(true).build(),
-                config.upstream(), config.xml(), config.store());
     }
 
     private static PorticoConfig withHttp(PorticoConfig config, List<String> origins, String publicUrl) {

@@ -97,8 +97,8 @@ class ClusterRoutingEndToEndTest {
      */
     @Test
     void aScriptSyntaxRequestOnTheOtherNodeIsForwardedAndItsScriptAnswerRelayed_XEP0252() throws Exception {
-        try (PorticoHarness owner = PorticoHarness.start(config -> node(withScriptSyntax(config), 0));
-                PorticoHarness other = PorticoHarness.start(config -> node(withScriptSyntax(config), 1));
+        try (PorticoHarness owner = PorticoHarness.start(config -> node(PorticoHarness.withScriptSyntax(config), 0));
+                PorticoHarness other = PorticoHarness.start(config -> node(PorticoHarness.withScriptSyntax(config), 1));
                 AdminClient otherAdmin = other.admin();
                 BoshTestClient client = owner.scriptClient();
                 BoshTestClient elsewhere = other.scriptClient()) {
@@ -117,10 +117,6 @@ class ClusterRoutingEndToEndTest {
             assertTrue(otherAdmin.scrape().value("portico_cluster_forwarded_requests_total",
                     Map.of("outcome", "answered")) >= 1, "the forward is counted where it happened");
         }
-    }
-
-    private static PorticoConfig withScriptSyntax(PorticoConfig config) {
-        return config.withBosh(config.bosh().toBuilder().scriptSyntax(true).build());
     }
 
     @Test

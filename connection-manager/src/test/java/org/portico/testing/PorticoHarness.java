@@ -58,6 +58,11 @@ public final class PorticoHarness implements AutoCloseable {
         return config.withAdmin(AdminConfig.builder().port(0).build());
     }
 
+    /** XEP-0252 script syntax switched on ({@code bosh.scriptSyntax}), for the tests of legacy browsers. */
+    public static PorticoConfig withScriptSyntax(PorticoConfig config) {
+        return config.withBosh(config.bosh().toBuilder().scriptSyntax(true).build());
+    }
+
     public static PorticoHarness start() throws Exception {
         return start(config -> config);
     }
