@@ -105,7 +105,7 @@ public final class ObservedUpstreams {
     private final class Observed implements UpstreamListener {
         private final Metrics.Transport transport;
         private final UpstreamListener listener;
-        /** Reader thread only. */
+        /** The stream's reader only (its thread, then the poller's, which sees what the thread wrote). */
         private boolean opened;
 
         Observed(Metrics.Transport transport, UpstreamListener listener) {
@@ -130,6 +130,11 @@ public final class ObservedUpstreams {
             if (element.is(Namespaces.SM, "resumed")) {
                 metrics.reloadResumed(Metrics.Reload.XEP_0198);
             }
+        }
+
+        @Override
+        public boolean neverWaits() {
+            return listener.neverWaits();
         }
 
         @Override

@@ -17,4 +17,13 @@ public interface ClientSink {
 
     /** The session is over; called exactly once, nothing follows. */
     void ended(SessionEnd end);
+
+    /**
+     * Whether {@link #opened} and {@link #deliver} never wait, not even for a slow client: true when they only queue
+     * asynchronous sends (WebSocket). The upstream may then call them on a thread shared by many streams
+     * ({@link org.portico.upstream.UpstreamListener#neverWaits}).
+     */
+    default boolean neverWaits() {
+        return false;
+    }
 }

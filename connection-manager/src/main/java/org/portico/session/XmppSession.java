@@ -99,6 +99,21 @@ public final class XmppSession implements UpstreamListener {
         }
     }
 
+    /**
+     * As {@link #send(List, AfterLock)} for one element, for a caller that must not wait for the network even after
+     * its lock (a WebSocket's thread, which alone reads its client): after the lock the element is written as far as
+     * the socket takes it at once, and the rest left to the stream's writer
+     * ({@link Upstream#writeQueuedWithoutWaiting}). Saves the hand-off to the writer's thread per message.
+     */
+    public void send(XmlElement element, AfterLock after) {
+        noteStreamManagement(element);
+        boolean accepted = upstream.queue(element);
+        after.writeUpstream(upstream::writeQueuedWithoutWaiting);
+        if (!accepted) {
+            after.abortUpstream(this);
+        }
+    }
+
     /** As {@link #send(List)} for one element. */
     public boolean send(XmlElement element) {
         noteStreamManagement(element);
@@ -251,6 +266,11 @@ public final class XmppSession implements UpstreamListener {
     /** How the session ended, once it has (after {@link #onClosed}); empty while it is live. */
     public Optional<SessionEnd> end() {
         return Optional.ofNullable(ending.get());
+    }
+
+    @Override
+    public boolean neverWaits() {
+        return sink.neverWaits();
     }
 
     @Override

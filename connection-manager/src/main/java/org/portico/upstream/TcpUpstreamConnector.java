@@ -20,6 +20,8 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
     private final UpstreamTls tls;
     private final XmlParser parser;
     private final Scheduler timer;
+    /** Reads the open plain-TCP streams of sessions that never wait; its thread runs only while there are some. */
+    private final UpstreamPoller poller = new UpstreamPoller("upstream");
 
     /**
      * A connector that looks up SRV records in DNS through the JDK (when {@code config.srvLookup()} is on), on the
@@ -53,7 +55,7 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(listener, "listener");
         UpstreamStream stream = new UpstreamStream(header, route, client, listener, resolver, tls, config, parser,
-                timer);
+                timer, poller);
         stream.start();
         return stream;
     }

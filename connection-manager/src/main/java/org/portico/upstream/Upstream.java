@@ -33,6 +33,14 @@ public interface Upstream {
     void writeQueued();
 
     /**
+     * Writes what {@link #queue} left as far as the socket takes it at once, on the calling thread; what it does not
+     * take, and everything on a stream whose socket can only block (TLS), is left to the stream's writer, as
+     * {@link #send} would. Never waits: for a thread that alone reads its client, such as a WebSocket's. Call it
+     * holding no lock.
+     */
+    void writeQueuedWithoutWaiting();
+
+    /**
      * Restarts the stream on the same TCP connection (RFC 6120 §4.3.3; XEP-0206 §5; RFC 7395 §3.7): the old stream
      * is treated as closed and a new header goes out. The server's new header and features reach the listener.
      *

@@ -1,12 +1,13 @@
 package org.portico.upstream;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -22,18 +23,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The TCP connection under one upstream stream, the TLS layered on it, and the incremental parser reading it.
  *
- * <p>Ownership: everything here belongs to the stream's reader thread, except {@link #close}, which any thread may
+ * <p>Ownership: everything here belongs to the stream's reader (its thread; for a stream read without waiting,
+ * the {@link UpstreamPoller}'s thread after {@link #readWithoutWaiting}), except {@link #close}, which any thread may
  * call to drop the connection at once (it closes the TCP socket, never the {@link SSLSocket}, whose close would wait
  * for a writer stuck on a stalled server). After {@link #output} is handed to the writer, the reader no longer
  * writes.
  *
- * <p>Woodstox reads with {@link InputStream#read(byte[], int, int)} and parses whatever that call returned, so
- * {@link #next} returns an element as soon as its end tag has arrived and never waits for bytes the event does not
- * need: a stanza followed by silence is delivered at once
- * ({@code UpstreamStreamTest.aStanzaFollowedBySilenceIsDeliveredWithoutWaitingForMoreBytes}). The one eager read is
- * at the start of each document, where Woodstox needs the first bytes to detect the encoding; that is why
- * {@link #startDocument} is called only once the server is about to send a new header. It also means an old
- * parser has not buffered anything past the last element it returned, so a restart loses no bytes.
+ * <p>The socket is a {@link SocketChannel}, used through its blocking socket adaptor while the stream is negotiated;
+ * a plain stream whose session never waits is then switched to non-blocking and read by the poller
+ * ({@link #readWithoutWaiting}); a TLS one stays blocking, read by its thread, for the life of the connection.
+ *
+ * <p>The parser reads through an {@link UpstreamInput}, which hands it one whole unit (header, first-level element,
+ * closing tag) at a time, so {@link #next} returns an element as soon as its end tag has arrived and never waits for
+ * bytes the event does not need: a stanza followed by silence is delivered at once
+ * ({@code UpstreamStreamTest.aStanzaFollowedBySilenceIsDeliveredWithoutWaitingForMoreBytes}). Nor does the parser
+ * ever hold bytes past the unit it returned, so a restart (after SASL success, §6.4.6) and the switch to the poller
+ * lose none.
  */
 final class UpstreamConnection {
 
@@ -48,9 +53,14 @@ final class UpstreamConnection {
     private volatile Socket tcp;
     private volatile boolean closed;
 
+    private SocketChannel channel;
     private Socket socket;
-    private InputStream in;
+    private UpstreamInput in;
     private OutputStream out;
+    /** Set when the socket was switched to non-blocking: the poller that reads it. */
+    private UpstreamPoller poller;
+    /** The poller's handle on the socket, from the switch to {@link #stopReading}; read by closing threads. */
+    private volatile UpstreamPoller.Watched watched;
     private UpstreamRoute target;
     private XmlStreamParser parser;
 
@@ -84,7 +94,8 @@ final class UpstreamConnection {
                 if (closed) {
                     throw new SocketException("closed while connecting");
                 }
-                Socket attempt = new Socket();
+                SocketChannel opened = SocketChannel.open();
+                Socket attempt = opened.socket();
                 tcp = attempt;
                 try {
                     if (closed) {
@@ -93,8 +104,9 @@ final class UpstreamConnection {
                     attempt.setTcpNoDelay(true);
                     attempt.connect(new InetSocketAddress(address, candidate.port()), (int) connectTimeout.toMillis());
                     attempt.setSoTimeout((int) connectTimeout.toMillis());
+                    channel = opened;
                     socket = attempt;
-                    in = attempt.getInputStream();
+                    in = new UpstreamInput(attempt.getInputStream(), xmlParser.limits().maxBytes());
                     out = attempt.getOutputStream();
                     target = candidate;
                     if (candidate.proxyProtocol()) {
@@ -132,16 +144,19 @@ final class UpstreamConnection {
     }
 
     /** Starts parsing a new document from the server: the first header, or after TLS or SASL success. */
-    void startDocument() throws XmlParseException {
-        if (parser == null) {
+    void startDocument() {
+        if (poller != null) {
+            in.startDocument();
+        } else if (parser == null) {
             parser = new XmlStreamParser(xmlParser, in);
         } else {
+            in.startDocument();
             parser.restart(in);
         }
     }
 
     XmlStreamParser.Event next() throws XmlParseException {
-        XmlStreamParser.Event event = parser.next();
+        XmlStreamParser.Event event = poller != null ? in.takeUnit(xmlParser) : parser.next();
         if (WIRE.isDebugEnabled()) {
             WIRE.debug("<- {} {}", label, switch (event) {
                 case XmlStreamParser.Opened opened -> XmlWriter.standalone(opened.header());
@@ -158,7 +173,7 @@ final class UpstreamConnection {
         SSLSocket secured = tls.layer(socket, domain);
         secured.startHandshake();
         socket = secured;
-        in = secured.getInputStream();
+        in.readBlocking(secured.getInputStream());
         out = secured.getOutputStream();
     }
 
@@ -167,9 +182,63 @@ final class UpstreamConnection {
         socket.setSoTimeout(0);
     }
 
+    /**
+     * Switches a plain connection to non-blocking, to be read by {@code by} from {@link #startPolling} on; the reader
+     * then calls {@link #fill} and {@link #nextUnit} before each {@link #next}.
+     *
+     * @throws IllegalStateException over TLS, whose socket can only be read blocking
+     */
+    void readWithoutWaiting(UpstreamPoller by) throws IOException {
+        if (secure()) {
+            throw new IllegalStateException("a TLS connection is read by its own thread");
+        }
+        channel.configureBlocking(false);
+        in.readWithoutWaiting();
+        poller = by;
+        watched = by.watch(channel);
+        parser.close(); // from now on each unit is parsed on its own: an idle stream keeps no parser
+        parser = null;
+    }
+
+    /** Has the poller call {@code reader} when bytes arrive, the first time at once, for bytes that came before. */
+    void startPolling(UpstreamPoller.Readable reader) {
+        poller.startReading(watched, reader);
+    }
+
+    /**
+     * Another thread closed the connection: a poller's selector drops a closed channel's key without reporting it,
+     * so the reader is told to read, which then fails. A reader thread learns it from its own failing read.
+     */
+    void readAfterClose() {
+        UpstreamPoller.Watched current = watched;
+        if (current != null) {
+            poller.readNow(current);
+        }
+    }
+
+    /** Stops the poller watching the socket, if it did; the connection is closed (or closing). Called once. */
+    void stopReading() {
+        UpstreamPoller.Watched current = watched;
+        if (current != null) {
+            watched = null;
+            poller.unwatch(current);
+        }
+    }
+
+    /** Reads what the non-blocking socket holds into the parser's input. @return false at its end */
+    boolean fill(ByteBuffer scratch) throws IOException {
+        return in.fill(channel, scratch);
+    }
+
+    /** Whether the next event's bytes have all arrived (see {@link UpstreamInput#nextUnit}). */
+    boolean nextUnit() throws XmlParseException {
+        return in.nextUnit();
+    }
+
     /** Hands the output over to the writer. */
-    OutputStream output() {
-        return out;
+    UpstreamOutput output() {
+        return poller != null ? new UpstreamOutput.NonBlocking(channel, poller, watched)
+                : new UpstreamOutput.Blocking(out);
     }
 
     /** Drops the TCP connection; safe from any thread, at any time, more than once. */

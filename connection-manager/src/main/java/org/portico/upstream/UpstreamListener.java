@@ -3,8 +3,10 @@ package org.portico.upstream;
 import org.portico.xml.XmlElement;
 
 /**
- * What the upstream stream reports, always from its single reader thread and in the order it read it; so a
- * listener sees the events of one stream serially.
+ * What the upstream stream reports, one call at a time and in the order it read it, each call happening before the
+ * next: from the stream's reader thread, or, once the stream is open and the listener {@linkplain #neverWaits never
+ * waits}, from the poller's thread, and {@code onClosed} from a thread of its own. So a listener sees the events of
+ * one stream serially, though not always on one thread.
  */
 public interface UpstreamListener {
 
@@ -16,4 +18,13 @@ public interface UpstreamListener {
 
     /** The stream is over; called exactly once, and nothing is reported after it. */
     void onClosed(UpstreamEnd end);
+
+    /**
+     * Whether {@link #onOpened} and {@link #onElement} always return without waiting for the network or a lock held
+     * across it. Such a listener may be called on the thread that reads many streams ({@code UpstreamPoller}); one
+     * that may wait keeps a reader thread per stream, so that it stops no other stream.
+     */
+    default boolean neverWaits() {
+        return false;
+    }
 }

@@ -1,11 +1,8 @@
 package org.portico.upstream;
 
-import com.ctc.wstx.exc.WstxEOFException;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.io.IOException;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -17,9 +14,7 @@ import org.portico.upstream.UpstreamLifecycle.CloseAction;
 import org.portico.upstream.UpstreamLifecycle.State;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
-import org.portico.xml.XmlParseException;
 import org.portico.xml.XmlParser;
-import org.portico.xml.XmlStreamParser;
 import org.portico.xml.XmlWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,23 +22,20 @@ import org.slf4j.MDC;
 
 /**
  * One client-to-server XMPP stream (RFC 6120) to the upstream server, relaying for one session over one TCP
- * connection: STARTTLS done here, SASL passed through, restarts on the same connection.
+ * connection: STARTTLS done here, SASL passed through, restarts on the same connection. The stream's lifecycle, its
+ * writes and its end live here; its {@link UpstreamReader} negotiates and relays what the server sends.
  *
  * <p>Threads and ownership:
  * <ul>
- *   <li>The <b>reader thread</b> (virtual, one per stream) resolves, connects, negotiates TLS, parses, and makes
- *       every listener call, in order, {@code onClosed} last and exactly once. It owns the
- *       {@link UpstreamConnection} and the fields marked "reader".</li>
+ *   <li>The <b>reader</b> ({@link UpstreamReader}, its own thread or the poller's) makes every listener call, in
+ *       order; {@code onClosed} comes last and exactly once, when the reader reports the end ({@link #finish}).</li>
  *   <li>The <b>writer</b> ({@link UpstreamWriter}) owns the output once the stream is open; callers only queue.</li>
- *   <li>{@link #lock} guards the {@link UpstreamLifecycle} and {@link #forcedEnd}. It is held only to decide and to
- *       queue bytes (in memory); sockets are closed and listeners called after it is released.</li>
+ *   <li>{@link #lock} guards the {@link UpstreamLifecycle}, {@link #forcedEnd} and {@link #replyQueued}. It is held
+ *       only to decide and to queue bytes (in memory); sockets are closed and listeners called after it is
+ *       released.</li>
  * </ul>
  * Session threads call {@link #send}, {@link #queue}, {@link #restart}, {@link #close} and {@link #abort}; none waits
  * for the network. Only {@link #writeQueued} may, called by a session thread after its lock.
- *
- * <p>After {@code <success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>} the server's next bytes start a new document
- * (RFC 6120 §6.4.6), so the reader starts a new parser right after delivering it, before reading on; the session's
- * {@link #restart} then only writes the new header. SASL2 ({@code urn:xmpp:sasl:2}) success has no restart.
  */
 final class UpstreamStream implements Upstream {
 
@@ -55,14 +47,11 @@ final class UpstreamStream implements Upstream {
             + "'/></stream:error></stream:stream>").getBytes(StandardCharsets.UTF_8);
 
     private final StreamHeader header;
-    private final String route;
     private final UpstreamListener listener;
-    private final UpstreamResolver resolver;
-    private final UpstreamTls tls;
     private final UpstreamConfig config;
     private final UpstreamConnection connection;
     private final UpstreamWriter writer;
-    private final Map<String, String> mdc;
+    private final UpstreamReader reader;
     private final CountDownLatch finished = new CountDownLatch(1);
     /** Runs the close timeout on Portico's clock. */
     private final Scheduler timer;
@@ -70,30 +59,26 @@ final class UpstreamStream implements Upstream {
     private final ReentrantLock lock = new ReentrantLock();
     private final UpstreamLifecycle lifecycle = new UpstreamLifecycle();
     private UpstreamEnd forcedEnd;
-
-    /** Reader: our reply to the server's close or error is queued, and the writer gets a moment to send it. */
+    /** Our reply to the server's close or error is queued, and the writer gets a moment to send it. */
     private boolean replyQueued;
-    /** Written by the reader, read by {@link #toString} from anywhere. */
-    private volatile String target = "unresolved";
-    private volatile boolean secure;
 
     /** @param client the session's client address, for the PROXY protocol header of a route that asks for it */
     UpstreamStream(StreamHeader header, String route, String client, UpstreamListener listener,
-            UpstreamResolver resolver, UpstreamTls tls, UpstreamConfig config, XmlParser xmlParser, Scheduler timer) {
+            UpstreamResolver resolver, UpstreamTls tls, UpstreamConfig config, XmlParser xmlParser, Scheduler timer,
+            UpstreamPoller poller) {
         this.timer = timer;
         this.header = header;
-        this.route = route;
         this.listener = listener;
-        this.resolver = resolver;
-        this.tls = tls;
         this.config = config;
-        this.mdc = MDC.getCopyOfContextMap();
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
         this.connection = new UpstreamConnection(header.to(), client, config.connectTimeout(), xmlParser);
         this.writer = new UpstreamWriter(header.to(), config.maxQueuedWriteBytes(), this::writeFailed, mdc);
+        this.reader = new UpstreamReader(header, route, listener, resolver, tls, connection, poller, mdc,
+                new ReaderCalls());
     }
 
     void start() {
-        Thread.ofVirtual().name("upstream-reader " + header.to()).start(this::read);
+        reader.start();
     }
 
     @Override
@@ -109,6 +94,11 @@ final class UpstreamStream implements Upstream {
     @Override
     public void writeQueued() {
         writer.drainHere();
+    }
+
+    @Override
+    public void writeQueuedWithoutWaiting() {
+        writer.drainWithoutWaiting();
     }
 
     private static byte[] bytes(XmlElement element) {
@@ -186,7 +176,7 @@ final class UpstreamStream implements Upstream {
     }
 
     private void writeFailed(IOException e) {
-        abortWith(Reason.CONNECTION_FAILED, "write to " + target + " failed: " + e.getMessage());
+        abortWith(Reason.CONNECTION_FAILED, "write to " + reader.target() + " failed: " + e.getMessage());
     }
 
     /** Records why the stream ends and drops the connection; the reader then reports it. */
@@ -203,105 +193,103 @@ final class UpstreamStream implements Upstream {
             lock.unlock();
         }
         connection.close();
+        connection.readAfterClose();
     }
 
-    private void read() {
-        if (mdc != null) {
-            MDC.setContextMap(mdc);
-        }
-        boolean open = false;
-        UpstreamEnd observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "reader failed");
-        try {
-            List<UpstreamRoute> targets = resolver.resolve(header.to(), route);
-            connection.connect(targets);
-            target = connection.target().address();
-            StartTls.Opening opening =
-                    StartTls.negotiate(connection, headerBytes(header), header.to(), tls, this::tlsStarted);
-            connection.negotiated();
-            if (!opened()) {
-                throw new UpstreamFailure(Reason.CLOSED_BY_US, "closed while negotiating");
-            }
-            open = true;
-            secure = connection.secure();
-            writer.start(connection.output());
-            LOG.info("upstream for {} open: {} tls {}", header.to(), target, secure ? "on" : "off");
-            notifyOpened(opening.header());
-            notifyElement(opening.features());
-            observed = readStream();
-        } catch (UnknownHostException e) {
-            observed = new UpstreamEnd(Reason.HOST_UNKNOWN, null, e.getMessage());
-        } catch (UpstreamFailure e) {
-            observed = e.end();
-        } catch (XmlParseException e) {
-            observed = unreadable(e, open);
-        } catch (IOException e) {
-            observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, describe(e));
-        } catch (RuntimeException e) {
-            LOG.error("{}: reader failed", this, e);
-            observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "internal error: " + e);
-        } finally {
-            finish(observed);
-        }
-    }
-
-    /** Relays the open stream until it ends; returns how it ended. */
-    private UpstreamEnd readStream() throws XmlParseException, UpstreamFailure {
-        while (true) {
-            XmlStreamParser.Event event = connection.next();
-            if (aborted()) {
-                return new UpstreamEnd(Reason.CLOSED_BY_US, null, "aborted");
-            }
-            switch (event) {
-                case XmlStreamParser.Opened opened -> {
-                    if (!opened.header().is(Namespaces.STREAMS, "stream")) {
-                        throw new UpstreamFailure(Reason.PROTOCOL_ERROR, "restarted stream is not an XMPP stream");
-                    }
-                    notifyOpened(opened.header());
-                }
-                case XmlStreamParser.Element element when element.element().is(Namespaces.STREAMS, "error") ->
-                        throw new UpstreamFailure(element.element());
-                case XmlStreamParser.Element element -> {
-                    notifyElement(element.element());
-                    if (element.element().is(Namespaces.SASL, "success")) {
-                        connection.startDocument();
-                    }
-                }
-                case XmlStreamParser.Closed closed -> {
-                    return serverClosed();
-                }
-            }
-        }
-    }
-
-    /** The server sent {@code </stream:stream>}: the answer to ours, or its own close, which we answer (§4.4). */
-    private UpstreamEnd serverClosed() {
+    /** The reader observed the end: the cause Portico chose wins over what the reader saw. */
+    private void finish(UpstreamEnd observed) {
+        UpstreamEnd end;
+        boolean reply;
         lock.lock();
         try {
-            if (lifecycle.closeRequested() == CloseAction.SEND_CLOSING_TAG) {
-                writer.offerFinal(CLOSING_TAG);
-                replyQueued = true;
-                return new UpstreamEnd(Reason.CLOSED_BY_SERVER, null, "server closed the stream");
+            State before = lifecycle.ended();
+            reply = replyQueued;
+            if (forcedEnd != null) {
+                end = forcedEnd;
+            } else if (before == State.CLOSING && !reply && observed.reason() != Reason.STREAM_ERROR) {
+                end = new UpstreamEnd(Reason.CLOSED_BY_US, null, observed.detail());
+            } else {
+                end = observed;
             }
-            return new UpstreamEnd(Reason.CLOSED_BY_US, null, "closed; the server answered");
         } finally {
             lock.unlock();
         }
-    }
-
-    private UpstreamEnd unreadable(XmlParseException e, boolean open) {
-        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-            if (cause instanceof WstxEOFException) {
-                // a server that ends a stream says so (RFC 6120 §4.4); a bare end of the connection is a lost
-                // server (killed, crashed, restarted), which clients must be able to tell from a clean logout
-                return new UpstreamEnd(Reason.CONNECTION_FAILED, null, target + " closed the connection"
-                        + (open ? " without </stream:stream>" : ""));
-            }
-            if (cause instanceof IOException io) {
-                return new UpstreamEnd(Reason.CONNECTION_FAILED, null, "read from " + target + " failed: "
-                        + describe(io));
+        if (reply) {
+            try {
+                writer.awaitDrained(config.closeTimeout());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
-        if (open) {
+        writer.stop();
+        connection.close();
+        connection.stopReading();
+        finished.countDown();
+        LOG.info("upstream for {} closed: {} tls {}: {} ({})", header.to(), reader.target(),
+                reader.secure() ? "on" : "off", end.reason(), end.detail());
+        try {
+            listener.onClosed(end);
+        } catch (RuntimeException e) {
+            LOG.error("{}: listener failed on close", this, e);
+        }
+    }
+
+    /** The reader's calls into the stream: each decision under the lock, and the end. */
+    private final class ReaderCalls implements UpstreamReader.Stream {
+
+        @Override
+        public boolean tlsStarted() {
+            lock.lock();
+            try {
+                return lifecycle.tlsStarted();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean opened(UpstreamOutput output) {
+            lock.lock();
+            try {
+                if (!lifecycle.opened()) {
+                    return false;
+                }
+            } finally {
+                lock.unlock();
+            }
+            writer.start(output);
+            return true;
+        }
+
+        @Override
+        public boolean aborted() {
+            lock.lock();
+            try {
+                return lifecycle.state() == State.CLOSED;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The server sent {@code </stream:stream>}: the answer to ours, or its own close, which we answer (§4.4). */
+        @Override
+        public UpstreamEnd serverClosed() {
+            lock.lock();
+            try {
+                if (lifecycle.closeRequested() == CloseAction.SEND_CLOSING_TAG) {
+                    writer.offerFinal(CLOSING_TAG);
+                    replyQueued = true;
+                    return new UpstreamEnd(Reason.CLOSED_BY_SERVER, null, "server closed the stream");
+                }
+                return new UpstreamEnd(Reason.CLOSED_BY_US, null, "closed; the server answered");
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** RFC 6120 §4.9.3.1: bad-format, then our closing tag, unless we are closing already. */
+        @Override
+        public void badFormat() {
             lock.lock();
             try {
                 if (lifecycle.closeRequested() == CloseAction.SEND_CLOSING_TAG) {
@@ -312,83 +300,16 @@ final class UpstreamStream implements Upstream {
                 lock.unlock();
             }
         }
-        return new UpstreamEnd(Reason.PROTOCOL_ERROR, null, "unacceptable XML from " + target + ": " + e.getMessage());
-    }
 
-    private void finish(UpstreamEnd observed) {
-        UpstreamEnd end;
-        lock.lock();
-        try {
-            State before = lifecycle.ended();
-            if (forcedEnd != null) {
-                end = forcedEnd;
-            } else if (before == State.CLOSING && !replyQueued && observed.reason() != Reason.STREAM_ERROR) {
-                end = new UpstreamEnd(Reason.CLOSED_BY_US, null, observed.detail());
-            } else {
-                end = observed;
-            }
-        } finally {
-            lock.unlock();
+        @Override
+        public void ended(UpstreamEnd observed) {
+            finish(observed);
         }
-        if (replyQueued) {
-            try {
-                writer.awaitDrained(config.closeTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        writer.stop();
-        connection.close();
-        finished.countDown();
-        LOG.info("upstream for {} closed: {} tls {}: {} ({})", header.to(), target, secure ? "on" : "off",
-                end.reason(), end.detail());
-        try {
-            listener.onClosed(end);
-        } catch (RuntimeException e) {
-            LOG.error("{}: listener failed on close", this, e);
-        }
-    }
 
-    private boolean tlsStarted() {
-        lock.lock();
-        try {
-            return lifecycle.tlsStarted();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private boolean opened() {
-        lock.lock();
-        try {
-            return lifecycle.opened();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private boolean aborted() {
-        lock.lock();
-        try {
-            return lifecycle.state() == State.CLOSED;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void notifyOpened(XmlElement serverHeader) {
-        try {
-            listener.onOpened(serverHeader);
-        } catch (RuntimeException e) {
-            LOG.error("{}: listener failed on the stream header", this, e);
-        }
-    }
-
-    private void notifyElement(XmlElement element) {
-        try {
-            listener.onElement(element);
-        } catch (RuntimeException e) {
-            LOG.error("{}: listener failed on <{}/>", this, element.localName(), e);
+        /** The reader's log lines name the stream. */
+        @Override
+        public String toString() {
+            return UpstreamStream.this.toString();
         }
     }
 
@@ -415,10 +336,6 @@ final class UpstreamStream implements Upstream {
         }
     }
 
-    private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
     @Override
     public String toString() {
         String state;
@@ -428,6 +345,7 @@ final class UpstreamStream implements Upstream {
         } finally {
             lock.unlock();
         }
-        return "UpstreamStream[" + header.to() + " -> " + target + " " + state + (secure ? " tls]" : " plain]");
+        return "UpstreamStream[" + header.to() + " -> " + reader.target() + " " + state
+                + (reader.secure() ? " tls]" : " plain]");
     }
 }

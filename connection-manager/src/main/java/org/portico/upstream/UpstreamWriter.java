@@ -1,11 +1,11 @@
 package org.portico.upstream;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Condition;
@@ -25,7 +25,9 @@ import org.slf4j.MDC;
  * <p>A caller that holds no lock and may wait for the network can instead queue with {@link #offerForCaller} and
  * then {@link #drainHere}: if no drain runs, it drains on its own thread, which saves starting one (a thread
  * hand-off per message). It then waits as the drain would on a server that reads slowly; one that stops reading is
- * still caught by the bound, as long as other callers keep queueing (BOSH: every request has its own thread).
+ * still caught by the bound, as long as other callers keep queueing (BOSH: every request has its own thread). A
+ * caller that must not wait uses {@link #drainWithoutWaiting}: over a non-blocking socket it writes what the socket
+ * takes at once and leaves the rest to a drain thread; over a blocking one it starts the drain thread at once.
  *
  * <p>Ownership: the queue, the byte count, {@link #out} and {@link #draining} are guarded by {@link #lock}; at most
  * one drain runs at a time, so the output stream is written by one thread at a time, in order. Before {@link #start}
@@ -51,7 +53,7 @@ final class UpstreamWriter {
     private long queuedBytes;
     private boolean stopped;
     /** Null until the stream is negotiated. */
-    private OutputStream out;
+    private UpstreamOutput out;
     private boolean draining;
 
     /**
@@ -114,6 +116,63 @@ final class UpstreamWriter {
         }
     }
 
+    /**
+     * Writes what is queued on the calling thread as far as the socket takes it without waiting, unless a drain
+     * already runs; what is left, or everything when the socket can only block, goes to a drain thread. Call without
+     * holding any lock.
+     */
+    void drainWithoutWaiting() {
+        UpstreamOutput output;
+        lock.lock();
+        try {
+            if (out == null || !out.writesWithoutWaiting()) {
+                drainIfIdle();
+                return;
+            }
+            if (!claimDrain()) {
+                return;
+            }
+            output = out;
+        } finally {
+            lock.unlock();
+        }
+        List<byte[]> batch = new ArrayList<>();
+        try {
+            while (takeAll(batch)) {
+                byte[] bytes = joined(batch);
+                batch.clear();
+                int written = output.writeNow(bytes, 0);
+                release(written);
+                if (written < bytes.length && !leaveRest(bytes, written)) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            if (stopAndReport()) {
+                onFailure.accept(e);
+            }
+        }
+    }
+
+    /**
+     * The socket is full: puts the unwritten rest back in front and hands the drain to a thread that waits for room.
+     *
+     * @return false: the caller's drain ends here
+     */
+    private boolean leaveRest(byte[] bytes, int written) {
+        lock.lock();
+        try {
+            if (!stopped) {
+                queue.addFirst(Arrays.copyOfRange(bytes, written, bytes.length));
+                // draining stays set: the thread takes the drain over
+                Thread.ofVirtual().name(threadName).start(this::drain);
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Queues a few final bytes ({@code </stream:stream>}, a stream error) even past the bound. */
     void offerFinal(byte[] bytes) {
         lock.lock();
@@ -136,7 +195,7 @@ final class UpstreamWriter {
     }
 
     /** Hands the (negotiated) output to the writer, which first writes whatever was queued meanwhile. */
-    void start(OutputStream output) {
+    void start(UpstreamOutput output) {
         lock.lock();
         try {
             out = output;
@@ -176,15 +235,29 @@ final class UpstreamWriter {
         drainQueued();
     }
 
-    /** Writes batches until the queue is empty; {@link #draining} was set by whoever started it. */
+    /**
+     * Writes batches until the queue is empty, waiting while the socket does; {@link #draining} was set by whoever
+     * started it. Small writes are joined into one, so a burst of stanzas costs one socket write.
+     */
     private void drainQueued() {
         List<byte[]> batch = new ArrayList<>();
-        OutputStream output;
         try {
-            while ((output = takeAll(batch)) != null) {
-                long written = write(output, batch);
+            while (takeAll(batch)) {
+                UpstreamOutput output = output();
+                long total = 0;
+                if (batch.size() > 1 && total(batch) > MAX_COALESCED_BYTES) {
+                    for (byte[] bytes : batch) {
+                        log(bytes);
+                        output.write(bytes, 0);
+                        total += bytes.length;
+                    }
+                } else {
+                    byte[] bytes = joined(batch);
+                    output.write(bytes, 0);
+                    total = bytes.length;
+                }
                 batch.clear();
-                release(written);
+                release(total);
             }
         } catch (IOException e) {
             if (stopAndReport()) {
@@ -193,46 +266,71 @@ final class UpstreamWriter {
         }
     }
 
-    /** Moves everything queued into the batch. @return the output, or null when the drain ends here */
-    private OutputStream takeAll(List<byte[]> batch) {
+    /** Moves everything queued into the batch. @return false, and the drain ends here, when there is nothing */
+    private boolean takeAll(List<byte[]> batch) {
         lock.lock();
         try {
             if (stopped || queue.isEmpty()) {
                 draining = false;
-                return null;
+                return false;
             }
             batch.addAll(queue);
             queue.clear();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private UpstreamOutput output() {
+        lock.lock();
+        try {
             return out;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Writes a batch, small writes joined into one, so a burst of stanzas costs one socket write. */
-    private long write(OutputStream output, List<byte[]> batch) throws IOException {
+    private static long total(List<byte[]> batch) {
         long total = 0;
         for (byte[] bytes : batch) {
             total += bytes.length;
-            if (WIRE.isDebugEnabled()) {
-                WIRE.debug("-> {} {}", name, new String(bytes, StandardCharsets.UTF_8));
-            }
         }
-        if (batch.size() == 1 || total > MAX_COALESCED_BYTES) {
-            for (byte[] bytes : batch) {
-                output.write(bytes);
-            }
-        } else {
-            byte[] joined = new byte[(int) total];
-            int at = 0;
-            for (byte[] bytes : batch) {
-                System.arraycopy(bytes, 0, joined, at, bytes.length);
-                at += bytes.length;
-            }
-            output.write(joined);
-        }
-        output.flush();
         return total;
+    }
+
+    /** The batch as one array (logged on the wire logger), copied only when it holds more than one. */
+    private byte[] joined(List<byte[]> batch) {
+        batch.forEach(this::log);
+        if (batch.size() == 1) {
+            return batch.get(0);
+        }
+        byte[] joined = new byte[(int) total(batch)];
+        int at = 0;
+        for (byte[] bytes : batch) {
+            System.arraycopy(bytes, 0, joined, at, bytes.length);
+            at += bytes.length;
+        }
+        return joined;
+    }
+
+    /** On the wire logger, in the session's logging context, whichever thread writes (a caller's has none). */
+    private void log(byte[] bytes) {
+        if (WIRE.isDebugEnabled()) {
+            Map<String, String> previous = MDC.getCopyOfContextMap();
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            try {
+                WIRE.debug("-> {} {}", name, new String(bytes, StandardCharsets.UTF_8));
+            } finally {
+                if (previous != null) {
+                    MDC.setContextMap(previous);
+                } else {
+                    MDC.clear();
+                }
+            }
+        }
     }
 
     private void release(long written) {

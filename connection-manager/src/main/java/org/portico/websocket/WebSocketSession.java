@@ -33,9 +33,14 @@ import org.slf4j.LoggerFactory;
  * only calls made under the lock are {@link XmppSession#send} and {@link XmppSession#restart}, which only enqueue
  * and must stay in the order the client sent (as in BOSH), {@link XmppSession#clientActive}, which only enqueues
  * and must follow the order of drops and resumptions, and {@link ClientConnection#offer}, which only enqueues.
- * Unlike a BOSH request's, a frame's stanzas are written by the upstream's own writer, not on the socket's thread:
- * that thread alone reads the client, so waiting on a server that stopped reading would stop the frames that fill
- * the write queue to its bound (see {@link org.portico.upstream.Upstream#writeQueued}).
+ * After the lock, a frame's stanza is written on the socket's thread as far as the upstream socket takes it at once,
+ * and never waited for: that thread alone reads the client, so waiting on a server that stopped reading would stop
+ * the frames that fill the write queue to its bound (see
+ * {@link org.portico.upstream.Upstream#writeQueuedWithoutWaiting}).
+ *
+ * <p>What the upstream sends is delivered through {@link ClientSink}, which only queues frames for Jetty's
+ * asynchronous sends and so {@linkplain #neverWaits never waits}: a plain-TCP upstream is read for it by the
+ * upstream poller's thread, without a thread per session.
  */
 public final class WebSocketSession implements ClientSink, ClientSession {
 
@@ -122,7 +127,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
                     case FramingCodec.Element element -> {
                         if (lifecycle.clientElement()) {
                             resumption.receivedFromClient();
-                            relayed(xmpp.send(element.element()), after);
+                            xmpp.send(element.element(), after);
                         }
                     }
                     case FramingCodec.Open open -> {
@@ -297,6 +302,11 @@ public final class WebSocketSession implements ClientSink, ClientSession {
 
     private String streamLang() {
         return serverHeader == null ? null : serverHeader.attribute(FramingCodec.XML_LANG).orElse(null);
+    }
+
+    @Override
+    public boolean neverWaits() {
+        return true;
     }
 
     @Override

@@ -86,9 +86,71 @@ public final class XmlParser {
         if (document.length > limits.maxBytes()) {
             throw new XmlParseException("document of " + document.length + " bytes exceeds " + limits.maxBytes());
         }
+        return parse(document, limits.maxBytes());
+    }
+
+    /**
+     * Parses a stream header (RFC 6120 §4.7) that arrived whole, with the XML declaration before it, into an element
+     * without children, as {@link XmlStreamParser} reports it. Its size was bounded by the caller (a
+     * {@link StreamFramer}).
+     */
+    public XmlElement parseStreamHeader(byte[] header) throws XmlParseException {
+        byte[] document = concat(header, null, 0, 0);
+        XmlElement root = parse(document, document.length);
+        return new XmlElement(root.name(), root.attributes(), List.of());
+    }
+
+    /**
+     * Parses one first-level element of a stream that arrived whole, {@code bytes[from..to)}, in the scope of the
+     * stream's {@code header} (its default namespace and prefixes), as if the parser had read on through the stream:
+     * the element is parsed as the only child of that header. So a stream whose elements arrive whole needs no parser
+     * kept between them. Its size was bounded by the caller (a {@link StreamFramer}).
+     */
+    public XmlElement parseFirstLevel(byte[] header, byte[] bytes, int from, int to) throws XmlParseException {
+        byte[] document = concat(header, bytes, from, to);
+        for (XmlElement child : parse(document, document.length).childElements()) {
+            return child;
+        }
+        throw new XmlParseException("no element where the stream's framing found one");
+    }
+
+    /**
+     * The header, the element's bytes (if any) and the header's end tag, in one array. The end tag repeats the
+     * header's name as the server wrote it ({@code stream:stream}, or another prefix).
+     */
+    private static byte[] concat(byte[] header, byte[] bytes, int from, int to) throws XmlParseException {
+        int nameStart = -1;
+        for (int i = 0; i + 1 < header.length && nameStart < 0; i++) {
+            if (header[i] == '<' && header[i + 1] != '?' && header[i + 1] != '!') {
+                nameStart = i + 1;
+            }
+        }
+        int nameEnd = nameStart;
+        while (nameStart >= 0 && nameEnd < header.length && " \t\r\n/>".indexOf(header[nameEnd]) < 0) {
+            nameEnd++;
+        }
+        if (nameStart < 0 || nameEnd == nameStart) {
+            throw new XmlParseException("no start tag in a stream header");
+        }
+        int length = to - from;
+        int nameLength = nameEnd - nameStart;
+        byte[] document = new byte[header.length + length + nameLength + 3];
+        System.arraycopy(header, 0, document, 0, header.length);
+        if (bytes != null) {
+            System.arraycopy(bytes, from, document, header.length, length);
+        }
+        int at = header.length + length;
+        document[at++] = '<';
+        document[at++] = '/';
+        System.arraycopy(header, nameStart, document, at, nameLength);
+        document[at + nameLength] = '>';
+        return document;
+    }
+
+    private XmlElement parse(byte[] document, long maxChars) throws XmlParseException {
         XMLStreamReader reader = null;
         try {
-            reader = open(document);
+            reader = open(document, maxChars);
             requireXml10(reader);
             XmlElement root = null;
             while (reader.hasNext()) {
@@ -98,7 +160,7 @@ public final class XmlParser {
                         if (root != null) {
                             throw new XmlParseException("more than one root element");
                         }
-                        root = readElement(reader, limits.maxBytes());
+                        root = readElement(reader, (int) maxChars);
                     }
                     case XMLStreamConstants.END_DOCUMENT, XMLStreamConstants.SPACE -> {
                         // nothing to keep
@@ -127,9 +189,10 @@ public final class XmlParser {
      * never has more characters than octets, and the margin covers a byte-order mark or declaration decoded into
      * another encoding's characters.
      */
-    private XMLStreamReader open(byte[] document) throws XMLStreamException {
+    private XMLStreamReader open(byte[] document, long maxChars) throws XMLStreamException {
         ReaderConfig config = documents.createPrivateConfig();
         config.setInputBufferLength(Math.min(document.length + 16, MAX_DOCUMENT_BUFFER_CHARS));
+        config.setMaxCharacters(maxChars);
         StreamBootstrapper bootstrapper =
                 StreamBootstrapper.getInstance(null, (SystemId) null, document, 0, document.length);
         return documents.createSR(config, (SystemId) null, bootstrapper, false, false);

@@ -13,9 +13,12 @@ import javax.xml.stream.XMLStreamReader;
  * Incremental reader of one XMPP stream (RFC 6120 §4): the {@code <stream:stream>} header, then each top-level
  * element as a tree, then the end of the stream.
  *
- * <p>Owned by the single thread that reads the upstream socket; it blocks in the socket read, which is why that
- * thread is virtual. A stream restart (after SASL success or TLS proceed) starts a new document on the same bytes, so
- * the owner calls {@link #restart} and the next event is the new header.
+ * <p>Owned by the single thread that reads the upstream socket. Over a blocking socket it waits in the socket read;
+ * over a non-blocking one the owner asks for an event only once a {@link StreamFramer} says all its bytes are there.
+ * Each document's reader is opened at the first {@link #next} after {@link #restart}, not before: Woodstox reads the
+ * first bytes as it opens, to detect the encoding, and they may not have arrived yet. A stream restart (after SASL
+ * success or TLS proceed) starts a new document on the same bytes, so the owner calls {@link #restart} and the next
+ * event is the new header.
  */
 public final class XmlStreamParser {
 
@@ -42,21 +45,25 @@ public final class XmlStreamParser {
     private XMLStreamReader reader;
     private boolean opened;
 
-    public XmlStreamParser(XmlParser parser, InputStream in) throws XmlParseException {
+    public XmlStreamParser(XmlParser parser, InputStream in) {
         this.parser = parser;
         this.in = in;
-        this.reader = parser.openStream(in);
     }
 
     /** Starts a new document on the same input, or on a new one after TLS is layered on the socket. */
-    public void restart(InputStream newInput) throws XmlParseException {
-        XmlParser.closeQuietly(reader);
+    public void restart(InputStream newInput) {
+        if (reader != null) {
+            XmlParser.closeQuietly(reader);
+        }
         this.in = newInput;
-        this.reader = parser.openStream(newInput);
+        this.reader = null;
         this.opened = false;
     }
 
     public Event next() throws XmlParseException {
+        if (reader == null) {
+            reader = parser.openStream(in);
+        }
         try {
             while (reader.hasNext()) {
                 int event = reader.next();
@@ -94,5 +101,13 @@ public final class XmlStreamParser {
 
     public InputStream input() {
         return in;
+    }
+
+    /** Lets go of the reader and its buffers; the stream's bytes are read elsewhere from now on. */
+    public void close() {
+        if (reader != null) {
+            XmlParser.closeQuietly(reader);
+            reader = null;
+        }
     }
 }

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,6 +24,7 @@ import org.portico.testing.PorticoPerUpstream;
 import org.portico.testing.ReloadingReceiver;
 import org.portico.testing.Upstream;
 import org.portico.testing.WebSocketTestClient;
+import org.portico.upstream.TlsPolicy;
 
 /**
  * Sessions that survive page reloads, on both transports, against the real Prosody: numbered messages flow to a
@@ -36,16 +40,22 @@ class ReloadEndToEndTest {
     @RegisterExtension
     static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
 
+    /**
+     * Every kind over STARTTLS; the WebSocket kinds also over a plain upstream leg, whose streams the upstream poller
+     * reads (BOSH streams keep their own reader on either leg).
+     */
     static Stream<Arguments> kindsOnEachUpstream() {
         return Arrays.stream(Upstream.values()).flatMap(upstream -> Arrays.stream(ReloadingReceiver.Kind.values())
-                .map(kind -> Arguments.of(upstream, kind)));
+                .flatMap(kind -> (kind.name().startsWith("WEBSOCKET")
+                        ? Stream.of(TlsPolicy.REQUIRED, TlsPolicy.DISABLED) : Stream.of(TlsPolicy.REQUIRED))
+                        .map(leg -> Arguments.of(upstream, kind, leg))));
     }
 
-    @ParameterizedTest(name = "{1} in front of {0}")
+    @ParameterizedTest(name = "{1} in front of {0}, upstream leg {2}")
     @MethodSource("kindsOnEachUpstream")
-    void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(Upstream upstream, ReloadingReceiver.Kind kind)
-            throws Exception {
-        exchangeAcrossReloads(UPSTREAMS.in(upstream), kind, RELOADS);
+    void numberedMessagesArriveExactlyOnceAndInOrderAcrossReloads(Upstream upstream, ReloadingReceiver.Kind kind,
+            TlsPolicy leg) throws Exception {
+        exchangeAcrossReloads(UPSTREAMS.in(upstream, leg), kind, RELOADS);
     }
 
     /**
@@ -69,10 +79,13 @@ class ReloadEndToEndTest {
             String to = receiver.login("test4", "reload-" + kind.name().toLowerCase());
             sender.login("test5", LocalProsody.password("test5"), "sender-" + kind.name().toLowerCase());
             int sent = 0;
+            Set<String> onTheirWay = new HashSet<>();
             for (int reload = 0; reload < reloads; reload++) {
                 sent = send(sender, to, sent, 3);
                 receiver.bodies(sent, WAIT);
+                int before = sent;
                 sent = send(sender, to, sent, 2); // on their way while the page goes away
+                IntStream.rangeClosed(before + 1, sent).forEach(n -> onTheirWay.add(Integer.toString(n)));
                 receiver.reload();
                 sent = send(sender, to, sent, 2); // after it came back
             }
@@ -80,8 +93,21 @@ class ReloadEndToEndTest {
             receiver.ping();
 
             List<String> expected = IntStream.rangeClosed(1, sent).mapToObj(Integer::toString).toList();
-            assertEquals(expected, receiver.bodies(sent, WAIT), "exactly once and in order, through " + reloads
-                    + " reloads (" + receiver + ")");
+            List<String> received = receiver.bodies(sent, WAIT);
+            if (kind == ReloadingReceiver.Kind.WEBSOCKET_XEP0198) {
+                // XEP-0198 resumption is the server's: a message it routed to the replaced session while the new
+                // one took over is sent again after the new session's later messages. Seen on the wire (ejabberd
+                // 23.01, relayed by Portico in the order received): n19 reached the old stream 7 ms after <resumed/>,
+                // and ejabberd then sent n20 and n19, in that order, on the new one. So only messages that were on
+                // their way during a reload may move; every other stays in order, and each arrives exactly once.
+                assertEquals(expected, received.stream().sorted(Comparator.comparingInt(Integer::parseInt))
+                        .toList(), "exactly once, through " + reloads + " reloads (" + receiver + ")");
+                assertEquals(expected.stream().filter(n -> !onTheirWay.contains(n)).toList(), received.stream()
+                        .filter(n -> !onTheirWay.contains(n)).toList(), "in order but for those on their way");
+            } else {
+                assertEquals(expected, received, "exactly once and in order, through " + reloads + " reloads ("
+                        + receiver + ")");
+            }
             double resumed = admin.scrape().value("portico_reloads_resumed_total", mechanism) - resumedBefore;
             if (kind == ReloadingReceiver.Kind.BOSH_RESTORE) {
                 // a page that vanishes between two requests looks like ordinary traffic to the server: only the

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.portico.server.PorticoConfig;
 import org.portico.testing.BoshTestClient;
@@ -46,17 +45,20 @@ class UpstreamLossEndToEndTest {
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
     private static final int BOSH_SESSIONS = 20;
 
+    /** Each server, cut with a FIN and with a reset, over STARTTLS and over a plain leg (read by the poller). */
     static Stream<Arguments> upstreamsAndCuts() {
         return Arrays.stream(Upstream.values()).flatMap(upstream -> Stream.of(false, true)
-                .map(reset -> Arguments.of(upstream, reset)));
+                .flatMap(reset -> Stream.of(TlsPolicy.REQUIRED, TlsPolicy.DISABLED)
+                        .map(leg -> Arguments.of(upstream, reset, leg))));
     }
 
-    @ParameterizedTest(name = "{0}, reset={1}")
+    @ParameterizedTest(name = "{0}, reset={1}, upstream leg {2}")
     @MethodSource("upstreamsAndCuts")
     void everySessionOnALostServerEndsWithRemoteConnectionFailedAndNothingIsLeftBehind(Upstream upstream,
-            boolean reset) throws Exception {
+            boolean reset, TlsPolicy leg) throws Exception {
         try (TcpForwarder server = new TcpForwarder(upstream.host(), upstream.port());
-                PorticoHarness portico = PorticoHarness.start(upstream, config -> through(config, upstream, server));
+                PorticoHarness portico = PorticoHarness.start(upstream,
+                        config -> through(config, upstream, server, leg));
                 WebSocketTestClient ws = portico.websocketClient()) {
             List<BoshTestClient> boshClients = new ArrayList<>();
             List<CompletableFuture<String>> held = new ArrayList<>();
@@ -68,8 +70,9 @@ class UpstreamLossEndToEndTest {
                     held.add(bosh.rawAsync(bosh.body(bosh.nextRid(), "", "")));
                 }
                 ws.login("test6", LocalProsody.password("test6"), "lost-ws");
-                assertTrue(UpstreamThreads.alive() >= BOSH_SESSIONS + 1,
-                        "a reader per session (a writer runs only while bytes wait)");
+                assertTrue(UpstreamThreads.alive() >= BOSH_SESSIONS + (leg == TlsPolicy.REQUIRED ? 1 : 0),
+                        "a reader per BOSH session, and per WebSocket session over TLS (over a plain leg the poller"
+                                + " reads it; a writer runs only while bytes wait)");
 
                 server.cutAll(reset);
 
@@ -94,11 +97,22 @@ class UpstreamLossEndToEndTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Upstream.class)
-    void aServerThatStopsReadingOneSessionCostsOnlyThatSession(Upstream upstream) throws Exception {
+    static Stream<Arguments> upstreamsAndLegs() {
+        return Arrays.stream(Upstream.values()).flatMap(upstream -> Stream.of(TlsPolicy.REQUIRED, TlsPolicy.DISABLED)
+                .map(leg -> Arguments.of(upstream, leg)));
+    }
+
+    /**
+     * Over STARTTLS the frames' stanzas go to the stream's writer thread; over a plain leg the frame's own thread
+     * writes what the socket takes and leaves the rest to the writer: either way it never waits, and the bound ends
+     * the stuck session only.
+     */
+    @ParameterizedTest(name = "{0}, upstream leg {1}")
+    @MethodSource("upstreamsAndLegs")
+    void aServerThatStopsReadingOneSessionCostsOnlyThatSession(Upstream upstream, TlsPolicy leg) throws Exception {
         try (TcpForwarder server = new TcpForwarder(upstream.host(), upstream.port());
-                PorticoHarness portico = PorticoHarness.start(upstream, config -> through(config, upstream, server));
+                PorticoHarness portico = PorticoHarness.start(upstream,
+                        config -> through(config, upstream, server, leg));
                 WebSocketTestClient stuck = portico.websocketClient();
                 WebSocketTestClient other = portico.websocketClient()) {
             stuck.login("test1", LocalProsody.password("test1"), "stuck");
@@ -171,9 +185,10 @@ class UpstreamLossEndToEndTest {
         }
     }
 
-    private static PorticoConfig through(PorticoConfig config, Upstream upstream, TcpForwarder server) {
+    private static PorticoConfig through(PorticoConfig config, Upstream upstream, TcpForwarder server,
+            TlsPolicy leg) {
         return new PorticoConfig(config.http(), config.bosh(), PorticoHarness.upstream(Map.of(upstream.domain(),
-                new UpstreamRoute(upstream.host(), server.port(), TlsPolicy.REQUIRED)), upstream.certificate()),
+                new UpstreamRoute(upstream.host(), server.port(), leg)), upstream.certificate()),
                 config.xml(), config.store(), config.websocket());
     }
 }

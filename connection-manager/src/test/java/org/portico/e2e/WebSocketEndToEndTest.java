@@ -8,6 +8,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.testing.BoshTestClient;
@@ -16,11 +18,20 @@ import org.portico.testing.PorticoHarness;
 import org.portico.testing.PorticoPerUpstream;
 import org.portico.testing.Upstream;
 import org.portico.testing.WebSocketTestClient;
+import org.portico.upstream.TlsPolicy;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 
-/** XMPP over WebSocket (RFC 7395) through Portico to the real Prosody, with STARTTLS between them. */
+/**
+ * XMPP over WebSocket (RFC 7395) through Portico to the real Prosody and ejabberd, over both upstream legs: STARTTLS
+ * (the stream read by its own thread) and plain TCP (read by the upstream poller, written by the frame's thread).
+ */
+@ParameterizedClass(name = "upstream leg {0}")
+@EnumSource(value = TlsPolicy.class, names = {"REQUIRED", "DISABLED"})
 class WebSocketEndToEndTest {
+
+    @Parameter
+    TlsPolicy leg;
 
     @RegisterExtension
     static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
@@ -38,7 +49,7 @@ class WebSocketEndToEndTest {
     @ParameterizedTest
     @EnumSource(Upstream.class)
     void openSaslPlainRestartAndBind_R83_R87_R93_R95(Upstream upstream) throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        PorticoHarness portico = UPSTREAMS.in(upstream, leg);
         try (WebSocketTestClient client = portico.websocketClient()) {
             assertEquals("xmpp", client.subprotocol(), "the server echoes the xmpp subprotocol (R83)");
             client.open();
@@ -71,7 +82,7 @@ class WebSocketEndToEndTest {
     @ParameterizedTest
     @EnumSource(Upstream.class)
     void twoWebSocketClientsExchangeMessagesBothWays(Upstream upstream) throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        PorticoHarness portico = UPSTREAMS.in(upstream, leg);
         try (WebSocketTestClient alice = portico.websocketClient();
                 WebSocketTestClient bob = portico.websocketClient()) {
             String aliceJid = alice.login("test1", LocalProsody.password("test1"), "ws-both");
@@ -87,7 +98,7 @@ class WebSocketEndToEndTest {
     @ParameterizedTest
     @EnumSource(Upstream.class)
     void aWebSocketClientAndABoshClientExchangeMessages(Upstream upstream) throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        PorticoHarness portico = UPSTREAMS.in(upstream, leg);
         try (WebSocketTestClient ws = portico.websocketClient(); BoshTestClient bosh = portico.boshClient()) {
             String wsJid = ws.login("test1", LocalProsody.password("test1"), "ws-bosh");
             String boshJid = bosh.login("test2", LocalProsody.password("test2"), "ws-bosh");
@@ -159,7 +170,7 @@ class WebSocketEndToEndTest {
     @ParameterizedTest
     @EnumSource(Upstream.class)
     void aServerStreamErrorIsOneMessageThenCloseThenTheSocketCloses_R89_R90(Upstream upstream) throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        PorticoHarness portico = UPSTREAMS.in(upstream, leg);
         try (WebSocketTestClient first = portico.websocketClient();
                 WebSocketTestClient second = portico.websocketClient()) {
             first.login("test6", LocalProsody.password("test6"), "twice");
@@ -191,7 +202,7 @@ class WebSocketEndToEndTest {
     @ParameterizedTest
     @EnumSource(Upstream.class)
     void aMessageThatIsNotWellFormedEndsTheStream_R86(Upstream upstream) throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        PorticoHarness portico = UPSTREAMS.in(upstream, leg);
         try (WebSocketTestClient client = portico.websocketClient()) {
             client.login("test1", LocalProsody.password("test1"), "broken");
             client.send("<message xmlns='jabber:client'><body>unclosed</message>");
@@ -206,7 +217,7 @@ class WebSocketEndToEndTest {
     @ParameterizedTest
     @EnumSource(Upstream.class)
     void xep0198PassesThroughAndEnabledCarriesNoLocation(Upstream upstream) throws Exception {
-        PorticoHarness portico = UPSTREAMS.in(upstream);
+        PorticoHarness portico = UPSTREAMS.in(upstream, leg);
         try (WebSocketTestClient client = portico.websocketClient()) {
             client.login("test2", LocalProsody.password("test2"), "sm");
             client.send("<enable xmlns='" + Namespaces.SM + "' resume='true'/>");

@@ -55,7 +55,7 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
         return true;
     }
 
-    /** Queued, like sent, but recorded as written only by {@link #writeQueued}. */
+    /** Queued, like sent (the session's writing it after its lock is seen through {@link #whenWritten}). */
     @Override
     public boolean queue(XmlElement element) {
         return send(element);
@@ -66,6 +66,11 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
 
     @Override
     public void writeQueued() {
+        whenWritten.run();
+    }
+
+    @Override
+    public void writeQueuedWithoutWaiting() {
         whenWritten.run();
     }
 

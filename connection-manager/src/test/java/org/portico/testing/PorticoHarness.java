@@ -19,8 +19,9 @@ import org.portico.upstream.UpstreamRoute;
 import org.portico.xml.XmlLimits;
 
 /**
- * A Portico on a free loopback port in front of the local Prosody (or another {@link Upstream}), with STARTTLS required and the server's own certificate trusted: the configuration end-to-end
- * tests start from, adjusted per test.
+ * A Portico on a free loopback port in front of the local Prosody (or another {@link Upstream}), with STARTTLS
+ * required (or the leg a test names) and the server's own certificate trusted: the configuration end-to-end tests
+ * start from, adjusted per test.
  */
 public final class PorticoHarness implements AutoCloseable {
 
@@ -76,9 +77,18 @@ public final class PorticoHarness implements AutoCloseable {
      * test (or, in the full run, fails it) unless that server runs.
      */
     public static PorticoHarness start(Upstream upstream, UnaryOperator<PorticoConfig> adjust) throws Exception {
+        return start(upstream, TlsPolicy.REQUIRED, adjust);
+    }
+
+    /**
+     * As {@link #start(Upstream, UnaryOperator)} with {@code leg} as the STARTTLS policy of the upstream leg:
+     * {@link TlsPolicy#DISABLED} for plain TCP, whose open streams the upstream poller reads for WebSocket sessions.
+     */
+    public static PorticoHarness start(Upstream upstream, TlsPolicy leg, UnaryOperator<PorticoConfig> adjust)
+            throws Exception {
         upstream.assumeRunning();
         return new PorticoHarness(adjust.apply(config(upstream(Map.of(upstream.domain(),
-                new UpstreamRoute(upstream.host(), upstream.port(), TlsPolicy.REQUIRED)), upstream.certificate()))));
+                new UpstreamRoute(upstream.host(), upstream.port(), leg)), upstream.certificate()))));
     }
 
     public PorticoServer server() {

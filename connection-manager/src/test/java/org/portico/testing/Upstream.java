@@ -1,6 +1,7 @@
 package org.portico.testing;
 
 import java.nio.file.Path;
+import org.portico.upstream.TlsPolicy;
 
 /**
  * The real XMPP servers the end-to-end tests run Portico in front of (issue 12: behaviour must hold on a server
@@ -38,8 +39,8 @@ public enum Upstream {
         }
     }
 
-    /** With its admin listener on a free port, so that tests can read its metrics too. */
-    PorticoHarness startPortico() throws Exception {
-        return PorticoHarness.start(this, PorticoHarness::withAdmin);
+    /** With its admin listener on a free port, so that tests can read its metrics too; {@code leg} as STARTTLS. */
+    PorticoHarness startPortico(TlsPolicy leg) throws Exception {
+        return PorticoHarness.start(this, leg, PorticoHarness::withAdmin);
     }
 }

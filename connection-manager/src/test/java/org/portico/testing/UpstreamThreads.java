@@ -22,12 +22,33 @@ public final class UpstreamThreads {
 
     /** The upstream readers and writers alive now. */
     public static long alive() throws IOException {
+        return alive(NAME);
+    }
+
+    /** The upstream readers alive now for streams to {@code domain}. */
+    public static long readersFor(String domain) throws IOException {
+        return alive(Pattern.compile("\"name\": \"upstream-reader " + Pattern.quote(domain) + "\""));
+    }
+
+    /** Waits up to {@code timeout} for the readers and writers of streams to {@code domain} to end. */
+    public static long awaitNoneFor(String domain, Duration timeout) throws IOException, InterruptedException {
+        Pattern name = Pattern.compile("\"name\": \"upstream-(reader|writer) " + Pattern.quote(domain) + "\"");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long alive = alive(name);
+        while (alive > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20); // polled, bounded
+            alive = alive(name);
+        }
+        return alive;
+    }
+
+    private static long alive(Pattern name) throws IOException {
         Path dump = Files.createTempFile("threads", ".json");
         try {
             Files.delete(dump); // the dump refuses to overwrite
             ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                     .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
-            return NAME.matcher(Files.readString(dump)).results().count();
+            return name.matcher(Files.readString(dump)).results().count();
         } finally {
             Files.deleteIfExists(dump);
         }

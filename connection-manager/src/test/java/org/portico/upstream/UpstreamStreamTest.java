@@ -18,12 +18,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.LogCapture;
 import org.portico.testing.RecordingUpstreamListener;
 import org.portico.testing.ScriptedXmppServer;
 import org.portico.testing.ScriptedXmppServer.Peer;
+import org.portico.testing.UpstreamThreads;
 import org.portico.upstream.UpstreamEnd.Reason;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -32,9 +36,28 @@ import org.portico.xml.XmlParseException;
 import org.portico.xml.XmlParser;
 import org.slf4j.LoggerFactory;
 
-/** The upstream stream over plain TCP against the scripted server: RFC 6120 §4 streams, §6 SASL restarts. */
+/**
+ * The upstream stream over plain TCP against the scripted server: RFC 6120 §4 streams, §6 SASL restarts. Every case
+ * runs for both readers of an open stream: its own thread (a listener that may wait, as BOSH's), and the shared
+ * poller over a non-blocking socket (a listener that never waits, as WebSocket's).
+ */
 @Timeout(60)
+@ParameterizedClass(name = "read by {0}")
+@EnumSource(UpstreamStreamTest.Reader.class)
 class UpstreamStreamTest {
+
+    enum Reader {
+        OWN_THREAD(false), POLLER(true);
+
+        final boolean neverWaits;
+
+        Reader(boolean neverWaits) {
+            this.neverWaits = neverWaits;
+        }
+    }
+
+    @Parameter
+    Reader reader;
 
     static final StreamHeader LOCALHOST = new StreamHeader("localhost", null, "en", "1.0");
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
@@ -47,7 +70,7 @@ class UpstreamStreamTest {
     @BeforeEach
     void start() throws IOException {
         server = new ScriptedXmppServer();
-        listener = new RecordingUpstreamListener();
+        listener = new RecordingUpstreamListener(reader.neverWaits);
     }
 
     @AfterEach
@@ -64,7 +87,12 @@ class UpstreamStreamTest {
 
     /** Connects and plays the opening (RFC 6120 §4.2–§4.3) so the stream is OPEN. */
     private Upstream open(Peer[] peer, UnaryOperator<UpstreamConfig.Builder> settings) throws IOException {
-        Upstream upstream = connector(settings).connect(LOCALHOST, null, listener);
+        return open(peer, settings, LOCALHOST.to());
+    }
+
+    private Upstream open(Peer[] peer, UnaryOperator<UpstreamConfig.Builder> settings, String domain)
+            throws IOException {
+        Upstream upstream = connector(settings).connect(new StreamHeader(domain, null, "en", "1.0"), null, listener);
         peer[0] = server.accept();
         peer[0].expectHeader();
         peer[0].open("s1", ScriptedXmppServer.FEATURES_SASL);
@@ -100,6 +128,29 @@ class UpstreamStreamTest {
         assertEquals("abc", serverHeader.attribute("id").orElseThrow());
         XmlElement features = listener.awaitElement();
         assertTrue(features.child(Namespaces.SASL, "mechanisms").isPresent(), features.toString());
+    }
+
+    /**
+     * An open stream read by the poller holds no thread of its own (the cost per idle session, issue 10): its reader
+     * thread ends once the stream is open, and the stream goes on relaying both ways.
+     */
+    @Test
+    void anOpenStreamReadByThePollerHoldsNoThreadOfItsOwn() throws Exception {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b.domain("threads.test",
+                new UpstreamRoute("127.0.0.1", server.port(), TlsPolicy.DISABLED)), "threads.test");
+
+        long deadline = System.nanoTime() + ScriptedXmppServer.TIMEOUT.toNanos();
+        long readers = UpstreamThreads.readersFor("threads.test");
+        while (reader == Reader.POLLER && readers > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the reader thread ends just after it handed the stream over; polled, bounded
+            readers = UpstreamThreads.readersFor("threads.test");
+        }
+        assertEquals(reader == Reader.POLLER ? 0 : 1, readers);
+        upstream.send(xml("<message xmlns='jabber:client' id='out'/>"));
+        assertTrue(peer[0].expect("/>").contains("id=\"out\""));
+        peer[0].send("<message id='in'/>");
+        assertEquals("in", listener.awaitElement().attribute("id").orElseThrow());
     }
 
     @Test
@@ -225,6 +276,11 @@ class UpstreamStreamTest {
             @Override
             public void onClosed(UpstreamEnd end) {
                 listener.onClosed(end);
+            }
+
+            @Override
+            public boolean neverWaits() {
+                return listener.neverWaits();
             }
         };
         self.set(connector(b -> b).connect(LOCALHOST, null, restarting));
@@ -418,6 +474,11 @@ class UpstreamStreamTest {
             @Override
             public void onClosed(UpstreamEnd end) {
                 listener.onClosed(end);
+            }
+
+            @Override
+            public boolean neverWaits() {
+                return listener.neverWaits();
             }
         };
         try (LogCapture log = LogCapture.start()) {

@@ -1,0 +1,282 @@
+package org.portico.upstream;
+
+import com.ctc.wstx.exc.WstxEOFException;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import org.portico.upstream.UpstreamEnd.Reason;
+import org.portico.xml.Namespaces;
+import org.portico.xml.XmlElement;
+import org.portico.xml.XmlParseException;
+import org.portico.xml.XmlStreamParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The reading side of one {@link UpstreamStream}: it resolves, connects and negotiates (STARTTLS, RFC 6120 §5), then
+ * relays every event the server sends to the listener, in order, and tells the stream how the stream ended.
+ *
+ * <p>Threads: a virtual thread per stream does the negotiation. For a plain-TCP stream whose listener
+ * {@linkplain UpstreamListener#neverWaits never waits} (a WebSocket session) the {@link UpstreamPoller}'s thread then
+ * reads the open stream and this thread ends, so an open stream holds no thread; otherwise (TLS, or a BOSH session,
+ * whose answers are blocking writes to its client) the thread reads on until the stream ends. Either way one thread
+ * at a time owns the {@link UpstreamConnection} and every field here not marked volatile, and makes the listener
+ * calls; the hand-over to the poller (a task on its queue) orders them.
+ *
+ * <p>After {@code <success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>} the server's next bytes start a new document
+ * (RFC 6120 §6.4.6), so the reader starts a new parser right after delivering it, before reading on; the session's
+ * restart then only writes the new header. SASL2 ({@code urn:xmpp:sasl:2}) success has no restart.
+ */
+final class UpstreamReader {
+
+    /** The stream's logger: what the reader reports is the stream's doing. */
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamStream.class);
+
+    /** What the reader needs of its stream: the lifecycle decisions, taken under the stream's lock, and its end. */
+    interface Stream {
+        /** STARTTLS begins; false when the stream was closed meanwhile. */
+        boolean tlsStarted();
+
+        /** Negotiation is done; false when the stream was closed meanwhile. */
+        boolean opened(UpstreamOutput output);
+
+        /** The stream was aborted: nothing more is relayed. */
+        boolean aborted();
+
+        /** The server sent {@code </stream:stream>}; returns how the stream ended. */
+        UpstreamEnd serverClosed();
+
+        /** The server sent XML that cannot be relayed; answers with a stream error if the stream is still ours. */
+        void badFormat();
+
+        /** Called once, last, on a thread that may wait. */
+        void ended(UpstreamEnd observed);
+    }
+
+    private final StreamHeader header;
+    private final String route;
+    private final UpstreamListener listener;
+    private final UpstreamResolver resolver;
+    private final UpstreamTls tls;
+    private final UpstreamConnection connection;
+    private final UpstreamPoller poller;
+    private final Map<String, String> mdc;
+    private final Stream stream;
+
+    /** Read from any thread: for log lines and {@link UpstreamStream#toString}. */
+    private volatile String target = "unresolved";
+    private volatile boolean secure;
+    /** The stream's end was observed on the poller's thread: nothing more is read or reported. */
+    private boolean pollingEnded;
+
+    UpstreamReader(StreamHeader header, String route, UpstreamListener listener, UpstreamResolver resolver,
+            UpstreamTls tls, UpstreamConnection connection, UpstreamPoller poller, Map<String, String> mdc,
+            Stream stream) {
+        this.header = header;
+        this.route = route;
+        this.listener = listener;
+        this.resolver = resolver;
+        this.tls = tls;
+        this.connection = connection;
+        this.poller = poller;
+        this.mdc = mdc;
+        this.stream = stream;
+    }
+
+    void start() {
+        Thread.ofVirtual().name("upstream-reader " + header.to()).start(this::read);
+    }
+
+    String target() {
+        return target;
+    }
+
+    boolean secure() {
+        return secure;
+    }
+
+
+    private void read() {
+        if (mdc != null) {
+            MDC.setContextMap(mdc);
+        }
+        boolean open = false;
+        UpstreamEnd observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "reader failed");
+        try {
+            List<UpstreamRoute> targets = resolver.resolve(header.to(), route);
+            connection.connect(targets);
+            target = connection.target().address();
+            StartTls.Opening opening = StartTls.negotiate(connection, UpstreamStream.headerBytes(header), header.to(),
+                    tls, stream::tlsStarted);
+            connection.negotiated();
+            secure = connection.secure();
+            boolean pollable = !secure && listener.neverWaits();
+            if (pollable) {
+                connection.readWithoutWaiting(poller);
+            }
+            if (!stream.opened(connection.output())) {
+                throw new UpstreamFailure(Reason.CLOSED_BY_US, "closed while negotiating");
+            }
+            open = true;
+            LOG.info("upstream for {} open: {} tls {}", header.to(), target, secure ? "on" : "off");
+            notifyOpened(opening.header());
+            notifyElement(opening.features());
+            if (pollable) {
+                connection.startPolling(this::readable);
+                return; // the poller reads on, and reports the end
+            }
+            observed = readStream();
+        } catch (UnknownHostException e) {
+            observed = new UpstreamEnd(Reason.HOST_UNKNOWN, null, e.getMessage());
+        } catch (UpstreamFailure e) {
+            observed = e.end();
+        } catch (XmlParseException e) {
+            observed = unreadable(e, open);
+        } catch (IOException e) {
+            observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, describe(e));
+        } catch (RuntimeException e) {
+            LOG.error("{}: reader failed", stream, e);
+            observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "internal error: " + e);
+        }
+        stream.ended(observed);
+    }
+
+    /** Relays the open stream until it ends, on the reader's own thread; returns how it ended. */
+    private UpstreamEnd readStream() throws XmlParseException, UpstreamFailure {
+        while (true) {
+            UpstreamEnd end = relay(connection.next());
+            if (end != null) {
+                return end;
+            }
+        }
+    }
+
+    /**
+     * The poller's thread: bytes (or the end of the connection) arrived. Relays every event whose bytes are all
+     * there; the rest waits for the next call. The end is reported on a virtual thread, since the stream may wait
+     * there for its last bytes to be written.
+     *
+     * @return whether the poller is to go on reading
+     */
+    private boolean readable(ByteBuffer scratch) {
+        if (pollingEnded) {
+            return false;
+        }
+        if (mdc != null) {
+            MDC.setContextMap(mdc);
+        }
+        UpstreamEnd observed;
+        try {
+            boolean connected = connection.fill(scratch);
+            observed = relayBuffered();
+            if (observed == null && !connected) {
+                observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, target
+                        + " closed the connection without </stream:stream>");
+            }
+        } catch (UpstreamFailure e) {
+            observed = e.end();
+        } catch (XmlParseException e) {
+            observed = unreadable(e, true);
+        } catch (IOException e) {
+            observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "read from " + target + " failed: "
+                    + describe(e));
+        } catch (RuntimeException e) {
+            LOG.error("{}: reader failed", stream, e);
+            observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "internal error: " + e);
+        } finally {
+            MDC.clear();
+        }
+        if (observed == null) {
+            return true;
+        }
+        pollingEnded = true;
+        UpstreamEnd end = observed;
+        Thread.ofVirtual().name("upstream-end " + header.to()).start(() -> {
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            stream.ended(end);
+        });
+        return false;
+    }
+
+    /** Relays the events whose bytes have all arrived. @return how the stream ended, or null while it goes on */
+    private UpstreamEnd relayBuffered() throws XmlParseException, UpstreamFailure {
+        while (connection.nextUnit()) {
+            UpstreamEnd end = relay(connection.next());
+            if (end != null) {
+                return end;
+            }
+        }
+        return null;
+    }
+
+    /** One event from the server. @return how the stream ended, or null while it goes on */
+    private UpstreamEnd relay(XmlStreamParser.Event event) throws XmlParseException, UpstreamFailure {
+        if (stream.aborted()) {
+            return new UpstreamEnd(Reason.CLOSED_BY_US, null, "aborted");
+        }
+        switch (event) {
+            case XmlStreamParser.Opened opened -> {
+                if (!opened.header().is(Namespaces.STREAMS, "stream")) {
+                    throw new UpstreamFailure(Reason.PROTOCOL_ERROR, "restarted stream is not an XMPP stream");
+                }
+                notifyOpened(opened.header());
+            }
+            case XmlStreamParser.Element element when element.element().is(Namespaces.STREAMS, "error") ->
+                    throw new UpstreamFailure(element.element());
+            case XmlStreamParser.Element element -> {
+                notifyElement(element.element());
+                if (element.element().is(Namespaces.SASL, "success")) {
+                    connection.startDocument();
+                }
+            }
+            case XmlStreamParser.Closed closed -> {
+                return stream.serverClosed();
+            }
+        }
+        return null;
+    }
+
+    private UpstreamEnd unreadable(XmlParseException e, boolean open) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof WstxEOFException) {
+                // a server that ends a stream says so (RFC 6120 §4.4); a bare end of the connection is a lost
+                // server (killed, crashed, restarted), which clients must be able to tell from a clean logout
+                return new UpstreamEnd(Reason.CONNECTION_FAILED, null, target + " closed the connection"
+                        + (open ? " without </stream:stream>" : ""));
+            }
+            if (cause instanceof IOException io && !(io instanceof UpstreamInput.NotXmpp)) {
+                return new UpstreamEnd(Reason.CONNECTION_FAILED, null, "read from " + target + " failed: "
+                        + describe(io));
+            }
+        }
+        if (open) {
+            stream.badFormat();
+        }
+        return new UpstreamEnd(Reason.PROTOCOL_ERROR, null, "unacceptable XML from " + target + ": " + e.getMessage());
+    }
+
+    private void notifyOpened(XmlElement serverHeader) {
+        try {
+            listener.onOpened(serverHeader);
+        } catch (RuntimeException e) {
+            LOG.error("{}: listener failed on the stream header", stream, e);
+        }
+    }
+
+    private void notifyElement(XmlElement element) {
+        try {
+            listener.onElement(element);
+        } catch (RuntimeException e) {
+            LOG.error("{}: listener failed on <{}/>", stream, element.localName(), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}
