@@ -88,15 +88,7 @@ public final class XmppSession implements UpstreamListener {
      * the lock, as {@link AfterLock#abortUpstream} does.
      */
     public void send(List<XmlElement> elements, AfterLock after) {
-        boolean accepted = true;
-        for (XmlElement element : elements) {
-            noteStreamManagement(element);
-            accepted &= upstream.queue(element);
-        }
-        after.writeUpstream(upstream::writeQueued);
-        if (!accepted) {
-            after.abortUpstream(this);
-        }
+        queue(elements, after, upstream::writeQueued);
     }
 
     /**
@@ -106,9 +98,17 @@ public final class XmppSession implements UpstreamListener {
      * ({@link Upstream#writeQueuedWithoutWaiting}). Saves the hand-off to the writer's thread per message.
      */
     public void send(XmlElement element, AfterLock after) {
-        noteStreamManagement(element);
-        boolean accepted = upstream.queue(element);
-        after.writeUpstream(upstream::writeQueuedWithoutWaiting);
+        queue(List.of(element), after, upstream::writeQueuedWithoutWaiting);
+    }
+
+    /** Queues the elements under the caller's lock; {@code after} writes them with {@code write}, or aborts. */
+    private void queue(List<XmlElement> elements, AfterLock after, Runnable write) {
+        boolean accepted = true;
+        for (XmlElement element : elements) {
+            noteStreamManagement(element);
+            accepted &= upstream.queue(element);
+        }
+        after.writeUpstream(write);
         if (!accepted) {
             after.abortUpstream(this);
         }

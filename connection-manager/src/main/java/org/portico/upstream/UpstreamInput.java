@@ -150,11 +150,10 @@ final class UpstreamInput extends InputStream {
         if (length == 0) {
             return 0;
         }
+        if (blocking == null) {
+            throw new IllegalStateException("read by the poller: its units are taken (takeUnit), not read");
+        }
         while (framed == start) {
-            if (blocking == null) {
-                // the framer said the unit was whole; a parser that asks for more found it was not well-formed
-                throw new NotXmpp("the server's XML does not end where its element does", null);
-            }
             if (!nextUnitBlocking()) {
                 return -1;
             }
@@ -188,7 +187,7 @@ final class UpstreamInput extends InputStream {
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
     }
 
-    /** What the server sent cannot be an XMPP stream: a unit past the size bound, or not well-formed. */
+    /** What the server sent cannot be an XMPP stream: a unit past the size bound, or an end tag that does not match. */
     static final class NotXmpp extends IOException {
         NotXmpp(String message, Throwable cause) {
             super(message, cause);

@@ -143,7 +143,8 @@ final class UpstreamWriter {
                 batch.clear();
                 int written = output.writeNow(bytes, 0);
                 release(written);
-                if (written < bytes.length && !leaveRest(bytes, written)) {
+                if (written < bytes.length) {
+                    leaveRest(bytes, written);
                     return;
                 }
             }
@@ -155,19 +156,16 @@ final class UpstreamWriter {
     }
 
     /**
-     * The socket is full: puts the unwritten rest back in front and hands the drain to a thread that waits for room.
-     *
-     * @return false: the caller's drain ends here
+     * The socket is full: puts the unwritten rest back in front and hands the drain, still marked as running, to a
+     * thread that waits for room; the caller's drain ends here.
      */
-    private boolean leaveRest(byte[] bytes, int written) {
+    private void leaveRest(byte[] bytes, int written) {
         lock.lock();
         try {
             if (!stopped) {
                 queue.addFirst(Arrays.copyOfRange(bytes, written, bytes.length));
-                // draining stays set: the thread takes the drain over
-                Thread.ofVirtual().name(threadName).start(this::drain);
+                startDrainThread();
             }
-            return false;
         } finally {
             lock.unlock();
         }
@@ -210,9 +208,13 @@ final class UpstreamWriter {
     /** Under the lock: starts a drain thread unless {@link #claimDrain} says there is nothing for one to do. */
     private void drainIfIdle() {
         if (claimDrain()) {
-            // named, so that a drain blocked on a server that stopped reading shows in a thread dump
-            Thread.ofVirtual().name(threadName).start(this::drain);
+            startDrainThread();
         }
+    }
+
+    /** A drain claimed by the caller runs on a thread of its own, named so that one blocked shows in a dump. */
+    private void startDrainThread() {
+        Thread.ofVirtual().name(threadName).start(this::drainQueued);
     }
 
     /**
@@ -227,23 +229,15 @@ final class UpstreamWriter {
         return true;
     }
 
-    /** A drain on its own thread, which takes the session's logging context for the wire log. */
-    private void drain() {
-        if (mdc != null && WIRE.isDebugEnabled()) {
-            MDC.setContextMap(mdc);
-        }
-        drainQueued();
-    }
-
     /**
      * Writes batches until the queue is empty, waiting while the socket does; {@link #draining} was set by whoever
      * started it. Small writes are joined into one, so a burst of stanzas costs one socket write.
      */
     private void drainQueued() {
         List<byte[]> batch = new ArrayList<>();
+        UpstreamOutput output = output(); // set once, before any drain could be claimed
         try {
             while (takeAll(batch)) {
-                UpstreamOutput output = output();
                 long total = 0;
                 if (batch.size() > 1 && total(batch) > MAX_COALESCED_BYTES) {
                     for (byte[] bytes : batch) {
