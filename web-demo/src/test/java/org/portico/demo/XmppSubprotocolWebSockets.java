@@ -37,6 +37,12 @@ import org.htmlunit.websocket.WebSocketListener;
  *   <li>{@code send()} on a socket that is closing or closed discards the message instead of failing: the server's
  *       {@code <close/>} and the page's last sends cross, and HtmlUnit logged each as an error with its stack
  *       trace.</li>
+ *   <li>{@code send()} never fails because another script is sending. A browser runs a page's scripts one at a
+ *       time; HtmlUnit runs what follows an asynchronous XHR (its callbacks' promise reactions, e.g. the demo's
+ *       upload, which then sends the link and an {@code <r/>}) on its JavaScript executor without the page's monitor,
+ *       so such a send can cross one from an event handler or a click. The shaded Jetty client refuses a second
+ *       blocking send while one is pending ({@code IllegalStateException: Blocking message pending}), and the
+ *       page's script stopped halfway: a logout that never sent its {@code <close/>}. Sends take turns here.</li>
  * </ul>
  */
 final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
@@ -70,6 +76,8 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
     private static final class Adapter implements WebSocketAdapter {
 
         private final Object clientLock = new Object();
+        /** Held for one whole blocking send, so sends from threads HtmlUnit runs scripts on take turns. */
+        private final Object sendLock = new Object();
         private final WebSocketListener listener;
         private final List<String> subprotocols;
         /** The page whose script opened the socket: HtmlUnit runs its scripts holding its monitor. */
@@ -119,7 +127,10 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
             }
         }
 
-        /** Sends, or discards the message once the socket is closing or closed, as a browser does. */
+        /**
+         * Sends, or discards the message once the socket is closing or closed, as a browser does; one send at a time
+         * (see the class comment).
+         */
         @Override
         public void send(Object content) throws IOException {
             Session session = outgoing;
@@ -127,12 +138,14 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
                 return;
             }
             try {
-                if (content instanceof String text) {
-                    session.getRemote().sendString(text);
-                } else if (content instanceof ByteBuffer bytes) {
-                    session.getRemote().sendBytes(bytes);
-                } else {
-                    throw new IllegalArgumentException("cannot send " + content.getClass().getName());
+                synchronized (sendLock) {
+                    if (content instanceof String text) {
+                        session.getRemote().sendString(text);
+                    } else if (content instanceof ByteBuffer bytes) {
+                        session.getRemote().sendBytes(bytes);
+                    } else {
+                        throw new IllegalArgumentException("cannot send " + content.getClass().getName());
+                    }
                 }
             } catch (IOException e) {
                 if (session.isOpen()) {

@@ -1,6 +1,7 @@
 package org.portico.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,10 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
 
     /** Longer than a WebSocket handshake on loopback takes, so the handshake completes while the script runs. */
     private static final int SCRIPT_BUSY_MILLIS = 500;
+    /** How long the XHR's reaction may keep sending: until the test's script has sent its share. */
+    private static final int CROSSING_MILLIS = 5_000;
+    /** How many {@code <r/>} the test's script sends while the XHR's reaction sends too. */
+    private static final int SCRIPT_SENDS = 300;
 
     private HtmlUnitTab tab;
     private LogCapture log;
@@ -77,6 +82,56 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
         assertEquals("", tab.evaluate("window.probe.thrown.join(' | ')"), "exceptions thrown into the page");
         assertEquals(List.of(), tab.scriptErrors());
         assertEquals(List.of(), log.lines(LogCapture.warnings()));
+    }
+
+    /**
+     * What follows an asynchronous XHR runs, in HtmlUnit, beside the script holding the page (the demo's upload sends
+     * its link that way). A browser's send() never fails because another script is sending (HTML standard,
+     * WebSocket send()): here a promise reaction after an XHR and a script run by the test send {@code <r/>} at the
+     * same time, and neither throws.
+     */
+    @Test
+    void sendsFromAnXhrReactionAndFromAScriptAtTheSameTimeNeitherThrow() {
+        DemoTab alice = loggedIn(Transport.WEBSOCKET, "alice");
+        alice.evaluate("""
+                (function () {
+                  var R = "<r xmlns='urn:xmpp:sm:3'/>";
+                  window.probe = { socket: porticoDemo.client.transport.ws, thrown: [], reactionSends: 0,
+                    started: false, stop: false, done: false };
+                  var xhr = new XMLHttpRequest();
+                  xhr.open('GET', '/', true);
+                  new Promise(function (resolve) {
+                    xhr.onreadystatechange = function () { if (xhr.readyState === 4) { resolve(); } };
+                    xhr.send();
+                  }).then(function () {
+                    window.probe.started = true;
+                    var until = Date.now() + %d;
+                    while (!window.probe.stop && Date.now() < until) {
+                      try { window.probe.socket.send(R); window.probe.reactionSends++; }
+                      catch (e) { window.probe.thrown.push(String(e.message)); }
+                    }
+                    window.probe.done = true;
+                  });
+                  return null;
+                }())""".formatted(CROSSING_MILLIS));
+        alice.await("the XHR's reaction to start sending", () -> Boolean.TRUE.equals(alice.evaluate("probe.started")));
+
+        alice.evaluate("""
+                (function () {
+                  var R = "<r xmlns='urn:xmpp:sm:3'/>";
+                  var before = window.probe.reactionSends;
+                  for (var i = 0; i < %d; i++) {
+                    try { window.probe.socket.send(R); } catch (e) { window.probe.thrown.push(String(e.message)); }
+                  }
+                  window.probe.crossing = window.probe.reactionSends - before;
+                  window.probe.stop = true;
+                  return null;
+                }())""".formatted(SCRIPT_SENDS));
+        alice.await("the XHR's reaction to finish", () -> Boolean.TRUE.equals(alice.evaluate("probe.done")));
+
+        assertEquals("", alice.evaluate("probe.thrown.slice(0, 3).join(' | ')"), "exceptions thrown into the page");
+        assertTrue(((Number) alice.evaluate("probe.crossing")).intValue() > 0,
+                "the XHR's reaction sent nothing while the script was sending: nothing crossed");
     }
 
     private static String webSocketUrl() {
