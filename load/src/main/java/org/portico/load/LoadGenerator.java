@@ -108,20 +108,40 @@ public final class LoadGenerator {
         return samples;
     }
 
-    /** CPU (percent of one core) and CPU milliseconds per role, from two sets of readings. */
+    /** CPU per role between two sets of readings, as percent of one core and, when {@code unit} is set, per unit. */
     private void putCpu(Map<String, Object> row, Target target, Map<Long, ProcessSample> before,
             Map<Long, ProcessSample> after, double perUnits, String unit) {
-        List<Target.Watched> all = new ArrayList<>(target.watched());
-        all.add(new Target.Watched("loadgen", self));
-        for (Target.Watched watched : all) {
+        for (Target.Watched watched : withLoadGenerator(target)) {
             ProcessSample from = before.get(watched.pid());
             ProcessSample to = after.get(watched.pid());
             row.put(watched.role() + "_cpu_percent", round(to.cpuPercentSince(from, options.clockTicks)));
             if (perUnits > 0) {
-                row.put(watched.role() + "_cpu_us_per_" + unit,
-                        round(1000 * to.cpuMillisSince(from, options.clockTicks) / perUnits));
+                putCpuPer(row, watched, from, to, perUnits, unit);
             }
         }
+    }
+
+    private void putCpuPer(Map<String, Object> row, Target.Watched watched, ProcessSample from, ProcessSample to,
+            double perUnits, String unit) {
+        row.put(watched.role() + "_cpu_us_per_" + unit,
+                round(1000 * to.cpuMillisSince(from, options.clockTicks) / perUnits));
+    }
+
+    /**
+     * CPU microseconds per login of each role. They share the machine's cores, so what Portico spends on a login
+     * decides how close the login rate through it can come to the upstream's own.
+     */
+    private void putLoginCpu(Map<String, Object> row, Target target, Map<Long, ProcessSample> before,
+            Map<Long, ProcessSample> after) {
+        for (Target.Watched watched : withLoadGenerator(target)) {
+            putCpuPer(row, watched, before.get(watched.pid()), after.get(watched.pid()), options.sessions, "login");
+        }
+    }
+
+    private List<Target.Watched> withLoadGenerator(Target target) {
+        List<Target.Watched> all = new ArrayList<>(target.watched());
+        all.add(new Target.Watched("loadgen", self));
+        return all;
     }
 
     private Map<String, Object> row(Target target, String mode) {
@@ -152,6 +172,7 @@ public final class LoadGenerator {
                     if (group == null) {
                         continue;
                     }
+                    putLoginCpu(row, target, beforeLogin, sample(target));
                     Thread.sleep(options.settle.toMillis());
                     Map<Long, ProcessSample> holdStart = sample(target);
                     IdleHold.Outcome outcome = new IdleHold(group, options.domain).run(options.duration,
