@@ -48,7 +48,7 @@ final class UpstreamInput extends InputStream {
      */
     UpstreamInput(InputStream blocking, int maxUnitBytes) {
         this.blocking = blocking;
-        this.framer = new StreamFramer(maxUnitBytes, false);
+        this.framer = new StreamFramer(maxUnitBytes);
     }
 
     /** TLS was layered on the socket: its stream is read from now on, as a new document. */

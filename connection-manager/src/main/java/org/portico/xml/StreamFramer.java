@@ -73,27 +73,19 @@ public final class StreamFramer {
     /** The names of the open elements, one after the other, and of the start tag being read after them. */
     private byte[] names = new byte[64];
     private int namesLength;
-    /** Where each open element's name starts in {@link #names}; -1 for a stream header not seen (unknown name). */
+    /** Where each open element's name starts in {@link #names}. */
     private int[] nameStarts = new int[8];
     /** In a start tag: its name is still being read. In an end tag: how many octets of its name matched. */
     private boolean inName;
     private int matched;
     private Unit unit;
 
-    /**
-     * @param maxUnitBytes the most octets one unit may take
-     * @param inStream     whether the stream header was already read by other means (scanning starts between
-     *                     first-level elements), or the bytes start a new document
-     */
-    public StreamFramer(int maxUnitBytes, boolean inStream) {
+    /** @param maxUnitBytes the most octets one unit may take; the bytes scanned first start a new document */
+    public StreamFramer(int maxUnitBytes) {
         if (maxUnitBytes < 1) {
             throw new IllegalArgumentException("maxUnitBytes must be positive, was " + maxUnitBytes);
         }
         this.maxUnitBytes = maxUnitBytes;
-        if (inStream) {
-            depth = 1;
-            nameStarts[0] = -1;
-        }
     }
 
     /** The bytes after the unit last found start a new document: an XML declaration and a stream header. */
@@ -205,10 +197,10 @@ public final class StreamFramer {
                     }
                     depth--;
                     int start = nameStarts[depth];
-                    if (start >= 0 && matched != namesLength - start) {
+                    if (matched != namesLength - start) {
                         throw mismatch(start);
                     }
-                    namesLength = Math.max(start, 0);
+                    namesLength = start;
                     return found(depth == 1 ? Unit.ELEMENT : depth == 0 ? Unit.CLOSE : null);
                 }
                 matchName(b);
@@ -269,7 +261,7 @@ public final class StreamFramer {
             return; // reported at the '>'
         }
         int start = nameStarts[depth - 1];
-        if (start < 0 || b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+        if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
             return;
         }
         if (start + matched >= namesLength || names[start + matched] != b) {

@@ -22,6 +22,8 @@ class StreamFramerTest {
 
     private static final String HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
             + "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
+    /** A header short enough for the tests of small bounds. */
+    private static final String SHORT_HEADER = "<stream:stream>";
 
     static Stream<Arguments> script() {
         return Stream.of(
@@ -53,15 +55,15 @@ class StreamFramerTest {
     void cutsTheStreamIntoUnitsWhateverTheReadsAre(boolean inStream, String sent, String expected) throws Exception {
         byte[] bytes = sent.getBytes(StandardCharsets.UTF_8);
         for (int split = 0; split <= bytes.length; split++) {
-            assertEquals(expected, units(inStream, bytes, split), "split at " + split);
+            assertEquals(expected, units(framer(inStream), bytes, split), "split at " + split);
         }
-        assertEquals(expected, unitsOctetByOctet(inStream, bytes));
+        assertEquals(expected, unitsOctetByOctet(framer(inStream), bytes));
     }
 
     @Test
     void tellsWhichKindOfUnitEachIs() throws Exception {
         byte[] bytes = (HEADER + "<iq/><message><body/></message></stream:stream>").getBytes(StandardCharsets.UTF_8);
-        StreamFramer framer = new StreamFramer(4096, false);
+        StreamFramer framer = new StreamFramer(4096);
         List<StreamFramer.Unit> kinds = new ArrayList<>();
         int from = 0;
         int end;
@@ -73,7 +75,7 @@ class StreamFramerTest {
                 StreamFramer.Unit.CLOSE), kinds);
 
         byte[] empty = "<?xml version='1.0'?><stream:stream/>".getBytes(StandardCharsets.UTF_8);
-        StreamFramer fresh = new StreamFramer(4096, false);
+        StreamFramer fresh = new StreamFramer(4096);
         assertEquals(empty.length, fresh.scan(empty, 0, empty.length));
         assertEquals(StreamFramer.Unit.CLOSE, fresh.unit(), "an empty stream element opens and ends the stream");
     }
@@ -82,7 +84,7 @@ class StreamFramerTest {
     void aNewDocumentAfterSaslSuccessStartsWithItsHeader() throws Exception {
         byte[] bytes = ("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>" + HEADER + "<stream:features/>")
                 .getBytes(StandardCharsets.UTF_8);
-        StreamFramer framer = new StreamFramer(4096, true);
+        StreamFramer framer = inStream(4096, HEADER);
         int first = framer.scan(bytes, 0, bytes.length);
         framer.startDocument();
         int second = framer.scan(bytes, first, bytes.length);
@@ -92,15 +94,15 @@ class StreamFramerTest {
     }
 
     @Test
-    void aUnitPastTheBoundIsRefusedBeforeItIsAllBuffered() {
+    void aUnitPastTheBoundIsRefusedBeforeItIsAllBuffered() throws Exception {
         byte[] bytes = ("<message><body>" + "x".repeat(100) + "</body></message>").getBytes(StandardCharsets.UTF_8);
-        StreamFramer framer = new StreamFramer(64, true);
+        StreamFramer framer = inStream(64, SHORT_HEADER);
         assertThrows(XmlParseException.class, () -> framer.scan(bytes, 0, bytes.length));
     }
 
     @Test
     void keepalivesBetweenUnitsDoNotCountAgainstTheBound() throws Exception {
-        StreamFramer framer = new StreamFramer(16, true);
+        StreamFramer framer = inStream(16, SHORT_HEADER);
         byte[] space = {' '};
         for (int i = 0; i < 100; i++) {
             assertEquals(-1, framer.scan(space, 0, 1));
@@ -115,17 +117,17 @@ class StreamFramerTest {
         for (String sent : List.of("<message><body>unclosed</message>", "<message><body></bodyx>",
                 "<a><b/></ab>", "<a:b xmlns:a='x'></a:c>")) {
             byte[] bytes = sent.getBytes(StandardCharsets.UTF_8);
-            StreamFramer framer = new StreamFramer(4096, true);
+            StreamFramer framer = inStream(4096, HEADER);
             assertThrows(XmlParseException.class, () -> framer.scan(bytes, 0, bytes.length), sent);
         }
         byte[] fine = "<a:b xmlns:a='x'><c/><d></d ></a:b>".getBytes(StandardCharsets.UTF_8);
-        assertEquals(fine.length, new StreamFramer(4096, true).scan(fine, 0, fine.length));
+        assertEquals(fine.length, inStream(4096, HEADER).scan(fine, 0, fine.length));
     }
 
     @Test
-    void anEndTagWithNothingOpenIsRefused() {
+    void anEndTagWithNothingOpenIsRefused() throws Exception {
         byte[] bytes = "</stream:stream></x>".getBytes(StandardCharsets.UTF_8);
-        StreamFramer framer = new StreamFramer(4096, true);
+        StreamFramer framer = inStream(4096, HEADER);
         assertThrows(XmlParseException.class, () -> {
             int end = framer.scan(bytes, 0, bytes.length);
             framer.scan(bytes, end, bytes.length);
@@ -133,8 +135,21 @@ class StreamFramerTest {
     }
 
     /** The units found when the bytes arrive in two reads, split at {@code split}. */
-    private static String units(boolean inStream, byte[] bytes, int split) throws XmlParseException {
-        StreamFramer framer = new StreamFramer(4096, inStream);
+    /** A new framer, or one that has read {@link #HEADER}, so that a row may start between first-level elements. */
+    private static StreamFramer framer(boolean inStream) throws XmlParseException {
+        return inStream ? inStream(4096, HEADER) : new StreamFramer(4096);
+    }
+
+    /** A framer bounded to {@code maxUnitBytes} that has read {@code header}: it scans inside the stream. */
+    private static StreamFramer inStream(int maxUnitBytes, String header) throws XmlParseException {
+        StreamFramer framer = new StreamFramer(maxUnitBytes);
+        byte[] bytes = header.getBytes(StandardCharsets.UTF_8);
+        assertEquals(bytes.length, framer.scan(bytes, 0, bytes.length));
+        assertEquals(StreamFramer.Unit.HEADER, framer.unit());
+        return framer;
+    }
+
+    private static String units(StreamFramer framer, byte[] bytes, int split) throws XmlParseException {
         List<String> units = new ArrayList<>();
         int unitStart = 0;
         int scanned = 0;
@@ -150,8 +165,7 @@ class StreamFramerTest {
         return String.join("|", units);
     }
 
-    private static String unitsOctetByOctet(boolean inStream, byte[] bytes) throws XmlParseException {
-        StreamFramer framer = new StreamFramer(4096, inStream);
+    private static String unitsOctetByOctet(StreamFramer framer, byte[] bytes) throws XmlParseException {
         List<String> units = new ArrayList<>();
         int unitStart = 0;
         for (int i = 0; i < bytes.length; i++) {

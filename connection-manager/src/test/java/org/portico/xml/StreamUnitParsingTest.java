@@ -69,7 +69,7 @@ class StreamUnitParsingTest {
     }
 
     private static List<String> unitEvents(byte[] bytes) throws XmlParseException {
-        StreamFramer framer = new StreamFramer(XmlLimits.DEFAULT.maxBytes(), false);
+        StreamFramer framer = new StreamFramer(XmlLimits.DEFAULT.maxBytes());
         List<String> events = new ArrayList<>();
         byte[] header = null;
         int from = 0;
