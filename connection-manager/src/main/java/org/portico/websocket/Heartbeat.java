@@ -6,21 +6,29 @@ import java.time.Duration;
  * Liveness of one WebSocket peer (RFC 7395 §3.8 allows WebSocket pings): every {@code pingInterval} Portico pings,
  * and a peer from which nothing at all (message or pong) arrived for {@code idleTimeout} is dead. Pinging also
  * keeps reverse proxies from closing a quiet connection. Browsers answer pings on their own, so a live page never
- * needs to do anything.
+ * needs to do anything. With pings off, a peer silent for {@code idleTimeout} is dead all the same.
  *
- * <p>A pure decision on a nanosecond clock; the socket's endpoint calls it from one timer thread and its own
- * receive thread, so the one field both write is volatile.
+ * <p>A pure decision on a nanosecond clock. The transport's beat asks it on the beat's one thread, which alone
+ * reads and writes {@code nextPing} and {@code dead}; the socket's receive thread reports what it hears, so
+ * {@code lastHeard} is volatile.
  */
 final class Heartbeat {
 
-    enum Decision { PING, DEAD }
+    enum Decision { WAIT, PING, DEAD }
 
+    private final long pingNanos;
     private final long idleNanos;
     private volatile long lastHeard;
+    private long nextPing;
+    /** Death was decided: the socket is being dropped, and later beats (until it is gone) change nothing. */
+    private boolean dead;
 
-    Heartbeat(Duration idleTimeout, long now) {
+    /** @param pingInterval zero sends no pings */
+    Heartbeat(Duration pingInterval, Duration idleTimeout, long now) {
+        this.pingNanos = pingInterval.toNanos();
         this.idleNanos = idleTimeout.toNanos();
         this.lastHeard = now;
+        this.nextPing = now + pingNanos;
     }
 
     /** Something arrived from the peer. */
@@ -28,13 +36,27 @@ final class Heartbeat {
         lastHeard = now;
     }
 
-    /** The ping timer fired. */
-    Decision tick(long now) {
-        return now - lastHeard >= idleNanos ? Decision.DEAD : Decision.PING;
+    /**
+     * The transport's beat: what to do with this peer now. Death is decided once. A beat that comes late sends one
+     * ping, not the ones it missed, and the next is due a whole interval later.
+     */
+    Decision beat(long now) {
+        if (dead) {
+            return Decision.WAIT;
+        }
+        if (now - lastHeard >= idleNanos) {
+            dead = true;
+            return Decision.DEAD;
+        }
+        if (pingNanos == 0 || now - nextPing < 0) {
+            return Decision.WAIT;
+        }
+        nextPing = now + pingNanos;
+        return Decision.PING;
     }
 
     @Override
     public String toString() {
-        return "Heartbeat[idle " + Duration.ofNanos(idleNanos) + "]";
+        return "Heartbeat[ping " + Duration.ofNanos(pingNanos) + ", idle " + Duration.ofNanos(idleNanos) + "]";
     }
 }

@@ -12,9 +12,10 @@ import org.portico.xml.XmlLimits;
  * @param maxFrameBytes       largest single WebSocket frame a client may send, at most maxMessageBytes; default
  *                            {@code xml.maxBytes}
  * @param pingInterval        how often Portico sends a WebSocket ping; zero sends none; default 25 s, well under
- *                            the 60 s idle timeout of common reverse proxies
+ *                            the 60 s idle timeout of common reverse proxies. Pings go out on the transport's beat
+ *                            (every second, or every pingInterval when shorter), so up to a beat late
  * @param idleTimeout         a peer from which nothing (not even a pong) arrived for this long is dead and its
- *                            socket is dropped; default 60 s
+ *                            socket is dropped, on the next beat; with pings off too; default 60 s
  * @param permessageDeflate   whether the permessage-deflate extension (RFC 7692) is offered; default true
  * @param resumeGrace         how long a session whose socket dropped without {@code <close/>} stays resumable
  *                            (upstream kept open, stanzas buffered); zero ends such sessions at once; default 120 s

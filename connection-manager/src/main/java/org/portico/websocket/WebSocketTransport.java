@@ -7,7 +7,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.portico.client.AddressLimits;
@@ -19,11 +18,17 @@ import org.portico.session.SessionGate;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
 import org.portico.xml.XmlParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The WebSocket transport as the server assembles it: the servlet to register at {@code websocket.path}, the
- * sessions behind it (in the store shared with BOSH), and the one timer thread that pings every socket. Built once
- * at start-up; {@link #close} stops the timer after the sockets are gone.
+ * sessions behind it (in the store shared with BOSH), and the beat: one timer thread that, every {@link #BEAT} (or
+ * every {@code websocket.pingInterval} when shorter), walks the open sockets and pings those due a ping and drops
+ * those silent for {@code websocket.idleTimeout} ({@link Heartbeat}). One beat for all sockets wakes one thread once
+ * a second, where a timer per socket woke it for every ping (360 times a second at 9,000 sockets), and the pings
+ * and their pongs come in bursts that Jetty's selector handles together (docs/benchmarks.md). Built once at
+ * start-up; {@link #close} stops the timer after the sockets are gone.
  */
 public final class WebSocketTransport implements AutoCloseable {
 
@@ -37,6 +42,10 @@ public final class WebSocketTransport implements AutoCloseable {
     private final Ticker clock;
     private final Metrics metrics;
     private final SessionGate gate;
+    /** How often the beat runs at most: pings go out up to this late, and a dead peer is dropped this late. */
+    static final Duration BEAT = Duration.ofSeconds(1);
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketTransport.class);
+
     private final Set<XmppWebSocketEndpoint> open = ConcurrentHashMap.newKeySet();
 
     /**
@@ -63,8 +72,11 @@ public final class WebSocketTransport implements AutoCloseable {
         this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom(), metrics,
                 directory);
         this.origins = new OriginPolicy(http.allowedOrigins(), http.publicUrl());
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-ping")
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-beat")
                 .factory());
+        long beat = (config.pingInterval().isZero() || config.pingInterval().compareTo(BEAT) > 0 ? BEAT
+                : config.pingInterval()).toNanos();
+        timer.scheduleAtFixedRate(this::beat, beat, beat, TimeUnit.NANOSECONDS);
     }
 
     public WebSocketConfig config() {
@@ -115,13 +127,17 @@ public final class WebSocketTransport implements AutoCloseable {
         return clock.read();
     }
 
-    /** Runs {@code ping} every {@code websocket.pingInterval}; null when pings are off. */
-    ScheduledFuture<?> schedulePings(Runnable ping) {
-        if (config.pingInterval().isZero()) {
-            return null;
+    /** One beat: every open socket decides on the same reading of the clock. */
+    private void beat() {
+        long now = clock.read();
+        for (XmppWebSocketEndpoint endpoint : open) {
+            try {
+                endpoint.beat(now);
+            } catch (RuntimeException e) {
+                // a failure of one socket must not end the beat, which a scheduled task's exception would
+                LOG.warn("WebSocket heartbeat of {} failed", endpoint, e);
+            }
         }
-        long interval = config.pingInterval().toNanos();
-        return timer.scheduleAtFixedRate(ping, interval, interval, TimeUnit.NANOSECONDS);
     }
 
     void opened(XmppWebSocketEndpoint endpoint) {

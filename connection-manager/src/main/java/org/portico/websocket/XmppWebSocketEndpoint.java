@@ -2,7 +2,6 @@ package org.portico.websocket;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -19,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * session queues, in order, through Jetty's asynchronous sends. It pings the peer and drops it when nothing comes
  * back ({@link Heartbeat}); a binary message closes the socket with 1003 (R84).
  *
- * <p>Threads: Jetty delivers this socket's events one at a time; the ping timer runs on the transport's timer
- * thread; sessions queue frames from the upstream reader. The fields they share are volatile or concurrent, and
+ * <p>Threads: Jetty delivers this socket's events one at a time; the transport's beat runs {@link #beat} on its
+ * one thread; sessions queue frames from the upstream reader. The fields they share are volatile or concurrent, and
  * the outbound queue is flushed by one thread at a time, so Jetty receives frames in queue order. Public only
  * because Jetty looks up its listener methods through a public lookup.
  */
@@ -43,7 +42,6 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     private volatile Session socket;
     private volatile WebSocketSession bound;
     private volatile Heartbeat heartbeat;
-    private volatile ScheduledFuture<?> pinger;
     /** Portico closed the socket because the client broke the WebSocket rules. */
     private volatile boolean clientFault;
 
@@ -59,8 +57,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     @Override
     public void onWebSocketOpen(Session session) {
         socket = session;
-        heartbeat = new Heartbeat(transport.config().idleTimeout(), transport.nanoTime());
-        pinger = transport.schedulePings(this::heartbeatDue);
+        heartbeat = new Heartbeat(transport.config().pingInterval(), transport.config().idleTimeout(),
+                transport.nanoTime());
         transport.opened(this);
     }
 
@@ -180,10 +178,6 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     @Override
     public void onWebSocketClose(int statusCode, String reason, Callback callback) {
         callback.succeed();
-        ScheduledFuture<?> timer = pinger;
-        if (timer != null) {
-            timer.cancel(false);
-        }
         outbound.closed();
         transport.closed(this);
         WebSocketSession session = bound;
@@ -192,8 +186,11 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         }
     }
 
-    private void heartbeatDue() {
-        switch (heartbeat.tick(transport.nanoTime())) {
+    /** The transport's beat: pings the peer when a ping is due, drops it when it has been silent too long. */
+    void beat(long now) {
+        switch (heartbeat.beat(now)) {
+            case WAIT -> {
+            }
             case PING -> {
                 outbound.offerPing();
                 outbound.flush();

@@ -2,6 +2,7 @@ package org.portico.websocket;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
@@ -32,7 +33,9 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
     @Override
     protected void configure(JettyWebSocketServletFactory factory) {
         WebSocketConfig config = transport.config();
-        factory.setIdleTimeout(config.idleTimeout());
+        // No Jetty idle timeout: the transport's beat owns liveness (Heartbeat), and Jetty's check per connection
+        // would wake its scheduler once per idle timeout for every socket only to find the pings kept it busy.
+        factory.setIdleTimeout(Duration.ZERO);
         factory.setMaxTextMessageSize(config.maxMessageBytes());
         factory.setMaxBinaryMessageSize(config.maxMessageBytes());
         factory.setMaxFrameSize(config.maxFrameBytes());

@@ -69,6 +69,25 @@ class WebSocketLifetimeEndToEndTest {
         }
     }
 
+    /** With pings off nothing keeps a quiet socket alive: silence for the idle timeout drops it all the same. */
+    @Test
+    void withPingsOffASilentPeerIsDroppedAfterTheIdleTimeout() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withPing(Duration.ZERO, Duration.ofSeconds(1))));
+                WebSocketTestClient client = portico.websocketClient()) {
+            client.login("test3", LocalProsody.password("test3"), "quiet");
+            WebSocketSession session = (WebSocketSession) portico.server().store()
+                    .get(client.token().substring(0, client.token().indexOf('.'))).orElseThrow();
+
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (session.state() == WebSocketLifecycle.State.OPEN && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(0, client.pings(), "pings are off");
+            assertEquals(WebSocketLifecycle.State.DETACHED, session.state(), "nothing heard for 1 s: dropped");
+        }
+    }
+
     @Test
     void redirectToBoshAnswersTheOpenWithSeeOtherUri_R87_R92() throws Exception {
         try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT

@@ -3,26 +3,50 @@ package org.portico.websocket;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** RFC 7395 §3.8 WebSocket pings: a peer silent for the idle timeout is dead. */
+/**
+ * RFC 7395 §3.8 WebSocket pings, as a script table: a peer opened at 0 s with a 25 s ping interval (0 s: none) and a
+ * 60 s idle timeout; the script is what happens, in seconds ({@code h30} the peer is heard, {@code b25} a beat), and
+ * the expected column is the decisions of the beats, in order.
+ */
 class HeartbeatTest {
 
     private static final long SECOND = Duration.ofSeconds(1).toNanos();
 
-    @ParameterizedTest(name = "last heard at {0}s, tick at {1}s: {2}")
-    @CsvSource({
-            "0,  25, PING",
-            "0,  59, PING",
-            "0,  60, DEAD",
-            "0,  75, DEAD",
-            "50, 75, PING",
-            "50, 110, DEAD"})
-    void silenceForTheIdleTimeoutIsDeath(long heardAt, long tickAt, Heartbeat.Decision expected) {
-        Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(60), 0);
-        heartbeat.heard(heardAt * SECOND);
-
-        assertEquals(expected, heartbeat.tick(tickAt * SECOND));
+    @ParameterizedTest(name = "ping {0}s: {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            // the first ping is due a ping interval after the socket opened
+            "25 | b1 b24 b25                | WAIT WAIT PING",
+            // then one every interval, counted from the last ping
+            "25 | b25 h30 b49 b50 h60 b74 b75 | PING WAIT PING WAIT PING",
+            // a late beat sends one ping, not the ones it missed, and the next comes a whole interval after it
+            "25 | h50 b56 b57 b80 b81       | PING WAIT WAIT PING",
+            // what the peer sends does not move the pings, which also keep proxies from closing the connection
+            "25 | h10 b24 h24 b25           | WAIT PING",
+            // silence for the idle timeout is death, however the pings went
+            "25 | b25 b50 b59 b60           | PING PING WAIT DEAD",
+            // anything heard (a message, a pong) restarts the idle count
+            "25 | b25 h30 b50 b75 b89 b90   | PING PING PING WAIT DEAD",
+            // death is decided once: later beats, until the socket is gone, do nothing
+            "25 | b60 b61 h62 b75           | DEAD WAIT WAIT",
+            // with pings off, silence still kills
+            "0  | b25 h30 b59 b89 b90       | WAIT WAIT WAIT DEAD",
+    })
+    void beatsPingWhenDueAndDeclareDeathAfterTheIdleTimeout(long pingSeconds, String script, String expected) {
+        Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(pingSeconds), Duration.ofSeconds(60), 0);
+        List<String> decisions = new ArrayList<>();
+        for (String step : script.trim().split("\\s+")) {
+            long at = Long.parseLong(step.substring(1)) * SECOND;
+            if (step.charAt(0) == 'h') {
+                heartbeat.heard(at);
+            } else {
+                decisions.add(heartbeat.beat(at).name());
+            }
+        }
+        assertEquals(expected.trim(), String.join(" ", decisions));
     }
 }
