@@ -13,17 +13,8 @@
 #                                                 into PORTICO_CFG_HTTP_PORT, PORTICO_CFG_ADMIN_PORT and
 #                                                 PORTICO_CFG_UPSTREAM_DOMAIN_<domain>
 #
-# Default JVM options, chosen for many idle sessions on a small machine (docs/benchmarks.md):
-#   -XX:+UseG1GC                  short pauses however large the heap of many sessions grows; chosen explicitly
-#                                 because on fewer than 2 CPUs or 1792 MB the JVM would pick Serial
-#   -XX:MinHeapFreeRatio=10       the committed heap follows the live set (G1 shrinks to these ratios at the end of
-#   -XX:MaxHeapFreeRatio=30       each marking cycle): the JVM's default 40/70 keeps up to 70 % of the heap free
-#   -XX:+UseCompactObjectHeaders  on JDK 25+ (JEP 519): 8-byte object headers; Portico is mostly small objects,
-#                                 so its heap and its allocation per message shrink by about a tenth
-#   --enable-native-access=ALL-UNNAMED, and on JDK 24+ --sun-misc-unsafe-memory-access=allow: a cluster node's
-#                                 Infinispan calls restricted foreign-memory methods and sun.misc.Unsafe, which
-#                                 the JDK warns about on standard error otherwise
-#   no -Xmx: the JVM's default (a quarter of the RAM) bounds it; set one in PORTICO_JAVA_OPTS to cap it
+# Default JVM options: those of the distribution's bin/portico, printed (with why) by
+# distribution/src/bin/portico-jvm-options for the JDK that runs Portico.
 # Portico runs with conf/logback.xml and with the settings of scripts/env.sh as system properties
 # (portico.xmpp.port, portico.domain, ... see README.md).
 set -euo pipefail
@@ -63,14 +54,8 @@ export PORTICO_CFG_HTTP_PORT="${PORTICO_CFG_HTTP_PORT:-$PORTICO_HTTP_PORT}"
 export PORTICO_CFG_ADMIN_PORT="${PORTICO_CFG_ADMIN_PORT:-$PORTICO_ADMIN_PORT}"
 export PORTICO_CFG_UPSTREAM_TRUSTSTORE="${PORTICO_CFG_UPSTREAM_TRUSTSTORE:-$PORTICO_UPSTREAM_CA}"
 
-default_jvm_options=(-XX:+UseG1GC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 --enable-native-access=ALL-UNNAMED)
 jdk_release="$(portico_jdk_release "$JAVA_HOME")"
-if ((${jdk_release:-0} >= 24)); then
-	default_jvm_options+=(--sun-misc-unsafe-memory-access=allow)
-fi
-if ((${jdk_release:-0} >= 25)); then
-	default_jvm_options+=(-XX:+UseCompactObjectHeaders)
-fi
+mapfile -t default_jvm_options < <("$PORTICO_HOME/distribution/src/bin/portico-jvm-options" "${jdk_release:-0}")
 
 mapfile -t properties < <(portico_maven_properties)
 # shellcheck disable=SC2086 # PORTICO_JAVA_OPTS is a list of options

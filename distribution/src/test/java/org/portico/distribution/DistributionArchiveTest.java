@@ -60,12 +60,14 @@ class DistributionArchiveTest {
         LocalProsody.assumeRunning();
         assertTrue(Files.isRegularFile(ARCHIVE), "the archive is built by package: " + ARCHIVE);
         Path home = unpack();
-        for (String file : List.of("bin/portico", "conf/portico.properties", "conf/logback.xml",
-                "conf/systemd/portico.service", "LICENSE")) {
+        for (String file : List.of("bin/portico", "bin/portico-jvm-options", "conf/portico.properties",
+                "conf/logback.xml", "conf/systemd/portico.service", "LICENSE")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file + " is in the archive");
         }
-        assertTrue(Files.getPosixFilePermissions(home.resolve("bin/portico")).contains(
-                PosixFilePermission.OWNER_EXECUTE), "bin/portico is executable");
+        for (String script : List.of("bin/portico", "bin/portico-jvm-options")) {
+            assertTrue(Files.getPosixFilePermissions(home.resolve(script)).contains(
+                    PosixFilePermission.OWNER_EXECUTE), script + " is executable");
+        }
         assertTrue(Files.list(home.resolve("lib")).anyMatch(jar -> jar.getFileName().toString().startsWith(
                 "connection-manager-")), "Portico's jar is in lib/");
 
