@@ -112,7 +112,7 @@ public final class BoshServlet extends HttpServlet {
     private Exchange startAsync(HttpServletRequest request, boolean script) {
         AsyncContext async = request.startAsync();
         async.setTimeout(sessions.config().maxWait().toMillis());
-        Exchange exchange = new Exchange(async, script);
+        Exchange exchange = new Exchange(async, script, sessions.waits());
         async.addListener(exchange);
         return exchange;
     }
@@ -219,22 +219,26 @@ public final class BoshServlet extends HttpServlet {
     }
 
     /**
-     * One request; answered at most once, from whichever thread decided the answer. While the session holds it, a
-     * {@link ClosedConnectionWatch} tells when its client goes away, and the session hears of it instead of answering
-     * into a closed connection.
+     * One request; answered at most once, from whichever thread decided the answer. While the session holds it, the
+     * {@link HeldRequestWaits} beat tells when its wait ends, and a {@link ClosedConnectionWatch} when its client goes
+     * away, and the session hears of it instead of answering into a closed connection. The servlet container's
+     * timeout stays armed a little after the wait, should the beat ever miss it.
      */
-    private static final class Exchange implements BoshExchange, AsyncListener {
+    private static final class Exchange implements BoshExchange, AsyncListener, HeldRequestWaits.Waiting {
         private final AsyncContext async;
         private final boolean script;
+        private final HeldRequestWaits waits;
         private final AtomicBoolean answered = new AtomicBoolean();
         /** Counted down once the answer (or the closed connection) completed the request. */
         private final CountDownLatch completed = new CountDownLatch(1);
         private volatile Listener listener;
         private volatile ClosedConnectionWatch watch;
+        private volatile long deadline;
 
-        Exchange(AsyncContext async, boolean script) {
+        Exchange(AsyncContext async, boolean script, HeldRequestWaits waits) {
             this.async = async;
             this.script = script;
+            this.waits = waits;
         }
 
         @Override
@@ -245,9 +249,32 @@ public final class BoshServlet extends HttpServlet {
         @Override
         public void holdFor(Duration wait, Listener listener) {
             this.listener = listener;
-            async.setTimeout(Math.max(1, wait.toMillis()));
+            if (wait.compareTo(HeldRequestWaits.BEAT) < 0) {
+                // shorter than a beat: the beat could answer it only late, so the container times it exactly
+                async.setTimeout(Math.max(1, wait.toMillis()));
+            } else {
+                deadline = waits.now() + wait.toNanos();
+                async.setTimeout(wait.plus(HeldRequestWaits.BEAT.multipliedBy(2)).toMillis());
+                waits.hold(this);
+                if (answered.get()) {
+                    waits.release(this); // answered meanwhile by a thread that released it before it was held
+                }
+            }
             if (watch == null && !answered.get()) {
                 watch = ClosedConnectionWatch.start(async.getRequest(), this::connectionLost);
+            }
+        }
+
+        @Override
+        public long deadline() {
+            return deadline;
+        }
+
+        @Override
+        public void expired() {
+            Listener told = listener;
+            if (told != null && !answered.get()) {
+                told.waitExpired();
             }
         }
 
@@ -266,6 +293,7 @@ public final class BoshServlet extends HttpServlet {
             if (!answered.compareAndSet(false, true)) {
                 return false;
             }
+            waits.release(this);
             ClosedConnectionWatch watching = watch;
             if (watching != null && !watching.stop()) {
                 log.debug("BOSH client closed the connection before its answer was written");
@@ -300,6 +328,7 @@ public final class BoshServlet extends HttpServlet {
             if (!answered.compareAndSet(false, true)) {
                 return;
             }
+            waits.release(this);
             log.debug("BOSH client closed the connection of a held request");
             Listener told = listener;
             if (told != null) {

@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * The BOSH endpoint behind the servlet: it reads each request body, creates sessions (XEP-0124 §7) and routes every
  * other request to its session by sid. Stateless itself: sessions live in the shared {@link SessionStore}, which
  * also owns their expiry. In a cluster, the {@link SessionDirectory} names the node in each new sid and tells which
- * node owns a sid this one does not hold, and {@link BoshForwarding} carries such a request there.
+ * node owns a sid this one does not hold, and {@link BoshForwarding} carries such a request there. The waits of
+ * held requests are kept by one {@link HeldRequestWaits} beat, started here and stopped by {@link #close}.
  */
-public final class BoshSessions {
+public final class BoshSessions implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BoshSessions.class);
     private static final Logger wire = LoggerFactory.getLogger("portico.wire");
@@ -46,6 +47,7 @@ public final class BoshSessions {
     private final SessionDirectory directory;
     private final BoshForwarding forwarding;
     private final SecureRandom random = new SecureRandom();
+    private final HeldRequestWaits waits;
 
     /** A single Portico's: every session lives here. */
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
@@ -72,10 +74,22 @@ public final class BoshSessions {
         this.store = store;
         this.limits = limits;
         this.clock = clock;
+        this.waits = new HeldRequestWaits(clock, HeldRequestWaits.BEAT);
+        waits.start();
     }
 
     public BoshConfig config() {
         return config;
+    }
+
+    HeldRequestWaits waits() {
+        return waits;
+    }
+
+    /** Stops the beat that answers expired waits; Portico's Jetty has stopped, so nothing is held any more. */
+    @Override
+    public void close() {
+        waits.close();
     }
 
     /** Handles one request body (already decoded to bytes); the exchange is answered now or later. */

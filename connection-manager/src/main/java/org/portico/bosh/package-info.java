@@ -6,6 +6,7 @@
  * {@link org.portico.bosh.KeySequence}, {@link org.portico.bosh.ScriptSyntax}, {@link org.portico.bosh.BoshVersion},
  * {@link org.portico.bosh.BoshCondition}, {@link org.portico.bosh.BoshNames}) do no I/O, start no threads and take
  * no locks: each returns a decision that the session acts on after leaving its lock. The mutable ones are owned by
- * the lock of the BOSH session they belong to.
+ * the lock of the BOSH session they belong to. {@link org.portico.bosh.HeldRequestWaits} is the one beat, and its
+ * thread, that answers every held request whose wait ended; its decision of which are due is pure.
  */
 package org.portico.bosh;

@@ -69,6 +69,7 @@ public final class PorticoServer implements AutoCloseable {
     private final SessionStore<String, ClientSession> store;
     private final AddressLimits limits;
     private final ExecutorService callbacks = Executors.newVirtualThreadPerTaskExecutor();
+    private final BoshSessions bosh;
     /** Null when {@code websocket.enabled=false}. */
     private final WebSocketTransport websocket;
     private final Connectors connectors;
@@ -115,7 +116,7 @@ public final class PorticoServer implements AutoCloseable {
                 config.cluster().forwardTimeout()) : null;
         BoshForwarding forwarding = forwarder != null ? new BoshForwarding(forwarder, config.bosh().path(),
                 config.bosh().maxWait(), config.cluster().forwardTimeout(), metrics) : null;
-        BoshSessions bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
+        bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
                 store, limits, clock, metrics, gate, directory, forwarding);
 
         QueuedThreadPool threads = new QueuedThreadPool();
@@ -304,6 +305,7 @@ public final class PorticoServer implements AutoCloseable {
             if (websocket != null) {
                 websocket.close();
             }
+            bosh.close();
             if (admin != null) {
                 admin.close();
             }

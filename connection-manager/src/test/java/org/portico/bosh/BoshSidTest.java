@@ -51,8 +51,9 @@ class BoshSidTest {
             new SessionGate());
 
     @AfterEach
-    void closeStore() {
+    void closeStoreAndSessions() {
         store.close();
+        sessions.close();
     }
 
     private RecordingExchange post(String body) {

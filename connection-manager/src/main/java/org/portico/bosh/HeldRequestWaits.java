@@ -1,0 +1,112 @@
+package org.portico.bosh;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The waits of all held BOSH requests (XEP-0124 §7, R25), kept by one beat instead of a timer per request. Every
+ * {@link #BEAT} one thread answers the held requests whose wait ends before the next beat, each on a virtual thread
+ * of its own since an answer is a blocking write: never later than {@code wait}, at most a beat earlier, which the
+ * XEP allows (the connection manager must not wait longer than {@code wait}; an earlier empty answer only brings the
+ * client's next request forward).
+ *
+ * <p>Why: with sessions idle, answering expired long-polls is most of what BOSH does (300 a second at 9,000
+ * sessions with {@code wait=30}). A timer per request woke a thread for each, and each answer and the client's next
+ * request then woke Jetty's selector on their own; answered in bursts, the writes and the next requests are taken
+ * together (docs/benchmarks.md).
+ *
+ * <p>Threads: requests are held and released by any thread (the set is concurrent); {@link #due} runs on the beat's
+ * one thread, or in tests without it.
+ */
+final class HeldRequestWaits implements AutoCloseable {
+
+    /** How often the beat runs: a held request is answered up to this much before its wait ends. */
+    static final Duration BEAT = Duration.ofMillis(500);
+
+    private static final Logger log = LoggerFactory.getLogger(HeldRequestWaits.class);
+
+    /** One held request's wait, as the beat sees it. */
+    interface Waiting {
+        /** When its wait ends, on the clock's nanoseconds. */
+        long deadline();
+
+        /** The wait ended: answer it. Called at most once, on a virtual thread, unless released first. */
+        void expired();
+    }
+
+    private final Ticker clock;
+    private final long beatNanos;
+    private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
+    private ScheduledExecutorService timer;
+
+    HeldRequestWaits(Ticker clock, Duration beat) {
+        this.clock = clock;
+        this.beatNanos = beat.toNanos();
+    }
+
+    /** Starts the beat's thread; without it, only {@link #due} decides. */
+    synchronized void start() {
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bosh-waits")
+                    .factory());
+            timer.scheduleAtFixedRate(this::beat, beatNanos, beatNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Now, on the clock deadlines are read on. */
+    long now() {
+        return clock.read();
+    }
+
+    void hold(Waiting request) {
+        waiting.add(request);
+    }
+
+    /** The request was answered or its client left: its wait no longer matters. */
+    void release(Waiting request) {
+        waiting.remove(request);
+    }
+
+    /** The held requests whose wait ends before the next beat, no longer held here: they are answered now. */
+    List<Waiting> due(long now) {
+        List<Waiting> due = new ArrayList<>();
+        for (Waiting request : waiting) {
+            if (request.deadline() - now < beatNanos && waiting.remove(request)) {
+                due.add(request);
+            }
+        }
+        return due;
+    }
+
+    private void beat() {
+        try {
+            for (Waiting request : due(clock.read())) {
+                Thread.ofVirtual().name("bosh-wait-expired").start(request::expired);
+            }
+        } catch (RuntimeException e) {
+            // a scheduled task that throws is never run again: log, and beat on
+            log.warn("BOSH wait beat failed", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HeldRequestWaits[" + waiting.size() + " held, beat " + Duration.ofNanos(beatNanos) + "]";
+    }
+}

@@ -1,0 +1,66 @@
+package org.portico.bosh;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.portico.store.testing.ManualTicker;
+
+/**
+ * XEP-0124 §7 (R25): the connection manager must not hold a request longer than its {@code wait}. A script table on
+ * a beat of 500 ms: {@code a=0.0+30} request a held at 0.0 s for a 30 s wait, {@code -a} request a answered or its
+ * client gone, {@code @29.6} a beat at 29.6 s; the expected column is what each beat answers ({@code .} nothing).
+ */
+class HeldRequestWaitsTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            // answered by the last beat before the wait ends: never late, less than a beat early
+            "a=0.0+30 @29.0 @29.6 @30.1                 | . a .",
+            "a=0.2+30 @29.5 @30.0                       | . a",
+            // each request its own wait; a beat answers all that are due
+            "a=0.0+30 c=0.3+30 d=1.0+30 @29.9 @30.6      | a,c d",
+            // one answered before its wait ended, or whose client left, is not answered again
+            "a=0.0+30 c=0.0+30 -a @29.9 @30.4            | c .",
+            // nothing is answered twice, however many beats follow
+            "a=0.0+5 @4.6 @5.1 @5.6                      | a . .",
+    })
+    void eachHeldRequestIsAnsweredByTheLastBeatBeforeItsWaitEnds(String script, String expected) {
+        ManualTicker clock = new ManualTicker();
+        HeldRequestWaits waits = new HeldRequestWaits(clock, Duration.ofMillis(500));
+        Map<String, Held> held = new LinkedHashMap<>();
+        List<String> beats = new ArrayList<>();
+        for (String step : script.trim().split("\\s+")) {
+            if (step.startsWith("-")) {
+                waits.release(held.get(step.substring(1)));
+            } else if (step.contains("=")) {
+                String[] at = step.split("[=+]");
+                Held request = new Held(at[0], nanos(at[1]) + nanos(at[2]));
+                held.put(request.name, request);
+                waits.hold(request);
+            } else {
+                List<String> due = new ArrayList<>();
+                waits.due(nanos(step.substring(1))).forEach(request -> due.add(((Held) request).name));
+                due.sort(null);
+                beats.add(due.isEmpty() ? "." : String.join(",", due));
+            }
+        }
+        assertEquals(expected.trim(), String.join(" ", beats));
+    }
+
+    private static long nanos(String seconds) {
+        return Math.round(Double.parseDouble(seconds) * 1e9);
+    }
+
+    private record Held(String name, long deadline) implements HeldRequestWaits.Waiting {
+        @Override
+        public void expired() {
+            throw new AssertionError("the beat's thread is not started in this test");
+        }
+    }
+}
