@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebSocketTransport implements AutoCloseable {
 
+    /** How often the beat runs at most: pings go out up to this late, and a dead peer is dropped this late. */
+    static final Duration BEAT = Duration.ofSeconds(1);
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketTransport.class);
+
     private final WebSocketConfig config;
     private final HttpConfig http;
     private final String boshPath;
@@ -42,10 +46,6 @@ public final class WebSocketTransport implements AutoCloseable {
     private final Ticker clock;
     private final Metrics metrics;
     private final SessionGate gate;
-    /** How often the beat runs at most: pings go out up to this late, and a dead peer is dropped this late. */
-    static final Duration BEAT = Duration.ofSeconds(1);
-    private static final Logger LOG = LoggerFactory.getLogger(WebSocketTransport.class);
-
     private final Set<XmppWebSocketEndpoint> open = ConcurrentHashMap.newKeySet();
 
     /**
