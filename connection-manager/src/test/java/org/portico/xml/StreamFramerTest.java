@@ -134,7 +134,6 @@ class StreamFramerTest {
         });
     }
 
-    /** The units found when the bytes arrive in two reads, split at {@code split}. */
     /** A new framer, or one that has read {@link #HEADER}, so that a row may start between first-level elements. */
     private static StreamFramer framer(boolean inStream) throws XmlParseException {
         return inStream ? inStream(4096, HEADER) : new StreamFramer(4096);
@@ -149,6 +148,7 @@ class StreamFramerTest {
         return framer;
     }
 
+    /** The units {@code framer} finds when the bytes arrive in two reads, split at {@code split}. */
     private static String units(StreamFramer framer, byte[] bytes, int split) throws XmlParseException {
         List<String> units = new ArrayList<>();
         int unitStart = 0;
