@@ -11,6 +11,7 @@ import org.htmlunit.Page;
 import org.htmlunit.WebClient;
 import org.htmlunit.WebWindow;
 import org.htmlunit.jetty.websocket.api.Session;
+import org.htmlunit.jetty.websocket.api.WriteCallback;
 import org.htmlunit.jetty.websocket.client.ClientUpgradeRequest;
 import org.htmlunit.jetty.websocket.client.WebSocketClient;
 import org.htmlunit.websocket.WebSocketAdapter;
@@ -37,12 +38,14 @@ import org.htmlunit.websocket.WebSocketListener;
  *   <li>{@code send()} on a socket that is closing or closed discards the message instead of failing: the server's
  *       {@code <close/>} and the page's last sends cross, and HtmlUnit logged each as an error with its stack
  *       trace.</li>
- *   <li>{@code send()} never fails because another script is sending. A browser runs a page's scripts one at a
- *       time; HtmlUnit runs what follows an asynchronous XHR (its callbacks' promise reactions, e.g. the demo's
- *       upload, which then sends the link and an {@code <r/>}) on its JavaScript executor without the page's monitor,
- *       so such a send can cross one from an event handler or a click. The shaded Jetty client refuses a second
- *       blocking send while one is pending ({@code IllegalStateException: Blocking message pending}), and the
- *       page's script stopped halfway: a logout that never sent its {@code <close/>}. Sends take turns here.</li>
+ *   <li>{@code send()} queues the message and returns, as a browser's does, so it never fails because another
+ *       script is sending. HtmlUnit runs what follows an asynchronous XHR (its callbacks' promise reactions, e.g.
+ *       the demo's upload, which then sends the link and an {@code <r/>}) on its JavaScript executor without the
+ *       page's monitor, so such a send can cross one from an event handler or a click. The shaded Jetty client
+ *       refuses a second blocking send while one is pending ({@code IllegalStateException: Blocking message
+ *       pending}), which stopped the page's script halfway (a logout that never sent its {@code <close/>}); and
+ *       blocking sends that took turns under a lock could wait for each other's threads and hung a logout. Its
+ *       asynchronous sends may overlap.</li>
  * </ul>
  */
 final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
@@ -76,8 +79,6 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
     private static final class Adapter implements WebSocketAdapter {
 
         private final Object clientLock = new Object();
-        /** Held for one whole blocking send, so sends from threads HtmlUnit runs scripts on take turns. */
-        private final Object sendLock = new Object();
         private final WebSocketListener listener;
         private final List<String> subprotocols;
         /** The page whose script opened the socket: HtmlUnit runs its scripts holding its monitor. */
@@ -128,7 +129,7 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
         }
 
         /**
-         * Sends, or discards the message once the socket is closing or closed, as a browser does; one send at a time
+         * Queues the message and returns, or discards it once the socket is closing or closed, as a browser does
          * (see the class comment).
          */
         @Override
@@ -137,20 +138,12 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
             if (session == null || !session.isOpen()) {
                 return;
             }
-            try {
-                synchronized (sendLock) {
-                    if (content instanceof String text) {
-                        session.getRemote().sendString(text);
-                    } else if (content instanceof ByteBuffer bytes) {
-                        session.getRemote().sendBytes(bytes);
-                    } else {
-                        throw new IllegalArgumentException("cannot send " + content.getClass().getName());
-                    }
-                }
-            } catch (IOException e) {
-                if (session.isOpen()) {
-                    throw e;
-                }
+            if (content instanceof String text) {
+                session.getRemote().sendString(text, QUEUED);
+            } else if (content instanceof ByteBuffer bytes) {
+                session.getRemote().sendBytes(bytes, QUEUED);
+            } else {
+                throw new IllegalArgumentException("cannot send " + content.getClass().getName());
             }
         }
 
@@ -191,6 +184,20 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
                 }
             }
         }
+
+        /**
+         * A queued send that fails is the socket failing under it: a browser tells the page through the close (and
+         * error) event, which Jetty reports to {@link Endpoint}, not through {@code send()}.
+         */
+        private static final WriteCallback QUEUED = new WriteCallback() {
+            @Override
+            public void writeFailed(Throwable cause) {
+            }
+
+            @Override
+            public void writeSuccess() {
+            }
+        };
 
         /** The Jetty side: keeps the session for sending and hands every event to HtmlUnit. */
         private final class Endpoint extends org.htmlunit.jetty.websocket.api.WebSocketAdapter {

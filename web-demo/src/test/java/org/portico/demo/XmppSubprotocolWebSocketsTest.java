@@ -19,7 +19,7 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
     private static final int SCRIPT_BUSY_MILLIS = 500;
     /** How long the XHR's reaction may keep sending: until the test's script has sent its share. */
     private static final int CROSSING_MILLIS = 5_000;
-    /** How many {@code <r/>} the test's script sends while the XHR's reaction sends too. */
+    /** How many {@code <r/>} the test's script sends at least, and goes on until the reaction sent as many too. */
     private static final int SCRIPT_SENDS = 300;
 
     private HtmlUnitTab tab;
@@ -120,13 +120,16 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
                 (function () {
                   var R = "<r xmlns='urn:xmpp:sm:3'/>";
                   var before = window.probe.reactionSends;
-                  for (var i = 0; i < %d; i++) {
+                  var until = Date.now() + %d;
+                  var sent = 0;
+                  while ((sent < %d || window.probe.reactionSends - before < %d) && Date.now() < until) {
                     try { window.probe.socket.send(R); } catch (e) { window.probe.thrown.push(String(e.message)); }
+                    sent++;
                   }
                   window.probe.crossing = window.probe.reactionSends - before;
                   window.probe.stop = true;
                   return null;
-                }())""".formatted(SCRIPT_SENDS));
+                }())""".formatted(CROSSING_MILLIS, SCRIPT_SENDS, SCRIPT_SENDS));
         alice.await("the XHR's reaction to finish", () -> Boolean.TRUE.equals(alice.evaluate("probe.done")));
 
         assertEquals("", alice.evaluate("probe.thrown.slice(0, 3).join(' | ')"), "exceptions thrown into the page");
