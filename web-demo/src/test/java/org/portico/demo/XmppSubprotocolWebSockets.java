@@ -1,6 +1,5 @@
 package org.portico.demo;
 
-import java.io.IOException;
 import java.io.Serial;
 import java.net.URI;
 import java.net.URL;
@@ -133,7 +132,7 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
          * (see the class comment).
          */
         @Override
-        public void send(Object content) throws IOException {
+        public void send(Object content) {
             Session session = outgoing;
             if (session == null || !session.isOpen()) {
                 return;
