@@ -11,6 +11,7 @@ import org.portico.session.ClientSession;
 import org.portico.session.SessionGate;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
+import org.portico.session.WaitingActions;
 import org.portico.store.Admission;
 import org.portico.store.SessionStore;
 import org.portico.upstream.UpstreamConnector;
@@ -178,7 +179,8 @@ public final class BoshSessions implements AutoCloseable {
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         SessionLease lease = limits.lease(sid, SessionLease.of(store, sid));
         BoshSession session = new BoshSession(sid, params, config, clock, lease, keys, connector,
-                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics);
+                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics,
+                WaitingActions.OFF_PLATFORM_THREADS);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             limits.released(sid);

@@ -5,8 +5,8 @@ import org.portico.session.SessionEnd;
 import org.portico.xml.XmlElement;
 
 /**
- * One stream's view of its BOSH session (XEP-0124 §16): the stream's upstream reports to it on its reader thread,
- * and it reports to the session with the stream's name, where each report is one locked event.
+ * One stream's view of its BOSH session (XEP-0124 §16): the stream's upstream reports to it, and it reports to the
+ * session with the stream's name, where each report is one locked event.
  */
 record BoshStreamSink(BoshSession session, String stream) implements ClientSink {
 
@@ -23,5 +23,15 @@ record BoshStreamSink(BoshSession session, String stream) implements ClientSink 
     @Override
     public void ended(SessionEnd end) {
         session.streamEnded(stream, end);
+    }
+
+    /**
+     * The session only decides on the calling thread and answers requests where waiting is harmless
+     * ({@link org.portico.session.WaitingActions}), so a plain upstream is read by the poller: no reader thread and
+     * no parser per idle session.
+     */
+    @Override
+    public boolean neverWaits() {
+        return true;
     }
 }

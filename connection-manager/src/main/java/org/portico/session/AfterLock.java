@@ -70,6 +70,11 @@ public final class AfterLock {
         upstream.add(xmpp::abort);
     }
 
+    /** Whether the event decided nothing to carry out. */
+    public boolean isEmpty() {
+        return toClient.isEmpty() && lease == null && !leaseEnds && upstreamWrites.isEmpty() && upstream.isEmpty();
+    }
+
     /** Carries everything out, in order; call once, without the session lock. */
     public void run(SessionLease to) {
         toClient.forEach(Runnable::run);

@@ -4,8 +4,8 @@ import org.portico.xml.XmlElement;
 
 /**
  * The transport's side of a session: where upstream traffic goes once Portico has filtered it. Called from the
- * upstream reader thread, serially and in stream order, so an implementation needs no ordering logic of its own;
- * it must not block (queue and return).
+ * upstream's reader thread or its poller's, serially and in stream order, so an implementation needs no ordering
+ * logic of its own; it must not block (queue and return).
  */
 public interface ClientSink {
 
@@ -20,7 +20,8 @@ public interface ClientSink {
 
     /**
      * Whether {@link #opened} and {@link #deliver} never wait, not even for a slow client: true when they only queue
-     * asynchronous sends (WebSocket). The upstream may then call them on a thread shared by many streams
+     * asynchronous sends (WebSocket) or hand what may wait to another thread (BOSH, {@link WaitingActions}). The
+     * upstream may then call them on a thread shared by many streams
      * ({@link org.portico.upstream.UpstreamListener#neverWaits}).
      */
     default boolean neverWaits() {

@@ -18,10 +18,10 @@ import org.slf4j.MDC;
  * One XMPP session as both transports see it: client traffic goes to one upstream stream, upstream traffic comes
  * back filtered to the transport's {@link ClientSink}. There is no transport branch here.
  *
- * <p>Threads: upstream events arrive on the upstream's reader thread, one at a time; client calls come from HTTP
- * and WebSocket threads and only enqueue on the {@link Upstream}, which never blocks. The few fields shared between
- * the two are volatile or atomic, and each is written by one side only, except {@link #ending}, claimed once by
- * whichever side ends the session first.
+ * <p>Threads: upstream events arrive on the upstream's reader or poller thread, one at a time; client calls come
+ * from HTTP and WebSocket threads and only enqueue on the {@link Upstream}, which never blocks. The few fields
+ * shared between the two are volatile or atomic, and each is written by one side only, except {@link #ending},
+ * claimed once by whichever side ends the session first.
  */
 public final class XmppSession implements UpstreamListener {
 

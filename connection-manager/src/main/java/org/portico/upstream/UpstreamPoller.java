@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * the session on this thread without a hand-off: a virtual thread parked in a socket read costs a stack in memory
  * and, for every read, the JDK poller's wake-up of a poller thread that then wakes the reader (docs/benchmarks.md).
  *
- * <p>Only work that never waits may run here: parsing, and the session's non-blocking delivery. A stream whose
- * session may wait (a BOSH answer written to a slow client) keeps its own reader thread instead.
+ * <p>Only work that never waits may run here: parsing, and the session's delivery, which only decides and queues
+ * (a WebSocket frame is an asynchronous send; a BOSH answer, a blocking write, goes to a virtual thread). A stream
+ * whose session may wait keeps its own reader thread instead.
  *
  * <p>Threads: one platform thread (daemon, {@code upstream-poller}), started with the first {@link #watch} and ending
  * when every channel was unwatched, so a connector with no open stream holds none. The selector, its keys,

@@ -20,9 +20,9 @@ import org.slf4j.MDC;
  * relays every event the server sends to the listener, in order, and tells the stream how the stream ended.
  *
  * <p>Threads: a virtual thread per stream does the negotiation. For a plain-TCP stream whose listener
- * {@linkplain UpstreamListener#neverWaits never waits} (a WebSocket session) the {@link UpstreamPoller}'s thread then
- * reads the open stream and this thread ends, so an open stream holds no thread; otherwise (TLS, or a BOSH session,
- * whose answers are blocking writes to its client) the thread reads on until the stream ends. Either way one thread
+ * {@linkplain UpstreamListener#neverWaits never waits} (WebSocket and BOSH sessions) the {@link UpstreamPoller}'s
+ * thread then reads the open stream and this thread ends, so an open stream holds no thread; otherwise (TLS, whose
+ * socket only reads blocking) the thread reads on until the stream ends. Either way one thread
  * at a time owns the {@link UpstreamConnection} and every field here not marked volatile, and makes the listener
  * calls; the hand-over to the poller (a task on its queue) orders them.
  *

@@ -265,7 +265,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         }
     }
 
-    // --- ClientSink: the upstream reader thread ---
+    // --- ClientSink: the upstream's reader or poller thread ---
 
     @Override
     public void opened(XmlElement header) {

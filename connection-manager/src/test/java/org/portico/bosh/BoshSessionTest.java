@@ -10,10 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.portico.metrics.Metrics;
+import org.portico.session.WaitingActions;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.RecordingExchange;
@@ -33,6 +36,8 @@ class BoshSessionTest {
     private final InMemoryUpstream upstream = new InMemoryUpstream();
     private final ManualTicker clock = new ManualTicker();
     private final RecordingLease lifetime = new RecordingLease();
+    /** Where upstream events' answers are written: the delivering thread, unless a test says otherwise. */
+    private Executor upstreamActions = Runnable::run;
     private BoshSession session;
 
     private RecordingExchange create(String extraAttributes) throws Exception {
@@ -48,7 +53,7 @@ class BoshSessionTest {
         BoshConfig config = BoshConfig.builder().maxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold())).build();
         RecordingExchange creation = new RecordingExchange();
         session = new BoshSession("sid1", BoshParams.negotiate(request, config), config, clock,
-                lifetime, keys, upstream, null, creation, Metrics.NONE);
+                lifetime, keys, upstream, null, creation, Metrics.NONE, upstreamActions);
         session.start();
         return creation;
     }
@@ -340,6 +345,39 @@ class BoshSessionTest {
         }
     }
 
+    /**
+     * A plain upstream is read by the poller, one platform thread for every stream (issue 10): a stanza it delivers
+     * is decided on it, but the answer's write, which waits on a slow client, happens elsewhere
+     * ({@link WaitingActions}), so the poller reads on while the answer is under way.
+     */
+    @Test
+    void anAnswerWaitingOnASlowClientDoesNotHoldThePlatformThreadThatDeliveredTheStanza() throws Exception {
+        upstreamActions = WaitingActions.OFF_PLATFORM_THREADS;
+        RecordingExchange creation = create("");
+        upstream.open("stream-1");
+        upstream.features();
+        creation.awaitAnswer();
+        RecordingExchange poll = send(RID + 1, "", "");
+        poll.parkWrites();
+        FutureTask<Void> poller = new FutureTask<>(() -> {
+            upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "first"));
+            poll.awaitWriting();
+            upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "second"));
+            return null;
+        });
+        Thread.ofPlatform().name("upstream-poller, played").start(poller);
+        try {
+            poller.get(10, TimeUnit.SECONDS); // a TimeoutException here: the delivering thread waited on the write
+        } finally {
+            poll.finishWrite(true);
+        }
+        poll.awaitAnswer();
+        assertEquals(List.of("first"), bodies(poll));
+        RecordingExchange next = send(RID + 2, "", "");
+        next.awaitAnswer();
+        assertEquals(List.of("second"), bodies(next), "what arrived during the write waits for the next request");
+    }
+
     private ParkedAnswer parkedAnswerToTheFirstPoll() throws Exception {
         created("");
         RecordingExchange first = send(RID + 1, "", "");
@@ -511,7 +549,8 @@ class BoshSessionTest {
         BoshRequest request = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "'"
                 + " to='localhost' wait='30' hold='2' ver='1.11'/>");
         session = new BoshSession("sid1", BoshParams.negotiate(request, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                clock, lifetime, null, upstream, null, creation, Metrics.NONE);
+                clock, lifetime, null, upstream, null, creation, Metrics.NONE,
+                Runnable::run);
         session.start();
         upstream.open("s");
         upstream.features();
@@ -581,7 +620,8 @@ class BoshSessionTest {
         BoshRequest creation = request("<body xmlns='http://jabber.org/protocol/httpbind' rid='" + RID + "' to='localhost'"
                 + " wait='30' hold='1' ver='1.11' ack='1'/>");
         session = new BoshSession("sid1", BoshParams.negotiate(creation, reportAtOnce), reportAtOnce, clock,
-                lifetime, null, upstream, null, new RecordingExchange(), Metrics.NONE);
+                lifetime, null, upstream, null, new RecordingExchange(), Metrics.NONE,
+                Runnable::run);
         session.start();
         upstream.open("s");
         upstream.features();

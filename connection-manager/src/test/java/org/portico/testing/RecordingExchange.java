@@ -19,6 +19,7 @@ public final class RecordingExchange implements BoshExchange {
     /** Set by {@link #parkWrites}: the next write waits here for the test to say how it went. */
     private volatile CompletableFuture<Boolean> parked;
     private final CountDownLatch writing = new CountDownLatch(1);
+    private final CountDownLatch recorded = new CountDownLatch(1);
 
     @Override
     public boolean respond(int status, String contentType, String body) {
@@ -41,6 +42,7 @@ public final class RecordingExchange implements BoshExchange {
 
     private synchronized boolean record(int status, String contentType, String body) {
         answers++;
+        recorded.countDown();
         if (answers == 1 && !closed) {
             this.status = status;
             this.contentType = contentType;
@@ -89,6 +91,13 @@ public final class RecordingExchange implements BoshExchange {
     public void awaitWriting() throws InterruptedException {
         if (!writing.await(10, TimeUnit.SECONDS)) {
             throw new AssertionError("the session never wrote its answer");
+        }
+    }
+
+    /** Waits until the session answered, for answers written on a thread of their own. */
+    public void awaitAnswer() throws InterruptedException {
+        if (!recorded.await(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the session never answered");
         }
     }
 
