@@ -165,7 +165,8 @@ final class ConfigReader {
                 s.duration("upstream.closeTimeout", u.closeTimeout()),
                 s.list("upstream.routeAllowList"),
                 s.integer("upstream.maxQueuedWriteBytes", u.maxQueuedWriteBytes()),
-                UpstreamConfig.xmlLimitsFor(xml));
+                UpstreamConfig.xmlLimitsFor(xml),
+                s.integer("upstream.pollers", u.pollers()));
     }
 
     /**

@@ -3,6 +3,7 @@ package org.portico.upstream;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.portico.xml.XmlParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +21,12 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
     private final UpstreamTls tls;
     private final XmlParser parser;
     private final Scheduler timer;
-    /** Reads the open plain-TCP streams of sessions that never wait; its thread runs only while there are some. */
-    private final UpstreamPoller poller = new UpstreamPoller("upstream");
+    /**
+     * Read the open plain-TCP streams of sessions that never wait, each a share of them in turn
+     * ({@code upstream.pollers}); a poller's thread runs only while it has some.
+     */
+    private final UpstreamPoller[] pollers;
+    private final AtomicInteger nextPoller = new AtomicInteger();
 
     /**
      * A connector that looks up SRV records in DNS through the JDK (when {@code config.srvLookup()} is on), on the
@@ -45,6 +50,10 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
         this.resolver = new UpstreamResolver(config, srv, new SecureRandom());
         this.tls = UpstreamTls.create(config);
         this.parser = new XmlParser(config.xmlLimits());
+        this.pollers = new UpstreamPoller[config.pollers()];
+        for (int i = 0; i < pollers.length; i++) {
+            pollers[i] = new UpstreamPoller(String.valueOf(i + 1));
+        }
         if (!config.verifyHostname()) {
             LOG.warn("upstream certificates are not checked against the XMPP domain (upstream.verifyHostname=false)");
         }
@@ -55,7 +64,7 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
         Objects.requireNonNull(header, "header");
         Objects.requireNonNull(listener, "listener");
         UpstreamStream stream = new UpstreamStream(header, route, client, listener, resolver, tls, config, parser,
-                timer, poller);
+                timer, pollers[Math.floorMod(nextPoller.getAndIncrement(), pollers.length)]);
         stream.start();
         return stream;
     }

@@ -48,6 +48,9 @@ import org.portico.xml.XmlLimits;
  *                            it cannot exhaust memory. Keep it above the transports' largest accepted payload.
  * @param xmlLimits           {@link XmlLimits}, default {@link XmlLimits#DEFAULT}: bounds on what the upstream
  *                            parser accepts; {@code maxBytes} bounds one top-level element.
+ * @param pollers             {@code int}, default a quarter of the available processors and at least 1: threads
+ *                            that read the open plain-TCP streams ({@link UpstreamPoller}), each a share of them;
+ *                            one serves thousands of sessions, more spread the relaying over more cores.
  */
 public record UpstreamConfig(
         Map<String, UpstreamRoute> domains,
@@ -60,11 +63,16 @@ public record UpstreamConfig(
         Duration closeTimeout,
         List<String> routeAllowList,
         int maxQueuedWriteBytes,
-        XmlLimits xmlLimits) {
+        XmlLimits xmlLimits,
+        int pollers) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
     public static final int DEFAULT_MAX_QUEUED_WRITE_BYTES = 1024 * 1024;
+    /** One poller per four processors: on a small machine one thread, which is ample (docs/benchmarks.md). */
+    public static final int DEFAULT_POLLERS = Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
+    /** More pollers than this is a typo, not a tuning. */
+    static final int MAX_POLLERS = 256;
     /**
      * The least an upstream element may be, whatever {@code xml.maxBytes} says of clients: a roster, an archive page
      * or a vCard with a photo easily outgrows what a client may send.
@@ -121,6 +129,9 @@ public record UpstreamConfig(
         if (xmlLimits == null) {
             throw new IllegalArgumentException("upstream.xmlLimits must not be null");
         }
+        if (pollers < 1 || pollers > MAX_POLLERS) {
+            throw new IllegalArgumentException("upstream.pollers must be from 1 to " + MAX_POLLERS + ", was " + pollers);
+        }
     }
 
     /** Like the record's own, but never prints the trust store password. */
@@ -130,7 +141,7 @@ public record UpstreamConfig(
                 + ", trustStore=" + trustStore + ", trustStorePassword=" + (trustStorePassword == null ? null : "***")
                 + ", verifyHostname=" + verifyHostname + ", connectTimeout=" + connectTimeout + ", closeTimeout="
                 + closeTimeout + ", routeAllowList=" + routeAllowList + ", maxQueuedWriteBytes=" + maxQueuedWriteBytes
-                + ", xmlLimits=" + xmlLimits + "]";
+                + ", xmlLimits=" + xmlLimits + ", pollers=" + pollers + "]";
     }
 
     private static void requirePositive(String name, Duration value) {
@@ -157,6 +168,7 @@ public record UpstreamConfig(
         private final List<String> routeAllowList = new ArrayList<>();
         private int maxQueuedWriteBytes = DEFAULT_MAX_QUEUED_WRITE_BYTES;
         private XmlLimits xmlLimits = XmlLimits.DEFAULT;
+        private int pollers = DEFAULT_POLLERS;
 
         private Builder() {
         }
@@ -213,9 +225,15 @@ public record UpstreamConfig(
             return this;
         }
 
+        public Builder pollers(int threads) {
+            this.pollers = threads;
+            return this;
+        }
+
         public UpstreamConfig build() {
             return new UpstreamConfig(domains, srvLookup, discoveredTls, trustStore, trustStorePassword,
-                    verifyHostname, connectTimeout, closeTimeout, routeAllowList, maxQueuedWriteBytes, xmlLimits);
+                    verifyHostname, connectTimeout, closeTimeout, routeAllowList, maxQueuedWriteBytes, xmlLimits,
+                    pollers);
         }
     }
 }

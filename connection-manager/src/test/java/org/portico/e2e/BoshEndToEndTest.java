@@ -242,7 +242,7 @@ class BoshEndToEndTest {
         try (PorticoHarness untrusting = PorticoHarness.start(config -> new PorticoConfig(config.http(),
                 config.bosh(), new org.portico.upstream.UpstreamConfig(config.upstream().domains(), false,
                         TlsPolicy.REQUIRED, null, null, true, Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(),
-                        1024 * 1024, config.xml()), config.xml(), config.store()));
+                        1024 * 1024, config.xml(), 1), config.xml(), config.store()));
                 BoshTestClient client = untrusting.boshClient()) {
             XmlElement body = client.raw("<body xmlns='http://jabber.org/protocol/httpbind' rid='5' to='"
                     + LocalProsody.DOMAIN + "' wait='10' hold='1' ver='1.11'/>", Duration.ofSeconds(20));

@@ -51,7 +51,7 @@ public final class PorticoHarness implements AutoCloseable {
     /** The test upstream settings, trusting {@code certificate} (another server's than Prosody's). */
     public static UpstreamConfig upstream(Map<String, UpstreamRoute> domains, Path certificate) {
         return new UpstreamConfig(domains, false, TlsPolicy.REQUIRED, certificate, null, true,
-                Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(), 1024 * 1024, XmlLimits.DEFAULT);
+                Duration.ofSeconds(5), Duration.ofSeconds(2), List.of(), 1024 * 1024, XmlLimits.DEFAULT, 2);
     }
 
     /** The admin listener (metrics, health, drain) on a free loopback port, as tests of it adjust the config. */

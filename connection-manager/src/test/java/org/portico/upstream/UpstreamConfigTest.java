@@ -37,6 +37,7 @@ class UpstreamConfigTest {
         assertEquals(List.of(), config.routeAllowList());
         assertEquals(1024 * 1024, config.maxQueuedWriteBytes());
         assertEquals(XmlLimits.DEFAULT, config.xmlLimits());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 4), config.pollers());
     }
 
     @Test
@@ -67,7 +68,11 @@ class UpstreamConfigTest {
                         "upstream.routeAllowList: upstream port must be 1-65535"),
                 Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.maxQueuedWriteBytes(100),
                         "upstream.maxQueuedWriteBytes must be at least 1024, was 100"),
-                Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.xmlLimits(null), "upstream.xmlLimits"));
+                Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.xmlLimits(null), "upstream.xmlLimits"),
+                Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.pollers(0),
+                        "upstream.pollers must be from 1 to 256, was 0"),
+                Arguments.of((UnaryOperator<UpstreamConfig.Builder>) b -> b.pollers(257),
+                        "upstream.pollers must be from 1 to 256, was 257"));
     }
 
     @ParameterizedTest(name = "{1}")

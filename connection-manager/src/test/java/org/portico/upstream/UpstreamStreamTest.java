@@ -2,6 +2,7 @@ package org.portico.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -11,7 +12,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -151,6 +155,59 @@ class UpstreamStreamTest {
         assertTrue(peer[0].expect("/>").contains("id=\"out\""));
         peer[0].send("<message id='in'/>");
         assertEquals("in", listener.awaitElement().attribute("id").orElseThrow());
+    }
+
+    /**
+     * {@code upstream.pollers}: the open streams are shared out among the pollers in turn, so two streams opened one
+     * after the other are read by two threads; a stream read by its own thread uses none of them.
+     */
+    @Test
+    void openStreamsAreSharedOutAmongTheConfiguredPollers() throws Exception {
+        TcpUpstreamConnector connector = connector(b -> b.pollers(2));
+        List<Thread> readers = new ArrayList<>();
+        for (String id : List.of("first", "second")) {
+            CompletableFuture<Thread> readBy = new CompletableFuture<>();
+            RecordingUpstreamListener events = new RecordingUpstreamListener(reader.neverWaits);
+            UpstreamListener recordingThread = new UpstreamListener() {
+                @Override
+                public void onOpened(XmlElement header) {
+                    events.onOpened(header);
+                }
+
+                @Override
+                public void onElement(XmlElement element) {
+                    if (element.is(Namespaces.JABBER_CLIENT, "message")) {
+                        readBy.complete(Thread.currentThread());
+                    }
+                    events.onElement(element);
+                }
+
+                @Override
+                public void onClosed(UpstreamEnd end) {
+                    events.onClosed(end);
+                }
+
+                @Override
+                public boolean neverWaits() {
+                    return events.neverWaits();
+                }
+            };
+            connector.connect(LOCALHOST, null, recordingThread);
+            Peer peer = server.accept();
+            peer.expectHeader();
+            peer.open(id, ScriptedXmppServer.FEATURES_SASL);
+            events.awaitOpened();
+            events.awaitElement();
+            peer.send("<message id='" + id + "'/>");
+            readers.add(readBy.get(10, TimeUnit.SECONDS));
+        }
+
+        if (reader == Reader.POLLER) {
+            assertNotEquals(readers.get(0), readers.get(1), "two streams, two pollers");
+            assertTrue(readers.stream().allMatch(t -> t.getName().startsWith("upstream-poller ")), readers.toString());
+        } else {
+            assertTrue(readers.stream().allMatch(Thread::isVirtual), "each stream read by its own thread");
+        }
     }
 
     @Test
