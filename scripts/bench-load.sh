@@ -29,7 +29,9 @@
 # duplicate, failed login or session, 2 --max-seconds ran out), or 1 if setting up failed.
 #
 # Environment (besides scripts/env.sh):
-#   PORTICO_BENCH_EJABBERD_PORTICO_PORT  PORTICO_HTTP_PORT+1   HTTP port of the Portico in front of ejabberd
+#   PORTICO_BENCH_EJABBERD_PORTICO_PORT  PORTICO_HTTP_PORT+2   HTTP port of the Portico in front of ejabberd, and
+#                                                              one above it its admin port (the first Portico's
+#                                                              admin listener is PORTICO_ADMIN_PORT, 7071)
 #   PORTICO_BENCH_PORTICO_JAVA_OPTS      (empty)               JVM options of each Portico, after the defaults of
 #                                                              scripts/portico-run.sh
 #   PORTICO_BENCH_JAVA_OPTS              -Xmx512m              JVM options of the load generator
@@ -41,8 +43,9 @@ cd "$PORTICO_HOME"
 
 # The generator bounds itself (--max-seconds); this is the backstop for a JVM that would not exit.
 readonly hard_limit_seconds=7200
-readonly ejabberd_portico_port="${PORTICO_BENCH_EJABBERD_PORTICO_PORT:-$((PORTICO_HTTP_PORT + 1))}"
+readonly ejabberd_portico_port="${PORTICO_BENCH_EJABBERD_PORTICO_PORT:-$((PORTICO_HTTP_PORT + 2))}"
 portico_check_port PORTICO_BENCH_EJABBERD_PORTICO_PORT "$ejabberd_portico_port"
+readonly ejabberd_portico_admin_port=$((ejabberd_portico_port + 1))
 
 build=true
 cluster=false
@@ -141,8 +144,8 @@ start_portico() { # name http-port upstream-port trust-file
 out_dir="$PORTICO_RUN_DIR/bench-load"
 mkdir -p "$out_dir"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-for port in "$PORTICO_HTTP_PORT" "$ejabberd_portico_port"; do
-	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT"
+for port in "$PORTICO_HTTP_PORT" "$PORTICO_ADMIN_PORT" "$ejabberd_portico_port" "$ejabberd_portico_admin_port"; do
+	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT, PORTICO_ADMIN_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT"
 done
 
 # The environment of the next start_portico: the cluster keys of one node (--cluster), or nothing.
@@ -170,6 +173,7 @@ fi
 if $with_ejabberd; then
 	$cluster && portico_die "--cluster measures forwarding in front of Prosody only: leave out --servers"
 	ejabberd_pid="$(portico_ejabberd_pid)"
+	portico_extra_env=("PORTICO_CFG_ADMIN_PORT=$ejabberd_portico_admin_port")
 	start_portico ejabberd "$ejabberd_portico_port" "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_CA"
 	server_args+=("--server=ejabberd,c2s=$PORTICO_EJABBERD_XMPP_PORT,http=$PORTICO_EJABBERD_HTTP_PORT,pid=$ejabberd_pid,portico=$ejabberd_portico_port,portico-pid=${portico_pids[1]}")
 fi

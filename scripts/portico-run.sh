@@ -55,7 +55,11 @@ export PORTICO_CFG_ADMIN_PORT="${PORTICO_CFG_ADMIN_PORT:-$PORTICO_ADMIN_PORT}"
 export PORTICO_CFG_UPSTREAM_TRUSTSTORE="${PORTICO_CFG_UPSTREAM_TRUSTSTORE:-$PORTICO_UPSTREAM_CA}"
 
 jdk_release="$(portico_jdk_release "$JAVA_HOME")"
-mapfile -t default_jvm_options < <("$PORTICO_HOME/distribution/src/bin/portico-jvm-options" "${jdk_release:-0}")
+# Read through a variable, not a process substitution, so that a failing options script stops here instead of
+# starting Portico with none of its defaults.
+jvm_options_text="$("$PORTICO_HOME/distribution/src/bin/portico-jvm-options" "${jdk_release:-0}")" \
+	|| portico_die "distribution/src/bin/portico-jvm-options failed for Java ${jdk_release:-unknown}"
+mapfile -t default_jvm_options <<<"$jvm_options_text"
 
 mapfile -t properties < <(portico_maven_properties)
 # shellcheck disable=SC2086 # PORTICO_JAVA_OPTS is a list of options
