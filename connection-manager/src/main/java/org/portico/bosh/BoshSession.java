@@ -384,8 +384,10 @@ public final class BoshSession implements ClientSession {
     /**
      * An upstream event, which may arrive on the poller's thread (the session {@linkplain BoshStreamSink#neverWaits
      * never waits}): decided there under the lock, which no thread holds across the network, and carried out where
-     * waiting on a slow client stops no other stream ({@link #upstreamActions}). Decisions keep the stream's order;
-     * answers to different requests are written independently, as they were on a reader thread of their own.
+     * waiting on a slow client stops no other stream ({@link #upstreamActions}). The decisions keep the stream's
+     * order and hand payloads to requests in rid order (XEP-0124 §8); the writes of two answers may then overlap, as
+     * those of request threads and of the wait beat already could, and the client processes answers in the order
+     * of its requests (§14).
      */
     private void upstreamEvent(Consumer<AfterLock> decide) {
         AfterLock after = decided(decide);

@@ -34,6 +34,8 @@ final class BoshClient extends XmppClient {
     private static final Pattern SID = Pattern.compile("\\ssid=['\"]([^'\"]+)['\"]");
     private static final Pattern EMPTY = Pattern.compile("^\\s*<body[^>]*(/>|>\\s*</body>)\\s*$");
     private static final Pattern FEATURES = Pattern.compile("features[\\s>/]");
+    /** The JDK HTTP client's message when a reused connection was closed before any byte of the answer came. */
+    private static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";
     private static final Pattern TERMINATE = Pattern.compile("<body[^>]*\\stype=['\"]terminate['\"]");
 
     private final HttpClient http;
@@ -70,8 +72,19 @@ final class BoshClient extends XmppClient {
         String creation = "<body content='text/xml; charset=utf-8' hold='1' rid='" + rid + "' to='" + domain
                 + "' ver='1.6' wait='" + wait + "' xml:lang='en' xmpp:version='1.0' xmlns='" + HTTPBIND
                 + "' xmlns:xmpp='urn:xmpp:xbosh'/>";
-        HttpResponse<String> response = http.send(request(this.creation, HttpRequest.BodyPublishers.ofString(
-                creation)), HttpResponse.BodyHandlers.ofString());
+        HttpRequest request = request(this.creation, HttpRequest.BodyPublishers.ofString(creation));
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            if (!STALE_CONNECTION.equals(e.getMessage())) {
+                throw e;
+            }
+            // The JDK client reused a pooled connection the server was closing, so nothing reached the server; a
+            // browser sends such a request again on a new connection, the JDK client does not. Said on stderr.
+            System.err.println("load: BOSH session creation sent again after a stale pooled connection");
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
         if (response.statusCode() != 200) {
             throw new IOException("BOSH session creation: HTTP " + response.statusCode());
         }
