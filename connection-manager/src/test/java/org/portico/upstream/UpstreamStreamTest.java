@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +106,32 @@ class UpstreamStreamTest {
         return upstream;
     }
 
+    /** A listener that records into {@code to}, then does {@code also} with each element. */
+    private static UpstreamListener recordingThen(RecordingUpstreamListener to, Consumer<XmlElement> also) {
+        return new UpstreamListener() {
+            @Override
+            public void onOpened(XmlElement header) {
+                to.onOpened(header);
+            }
+
+            @Override
+            public void onElement(XmlElement element) {
+                to.onElement(element);
+                also.accept(element);
+            }
+
+            @Override
+            public void onClosed(UpstreamEnd end) {
+                to.onClosed(end);
+            }
+
+            @Override
+            public boolean neverWaits() {
+                return to.neverWaits();
+            }
+        };
+    }
+
     static XmlElement xml(String text) {
         try {
             return PARSER.parseDocument(text.getBytes(StandardCharsets.UTF_8));
@@ -168,30 +195,11 @@ class UpstreamStreamTest {
         for (String id : List.of("first", "second")) {
             CompletableFuture<Thread> readBy = new CompletableFuture<>();
             RecordingUpstreamListener events = new RecordingUpstreamListener(reader.neverWaits);
-            UpstreamListener recordingThread = new UpstreamListener() {
-                @Override
-                public void onOpened(XmlElement header) {
-                    events.onOpened(header);
+            UpstreamListener recordingThread = recordingThen(events, element -> {
+                if (element.is(Namespaces.JABBER_CLIENT, "message")) {
+                    readBy.complete(Thread.currentThread());
                 }
-
-                @Override
-                public void onElement(XmlElement element) {
-                    if (element.is(Namespaces.JABBER_CLIENT, "message")) {
-                        readBy.complete(Thread.currentThread());
-                    }
-                    events.onElement(element);
-                }
-
-                @Override
-                public void onClosed(UpstreamEnd end) {
-                    events.onClosed(end);
-                }
-
-                @Override
-                public boolean neverWaits() {
-                    return events.neverWaits();
-                }
-            };
+            });
             connector.connect(LOCALHOST, null, recordingThread);
             Peer peer = server.accept();
             peer.expectHeader();
@@ -316,30 +324,11 @@ class UpstreamStreamTest {
     @Test
     void aRestartRequestedFromInsideTheListenerFindsTheNewParserReady() throws IOException {
         AtomicReference<Upstream> self = new AtomicReference<>();
-        UpstreamListener restarting = new UpstreamListener() {
-            @Override
-            public void onOpened(XmlElement header) {
-                listener.onOpened(header);
+        UpstreamListener restarting = recordingThen(listener, element -> {
+            if (element.is(Namespaces.SASL, "success")) {
+                self.get().restart(LOCALHOST);
             }
-
-            @Override
-            public void onElement(XmlElement element) {
-                listener.onElement(element);
-                if (element.is(Namespaces.SASL, "success")) {
-                    self.get().restart(LOCALHOST);
-                }
-            }
-
-            @Override
-            public void onClosed(UpstreamEnd end) {
-                listener.onClosed(end);
-            }
-
-            @Override
-            public boolean neverWaits() {
-                return listener.neverWaits();
-            }
-        };
+        });
         self.set(connector(b -> b).connect(LOCALHOST, null, restarting));
         Peer peer = server.accept();
         peer.expectHeader();
