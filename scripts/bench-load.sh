@@ -119,14 +119,15 @@ start_portico() { # name http-port upstream-port trust-file
 	# setsid: its own session, so a Ctrl-C meant for this script reaches it only through cleanup; it execs in
 	# place (portico-run.sh ends in exec java), so $! is Portico's JVM.
 	# every simulated client comes from 127.0.0.1: the per-address limits (client.*) and the store would refuse
-	# them long before the sessions measured, so they are set above what this run opens, twice over: an ended BOSH
-	# session counts for bosh.inactivity as a tombstone, and the next turn may log in before it is gone. The drain
+	# them long before the sessions measured, so they are set far above what one turn opens: an ended BOSH session
+	# stays in the store as a tombstone (for its wait and bosh.inactivity) and counts, and when one target is left
+	# its turns follow each other faster than that, so two earlier turns' sessions may still count. The drain
 	# on SIGTERM is cut to 5s, since no client is left to collect its end and cleanup kills a Portico still up after
 	# 10s
 	env "${portico_extra_env[@]}" PORTICO_HTTP_PORT="$2" \
-		PORTICO_CFG_CLIENT_MAXSESSIONSPERADDRESS="$((2 * sessions + 100))" \
+		PORTICO_CFG_CLIENT_MAXSESSIONSPERADDRESS="$((4 * sessions + 1000))" \
 		PORTICO_CFG_CLIENT_NEWSESSIONSPERSECOND=100000 PORTICO_CFG_CLIENT_NEWSESSIONSBURST="$((sessions + 100))" \
-		PORTICO_CFG_STORE_MAXSESSIONS="$((2 * sessions + 1000 > 10000 ? 2 * sessions + 1000 : 10000))" \
+		PORTICO_CFG_STORE_MAXSESSIONS="$((4 * sessions + 1000 > 10000 ? 4 * sessions + 1000 : 10000))" \
 		PORTICO_CFG_ADMIN_DRAINGRACE=5s \
 		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 $upstream_tls" \
 		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
