@@ -115,7 +115,7 @@ fi
 
 # Starts a Portico in front of one server as its own process and adds its pid to portico_pids (stopped on exit).
 start_portico() { # name http-port upstream-port trust-file
-	local log="$out_dir/portico-$1.log" pid
+	local log="$out_dir/portico-$1.log" pid sessions_cap=$((4 * sessions + 1000))
 	# setsid: its own session, so a Ctrl-C meant for this script reaches it only through cleanup; it execs in
 	# place (portico-run.sh ends in exec java), so $! is Portico's JVM.
 	# every simulated client comes from 127.0.0.1: the per-address limits (client.*) and the store would refuse
@@ -125,9 +125,9 @@ start_portico() { # name http-port upstream-port trust-file
 	# on SIGTERM is cut to 5s, since no client is left to collect its end and cleanup kills a Portico still up after
 	# 10s
 	env "${portico_extra_env[@]}" PORTICO_HTTP_PORT="$2" \
-		PORTICO_CFG_CLIENT_MAXSESSIONSPERADDRESS="$((4 * sessions + 1000))" \
+		PORTICO_CFG_CLIENT_MAXSESSIONSPERADDRESS="$sessions_cap" \
 		PORTICO_CFG_CLIENT_NEWSESSIONSPERSECOND=100000 PORTICO_CFG_CLIENT_NEWSESSIONSBURST="$((sessions + 100))" \
-		PORTICO_CFG_STORE_MAXSESSIONS="$((4 * sessions + 1000 > 10000 ? 4 * sessions + 1000 : 10000))" \
+		PORTICO_CFG_STORE_MAXSESSIONS="$((sessions_cap > 10000 ? sessions_cap : 10000))" \
 		PORTICO_CFG_ADMIN_DRAINGRACE=5s \
 		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 $upstream_tls" \
 		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
