@@ -27,9 +27,18 @@ import java.util.List;
  *                         keeps one connection open under its held request: that table was most of an idle
  *                         session's memory, while it saves a few hundred bytes of parsing per request
  *                         (docs/benchmarks.md)
+ * @param inputBufferBytes each HTTP/1.1 connection's read buffer (Jetty's {@code HttpConnectionFactory
+ *                         .inputBufferSize}), at least 512; default 2048. Jetty keeps it, direct memory, for as long
+ *                         as the connection's request is unanswered, so a BOSH session pays it for the whole of each
+ *                         held request; Jetty's default of 8192 was a quarter of an idle BOSH session's memory
+ *                         (docs/benchmarks.md). A request larger than the buffer is read in several passes
  */
 public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
-        String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout, int headerCacheSize) {
+        String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout, int headerCacheSize,
+        int inputBufferBytes) {
+
+    /** Smallest read buffer: room for a request line and its usual headers in one pass. */
+    public static final int MIN_INPUT_BUFFER_BYTES = 512;
 
     /** Every setting at its default. */
     public static final HttpConfig DEFAULT = builder().build();
@@ -51,6 +60,10 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
             throw new IllegalArgumentException("http.headerCacheSize must be 0 (off) or positive, was "
                     + headerCacheSize);
         }
+        if (inputBufferBytes < MIN_INPUT_BUFFER_BYTES) {
+            throw new IllegalArgumentException("http.inputBufferBytes must be at least " + MIN_INPUT_BUFFER_BYTES
+                    + ", was " + inputBufferBytes);
+        }
         allowedOrigins = List.copyOf(allowedOrigins);
         publicUrl = publicUrl == null ? "" : publicUrl.replaceAll("/+$", "");
         shutdownRedirect = shutdownRedirect == null ? "" : shutdownRedirect.replaceAll("/+$", "");
@@ -69,7 +82,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
     public Builder toBuilder() {
         return new Builder().host(host).port(port).allowedOrigins(allowedOrigins).gzip(gzip)
                 .maxConnections(maxConnections).publicUrl(publicUrl).demo(demo).shutdownRedirect(shutdownRedirect)
-                .idleTimeout(idleTimeout).headerCacheSize(headerCacheSize);
+                .idleTimeout(idleTimeout).headerCacheSize(headerCacheSize).inputBufferBytes(inputBufferBytes);
     }
 
     /** Mutable staging for an {@link HttpConfig}, named field by field; {@link #build()} validates. */
@@ -84,6 +97,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         private String shutdownRedirect = "";
         private Duration idleTimeout = Duration.ofSeconds(90);
         private int headerCacheSize = 0;
+        private int inputBufferBytes = 2048;
 
         private Builder() {
         }
@@ -138,9 +152,14 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
             return this;
         }
 
+        public Builder inputBufferBytes(int value) {
+            inputBufferBytes = value;
+            return this;
+        }
+
         public HttpConfig build() {
             return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo,
-                    shutdownRedirect, idleTimeout, headerCacheSize);
+                    shutdownRedirect, idleTimeout, headerCacheSize, inputBufferBytes);
         }
     }
 }

@@ -36,7 +36,8 @@ final class ConfigReader {
                 .publicUrl(s.string("http.publicUrl", h.publicUrl())).demo(s.bool("http.demo", h.demo()))
                 .shutdownRedirect(s.string("http.shutdownRedirect", h.shutdownRedirect()))
                 .idleTimeout(s.duration("http.idleTimeout", h.idleTimeout()))
-                .headerCacheSize(s.integer("http.headerCacheSize", h.headerCacheSize())).build();
+                .headerCacheSize(s.integer("http.headerCacheSize", h.headerCacheSize()))
+                .inputBufferBytes(s.integer("http.inputBufferBytes", h.inputBufferBytes())).build();
 
         BoshConfig b = BoshConfig.DEFAULT;
         BoshConfig bosh = BoshConfig.builder().path(s.string("bosh.path", b.path()))

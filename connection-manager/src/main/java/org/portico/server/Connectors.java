@@ -7,6 +7,8 @@ import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -27,6 +29,15 @@ import org.portico.tls.TlsConfig;
  */
 final class Connectors {
 
+    /**
+     * Sizes of the buffer pool's buckets. Jetty's default pool rounds every buffer up to a multiple of 4 KiB, so the
+     * read buffers configured smaller ({@code http.inputBufferBytes}, {@code websocket.inputBufferBytes}) would cost
+     * 4 KiB each all the same.
+     */
+    private static final int POOL_BUCKET_BYTES = 1024;
+    /** Largest pooled buffer (Jetty's default); larger ones are allocated and dropped. */
+    private static final int POOL_MAX_BUFFER_BYTES = 64 * 1024;
+
     private final ServerConnector plain;
     /** Null without TLS. */
     private final ServerConnector secure;
@@ -42,7 +53,7 @@ final class Connectors {
         HttpConfiguration configuration = new HttpConfiguration();
         configuration.setHeaderCacheSize(http.headerCacheSize());
 
-        List<ConnectionFactory> plainProtocols = new ArrayList<>(List.of(new HttpConnectionFactory(configuration)));
+        List<ConnectionFactory> plainProtocols = new ArrayList<>(List.of(http1(configuration, http)));
         if (http2.cleartext()) {
             plainProtocols.add(http2(new HTTP2CServerConnectionFactory(configuration), http2));
         }
@@ -52,7 +63,7 @@ final class Connectors {
             certificates = new ServerCertificates(tls);
             HttpConfiguration secureConfiguration = new HttpConfiguration(configuration);
             secureConfiguration.addCustomizer(new SecureRequestCustomizer());
-            HttpConnectionFactory http1 = new HttpConnectionFactory(secureConfiguration);
+            HttpConnectionFactory http1 = http1(secureConfiguration, http);
             List<ConnectionFactory> negotiated = new ArrayList<>();
             if (http2.tls()) {
                 negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), http2));
@@ -73,6 +84,17 @@ final class Connectors {
             certificates = null;
             secure = null;
         }
+    }
+
+    /** The pool every connection's buffers come from, in buckets of {@link #POOL_BUCKET_BYTES}. */
+    static ByteBufferPool bufferPool() {
+        return new ArrayByteBufferPool(0, POOL_BUCKET_BYTES, POOL_MAX_BUFFER_BYTES);
+    }
+
+    private static HttpConnectionFactory http1(HttpConfiguration configuration, HttpConfig http) {
+        HttpConnectionFactory factory = new HttpConnectionFactory(configuration);
+        factory.setInputBufferSize(http.inputBufferBytes());
+        return factory;
     }
 
     private static ServerConnector connector(Server server, String host, int port, HttpConfig http,

@@ -122,7 +122,7 @@ public final class PorticoServer implements AutoCloseable {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("portico-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server = new Server(threads);
+        server = new Server(threads, null, Connectors.bufferPool());
         connectors = new Connectors(server, config.http(), config.tls(), config.http2());
         server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
 

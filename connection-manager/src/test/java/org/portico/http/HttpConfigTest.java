@@ -53,11 +53,21 @@ class HttpConfigTest {
     }
 
     @Test
+    void aReadBufferTooSmallForARequestLineAndItsHeadersIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load("http.inputBufferBytes = 256\n"));
+
+        assertTrue(e.getMessage().contains("http.inputBufferBytes"), e.getMessage());
+    }
+
+    @Test
     void theShippedConfigurationDocumentsTheIdleTimeoutAndHold() throws Exception {
         String text = Files.readString(Path.of("../conf/portico.properties"));
 
         assertTrue(text.contains("# http.idleTimeout (duration, default 90s"), "http.idleTimeout documented");
         assertTrue(text.contains("# bosh.maxHold (integer >= 1, default 1)"), "bosh.maxHold documented");
+        assertTrue(text.contains("# http.inputBufferBytes (integer >= 512, default 2048)"),
+                "http.inputBufferBytes documented");
     }
 
     /** Jetty's default header cache is a 96 kB table per connection; a held BOSH request keeps its connection. */
