@@ -36,8 +36,12 @@ import org.slf4j.LoggerFactory;
 final class ClosedConnectionWatch implements Callback {
 
     private static final Logger log = LoggerFactory.getLogger(ClosedConnectionWatch.class);
-    /** Enough for the start of a pipelined request; any more stays in the socket for the connection to read. */
-    private static final int PEEK_BYTES = 4096;
+    /**
+     * Enough to tell end-of-stream from bytes: of a pipelined request, these first bytes are handed back and the rest
+     * stays in the socket for the connection to read. Small, because every answer reads once ({@link #stop()}) into
+     * a new buffer: at 4 KiB, 9,000 idle sessions' answers made 1.2 MB of garbage a second.
+     */
+    private static final int PEEK_BYTES = 64;
     private static final Throwable STOPPED = new IOException("held request answered: watch stopped") {
         @Override
         public synchronized Throwable fillInStackTrace() {
