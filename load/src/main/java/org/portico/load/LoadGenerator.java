@@ -34,6 +34,9 @@ import java.util.Set;
  */
 public final class LoadGenerator {
 
+    /** Thread groups named in each row's CPU by thread (the JSON lines only: too wide for the table). */
+    private static final int BUSIEST_THREADS = 8;
+
     private final Options options;
     private final List<Target> targets;
     private final PrintStream out;
@@ -115,6 +118,8 @@ public final class LoadGenerator {
             ProcessSample from = before.get(watched.pid());
             ProcessSample to = after.get(watched.pid());
             row.put(watched.role() + "_cpu_percent", round(to.cpuPercentSince(from, options.clockTicks)));
+            row.put(watched.role() + "_cpu_percent_by_thread", to.busiestThreadsSince(from, options.clockTicks,
+                    BUSIEST_THREADS));
             if (perUnits > 0) {
                 putCpuPer(row, watched, from, to, perUnits, unit);
             }
