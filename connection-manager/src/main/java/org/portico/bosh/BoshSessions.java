@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.portico.client.AddressLimits;
 import org.portico.cluster.SessionDirectory;
 import org.portico.metrics.Metrics;
@@ -49,6 +50,7 @@ public final class BoshSessions implements AutoCloseable {
     private final BoshForwarding forwarding;
     private final SecureRandom random = new SecureRandom();
     private final HeldRequestWaits waits;
+    private final Executor upstreamActions;
 
     /** A single Portico's: every session lives here. */
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
@@ -65,6 +67,19 @@ public final class BoshSessions implements AutoCloseable {
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
             SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
             SessionGate gate, SessionDirectory directory, BoshForwarding forwarding) {
+        this(config, parser, connector, store, limits, clock, metrics, gate, directory, forwarding,
+                WaitingActions.OFF_PLATFORM_THREADS);
+    }
+
+    /**
+     * @param upstreamActions where what a session's upstream events decided is carried out (each
+     *                        {@link BoshSession}'s): {@link WaitingActions#OFF_PLATFORM_THREADS}, unit tests whose
+     *                        upstream delivers on the test's thread the calling thread
+     */
+    BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
+            SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
+            SessionGate gate, SessionDirectory directory, BoshForwarding forwarding, Executor upstreamActions) {
+        this.upstreamActions = upstreamActions;
         this.config = config;
         this.directory = directory;
         this.forwarding = forwarding;
@@ -179,8 +194,7 @@ public final class BoshSessions implements AutoCloseable {
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         SessionLease lease = limits.lease(sid, SessionLease.of(store, sid));
         BoshSession session = new BoshSession(sid, params, config, clock, lease, keys, connector,
-                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics,
-                WaitingActions.OFF_PLATFORM_THREADS);
+                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics, upstreamActions);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             limits.released(sid);

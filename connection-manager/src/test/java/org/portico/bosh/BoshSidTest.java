@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.portico.client.AddressLimits;
 import org.portico.client.ClientConfig;
+import org.portico.cluster.SessionDirectory;
 import org.portico.metrics.Metrics;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionGate;
@@ -46,9 +47,10 @@ class BoshSidTest {
                 }
             });
     private final InMemoryUpstream.Factory upstreams = new InMemoryUpstream.Factory();
+    /** Answers decided by upstream events are written on the delivering (test) thread, before it returns. */
     private final BoshSessions sessions = new BoshSessions(BoshConfig.DEFAULT, new XmlParser(XmlLimits.DEFAULT),
             upstreams, store, new AddressLimits(ClientConfig.DEFAULT, ticker), ticker, Metrics.NONE,
-            new SessionGate());
+            new SessionGate(), SessionDirectory.LOCAL, null, Runnable::run);
 
     @AfterEach
     void closeStoreAndSessions() {
