@@ -76,8 +76,7 @@ record ProcessSample(long pid, long nanos, long cpuTicks, long rssKib, Map<Strin
      * {@code "name percent-of-a-core"} joined by commas; groups that used none are left out.
      */
     String busiestThreadsSince(ProcessSample earlier, long ticksPerSecond, int most) {
-        double wallSeconds = (nanos - earlier.nanos) / 1e9;
-        if (wallSeconds <= 0) {
+        if (nanos <= earlier.nanos) {
             return "";
         }
         return threadTicks.entrySet().stream()
@@ -87,15 +86,19 @@ record ProcessSample(long pid, long nanos, long cpuTicks, long rssKib, Map<Strin
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                 .limit(most)
                 .map(group -> String.format(Locale.ROOT, "%s %.2f", group.getKey(),
-                        100.0 * group.getValue() / ticksPerSecond / wallSeconds))
+                        percentOfACore(group.getValue(), earlier, ticksPerSecond)))
                 .collect(Collectors.joining(", "));
     }
 
     /** Share of one core this process used from {@code earlier} to this reading, in percent. */
     double cpuPercentSince(ProcessSample earlier, long ticksPerSecond) {
-        double cpuSeconds = (double) (cpuTicks - earlier.cpuTicks) / ticksPerSecond;
+        return percentOfACore(cpuTicks - earlier.cpuTicks, earlier, ticksPerSecond);
+    }
+
+    /** {@code ticks} of CPU as a share of one core over the time from {@code earlier} to this reading, in percent. */
+    private double percentOfACore(long ticks, ProcessSample earlier, long ticksPerSecond) {
         double wallSeconds = (nanos - earlier.nanos) / 1e9;
-        return wallSeconds <= 0 ? 0 : 100 * cpuSeconds / wallSeconds;
+        return wallSeconds <= 0 ? 0 : 100.0 * ticks / ticksPerSecond / wallSeconds;
     }
 
     /** CPU milliseconds used from {@code earlier} to this reading. */
