@@ -146,6 +146,7 @@ final class ConfigReader {
                 .maxQueuedFrames(s.integer("websocket.maxQueuedFrames", w.maxQueuedFrames()))
                 .redirectToBosh(s.bool("websocket.redirectToBosh", w.redirectToBosh()))
                 .inputBufferBytes(s.integer("websocket.inputBufferBytes", w.inputBufferBytes()))
+                .framesOnSelector(s.bool("websocket.framesOnSelector", w.framesOnSelector()))
                 .build();
     }
 

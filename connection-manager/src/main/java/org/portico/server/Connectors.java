@@ -1,5 +1,7 @@
 package org.portico.server;
 
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -9,6 +11,8 @@ import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -20,6 +24,7 @@ import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
 import org.portico.tls.ServerCertificates;
 import org.portico.tls.TlsConfig;
+import org.portico.websocket.SelectorReadEndPoint;
 
 /**
  * Portico's listeners: the plain one on {@code http.port} (HTTP/1.1, and h2c when {@code http2.cleartext}), and,
@@ -99,7 +104,16 @@ final class Connectors {
 
     private static ServerConnector connector(Server server, String host, int port, HttpConfig http,
             List<ConnectionFactory> protocols) {
-        ServerConnector connector = new ServerConnector(server, protocols.toArray(ConnectionFactory[]::new));
+        ServerConnector connector = new ServerConnector(server, protocols.toArray(ConnectionFactory[]::new)) {
+            /** Sockets whose WebSocket frames may be read on the selector (websocket.framesOnSelector). */
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector,
+                    SelectionKey key) {
+                SelectorReadEndPoint endPoint = new SelectorReadEndPoint(channel, selector, key, getScheduler());
+                endPoint.setIdleTimeout(getIdleTimeout());
+                return endPoint;
+            }
+        };
         connector.setHost(host);
         connector.setPort(port);
         // longer than any BOSH hold (PorticoConfig checks it), so no connection idles out under a held request;

@@ -30,11 +30,14 @@ import org.portico.xml.XmlLimits;
  *                            of the builder every text message is decoded into; default 1024 (Jetty's is 4096).
  *                            XMPP messages are mostly a few hundred bytes, and each one started a 4 kB builder
  *                            (docs/benchmarks.md); larger messages are read in several passes
+ * @param framesOnSelector    whether the frames of a socket whose session is bound are read and relayed on
+ *                            Jetty's selector thread instead of a thread per read; plain HTTP/1.1 sockets only;
+ *                            default true ({@link SelectorReadEndPoint})
  */
 public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes, int maxFrameBytes,
         Duration pingInterval, Duration idleTimeout, boolean permessageDeflate, Duration resumeGrace,
         int maxBufferedElements, int maxBufferedBytes, int maxQueuedFrames, boolean redirectToBosh,
-        int inputBufferBytes) {
+        int inputBufferBytes, boolean framesOnSelector) {
 
     public static final WebSocketConfig DEFAULT = builder().build();
 
@@ -87,7 +90,8 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         return new Builder().enabled(enabled).path(path).maxMessageBytes(maxMessageBytes).maxFrameBytes(maxFrameBytes)
                 .pingInterval(pingInterval).idleTimeout(idleTimeout).permessageDeflate(permessageDeflate)
                 .resumeGrace(resumeGrace).maxBufferedElements(maxBufferedElements).maxBufferedBytes(maxBufferedBytes)
-                .maxQueuedFrames(maxQueuedFrames).redirectToBosh(redirectToBosh).inputBufferBytes(inputBufferBytes);
+                .maxQueuedFrames(maxQueuedFrames).redirectToBosh(redirectToBosh).inputBufferBytes(inputBufferBytes)
+                .framesOnSelector(framesOnSelector);
     }
 
     public WebSocketConfig withPing(Duration interval, Duration idle) {
@@ -140,6 +144,7 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         private int maxQueuedFrames = 1000;
         private boolean redirectToBosh;
         private int inputBufferBytes = 1024;
+        private boolean framesOnSelector = true;
 
         private Builder() {
         }
@@ -209,10 +214,15 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
             return this;
         }
 
+        public Builder framesOnSelector(boolean on) {
+            this.framesOnSelector = on;
+            return this;
+        }
+
         public WebSocketConfig build() {
             return new WebSocketConfig(enabled, path, maxMessageBytes, maxFrameBytes, pingInterval, idleTimeout,
                     permessageDeflate, resumeGrace, maxBufferedElements, maxBufferedBytes, maxQueuedFrames,
-                    redirectToBosh, inputBufferBytes);
+                    redirectToBosh, inputBufferBytes, framesOnSelector);
         }
     }
 }

@@ -62,6 +62,15 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         transport.opened(this);
     }
 
+    /**
+     * Whether handling this socket's frames never waits, so that Jetty's selector may read them itself
+     * ({@link SelectorReadEndPoint}): once a session is bound, a frame only queues and writes what the upstream
+     * socket takes at once; the first one opens a session through the store and the cluster directory.
+     */
+    boolean framesNeverWait() {
+        return bound != null;
+    }
+
     @Override
     public void onWebSocketText(String text) {
         long start = transport.nanoTime();

@@ -65,7 +65,12 @@ public final class XmppWebSocketServlet extends JettyWebSocketServlet {
             return null;
         }
         response.setAcceptedSubProtocol(SUBPROTOCOL);
-        return transport.newEndpoint(request.getHttpServletRequest());
+        XmppWebSocketEndpoint endpoint = transport.newEndpoint(request.getHttpServletRequest());
+        SelectorReadEndPoint socket = SelectorReadEndPoint.of(request.getHttpServletRequest());
+        if (socket != null && transport.config().framesOnSelector()) {
+            socket.readFramesOnSelectorWhile(endpoint::framesNeverWait);
+        }
+        return endpoint;
     }
 
     /**
