@@ -137,9 +137,9 @@ public final class LoadGenerator {
      * decides how close the login rate through it can come to the upstream's own.
      */
     private void putLoginCpu(Map<String, Object> row, Target target, Map<Long, ProcessSample> before,
-            Map<Long, ProcessSample> after) {
+            Map<Long, ProcessSample> after, int logins) {
         for (Target.Watched watched : withLoadGenerator(target)) {
-            putCpuPer(row, watched, before.get(watched.pid()), after.get(watched.pid()), options.sessions, "login");
+            putCpuPer(row, watched, before.get(watched.pid()), after.get(watched.pid()), logins, "login");
         }
     }
 
@@ -159,58 +159,109 @@ public final class LoadGenerator {
         return row;
     }
 
-    private SessionGroup login(Target target) throws IOException, InterruptedException {
-        return SessionGroup.login(target, options.sessions, options.domain, options.loginConcurrency,
-                options.boshWait, options.timeout);
-    }
-
     private boolean idle() throws IOException, InterruptedException {
         for (int round = 0; round < options.rounds; round++) {
             for (Target target : rotated(round, targets)) {
                 if (!timeLeft()) {
                     return false;
                 }
+                if (options.stepSessions > 0) {
+                    idleInSteps(target, round);
+                    continue;
+                }
                 Map<String, Object> row = row(target, "idle");
                 row.put("round", round + 1);
                 Map<Long, ProcessSample> beforeLogin = sample(target);
-                try (SessionGroup group = loginOrReport(target, row)) {
-                    if (group == null) {
-                        continue;
-                    }
-                    putLoginCpu(row, target, beforeLogin, sample(target));
-                    Thread.sleep(options.settle.toMillis());
-                    Map<Long, ProcessSample> holdStart = sample(target);
-                    IdleHold.Outcome outcome = new IdleHold(group, options.domain).run(options.duration,
-                            options.probeInterval, options.grace);
-                    Map<Long, ProcessSample> holdEnd = sample(target);
-                    for (Target.Watched watched : target.watched()) {
-                        long delta = holdStart.get(watched.pid()).rssKib() - beforeLogin.get(watched.pid()).rssKib();
-                        row.put(watched.role() + "_rss_kib", holdEnd.get(watched.pid()).rssKib());
-                        row.put(watched.role() + "_rss_kib_per_session", round((double) delta / options.sessions));
-                    }
-                    putCpu(row, target, holdStart, holdEnd, 0, "");
-                    row.put("hold_seconds", options.duration.toSeconds());
-                    row.put("pings", outcome.pings());
-                    row.put("pings_answered", outcome.answered());
-                    row.put("ping_p50_ms", round(outcome.pingRoundTrip().millis(50)));
-                    row.put("ping_max_ms", round(outcome.pingRoundTrip().millis(100)));
-                    row.put("failed_sessions", outcome.failures().size());
-                    if (outcome.answered() < outcome.pings() || !outcome.failures().isEmpty()) {
-                        clean = false;
-                        row.put("error", outcome.failures().isEmpty() ? "unanswered pings"
-                                : outcome.failures().get(0));
+                try (SessionGroup group = loginOrReport(target, options.sessions, 0, row)) {
+                    if (group != null) {
+                        hold(target, group, row, beforeLogin);
+                        emit(row);
                     }
                 }
-                emit(row);
             }
         }
         return true;
     }
 
-    private SessionGroup loginOrReport(Target target, Map<String, Object> row) throws IOException,
-            InterruptedException {
+    /**
+     * Idle in two steps, in the same processes: {@code --step-sessions} logged in and held, then the rest up to
+     * {@code --sessions} logged in beside them and all held again. The second row's
+     * {@code <role>_rss_kib_slope_per_session} compares the resident set at the end of the two holds of one process,
+     * where two separate runs compare two heaps that the collector sized apart during their login bursts
+     * (docs/benchmarks.md).
+     */
+    private void idleInSteps(Target target, int round) throws IOException, InterruptedException {
+        int first = options.stepSessions;
+        int more = options.sessions - first;
+        Map<String, Object> firstRow = row(target, "idle");
+        firstRow.put("sessions", first);
+        firstRow.put("round", round + 1);
+        firstRow.put("step", 1);
+        Map<Long, ProcessSample> beforeFirst = sample(target);
+        try (SessionGroup firstGroup = loginOrReport(target, first, 0, firstRow)) {
+            if (firstGroup == null) {
+                return;
+            }
+            Map<Long, ProcessSample> firstEnd = hold(target, firstGroup, firstRow, beforeFirst);
+            emit(firstRow);
+            Map<String, Object> secondRow = row(target, "idle");
+            secondRow.put("round", round + 1);
+            secondRow.put("step", 2);
+            Map<Long, ProcessSample> beforeSecond = sample(target);
+            try (SessionGroup secondGroup = loginOrReport(target, more, first, secondRow)) {
+                if (secondGroup == null) {
+                    return;
+                }
+                Map<Long, ProcessSample> secondEnd = hold(target, secondGroup, secondRow, beforeSecond);
+                for (Target.Watched watched : target.watched()) {
+                    long grown = secondEnd.get(watched.pid()).rssKib() - firstEnd.get(watched.pid()).rssKib();
+                    secondRow.put(watched.role() + "_rss_kib_slope_per_session", round((double) grown / more));
+                }
+                emit(secondRow);
+            }
+        }
+    }
+
+    /**
+     * Settles and holds a freshly logged-in group, and puts into {@code row} what the login and the hold cost: CPU
+     * per login, resident set (at the end of the hold, and its growth from before the login to the start of the
+     * hold per session logged in), CPU during the hold, and the ping probe's answers.
+     *
+     * @return the readings at the end of the hold
+     */
+    private Map<Long, ProcessSample> hold(Target target, SessionGroup group, Map<String, Object> row,
+            Map<Long, ProcessSample> beforeLogin) throws InterruptedException {
+        putLoginCpu(row, target, beforeLogin, sample(target), group.size());
+        Thread.sleep(options.settle.toMillis());
+        Map<Long, ProcessSample> holdStart = sample(target);
+        IdleHold.Outcome outcome = new IdleHold(group, options.domain).run(options.duration,
+                options.probeInterval, options.grace);
+        Map<Long, ProcessSample> holdEnd = sample(target);
+        for (Target.Watched watched : target.watched()) {
+            long delta = holdStart.get(watched.pid()).rssKib() - beforeLogin.get(watched.pid()).rssKib();
+            row.put(watched.role() + "_rss_kib", holdEnd.get(watched.pid()).rssKib());
+            row.put(watched.role() + "_rss_kib_per_session", round((double) delta / group.size()));
+        }
+        putCpu(row, target, holdStart, holdEnd, 0, "");
+        row.put("hold_seconds", options.duration.toSeconds());
+        row.put("pings", outcome.pings());
+        row.put("pings_answered", outcome.answered());
+        row.put("ping_p50_ms", round(outcome.pingRoundTrip().millis(50)));
+        row.put("ping_max_ms", round(outcome.pingRoundTrip().millis(100)));
+        row.put("failed_sessions", outcome.failures().size());
+        if (outcome.answered() < outcome.pings() || !outcome.failures().isEmpty()) {
+            clean = false;
+            row.put("error", outcome.failures().isEmpty() ? "unanswered pings" : outcome.failures().get(0));
+        }
+        return holdEnd;
+    }
+
+    /** Logs in {@code sessions} sessions as the users after the first {@code skipped}; null when that failed. */
+    private SessionGroup loginOrReport(Target target, int sessions, int skipped, Map<String, Object> row)
+            throws IOException, InterruptedException {
         try {
-            SessionGroup group = login(target);
+            SessionGroup group = SessionGroup.login(target, sessions, skipped, options.domain,
+                    options.loginConcurrency, options.boshWait, options.timeout);
             row.put("login_seconds", round(group.loginSeconds()));
             return group;
         } catch (IOException e) {
@@ -226,7 +277,7 @@ public final class LoadGenerator {
             InterruptedException {
         Map<String, Object> row = row(target, mode);
         row.put("rate", rate);
-        try (SessionGroup group = loginOrReport(target, row)) {
+        try (SessionGroup group = loginOrReport(target, options.sessions, 0, row)) {
             if (group == null) {
                 return null;
             }
@@ -324,7 +375,8 @@ public final class LoadGenerator {
     record Options(String mode, List<Target> targets, int sessions, String domain, long clockTicks,
             Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
             double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
-            int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown) {
+            int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
+            int stepSessions) {
 
         static final String USAGE = """
                 usage: LoadGenerator --mode=idle|latency|throughput
@@ -335,7 +387,8 @@ public final class LoadGenerator {
                   [--seconds=30] [--warmup-seconds=5] [--settle-seconds=2] [--grace-seconds=5] [--rounds=1]
                   [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
                   [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
-                  [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]""";
+                  [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
+                  [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)""";
 
         static Options parse(String[] args) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -389,7 +442,12 @@ public final class LoadGenerator {
                     Duration.ofSeconds(bounded(values, "timeout-seconds", 10, 1, 600)),
                     bounded(values, "login-concurrency", 16, 1, 1000),
                     bounded(values, "max-seconds", 1800, 1, 86_400),
-                    path(take(values, "jsonl", null)), path(take(values, "markdown", null)));
+                    path(take(values, "jsonl", null)), path(take(values, "markdown", null)),
+                    bounded(values, "step-sessions", 0, 0, sessions - 2));
+            if (options.stepSessions > 0 && (!mode.equals("idle") || options.stepSessions % 2 != 0)) {
+                throw new IllegalArgumentException("--step-sessions is for --mode=idle and must be even (pairs), got "
+                        + options.stepSessions);
+            }
             if (options.rateFactor <= 1 || options.rateFactor > 10) {
                 throw new IllegalArgumentException("--rate-factor must be in (1, 10], got " + options.rateFactor);
             }

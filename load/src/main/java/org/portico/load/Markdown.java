@@ -13,12 +13,13 @@ final class Markdown {
     private static final Map<String, List<String[]>> COLUMNS = Map.of(
             "idle", List.of(
                     col("server", "server"), col("target", "target"), col("sessions", "sessions"),
-                    col("login s", "login_seconds"), col("Portico µs/login", "portico_cpu_us_per_login"),
+                    col("step", "step"), col("login s", "login_seconds"), col("Portico µs/login", "portico_cpu_us_per_login"),
                     col("server µs/login", "server_cpu_us_per_login"),
                     col("loadgen µs/login", "loadgen_cpu_us_per_login"),
                     col("Portico RSS KiB/session", "portico_rss_kib_per_session"),
                     col("server RSS KiB/session", "server_rss_kib_per_session"),
                     col("Portico RSS KiB", "portico_rss_kib"), col("server RSS KiB", "server_rss_kib"),
+                    col("Portico RSS slope KiB/session", "portico_rss_kib_slope_per_session"),
                     col("Portico CPU %", "portico_cpu_percent"), col("server CPU %", "server_cpu_percent"),
                     col("loadgen CPU %", "loadgen_cpu_percent"),
                     col("pings answered", "pings_answered"), col("ping p50 ms", "ping_p50_ms"),

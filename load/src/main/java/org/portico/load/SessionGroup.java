@@ -11,7 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 
 /**
- * N sessions logged in on one target as test1..testN, session i paired with i^1 (0 with 1, 2 with 3, ...). What the
+ * N sessions logged in on one target as test1..testN (or, after the first K users, test(K+1)..test(K+N)), session i
+ * paired with i^1 (0 with 1, 2 with 3, ...). What the
  * sessions receive goes to the {@link Receiver} set for the current window. Closing logs them all out and closes the
  * HTTP client of this group, so no connection outlives its target's turn.
  */
@@ -49,9 +50,12 @@ final class SessionGroup implements AutoCloseable {
         this.jids = new String[sessions];
     }
 
-    /** Logs in {@code sessions} sessions, at most {@code concurrency} at a time; fails if any login fails. */
-    static SessionGroup login(Target target, int sessions, String domain, int concurrency, int boshWait,
-            Duration timeout) throws IOException, InterruptedException {
+    /**
+     * Logs in {@code sessions} sessions as the users after the first {@code skipped}, at most {@code concurrency} at
+     * a time; fails if any login fails.
+     */
+    static SessionGroup login(Target target, int sessions, int skipped, String domain, int concurrency,
+            int boshWait, Duration timeout) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         SessionGroup group = new SessionGroup(target, http, sessions);
@@ -68,13 +72,13 @@ final class SessionGroup implements AutoCloseable {
                         errors.add("session " + index + ": interrupted");
                         return;
                     }
+                    String user = "test" + (skipped + index + 1);
                     try {
                         group.clients[index] = target.connect(http, domain, boshWait, timeout);
-                        group.jids[index] = group.clients[index].login("test" + (index + 1),
-                                "test" + (index + 1) + "pw", "load-" + target.kind().label + "-" + index,
-                                group.sinkFor(index));
+                        group.jids[index] = group.clients[index].login(user, user + "pw",
+                                "load-" + target.kind().label + "-" + (skipped + index), group.sinkFor(index));
                     } catch (IOException | InterruptedException | RuntimeException e) {
-                        errors.add("session " + index + " (test" + (index + 1) + "): " + e.getMessage());
+                        errors.add("session " + index + " (" + user + "): " + e.getMessage());
                     } finally {
                         permits.release();
                     }

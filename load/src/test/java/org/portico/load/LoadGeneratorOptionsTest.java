@@ -1,0 +1,45 @@
+package org.portico.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope). */
+class LoadGeneratorOptionsTest {
+
+    private static final String SERVER = "--server=prosody,c2s=5222,http=5280,pid=1,portico=8080,portico-pid=2";
+
+    private static LoadGenerator.Options parse(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = SERVER;
+        System.arraycopy(args, 0, all, 1, args.length);
+        return LoadGenerator.Options.parse(all);
+    }
+
+    @Test
+    void withoutStepSessionsIdleHoldsOneGroup() {
+        assertEquals(0, parse("--mode=idle", "--sessions=9000").stepSessions());
+    }
+
+    @Test
+    void stepSessionsIsTheFirstHoldOfAnIdleRun() {
+        assertEquals(5000, parse("--mode=idle", "--sessions=9000", "--step-sessions=5000").stepSessions());
+    }
+
+    @Test
+    void stepSessionsMustLeaveAPairForTheSecondStep() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("--mode=idle", "--sessions=200", "--step-sessions=200"));
+        assertTrue(e.getMessage().contains("--step-sessions must be between 0 and 198"), e.getMessage());
+    }
+
+    @Test
+    void stepSessionsIsRefusedOutsideIdleAndWhenOdd() {
+        assertThrows(IllegalArgumentException.class,
+                () -> parse("--mode=latency", "--sessions=200", "--step-sessions=100"));
+        assertThrows(IllegalArgumentException.class,
+                () -> parse("--mode=idle", "--sessions=200", "--step-sessions=101"));
+    }
+}
