@@ -37,7 +37,7 @@ public final class LoadGenerator {
     /** Thread groups named in each row's CPU by thread (the JSON lines only: too wide for the table). */
     private static final int BUSIEST_THREADS = 8;
 
-    private final Options options;
+    private final LoadOptions options;
     private final List<Target> targets;
     private final PrintStream out;
     private final List<Map<String, Object>> rows = new ArrayList<>();
@@ -46,19 +46,19 @@ public final class LoadGenerator {
     private long windows;
     private boolean clean = true;
 
-    LoadGenerator(Options options, PrintStream out) {
+    LoadGenerator(LoadOptions options, PrintStream out) {
         this.options = options;
         this.targets = options.targets();
         this.out = out;
     }
 
     public static void main(String[] args) throws Exception {
-        Options options;
+        LoadOptions options;
         try {
-            options = Options.parse(args);
+            options = LoadOptions.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("load: " + e.getMessage());
-            System.err.println(Options.USAGE);
+            System.err.println(LoadOptions.USAGE);
             System.exit(64);
             return;
         }
@@ -68,30 +68,30 @@ public final class LoadGenerator {
     }
 
     int run() throws IOException, InterruptedException {
-        out.println("# load: mode " + options.mode + ", " + options.sessions + " sessions, targets "
+        out.println("# load: mode " + options.mode() + ", " + options.sessions() + " sessions, targets "
                 + targets.stream().map(Target::name).toList() + ", " + Runtime.getRuntime().availableProcessors()
                 + " cores visible, JVM " + Runtime.version());
-        boolean finished = switch (options.mode) {
+        boolean finished = switch (options.mode()) {
             case "idle" -> idle();
             case "latency" -> latency();
             case "throughput" -> throughput();
-            default -> throw new IllegalStateException(options.mode);
+            default -> throw new IllegalStateException(options.mode());
         };
-        String table = Markdown.table(options.mode, rows);
+        String table = Markdown.table(options.mode(), rows);
         out.println();
         out.print(table);
-        if (options.markdown != null) {
-            Files.writeString(options.markdown, table, StandardCharsets.UTF_8);
+        if (options.markdown() != null) {
+            Files.writeString(options.markdown(), table, StandardCharsets.UTF_8);
         }
         if (!finished) {
-            out.println("# stopped: --max-seconds=" + options.maxSeconds + " ran out");
+            out.println("# stopped: --max-seconds=" + options.maxSeconds() + " ran out");
             return 2;
         }
         return clean ? 0 : 1;
     }
 
     private boolean timeLeft() {
-        return (System.nanoTime() - started) / 1e9 < options.maxSeconds;
+        return (System.nanoTime() - started) / 1e9 < options.maxSeconds();
     }
 
     private List<Target> rotated(int turn, List<Target> list) {
@@ -117,8 +117,8 @@ public final class LoadGenerator {
         for (Target.Watched watched : withLoadGenerator(target)) {
             ProcessSample from = before.get(watched.pid());
             ProcessSample to = after.get(watched.pid());
-            row.put(watched.role() + "_cpu_percent", round(to.cpuPercentSince(from, options.clockTicks)));
-            row.put(watched.role() + "_cpu_percent_by_thread", to.busiestThreadsSince(from, options.clockTicks,
+            row.put(watched.role() + "_cpu_percent", round(to.cpuPercentSince(from, options.clockTicks())));
+            row.put(watched.role() + "_cpu_percent_by_thread", to.busiestThreadsSince(from, options.clockTicks(),
                     BUSIEST_THREADS));
             if (perUnits > 0) {
                 putCpuPer(row, watched, from, to, perUnits, unit);
@@ -129,7 +129,7 @@ public final class LoadGenerator {
     private void putCpuPer(Map<String, Object> row, Target.Watched watched, ProcessSample from, ProcessSample to,
             double perUnits, String unit) {
         row.put(watched.role() + "_cpu_us_per_" + unit,
-                round(1000 * to.cpuMillisSince(from, options.clockTicks) / perUnits));
+                round(1000 * to.cpuMillisSince(from, options.clockTicks()) / perUnits));
     }
 
     /**
@@ -155,24 +155,24 @@ public final class LoadGenerator {
         row.put("mode", mode);
         row.put("server", target.server());
         row.put("target", target.kind().label);
-        row.put("sessions", options.sessions);
+        row.put("sessions", options.sessions());
         return row;
     }
 
     private boolean idle() throws IOException, InterruptedException {
-        for (int round = 0; round < options.rounds; round++) {
+        for (int round = 0; round < options.rounds(); round++) {
             for (Target target : rotated(round, targets)) {
                 if (!timeLeft()) {
                     return false;
                 }
-                if (options.stepSessions > 0) {
+                if (options.stepSessions() > 0) {
                     idleInSteps(target, round);
                     continue;
                 }
                 Map<String, Object> row = row(target, "idle");
                 row.put("round", round + 1);
                 Map<Long, ProcessSample> beforeLogin = sample(target);
-                try (SessionGroup group = loginOrReport(target, options.sessions, 0, row)) {
+                try (SessionGroup group = loginOrReport(target, options.sessions(), 0, row)) {
                     if (group != null) {
                         hold(target, group, row, beforeLogin);
                         emit(row);
@@ -191,8 +191,8 @@ public final class LoadGenerator {
      * (docs/benchmarks.md).
      */
     private void idleInSteps(Target target, int round) throws IOException, InterruptedException {
-        int first = options.stepSessions;
-        int more = options.sessions - first;
+        int first = options.stepSessions();
+        int more = options.sessions() - first;
         Map<String, Object> firstRow = row(target, "idle");
         firstRow.put("sessions", first);
         firstRow.put("round", round + 1);
@@ -232,10 +232,10 @@ public final class LoadGenerator {
     private Map<Long, ProcessSample> hold(Target target, SessionGroup group, Map<String, Object> row,
             Map<Long, ProcessSample> beforeLogin) throws InterruptedException {
         putLoginCpu(row, target, beforeLogin, sample(target), group.size());
-        Thread.sleep(options.settle.toMillis());
+        Thread.sleep(options.settle().toMillis());
         Map<Long, ProcessSample> holdStart = sample(target);
-        IdleHold.Outcome outcome = new IdleHold(group, options.domain).run(options.duration,
-                options.probeInterval, options.grace);
+        IdleHold.Outcome outcome = new IdleHold(group, options.domain()).run(options.duration(),
+                options.probeInterval(), options.grace());
         Map<Long, ProcessSample> holdEnd = sample(target);
         for (Target.Watched watched : target.watched()) {
             long delta = holdStart.get(watched.pid()).rssKib() - beforeLogin.get(watched.pid()).rssKib();
@@ -243,7 +243,7 @@ public final class LoadGenerator {
             row.put(watched.role() + "_rss_kib_per_session", round((double) delta / group.size()));
         }
         putCpu(row, target, holdStart, holdEnd, 0, "");
-        row.put("hold_seconds", options.duration.toSeconds());
+        row.put("hold_seconds", options.duration().toSeconds());
         row.put("pings", outcome.pings());
         row.put("pings_answered", outcome.answered());
         row.put("ping_p50_ms", round(outcome.pingRoundTrip().millis(50)));
@@ -260,8 +260,8 @@ public final class LoadGenerator {
     private SessionGroup loginOrReport(Target target, int sessions, int skipped, Map<String, Object> row)
             throws IOException, InterruptedException {
         try {
-            SessionGroup group = SessionGroup.login(target, sessions, skipped, options.domain,
-                    options.loginConcurrency, options.boshWait, options.timeout);
+            SessionGroup group = SessionGroup.login(target, sessions, skipped, options.domain(),
+                    options.loginConcurrency(), options.boshWait(), options.timeout());
             row.put("login_seconds", round(group.loginSeconds()));
             return group;
         } catch (IOException e) {
@@ -277,13 +277,13 @@ public final class LoadGenerator {
             InterruptedException {
         Map<String, Object> row = row(target, mode);
         row.put("rate", rate);
-        try (SessionGroup group = loginOrReport(target, options.sessions, 0, row)) {
+        try (SessionGroup group = loginOrReport(target, options.sessions(), 0, row)) {
             if (group == null) {
                 return null;
             }
             List<Map<Long, ProcessSample>> readings = new ArrayList<>();
-            MessageWindow.Outcome outcome = new MessageWindow(group, ++windows).run(rate, options.warmup,
-                    options.duration, options.grace, () -> readings.add(sample(target)),
+            MessageWindow.Outcome outcome = new MessageWindow(group, ++windows).run(rate, options.warmup(),
+                    options.duration(), options.grace(), () -> readings.add(sample(target)),
                     () -> readings.add(sample(target)));
             Percentiles latency = outcome.latency();
             row.put("seconds", outcome.measuredSeconds());
@@ -310,12 +310,12 @@ public final class LoadGenerator {
     }
 
     private boolean latency() throws IOException, InterruptedException {
-        for (int round = 0; round < options.rounds; round++) {
+        for (int round = 0; round < options.rounds(); round++) {
             for (Target target : rotated(round, targets)) {
                 if (!timeLeft()) {
                     return false;
                 }
-                Map<String, Object> row = window(target, "latency", options.rate);
+                Map<String, Object> row = window(target, "latency", options.rate());
                 if (row != null) {
                     row.put("round", round + 1);
                     if (row.containsKey("error")) {
@@ -331,8 +331,8 @@ public final class LoadGenerator {
     private boolean throughput() throws IOException, InterruptedException {
         Set<Target> active = new LinkedHashSet<>(targets);
         int step = 0;
-        for (double rate = options.startRate; rate <= options.maxRate && !active.isEmpty();
-                rate *= options.rateFactor, step++) {
+        for (double rate = options.startRate(); rate <= options.maxRate() && !active.isEmpty();
+                rate *= options.rateFactor(), step++) {
             for (Target target : rotated(step, new ArrayList<>(active))) {
                 if (!timeLeft()) {
                     return false;
@@ -344,11 +344,11 @@ public final class LoadGenerator {
                 }
                 row.put("step", step + 1);
                 double p99 = (double) row.get("p99_ms");
-                boolean passed = !row.containsKey("error") && p99 <= options.p99LimitMs;
+                boolean passed = !row.containsKey("error") && p99 <= options.p99LimitMs();
                 row.put("passed", passed);
                 if (!passed) {
                     active.remove(target);
-                    row.putIfAbsent("error", "p99 " + p99 + " ms > " + options.p99LimitMs + " ms");
+                    row.putIfAbsent("error", "p99 " + p99 + " ms > " + options.p99LimitMs() + " ms");
                 }
                 emit(row);
             }
@@ -361,181 +361,14 @@ public final class LoadGenerator {
         String line = Json.object(row);
         out.println(line);
         out.flush();
-        if (options.jsonl != null) {
-            Files.writeString(options.jsonl, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+        if (options.jsonl() != null) {
+            Files.writeString(options.jsonl(), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
         }
     }
 
     static double round(double value) {
         return Double.isNaN(value) ? Double.NaN : Math.round(value * 1000) / 1000.0;
-    }
-
-    /** Command-line options; every count, rate and time is bounded. */
-    record Options(String mode, List<Target> targets, int sessions, String domain, long clockTicks,
-            Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
-            double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
-            int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
-            int stepSessions) {
-
-        static final String USAGE = """
-                usage: LoadGenerator --mode=idle|latency|throughput
-                  --server=NAME,c2s=PORT,http=PORT,pid=PID[,portico=PORT,portico-pid=PID]
-                           [,portico-peer=PORT,portico-peer-pid=PID]   (repeatable; the peer: a second cluster node)
-                  [--targets=portico-bosh,portico-ws,server-bosh,server-ws,c2s,portico-bosh-forwarded]
-                  [--sessions=200] [--domain=localhost]
-                  [--seconds=30] [--warmup-seconds=5] [--settle-seconds=2] [--grace-seconds=5] [--rounds=1]
-                  [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
-                  [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
-                  [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
-                  [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)""";
-
-        static Options parse(String[] args) {
-            Map<String, String> values = new LinkedHashMap<>();
-            List<String> servers = new ArrayList<>();
-            for (String arg : args) {
-                int eq = arg.indexOf('=');
-                if (!arg.startsWith("--") || eq < 0) {
-                    throw new IllegalArgumentException("expected --name=value, got '" + arg + "'");
-                }
-                String key = arg.substring(2, eq);
-                if (key.equals("server")) {
-                    servers.add(arg.substring(eq + 1));
-                } else if (values.put(key, arg.substring(eq + 1)) != null) {
-                    throw new IllegalArgumentException("--" + key + " given twice");
-                }
-            }
-            String mode = take(values, "mode", "latency");
-            if (!Set.of("idle", "latency", "throughput").contains(mode)) {
-                throw new IllegalArgumentException("--mode must be idle, latency or throughput, got " + mode);
-            }
-            List<Target.Kind> kinds = new ArrayList<>();
-            for (String label : take(values, "targets", "portico-bosh,portico-ws,server-bosh,server-ws,c2s")
-                    .split(",")) {
-                kinds.add(Target.Kind.of(label.trim()));
-            }
-            if (servers.isEmpty()) {
-                throw new IllegalArgumentException("at least one --server is needed");
-            }
-            List<Target> targets = new ArrayList<>();
-            for (String server : servers) {
-                targets.addAll(targets(server, kinds));
-            }
-            int sessions = bounded(values, "sessions", 200, 2, 10_000);
-            if (sessions % 2 != 0) {
-                throw new IllegalArgumentException("--sessions must be even (pairs), got " + sessions);
-            }
-            Options options = new Options(mode, targets, sessions, take(values, "domain", "localhost"),
-                    bounded(values, "clock-ticks", 100, 1, 10_000),
-                    Duration.ofSeconds(bounded(values, "seconds", 30, 1, 3600)),
-                    Duration.ofSeconds(bounded(values, "warmup-seconds", 5, 0, 600)),
-                    Duration.ofSeconds(bounded(values, "settle-seconds", 2, 0, 600)),
-                    Duration.ofSeconds(bounded(values, "grace-seconds", 5, 1, 600)),
-                    bounded(values, "rounds", 1, 1, 100),
-                    bounded(values, "rate", 200, 1, 1_000_000),
-                    bounded(values, "start-rate", 100, 1, 1_000_000),
-                    Double.parseDouble(take(values, "rate-factor", "2")),
-                    bounded(values, "max-rate", 6400, 1, 1_000_000),
-                    bounded(values, "p99-limit-ms", 200, 1, 60_000),
-                    Duration.ofMillis(bounded(values, "probe-interval-ms", 1000, 10, 60_000)),
-                    bounded(values, "bosh-wait", 60, 1, 3600),
-                    Duration.ofSeconds(bounded(values, "timeout-seconds", 10, 1, 600)),
-                    bounded(values, "login-concurrency", 16, 1, 1000),
-                    bounded(values, "max-seconds", 1800, 1, 86_400),
-                    path(take(values, "jsonl", null)), path(take(values, "markdown", null)),
-                    bounded(values, "step-sessions", 0, 0, sessions - 2));
-            if (options.stepSessions > 0 && (!mode.equals("idle") || options.stepSessions % 2 != 0)) {
-                throw new IllegalArgumentException("--step-sessions is for --mode=idle and must be even (pairs), got "
-                        + options.stepSessions);
-            }
-            if (options.rateFactor <= 1 || options.rateFactor > 10) {
-                throw new IllegalArgumentException("--rate-factor must be in (1, 10], got " + options.rateFactor);
-            }
-            if (!values.isEmpty()) {
-                throw new IllegalArgumentException("unknown option(s): " + values.keySet());
-            }
-            return options;
-        }
-
-        private static List<Target> targets(String spec, List<Target.Kind> kinds) {
-            String[] parts = spec.split(",");
-            String name = parts[0];
-            Map<String, String> settings = new LinkedHashMap<>();
-            for (int i = 1; i < parts.length; i++) {
-                String[] kv = parts[i].split("=", 2);
-                if (kv.length != 2) {
-                    throw new IllegalArgumentException("--server: expected key=value, got '" + parts[i] + "'");
-                }
-                settings.put(kv[0], kv[1]);
-            }
-            long serverPid = Long.parseLong(required(settings, "pid", name));
-            Target.Watched server = new Target.Watched("server", serverPid);
-            List<Target> targets = new ArrayList<>();
-            for (Target.Kind kind : kinds) {
-                switch (kind) {
-                    case PORTICO_BOSH, PORTICO_WS -> {
-                        if (!settings.containsKey("portico")) {
-                            continue;
-                        }
-                        Target.Watched portico = new Target.Watched("portico",
-                                Long.parseLong(required(settings, "portico-pid", name)));
-                        String base = "127.0.0.1:" + settings.get("portico");
-                        targets.add(new Target(name, kind, kind == Target.Kind.PORTICO_BOSH
-                                ? "http://" + base + "/http-bind" : "ws://" + base + "/xmpp-websocket",
-                                List.of(portico, server)));
-                    }
-                    case PORTICO_BOSH_FORWARDED -> {
-                        // created at the owner, every later request at the peer, which forwards it
-                        List<Target.Watched> both = List.of(new Target.Watched("portico",
-                                Long.parseLong(required(settings, "portico-pid", name))), new Target.Watched("portico",
-                                Long.parseLong(required(settings, "portico-peer-pid", name))), server);
-                        targets.add(new Target(name, kind, "http://127.0.0.1:" + required(settings, "portico", name)
-                                + "/http-bind", "http://127.0.0.1:" + required(settings, "portico-peer", name)
-                                + "/http-bind", both));
-                    }
-                    case SERVER_BOSH -> targets.add(new Target(name, kind,
-                            "http://127.0.0.1:" + required(settings, "http", name) + "/http-bind", List.of(server)));
-                    case SERVER_WS -> targets.add(new Target(name, kind,
-                            "ws://127.0.0.1:" + required(settings, "http", name) + "/xmpp-websocket",
-                            List.of(server)));
-                    case C2S -> targets.add(new Target(name, kind, "127.0.0.1:" + required(settings, "c2s", name),
-                            List.of(server)));
-                }
-            }
-            return targets;
-        }
-
-        private static String required(Map<String, String> settings, String key, String server) {
-            String value = settings.get(key);
-            if (value == null) {
-                throw new IllegalArgumentException("--server=" + server + " needs " + key + "=...");
-            }
-            return value;
-        }
-
-        private static String take(Map<String, String> values, String key, String fallback) {
-            String value = values.remove(key);
-            return value == null ? fallback : value;
-        }
-
-        private static int bounded(Map<String, String> values, String key, int fallback, int min, int max) {
-            String text = take(values, key, null);
-            int value;
-            try {
-                value = text == null ? fallback : Integer.parseInt(text);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + key + " must be a whole number, got '" + text + "'");
-            }
-            if (value < min || value > max) {
-                throw new IllegalArgumentException("--" + key + " must be between " + min + " and " + max
-                        + ", got " + value);
-            }
-            return value;
-        }
-
-        private static Path path(String text) {
-            return text == null ? null : Path.of(text);
-        }
     }
 
     /** The few JSON values a result row holds: strings, numbers, booleans. */

@@ -13,7 +13,8 @@ final class Markdown {
     private static final Map<String, List<String[]>> COLUMNS = Map.of(
             "idle", List.of(
                     col("server", "server"), col("target", "target"), col("sessions", "sessions"),
-                    col("step", "step"), col("login s", "login_seconds"), col("Portico µs/login", "portico_cpu_us_per_login"),
+                    col("step", "step"), col("login s", "login_seconds"),
+                    col("Portico µs/login", "portico_cpu_us_per_login"),
                     col("server µs/login", "server_cpu_us_per_login"),
                     col("loadgen µs/login", "loadgen_cpu_us_per_login"),
                     col("Portico RSS KiB/session", "portico_rss_kib_per_session"),

@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /** The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope). */
-class LoadGeneratorOptionsTest {
+class LoadOptionsTest {
 
     private static final String SERVER = "--server=prosody,c2s=5222,http=5280,pid=1,portico=8080,portico-pid=2";
 
-    private static LoadGenerator.Options parse(String... args) {
+    private static LoadOptions parse(String... args) {
         String[] all = new String[args.length + 1];
         all[0] = SERVER;
         System.arraycopy(args, 0, all, 1, args.length);
-        return LoadGenerator.Options.parse(all);
+        return LoadOptions.parse(all);
     }
 
     @Test
