@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * The BOSH transport's settings (XEP-0124 §7.2): what Portico offers each session and the bounds it enforces.
  *
- * @param path                 servlet path of the endpoint; default {@code /http-bind}
+ * @param path                 path of the endpoint; default {@code /http-bind}
  * @param maxWait              longest a request is held (a client asking more gets this); default 60 s. A request
  *                             with nothing to carry is answered on a 0.5 s beat ({@code HeldRequestWaits}), up to half
  *                             a second before its wait ends, never after

@@ -3,27 +3,35 @@ package org.portico.bosh;
 import java.time.Duration;
 
 /**
- * One held HTTP request, as the session sees it: something that can be answered once. The servlet implements it
- * over an {@code AsyncContext}; tests implement it with a recorder.
+ * One held HTTP request, as the session sees it: something that can be answered once, without waiting.
+ * {@link BoshHttpExchange} implements it over Jetty's request, response and callback; tests with a recorder.
  */
 public interface BoshExchange {
 
     /**
-     * Sends the response and completes the request; later calls do nothing. Never called under a session lock.
+     * Sends the response and completes the request; later calls do nothing. Never waits for the network and is never
+     * called under a session lock.
      *
      * @param status      HTTP status: 200, or a legacy error code (R54) for clients without {@code ver}
      * @param contentType the session's {@code content} (R13), or null for the transport's default
      * @param body        the {@code <body/>} text, empty for a legacy HTTP error
-     * @return whether the response reached the connection: false when the request was already answered, its
-     *         client closed the connection first, or the write failed, so the caller can keep what it carried
+     * @param outcome     told once whether the response reached the connection: false when the request was already
+     *                    answered, its client closed the connection first, or the write failed, so the caller can
+     *                    keep what it carried; on this thread when the socket took the response at once, else on
+     *                    the thread that finished or failed the write
      */
-    boolean respond(int status, String contentType, String body);
+    void respond(int status, String contentType, String body, Outcome outcome);
+
+    /** As {@link #respond(int, String, String, Outcome)}, for an answer whose delivery changes nothing. */
+    default void respond(int status, String contentType, String body) {
+        respond(status, contentType, body, Outcome.IGNORED);
+    }
 
     /**
      * Sends an answer that the session's owner on another cluster node wrote for this request, as it came: for an
      * XEP-0252 request that is already script syntax, which {@link #respond} would encode a second time.
      */
-    boolean relay(int status, String contentType, String body);
+    void relay(int status, String contentType, String body);
 
     /**
      * The session holds this request for at most {@code wait}. Called by the thread that delivered the request,
@@ -35,6 +43,16 @@ public interface BoshExchange {
     /** The client's address as this request shows it, for log lines; null when unknown. */
     default String clientAddress() {
         return null;
+    }
+
+    /** Whether an answer reached the connection (see {@link #respond(int, String, String, Outcome)}). */
+    @FunctionalInterface
+    interface Outcome {
+        /** For answers whose delivery changes nothing. */
+        Outcome IGNORED = delivered -> {
+        };
+
+        void delivered(boolean reached);
     }
 
     /** What the transport tells the session about a request it holds. */

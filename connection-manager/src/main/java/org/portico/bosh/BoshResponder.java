@@ -118,7 +118,8 @@ final class BoshResponder {
         } else {
             Carried carried = new Carried(rid, next.stream(), next.payloads());
             inFlight = carried;
-            after.toClient(() -> written.accept(carried, exchange.respond(200, params.contentType(), text)));
+            after.toClient(() -> exchange.respond(200, params.contentType(), text,
+                    delivered -> written.accept(carried, delivered)));
         }
     }
 

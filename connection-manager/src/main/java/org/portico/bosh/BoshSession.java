@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -15,7 +14,6 @@ import org.portico.session.ClientSession;
 import org.portico.session.SessionEnd;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
-import org.portico.session.WaitingActions;
 import org.portico.session.XmppSession;
 import org.portico.upstream.UpstreamConnector;
 import org.portico.xml.Namespaces;
@@ -31,12 +29,13 @@ import org.slf4j.LoggerFactory;
  * records what must happen in an {@link AfterLock}, which runs after the lock is released (answering HTTP requests,
  * the session's lease in the store, ending upstreams). Calls made under the lock only enqueue and must keep rid
  * order (R22, R40): {@link XmppSession#send}, {@link XmppSession#restart}, {@link XmppSession#clientActive} and
- * {@link XmppSession#open}; the upstream's callbacks take this lock too (on the upstream poller's thread, which
- * the lock never keeps long: no thread holds it across the network), and hand their answers to
- * {@link WaitingActions}. A request's payloads are then
- * written to the upstream on the request's own thread, after the lock ({@link XmppSession#send(List, AfterLock)}):
- * every request has a thread of its own, so one waiting on a slow server stops no other, and a server that stops
- * reading still fills the write queue with the requests that follow and is dropped.
+ * {@link XmppSession#open}. Nothing after the lock waits either: answers are handed to Jetty without waiting
+ * ({@link BoshExchange#respond}), and a request's payloads are written to the upstream as far as its socket takes
+ * them at once, the rest by the stream's writer ({@link XmppSession#send(List, AfterLock)}); a server that stops
+ * reading fills the write queue and is dropped. So every event, the upstream's too (on the upstream poller's
+ * thread, or a TLS stream's reader), is decided and carried out on the thread that brought it, and the writes of
+ * two answers may overlap: the client processes answers in the order of its requests (§14), and the decisions
+ * hand payloads to requests in rid order (§8).
  *
  * <p>How requests are answered (held and deferred requests, pending payloads, the end) is {@link BoshResponder};
  * the rid window, limits, keys, streams, response shapes and the lifecycle are classes of their own; this class
@@ -50,8 +49,6 @@ public final class BoshSession implements ClientSession {
     private final BoshParams params;
     private final BoshConfig config;
     private final SessionLease lease;
-    /** Where what an upstream event decided is carried out: answers are blocking writes ({@link WaitingActions}). */
-    private final Executor upstreamActions;
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
     private final ScriptStream script;
     private final SessionLog log;
@@ -69,19 +66,13 @@ public final class BoshSession implements ClientSession {
     /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
     private Duration pausedFor;
 
-    /**
-     * @param upstreamActions where what an upstream header, stanza or end decided is carried out: production passes
-     *                        {@link WaitingActions#OFF_PLATFORM_THREADS}, unit tests the calling thread
-     */
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
-            UpstreamConnector connector, ScriptStream script, BoshExchange creation, Metrics metrics,
-            Executor upstreamActions) {
+            UpstreamConnector connector, ScriptStream script, BoshExchange creation, Metrics metrics) {
         this.sid = sid;
         this.reloads = new BoshReloads(metrics);
         this.params = params;
         this.config = config;
         this.lease = lease;
-        this.upstreamActions = upstreamActions;
         this.keys = keys;
         this.script = script;
         this.log = new SessionLog(LoggerFactory.getLogger(BoshSession.class), sid, creation.clientAddress());
@@ -344,14 +335,14 @@ public final class BoshSession implements ClientSession {
         });
     }
 
-    // --- one stream's upstream events: on its reader thread, or on the poller's (see upstreamEvent) ---
+    // --- one stream's upstream events: on its reader thread, or on the poller's (the session never waits) ---
 
     void opened(String stream, XmlElement header) {
-        upstreamEvent(after -> streams.opened(stream, header));
+        event(after -> streams.opened(stream, header));
     }
 
     void deliver(String stream, XmlElement element) {
-        upstreamEvent(after -> {
+        event(after -> {
             BoshStreams.Stream open = streams.get(stream);
             if (lifecycle.isEnded() || open == null) {
                 BoshStreams.bounce(open, List.of(element), after);
@@ -365,7 +356,7 @@ public final class BoshSession implements ClientSession {
     }
 
     void streamEnded(String stream, SessionEnd ended) {
-        upstreamEvent(after -> {
+        event(after -> {
             if (lifecycle.isEnded() || streams.get(stream) == null) {
                 return;
             }
@@ -379,21 +370,6 @@ public final class BoshSession implements ClientSession {
     /** One event: decided under the lock, what it decided done after it ({@link AfterLock}). */
     private void event(Consumer<AfterLock> decide) {
         decided(decide).run(lease);
-    }
-
-    /**
-     * An upstream event, which may arrive on the poller's thread (the session {@linkplain BoshStreamSink#neverWaits
-     * never waits}): decided there under the lock, which no thread holds across the network, and carried out where
-     * waiting on a slow client stops no other stream ({@link #upstreamActions}). The decisions keep the stream's
-     * order and hand payloads to requests in rid order (XEP-0124 §8); the writes of two answers may then overlap, as
-     * those of request threads and of the wait beat already could, and the client processes answers in the order
-     * of its requests (§14).
-     */
-    private void upstreamEvent(Consumer<AfterLock> decide) {
-        AfterLock after = decided(decide);
-        if (!after.isEmpty()) {
-            upstreamActions.execute(() -> after.run(lease));
-        }
     }
 
     private AfterLock decided(Consumer<AfterLock> decide) {

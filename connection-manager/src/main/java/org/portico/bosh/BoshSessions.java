@@ -25,8 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The BOSH endpoint behind the servlet: it reads each request body, creates sessions (XEP-0124 §7) and routes every
- * other request to its session by sid. Stateless itself: sessions live in the shared {@link SessionStore}, which
+ * The BOSH endpoint behind {@link BoshHandler}: it parses each request body, creates sessions (XEP-0124 §7) and
+ * routes every other request to its session by sid. A request for a session held here is handled on the calling
+ * thread, which may be Jetty's selector, since a session never waits; what may wait goes to {@link #mayWait}. Stateless itself: sessions live in the shared {@link SessionStore}, which
  * also owns their expiry. In a cluster, the {@link SessionDirectory} names the node in each new sid and tells which
  * node owns a sid this one does not hold, and {@link BoshForwarding} carries such a request there. The waits of
  * held requests are kept by one {@link HeldRequestWaits} beat, started here and stopped by {@link #close}.
@@ -50,7 +51,8 @@ public final class BoshSessions implements AutoCloseable {
     private final BoshForwarding forwarding;
     private final SecureRandom random = new SecureRandom();
     private final HeldRequestWaits waits;
-    private final Executor upstreamActions;
+    /** Where what may wait runs: opening a session, asking the cluster who owns a sid, forwarding there. */
+    private final Executor mayWait;
 
     /** A single Portico's: every session lives here. */
     public BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
@@ -72,14 +74,14 @@ public final class BoshSessions implements AutoCloseable {
     }
 
     /**
-     * @param upstreamActions where what a session's upstream events decided is carried out (each
-     *                        {@link BoshSession}'s): {@link WaitingActions#OFF_PLATFORM_THREADS}, unit tests whose
-     *                        upstream delivers on the test's thread the calling thread
+     * @param mayWait where what may wait for the network runs (opening a session, asking the cluster's directory):
+     *                {@link WaitingActions#OFF_PLATFORM_THREADS}, since a request may arrive on Jetty's selector;
+     *                unit tests the calling thread
      */
     BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
             SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
-            SessionGate gate, SessionDirectory directory, BoshForwarding forwarding, Executor upstreamActions) {
-        this.upstreamActions = upstreamActions;
+            SessionGate gate, SessionDirectory directory, BoshForwarding forwarding, Executor mayWait) {
+        this.mayWait = mayWait;
         this.config = config;
         this.directory = directory;
         this.forwarding = forwarding;
@@ -153,18 +155,26 @@ public final class BoshSessions implements AutoCloseable {
         }
         Optional<String> sid = request.sid();
         if (sid.isEmpty()) {
-            create(request, exchange);
+            mayWait.execute(() -> create(request, exchange));
             return;
         }
         Optional<ClientSession> session = store.get(sid.get());
-        Optional<SessionDirectory.Node> owner;
         if (session.isPresent() && session.get() instanceof BoshSession bosh) {
             bosh.handle(request, exchange);
-        } else if (!forwarded && (owner = directory.ownerElsewhere(sid.get())).isPresent()) {
+        } else {
+            mayWait.execute(() -> notHere(sid.get(), body, script, exchange, forwarded));
+        }
+    }
+
+    /** A sid this Portico does not hold: another node's (forwarded there), or unknown. */
+    private void notHere(String sid, byte[] body, ScriptSyntax.Request script, BoshExchange exchange,
+            boolean forwarded) {
+        Optional<SessionDirectory.Node> owner;
+        if (!forwarded && (owner = directory.ownerElsewhere(sid)).isPresent()) {
             if (script == null) {
-                forwarding.forward(sid.get(), owner.get(), body, exchange);
+                forwarding.forward(sid, owner.get(), body, exchange);
             } else {
-                forwarding.forwardScript(sid.get(), owner.get(), script.query(), exchange);
+                forwarding.forwardScript(sid, owner.get(), script.query(), exchange);
             }
         } else {
             // whether the client is legacy (R54) was said at creation, which we know nothing of: answer in a body
@@ -194,7 +204,7 @@ public final class BoshSessions implements AutoCloseable {
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         SessionLease lease = limits.lease(sid, SessionLease.of(store, sid));
         BoshSession session = new BoshSession(sid, params, config, clock, lease, keys, connector,
-                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics, upstreamActions);
+                request.isScript() ? new ScriptStream(parser) : null, exchange, metrics);
         Admission admission = store.tryPut(sid, session, params.waitDuration().plus(config.inactivity()));
         if (!admission.admitted()) {
             limits.released(sid);

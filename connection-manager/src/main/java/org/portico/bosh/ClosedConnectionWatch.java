@@ -1,13 +1,12 @@
 package org.portico.bosh;
 
-import jakarta.servlet.ServletRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.ConnectionMetaData;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
@@ -62,11 +61,11 @@ final class ClosedConnectionWatch implements Callback {
 
     /**
      * Starts watching the connection of {@code request}; returns null when it cannot be watched (HTTP/2, an
-     * endpoint of another kind, or one already read-interested), in which case only the servlet's own error
+     * endpoint of another kind, or one already read-interested), in which case only the request's own failure
      * events tell of a closed connection.
      */
-    static ClosedConnectionWatch start(ServletRequest request, Runnable lost) {
-        ConnectionMetaData meta = ServletContextRequest.getServletContextRequest(request).getConnectionMetaData();
+    static ClosedConnectionWatch start(Request request, Runnable lost) {
+        ConnectionMetaData meta = request.getConnectionMetaData();
         Connection connection = meta.getConnection();
         if (meta.getHttpVersion().getVersion() >= HttpVersion.HTTP_2.getVersion()
                 || !(connection instanceof Connection.UpgradeTo)

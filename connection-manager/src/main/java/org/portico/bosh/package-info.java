@@ -1,6 +1,8 @@
 /**
  * The BOSH transport: XEP-0124 (Bidirectional-streams Over Synchronous HTTP), XEP-0206 (XMPP over BOSH) and the
- * deferred XEP-0252 script syntax for browsers that can only issue GET requests.
+ * deferred XEP-0252 script syntax for browsers that can only issue GET requests. {@link org.portico.bosh.BoshHandler}
+ * is its HTTP edge on Jetty's core API, {@link org.portico.bosh.BoshSessions} routes requests to sessions, and
+ * {@link org.portico.bosh.BoshSession} orders each session's events; nothing here waits for the network.
  *
  * <p>The pure building blocks here ({@link org.portico.bosh.RidWindow}, {@link org.portico.bosh.RequestLimits},
  * {@link org.portico.bosh.KeySequence}, {@link org.portico.bosh.ScriptSyntax}, {@link org.portico.bosh.BoshVersion},

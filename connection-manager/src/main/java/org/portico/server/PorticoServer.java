@@ -15,17 +15,19 @@ import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
+import org.eclipse.jetty.http.pathmap.ServletPathSpec;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
+import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.portico.admin.AdminServer;
 import org.portico.admin.Drain;
 import org.portico.bosh.BoshForwarding;
-import org.portico.bosh.BoshServlet;
+import org.portico.bosh.BoshHandler;
 import org.portico.bosh.BoshSessions;
 import org.portico.client.AddressLimits;
 import org.portico.client.TrustedProxies;
@@ -127,9 +129,6 @@ public final class PorticoServer implements AutoCloseable {
         server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
 
         ServletContextHandler context = new ServletContextHandler("/");
-        ServletHolder boshHolder = new ServletHolder("bosh", new BoshServlet(bosh, config.xml().maxBytes()));
-        boshHolder.setAsyncSupported(true);
-        context.addServlet(boshHolder, config.bosh().path());
         websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
                 config.bosh().path(), parser, upstreams.forTransport(Metrics.Transport.WEBSOCKET), store, limits,
                 clock, metrics, gate, directory) : null;
@@ -146,18 +145,21 @@ public final class PorticoServer implements AutoCloseable {
             context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource(DEMO_RESOURCES));
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
-        server.setHandler(new HttpOutcomes(wrap(context), metrics));
+        // BOSH on Jetty's core API, beside the servlets (see BoshHandler)
+        PathMappingsHandler paths = new PathMappingsHandler();
+        paths.addMapping(new ServletPathSpec(config.bosh().path()), new BoshHandler(bosh, config.xml().maxBytes()));
+        paths.addMapping(new ServletPathSpec("/"), context);
+        server.setHandler(new HttpOutcomes(wrap(paths), metrics));
         TrustedProxies.install(server, config.client().trustedProxies());
     }
 
     /**
-     * CORS and gzip around the servlets. GzipHandler is deprecated in Jetty 12.1 for CompressionHandler, which, as of
+     * CORS and gzip around BOSH and the servlets. GzipHandler is deprecated in Jetty 12.1 for CompressionHandler, which, as of
      * 12.1.14, sends a compressed BOSH response chunked, where GzipHandler gives a complete one its Content-Length:
      * BOSH responses must not be chunked (R3; BoshHttpEdgeTest.responsesAreGzippedWhenTheClientAcceptsIt_R4).
      */
     @SuppressWarnings("removal")
-    private Handler wrap(ServletContextHandler context) {
-        Handler handler = context;
+    private Handler wrap(Handler handler) {
         if (!config.http().allowedOrigins().isEmpty()) {
             CrossOriginHandler cors = new CrossOriginHandler();
             Set<String> patterns = new HashSet<>();

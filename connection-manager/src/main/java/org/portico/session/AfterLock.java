@@ -60,7 +60,7 @@ public final class AfterLock {
         }
     }
 
-    /** Writes what the event queued for an upstream ({@link org.portico.upstream.Upstream#writeQueued}). */
+    /** Writes what the event queued for an upstream ({@link org.portico.upstream.Upstream#writeQueuedWithoutWaiting}). */
     void writeUpstream(Runnable write) {
         upstreamWrites.add(write);
     }

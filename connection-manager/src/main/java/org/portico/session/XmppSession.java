@@ -82,33 +82,30 @@ public final class XmppSession implements UpstreamListener {
     }
 
     /**
-     * As {@link #send(List)}, for a caller that may wait for the network once its lock is released (a BOSH request's
-     * thread): the elements are queued, and {@code after} writes them on the caller's thread after the lock, unless
-     * the stream's writer is at work (see {@link Upstream#writeQueued}). A full write queue aborts the upstream after
-     * the lock, as {@link AfterLock#abortUpstream} does.
+     * As {@link #send(List)}, for a caller that must not wait for the network even after its lock (a BOSH request,
+     * handled wherever Jetty delivered it; a WebSocket frame, read on the thread that alone reads its client): the
+     * elements are queued, and {@code after} writes them after the lock as far as the socket takes them at once,
+     * leaving the rest to the stream's writer ({@link Upstream#writeQueuedWithoutWaiting}), which saves the hand-off
+     * to the writer's thread per message. A full write queue aborts the upstream after the lock, as
+     * {@link AfterLock#abortUpstream} does.
      */
     public void send(List<XmlElement> elements, AfterLock after) {
-        queue(elements, after, upstream::writeQueued);
+        queue(elements, after);
     }
 
-    /**
-     * As {@link #send(List, AfterLock)} for one element, for a caller that must not wait for the network even after
-     * its lock (a WebSocket's thread, which alone reads its client): after the lock the element is written as far as
-     * the socket takes it at once, and the rest left to the stream's writer
-     * ({@link Upstream#writeQueuedWithoutWaiting}). Saves the hand-off to the writer's thread per message.
-     */
+    /** As {@link #send(List, AfterLock)} for one element. */
     public void send(XmlElement element, AfterLock after) {
-        queue(List.of(element), after, upstream::writeQueuedWithoutWaiting);
+        queue(List.of(element), after);
     }
 
-    /** Queues the elements under the caller's lock; {@code after} writes them with {@code write}, or aborts. */
-    private void queue(List<XmlElement> elements, AfterLock after, Runnable write) {
+    /** Queues the elements under the caller's lock; {@code after} writes them without waiting, or aborts. */
+    private void queue(List<XmlElement> elements, AfterLock after) {
         boolean accepted = true;
         for (XmlElement element : elements) {
             noteStreamManagement(element);
             accepted &= upstream.queue(element);
         }
-        after.writeUpstream(write);
+        after.writeUpstream(upstream::writeQueuedWithoutWaiting);
         if (!accepted) {
             after.abortUpstream(this);
         }

@@ -3,9 +3,9 @@ package org.portico.upstream;
 import org.portico.xml.XmlElement;
 
 /**
- * One client-to-server XMPP stream to the upstream server, as the session sees it. Every method but
- * {@link #writeQueued} returns without waiting for the network: writes are queued and done by the stream's own
- * writer, so a slow upstream never blocks an HTTP or WebSocket thread, nor another session.
+ * One client-to-server XMPP stream to the upstream server, as the session sees it. No method waits for the
+ * network: writes are queued and done by the stream's own writer, or by the caller as far as the socket takes them
+ * at once, so a slow upstream never blocks an HTTP or WebSocket thread, nor another session.
  */
 public interface Upstream {
 
@@ -18,25 +18,17 @@ public interface Upstream {
     boolean send(XmlElement element);
 
     /**
-     * Queues an element as {@link #send} does, but leaves the writing to the caller's {@link #writeQueued}, unless
-     * the stream's writer is already at work (it then takes it): a caller that may wait for the network saves the
-     * writer's thread hand-off. The result is that of {@link #send}.
+     * Queues an element as {@link #send} does, but leaves the writing to the caller's
+     * {@link #writeQueuedWithoutWaiting}, unless the stream's writer is already at work (it then takes it): the
+     * caller saves the writer's thread hand-off. The result is that of {@link #send}.
      */
     boolean queue(XmlElement element);
 
     /**
-     * Writes what {@link #queue} left, on the calling thread, unless the stream's writer is at work or the stream is
-     * not open yet (it is then written as {@link #send} would). Waits while the socket does: call it holding no lock,
-     * from a thread that may block (not one that alone reads its client, such as a WebSocket's: a server that stops
-     * reading must not stop Portico from reading the client, or the write bound could never be reached).
-     */
-    void writeQueued();
-
-    /**
      * Writes what {@link #queue} left as far as the socket takes it at once, on the calling thread; what it does not
      * take, and everything on a stream whose socket can only block (TLS), is left to the stream's writer, as
-     * {@link #send} would. Never waits: for a thread that alone reads its client, such as a WebSocket's. Call it
-     * holding no lock.
+     * {@link #send} would. Never waits: a server that stops reading must not stop Portico from reading the
+     * client, or the write bound could never be reached. Call it holding no lock.
      */
     void writeQueuedWithoutWaiting();
 

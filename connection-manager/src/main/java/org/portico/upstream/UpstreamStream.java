@@ -35,7 +35,7 @@ import org.slf4j.MDC;
  *       released.</li>
  * </ul>
  * Session threads call {@link #send}, {@link #queue}, {@link #restart}, {@link #close} and {@link #abort}; none waits
- * for the network. Only {@link #writeQueued} may, called by a session thread after its lock.
+ * for the network.
  */
 final class UpstreamStream implements Upstream {
 
@@ -92,11 +92,6 @@ final class UpstreamStream implements Upstream {
     }
 
     @Override
-    public void writeQueued() {
-        writer.drainHere();
-    }
-
-    @Override
     public void writeQueuedWithoutWaiting() {
         writer.drainWithoutWaiting();
     }
@@ -116,7 +111,7 @@ final class UpstreamStream implements Upstream {
     }
 
     /**
-     * Queues bytes for the writer, or for the caller's {@link #writeQueued}. A full queue means the server stopped
+     * Queues bytes for the writer, or for the caller's {@link #writeQueuedWithoutWaiting}. A full queue means the server stopped
      * reading: the end is recorded here, and the caller, who may hold its session lock, drops the connection later
      * with {@link #abort}.
      */

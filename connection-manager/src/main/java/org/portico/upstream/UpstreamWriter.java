@@ -22,12 +22,10 @@ import org.slf4j.MDC;
  * and no write buffer: a parked writer per session cost a thread stack, a 16 kB buffer, and a park and unpark on
  * every hand-off (docs/benchmarks.md).
  *
- * <p>A caller that holds no lock and may wait for the network can instead queue with {@link #offerForCaller} and
- * then {@link #drainHere}: if no drain runs, it drains on its own thread, which saves starting one (a thread
- * hand-off per message). It then waits as the drain would on a server that reads slowly; one that stops reading is
- * still caught by the bound, as long as other callers keep queueing (BOSH: every request has its own thread). A
- * caller that must not wait uses {@link #drainWithoutWaiting}: over a non-blocking socket it writes what the socket
- * takes at once and leaves the rest to a drain thread; over a blocking one it starts the drain thread at once.
+ * <p>A caller that holds no lock can instead queue with {@link #offerForCaller} and then
+ * {@link #drainWithoutWaiting}, which saves starting a drain (a thread hand-off per message): over a non-blocking
+ * socket it writes what the socket takes at once and leaves the rest to a drain thread; over a blocking one it
+ * starts the drain thread at once. A server that stops reading is caught by the bound.
  *
  * <p>Ownership: the queue, the byte count, {@link #out} and {@link #draining} are guarded by {@link #lock}; at most
  * one drain runs at a time, so the output stream is written by one thread at a time, in order. Before {@link #start}
@@ -75,8 +73,8 @@ final class UpstreamWriter {
     }
 
     /**
-     * As {@link #offer}, but starts no drain: the caller must call {@link #drainHere} once it holds no lock, or the
-     * bytes wait for the next offer.
+     * As {@link #offer}, but starts no drain: the caller must call {@link #drainWithoutWaiting} once it holds no
+     * lock, or the bytes wait for the next offer.
      */
     boolean offerForCaller(byte[] bytes) {
         return offer(bytes, false);
@@ -95,24 +93,6 @@ final class UpstreamWriter {
             return true;
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Writes what is queued on the calling thread unless a drain already runs (it takes these bytes too), the stream
-     * is not negotiated yet ({@link #start} drains then) or the writer stopped. Blocks while the socket does; call
-     * without holding any lock.
-     */
-    void drainHere() {
-        boolean claimed;
-        lock.lock();
-        try {
-            claimed = claimDrain();
-        } finally {
-            lock.unlock();
-        }
-        if (claimed) {
-            drainQueued();
         }
     }
 

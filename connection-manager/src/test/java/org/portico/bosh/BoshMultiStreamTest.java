@@ -50,8 +50,7 @@ class BoshMultiStreamTest {
                 + "' to='one.example' wait='30' hold='1' ver='1.11'/>"));
         RecordingExchange created = new RecordingExchange();
         session = new BoshSession("s", BoshParams.negotiate(creation, BoshConfig.DEFAULT), BoshConfig.DEFAULT,
-                new ManualTicker(), new RecordingLease(), null, upstreams, null, created, Metrics.NONE,
-                Runnable::run);
+                new ManualTicker(), new RecordingLease(), null, upstreams, null, created, Metrics.NONE);
         session.start();
         upstream(0).open("a");
         upstream(0).features();

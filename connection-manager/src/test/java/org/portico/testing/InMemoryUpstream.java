@@ -65,11 +65,6 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
     public volatile Runnable whenWritten = () -> { };
 
     @Override
-    public void writeQueued() {
-        whenWritten.run();
-    }
-
-    @Override
     public void writeQueuedWithoutWaiting() {
         whenWritten.run();
     }

@@ -21,23 +21,30 @@ public final class RecordingExchange implements BoshExchange {
     private final CountDownLatch writing = new CountDownLatch(1);
     private final CountDownLatch recorded = new CountDownLatch(1);
 
+    /**
+     * Records the answer; its outcome is told at once, or, after {@link #parkWrites}, when the test calls
+     * {@link #finishWrite}, as a write the socket did not take at once is finished by another thread.
+     */
     @Override
-    public boolean respond(int status, String contentType, String body) {
-        CompletableFuture<Boolean> outcome = parked;
-        if (outcome != null) {
-            writing.countDown();
-            boolean delivered = outcome.join();
+    public void respond(int status, String contentType, String body, Outcome outcome) {
+        CompletableFuture<Boolean> pending = parked;
+        if (pending == null) {
+            outcome.delivered(record(status, contentType, body));
+            return;
+        }
+        writing.countDown();
+        pending.thenAccept(delivered -> {
             synchronized (this) {
                 closed |= !delivered;
             }
-        }
-        return record(status, contentType, body);
+            outcome.delivered(record(status, contentType, body));
+        });
     }
 
     /** Recorded like {@link #respond}: a relayed answer is the owner's text, which the test reads as it came. */
     @Override
-    public boolean relay(int status, String contentType, String body) {
-        return respond(status, contentType, body);
+    public void relay(int status, String contentType, String body) {
+        respond(status, contentType, body);
     }
 
     private synchronized boolean record(int status, String contentType, String body) {
@@ -58,7 +65,7 @@ public final class RecordingExchange implements BoshExchange {
         this.listener = listener;
     }
 
-    /** Plays the AsyncContext timeout. */
+    /** Plays the end of the wait (the beat, or for a short wait Jetty's scheduler). */
     public void expireWait() {
         listener.waitExpired();
     }
@@ -80,8 +87,8 @@ public final class RecordingExchange implements BoshExchange {
     }
 
     /**
-     * Plays a write that takes a while: the next answer blocks its writing thread (so call what triggers it on
-     * another thread) until {@link #finishWrite} says whether it reached the client.
+     * Plays a write that takes a while: the answers from now on are recorded, and their outcome told, only when
+     * {@link #finishWrite} says whether they reached the client.
      */
     public void parkWrites() {
         parked = new CompletableFuture<>();

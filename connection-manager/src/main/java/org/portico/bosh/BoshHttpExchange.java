@@ -1,0 +1,190 @@
+package org.portico.bosh;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One BOSH request over Jetty's core API, answered at most once from whichever thread decided the answer, and never
+ * waiting: the answer is handed to Jetty with its Content-Length (R3) and the outcome reported when the socket took
+ * it. While the session holds it, the {@link HeldRequestWaits} beat (or, for a wait shorter than a beat, Jetty's
+ * scheduler) tells when its wait ends, and a {@link ClosedConnectionWatch} (HTTP/1.x) or the request's failure
+ * listener (HTTP/2 stream resets) when its client went away; the session then hears of it instead of answering into a
+ * closed connection.
+ *
+ * <p>Threads: {@link #answered} decides, once, which of the answer, the expiry and the lost connection happens; the
+ * other fields are written by the thread that delivered the request before it returns and read by the others.
+ */
+final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
+
+    private static final Logger log = LoggerFactory.getLogger(BoshHttpExchange.class);
+    private static final Logger wire = LoggerFactory.getLogger("portico.wire");
+    static final String XML_CONTENT_TYPE = "text/xml; charset=utf-8";
+    /**
+     * Responses carry other users' stanzas, so a page that makes a browser navigate to one (a cross-site form POST to
+     * a session it knows) must not get it rendered as an active document: text/xml renders XHTML and its scripts,
+     * and the client chooses the type ({@code content}, R13). This policy (no script, no plugin, no fetch, a unique
+     * origin) keeps such a document inert; XHR, fetch and script-syntax {@code <script>} loads ignore it.
+     */
+    private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
+
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final boolean script;
+    private final HeldRequestWaits waits;
+    private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile Listener listener;
+    private volatile ClosedConnectionWatch watch;
+    private volatile Scheduler.Task shortWait;
+    private volatile long deadline;
+
+    /** @param script whether this is an XEP-0252 GET, whose answers are scripts */
+    BoshHttpExchange(Request request, Response response, Callback callback, boolean script, HeldRequestWaits waits) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+        this.script = script;
+        this.waits = waits;
+    }
+
+    @Override
+    public String clientAddress() {
+        return Request.getRemoteAddr(request);
+    }
+
+    @Override
+    public void holdFor(Duration wait, Listener listener) {
+        this.listener = listener;
+        request.addFailureListener(this::failed);
+        if (wait.compareTo(HeldRequestWaits.BEAT) < 0) {
+            // shorter than a beat: the beat could answer it only late, so Jetty's scheduler times it exactly
+            shortWait = request.getComponents().getScheduler().schedule(this::expired,
+                    Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+        } else {
+            deadline = waits.now() + wait.toNanos();
+            waits.hold(this);
+        }
+        if (answered.get()) {
+            release(); // answered meanwhile by a thread that released it before it was held
+            return;
+        }
+        if (watch == null) {
+            watch = ClosedConnectionWatch.start(request, this::connectionLost);
+        }
+    }
+
+    @Override
+    public long deadline() {
+        return deadline;
+    }
+
+    @Override
+    public void expired() {
+        Listener told = listener;
+        if (told != null && !answered.get()) {
+            told.waitExpired();
+        }
+    }
+
+    @Override
+    public void respond(int status, String contentType, String body, Outcome outcome) {
+        answer(status, contentType, script ? ScriptSyntax.encodeResponse(body) : body, outcome);
+    }
+
+    @Override
+    public void relay(int status, String contentType, String body) {
+        answer(status, contentType, body, Outcome.IGNORED);
+    }
+
+    /** Writes the answer, encoded already, unless another answer, an expiry or the client's leaving came first. */
+    private void answer(int status, String contentType, String body, Outcome outcome) {
+        if (!answered.compareAndSet(false, true)) {
+            outcome.delivered(false);
+            return;
+        }
+        release();
+        ClosedConnectionWatch watching = watch;
+        if (watching != null && !watching.stop()) {
+            log.debug("BOSH client closed the connection before its answer was written");
+            wire.debug("bosh -> not delivered (connection closed): {}", body);
+            callback.failed(new EofException("client closed the connection"));
+            outcome.delivered(false);
+            return;
+        }
+        response.setStatus(status);
+        ByteBuffer bytes = BufferUtil.EMPTY_BUFFER;
+        if (script) {
+            ScriptSyntax.NO_CACHE_HEADERS.forEach(response.getHeaders()::put);
+            bytes = content(contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE, body);
+        } else if (!body.isEmpty()) {
+            bytes = content(contentType != null ? contentType : XML_CONTENT_TYPE, body);
+        } else {
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
+        }
+        response.write(true, bytes, Callback.from(() -> {
+            // logged once written: the wire log tells answers that reached the connection from those that did not
+            wire.debug("bosh -> {}", body);
+            callback.succeeded();
+            outcome.delivered(true);
+        }, failure -> {
+            log.debug("BOSH response not delivered: {}", failure.toString());
+            wire.debug("bosh -> not delivered ({}): {}", failure, body);
+            callback.failed(failure);
+            outcome.delivered(false);
+        }));
+    }
+
+    /** Sets the headers of a response with a body and returns the body's octets. */
+    private ByteBuffer content(String contentType, String body) {
+        byte[] octets = body.getBytes(StandardCharsets.UTF_8);
+        inert(response);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, octets.length);
+        return ByteBuffer.wrap(octets);
+    }
+
+    /** See {@link #INERT_DOCUMENT}. */
+    static void inert(Response response) {
+        response.getHeaders().put("Content-Security-Policy", INERT_DOCUMENT);
+    }
+
+    private void release() {
+        waits.release(this);
+        Scheduler.Task timer = shortWait;
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    /** The client went away while the request was held: nothing is written; the session is told. */
+    private void connectionLost() {
+        if (!answered.compareAndSet(false, true)) {
+            return;
+        }
+        release();
+        log.debug("BOSH client closed the connection of a held request");
+        Listener told = listener;
+        if (told != null) {
+            told.connectionLost();
+        }
+        callback.failed(new EofException("client closed the connection"));
+    }
+
+    /** HTTP/2 stream resets and other failures Jetty notices itself arrive here. */
+    private void failed(Throwable failure) {
+        log.debug("BOSH connection failed while held: {}", String.valueOf(failure));
+        connectionLost();
+    }
+}
