@@ -28,10 +28,13 @@ import java.util.List;
  *                             younger one is most likely still on its way; default 1 s
  * @param charsets             request charsets besides UTF-8 advertised in {@code charsets} (R20); a body's XML
  *                             declaration decides its encoding, and any charset the JDK knows is decoded
+ * @param requestsOnSelector   whether a plain HTTP/1.1 connection that carried a BOSH request has its next requests
+ *                             read, and those for open sessions handled, on Jetty's selector thread instead of a
+ *                             thread of their own each; default true ({@code SelectorReadEndPoint})
  */
 public record BoshConfig(String path, Duration maxWait, int maxHold, Duration polling, Duration inactivity,
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
-        boolean scriptSyntax, List<String> charsets, Duration reportAfter) {
+        boolean scriptSyntax, List<String> charsets, Duration reportAfter, boolean requestsOnSelector) {
 
     /** Every setting at its default. */
     public static final BoshConfig DEFAULT = builder().build();
@@ -74,7 +77,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         return new Builder().path(path).maxWait(maxWait).maxHold(maxHold).polling(polling).inactivity(inactivity)
                 .maxPause(maxPause).maxPendingBytes(maxPendingBytes).maxBufferedResponses(maxBufferedResponses)
                 .maxRidRepeats(maxRidRepeats).maxStreams(maxStreams).scriptSyntax(scriptSyntax).charsets(charsets)
-                .reportAfter(reportAfter);
+                .reportAfter(reportAfter).requestsOnSelector(requestsOnSelector);
     }
 
     /** Mutable staging for a {@link BoshConfig}, named field by field; {@link #build()} validates. */
@@ -92,6 +95,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         private boolean scriptSyntax;
         private List<String> charsets = List.of("ISO-8859-1", "UTF-16");
         private Duration reportAfter = Duration.ofSeconds(1);
+        private boolean requestsOnSelector = true;
 
         private Builder() {
         }
@@ -161,9 +165,15 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
             return this;
         }
 
+        public Builder requestsOnSelector(boolean value) {
+            requestsOnSelector = value;
+            return this;
+        }
+
         public BoshConfig build() {
             return new BoshConfig(path, maxWait, maxHold, polling, inactivity, maxPause, maxPendingBytes,
-                    maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter);
+                    maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter,
+                    requestsOnSelector);
         }
     }
 

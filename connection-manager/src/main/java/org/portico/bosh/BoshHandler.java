@@ -12,6 +12,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.portico.cluster.RequestForwarder;
+import org.portico.http.SelectorReadEndPoint;
 import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +48,10 @@ public final class BoshHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String method = request.getMethod();
         if (HttpMethod.POST.is(method)) {
+            readNextOnSelector(request);
             post(request, response, callback);
         } else if (HttpMethod.GET.is(method)) {
+            readNextOnSelector(request);
             get(request, response, callback);
         } else if (HttpMethod.OPTIONS.is(method)) {
             response.getHeaders().put(HttpHeader.ALLOW, ALLOWED);
@@ -59,6 +62,19 @@ public final class BoshHandler extends Handler.Abstract {
             Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
         }
         return true;
+    }
+
+    /**
+     * A connection that carries BOSH carries little else: its next requests are read on Jetty's selector, and those
+     * for open sessions handled there ({@code bosh.requestsOnSelector}, {@link SelectorReadEndPoint}).
+     */
+    private void readNextOnSelector(Request request) {
+        if (sessions.config().requestsOnSelector()) {
+            SelectorReadEndPoint endPoint = SelectorReadEndPoint.of(request);
+            if (endPoint != null) {
+                endPoint.readRequestsOnSelector();
+            }
+        }
     }
 
     private void post(Request request, Response response, Callback callback) {

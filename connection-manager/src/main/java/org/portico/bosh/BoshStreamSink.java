@@ -26,9 +26,9 @@ record BoshStreamSink(BoshSession session, String stream) implements ClientSink 
     }
 
     /**
-     * The session only decides on the calling thread and answers requests where waiting is harmless
-     * ({@link org.portico.session.WaitingActions}), so a plain upstream is read by the poller: no reader thread and
-     * no parser per idle session.
+     * The session decides on the calling thread and answers requests without waiting
+     * ({@link BoshExchange#respond}), so a plain upstream is read by the poller: no reader thread and no parser per
+     * idle session.
      */
     @Override
     public boolean neverWaits() {

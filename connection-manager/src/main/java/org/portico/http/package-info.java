@@ -1,2 +1,6 @@
-/** Plain HTTP around the transports: the server's settings, and XEP-0156 host-meta discovery of the endpoints. */
+/**
+ * Plain HTTP around the transports: the server's settings, XEP-0156 host-meta discovery of the endpoints, and which
+ * sockets are read on Jetty's selector ({@link org.portico.http.SelectorReadEndPoint}) while servlets stay off it
+ * ({@link org.portico.http.ServletsOffPlatformThreads}).
+ */
 package org.portico.http;

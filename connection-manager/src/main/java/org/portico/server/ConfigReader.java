@@ -51,7 +51,8 @@ final class ConfigReader {
                 .maxStreams(s.integer("bosh.maxStreams", b.maxStreams()))
                 .scriptSyntax(s.bool("bosh.scriptSyntax", b.scriptSyntax()))
                 .charsets(s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"))
-                .reportAfter(s.duration("bosh.reportAfter", b.reportAfter())).build();
+                .reportAfter(s.duration("bosh.reportAfter", b.reportAfter()))
+                .requestsOnSelector(s.bool("bosh.requestsOnSelector", b.requestsOnSelector())).build();
 
         XmlLimits x = XmlLimits.DEFAULT;
         XmlLimits xml = new XmlLimits(s.integer("xml.maxBytes", x.maxBytes()), s.integer("xml.maxDepth", x.maxDepth()),

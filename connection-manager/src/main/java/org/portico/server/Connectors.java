@@ -22,9 +22,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.portico.http.Http2Config;
 import org.portico.http.HttpConfig;
+import org.portico.http.SelectorReadEndPoint;
 import org.portico.tls.ServerCertificates;
 import org.portico.tls.TlsConfig;
-import org.portico.websocket.SelectorReadEndPoint;
 
 /**
  * Portico's listeners: the plain one on {@code http.port} (HTTP/1.1, and h2c when {@code http2.cleartext}), and,
@@ -105,7 +105,7 @@ final class Connectors {
     private static ServerConnector connector(Server server, String host, int port, HttpConfig http,
             List<ConnectionFactory> protocols) {
         ServerConnector connector = new ServerConnector(server, protocols.toArray(ConnectionFactory[]::new)) {
-            /** Sockets whose WebSocket frames may be read on the selector (websocket.framesOnSelector). */
+            /** Sockets read on the selector when they may be (websocket.framesOnSelector, bosh.requestsOnSelector). */
             @Override
             protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector,
                     SelectionKey key) {

@@ -35,6 +35,7 @@ import org.portico.cluster.InfinispanDirectory;
 import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
 import org.portico.http.HostMetaServlet;
+import org.portico.http.ServletsOffPlatformThreads;
 import org.portico.metrics.HttpOutcomes;
 import org.portico.metrics.Metrics;
 import org.portico.metrics.ObservedUpstreams;
@@ -148,15 +149,16 @@ public final class PorticoServer implements AutoCloseable {
         // BOSH on Jetty's core API, beside the servlets (see BoshHandler)
         PathMappingsHandler paths = new PathMappingsHandler();
         paths.addMapping(new ServletPathSpec(config.bosh().path()), new BoshHandler(bosh, config.xml().maxBytes()));
-        paths.addMapping(new ServletPathSpec("/"), context);
+        paths.addMapping(new ServletPathSpec("/"), new ServletsOffPlatformThreads(context));
         server.setHandler(new HttpOutcomes(wrap(paths), metrics));
         TrustedProxies.install(server, config.client().trustedProxies());
     }
 
     /**
-     * CORS and gzip around BOSH and the servlets. GzipHandler is deprecated in Jetty 12.1 for CompressionHandler, which, as of
-     * 12.1.14, sends a compressed BOSH response chunked, where GzipHandler gives a complete one its Content-Length:
-     * BOSH responses must not be chunked (R3; BoshHttpEdgeTest.responsesAreGzippedWhenTheClientAcceptsIt_R4).
+     * CORS and gzip around BOSH and the servlets. GzipHandler is deprecated in Jetty 12.1 for CompressionHandler,
+     * which, as of 12.1.14, sends a compressed BOSH response chunked, where GzipHandler gives a complete one its
+     * Content-Length: BOSH responses must not be chunked (R3;
+     * BoshHttpEdgeTest.responsesAreGzippedWhenTheClientAcceptsIt_R4).
      */
     @SuppressWarnings("removal")
     private Handler wrap(Handler handler) {

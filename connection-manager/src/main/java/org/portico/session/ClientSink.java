@@ -20,7 +20,7 @@ public interface ClientSink {
 
     /**
      * Whether {@link #opened} and {@link #deliver} never wait, not even for a slow client: true when they only queue
-     * asynchronous sends (WebSocket) or hand what may wait to another thread (BOSH, {@link WaitingActions}). The
+     * asynchronous sends (WebSocket frames, BOSH answers). The
      * upstream may then call them on a thread shared by many streams
      * ({@link org.portico.upstream.UpstreamListener#neverWaits}).
      */

@@ -7,12 +7,11 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Where a session carries out what an upstream event decided, when that may wait for the network: a BOSH answer is a
- * blocking write to a client that may be slow. Upstream events arrive either on the stream's own virtual reader
- * thread (a TLS leg), where waiting stops only that stream, or on the upstream poller's platform thread, which reads
- * every plain stream and must never wait. So the actions run on the calling thread when it is virtual, and on a new
- * virtual thread, with the caller's logging context, when it is not. There, an action that fails is logged as the
- * caller would have logged it, not left to the thread's default handler.
+ * Where work that may wait for the network runs when the calling thread must not wait: opening a BOSH session (the
+ * upstream's connection, the session store, the cluster's directory) can arrive on Jetty's selector, a platform
+ * thread that serves every socket. So the work runs on the calling thread when it is virtual, and on a new virtual
+ * thread, with the caller's logging context, when it is not. There, work that fails is logged as the caller would
+ * have logged it, not left to the thread's default handler.
  */
 public final class WaitingActions {
 

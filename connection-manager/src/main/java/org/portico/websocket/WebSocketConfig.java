@@ -32,7 +32,7 @@ import org.portico.xml.XmlLimits;
  *                            (docs/benchmarks.md); larger messages are read in several passes
  * @param framesOnSelector    whether the frames of a socket whose session is bound are read and relayed on
  *                            Jetty's selector thread instead of a thread per read; plain HTTP/1.1 sockets only;
- *                            default true ({@link SelectorReadEndPoint})
+ *                            default true ({@link org.portico.http.SelectorReadEndPoint})
  */
 public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes, int maxFrameBytes,
         Duration pingInterval, Duration idleTimeout, boolean permessageDeflate, Duration resumeGrace,

@@ -7,6 +7,7 @@ import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
+import org.portico.http.SelectorReadEndPoint;
 import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,0 +1,137 @@
+package org.portico.http;
+
+import jakarta.servlet.ServletRequest;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.internal.HttpConnection;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.eclipse.jetty.websocket.core.WebSocketConnection;
+
+/**
+ * A plain-TCP client socket whose input may be read and handled on Jetty's selector thread rather than on a thread
+ * of its own: WebSocket frames once their session is bound ({@code websocket.framesOnSelector}), and HTTP/1.1
+ * requests once the connection carried a BOSH request ({@code bosh.requestsOnSelector}).
+ *
+ * <p>Why: Jetty hands a readable connection to a pool thread unless the connection's read callback says it never
+ * blocks, and neither its WebSocket nor its HTTP/1.1 connection says so while servlets can be behind them. That
+ * hand-off cost more system calls than the relay itself: a virtual thread started and a carrier woken (futex), the
+ * socket's read interest dropped and restored by that thread (two {@code epoll_ctl}) and the selector woken to apply
+ * it (an eventfd write); {@code strace -c} counted 13.6 system calls per WebSocket message through Portico, of which
+ * the relay needs six (docs/benchmarks.md). On the selector, the read interest is back before the selector's next
+ * {@code epoll_wait}, so the JDK applies no change at all.
+ *
+ * <p>WebSocket frames are read there only while the socket's endpoint says they never wait
+ * ({@code XmppWebSocketEndpoint.framesNeverWait}): once its session is bound, a frame only takes the session's lock
+ * for a decision, queues, and writes what the upstream socket takes at once. HTTP/1.1 requests of a connection
+ * marked by {@link #readRequestsOnSelector} are parsed there always, and handled there as far as their handler never
+ * waits: BOSH requests for open sessions; what may wait is moved to a virtual thread by whoever would wait (BOSH
+ * creation and forwarding, and every servlet: see {@link ServletsOffPlatformThreads}). Not affected: TLS sockets (their
+ * connections read through Jetty's decrypting endpoint) and HTTP/2.
+ *
+ * <p>Threads: the marks are set by a request's or a handshake's thread, before the connection reads on; the selector
+ * and the connection's thread read the volatile fields.
+ */
+public final class SelectorReadEndPoint extends SocketChannelEndPoint {
+
+    private static final BooleanSupplier ALWAYS = () -> true;
+
+    /** Null until a WebSocket handshake on this socket asks for it. */
+    private volatile BooleanSupplier framesNeverWait;
+    /** Whether this socket's HTTP/1.1 requests are read on the selector. */
+    private volatile boolean requestsOnSelector;
+    /** The connection's read callback, as the selector sees it; made once, since Jetty reuses its own. */
+    private volatile OnSelector onSelector;
+
+    public SelectorReadEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
+            Scheduler scheduler) {
+        super(channel, selector, key, scheduler);
+    }
+
+    /** The endpoint under a servlet request, when it is one of these (a plain HTTP/1.1 socket); else null. */
+    public static SelectorReadEndPoint of(ServletRequest request) {
+        return of(ServletContextRequest.getServletContextRequest(request));
+    }
+
+    /** The endpoint under a request, when it is one of these (a plain HTTP/1.1 socket); else null. */
+    public static SelectorReadEndPoint of(Request request) {
+        Connection connection = request.getConnectionMetaData().getConnection();
+        return connection != null && connection.getEndPoint() instanceof SelectorReadEndPoint endPoint
+                ? endPoint : null;
+    }
+
+    /** From the upgrade on, the socket's frames are read on the selector whenever {@code condition} holds. */
+    public void readFramesOnSelectorWhile(BooleanSupplier condition) {
+        framesNeverWait = condition;
+    }
+
+    /** From the next request on, this socket's HTTP/1.1 requests are read, and handled, on the selector. */
+    public void readRequestsOnSelector() {
+        requestsOnSelector = true;
+    }
+
+    @Override
+    public void fillInterested(Callback callback) {
+        super.fillInterested(asSeenBySelector(callback));
+    }
+
+    /**
+     * Jetty asks this way for more of a request's body (and the BOSH closed-connection watch for a client's
+     * leaving): on a marked connection the rest of a body that did not come with its headers is then read, and the
+     * request handled, on the selector too. Neither callback waits: Jetty's only signals or runs the handler's
+     * demand, and servlets, which could wait in theirs, never run here ({@link ServletsOffPlatformThreads}).
+     */
+    @Override
+    public boolean tryFillInterested(Callback callback) {
+        boolean onSelector = requestsOnSelector && getConnection() instanceof HttpConnection;
+        return super.tryFillInterested(onSelector ? new OnSelector(callback, ALWAYS) : callback);
+    }
+
+    private Callback asSeenBySelector(Callback callback) {
+        Connection connection = getConnection();
+        BooleanSupplier condition;
+        if (connection instanceof WebSocketConnection) {
+            condition = framesNeverWait;
+        } else if (connection instanceof HttpConnection && requestsOnSelector) {
+            condition = ALWAYS;
+        } else {
+            return callback;
+        }
+        if (condition == null) {
+            return callback;
+        }
+        OnSelector wrapped = onSelector;
+        if (wrapped == null || wrapped.read != callback) {
+            wrapped = new OnSelector(callback, condition);
+            onSelector = wrapped;
+        }
+        return wrapped;
+    }
+
+    /**
+     * The connection's read callback, non-blocking while the condition holds: the selector asks when the socket is
+     * readable, and then runs a non-blocking callback itself.
+     */
+    private record OnSelector(Callback read, BooleanSupplier condition) implements Callback {
+        @Override
+        public void succeeded() {
+            read.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            read.failed(cause);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return condition.getAsBoolean() ? InvocationType.NON_BLOCKING : InvocationType.BLOCKING;
+        }
+    }
+}
