@@ -14,10 +14,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The waits of all held BOSH requests (XEP-0124 §7, R25), kept by one beat instead of a timer per request. Every
- * {@link #BEAT} one thread answers the held requests whose wait ends before the next beat, each on a virtual thread
- * of its own since an answer is a blocking write: never later than {@code wait}, at most a beat earlier, which the
- * XEP allows (the connection manager must not wait longer than {@code wait}; an earlier empty answer only brings the
- * client's next request forward).
+ * {@link #BEAT} one thread answers the held requests whose wait ends before the next beat, one after the other on
+ * that thread, since an answer never waits ({@link BoshExchange#respond}): never later than {@code wait}, at most a
+ * beat earlier, which the XEP allows (the connection manager must not wait longer than {@code wait}; an earlier
+ * empty answer only brings the client's next request forward).
  *
  * <p>Why: with sessions idle, answering expired long-polls is most of what BOSH does (300 a second at 9,000
  * sessions with {@code wait=30}). A timer per request woke a thread for each, and each answer and the client's next
@@ -39,7 +39,7 @@ final class HeldRequestWaits implements AutoCloseable {
         /** When its wait ends, on the clock's nanoseconds. */
         long deadline();
 
-        /** The wait ended: answer it. Called at most once, on a virtual thread, unless released first. */
+        /** The wait ended: answer it without waiting. Called at most once, on the beat's thread, unless released. */
         void expired();
     }
 
@@ -90,11 +90,20 @@ final class HeldRequestWaits implements AutoCloseable {
     private void beat() {
         try {
             for (Waiting request : due(clock.read())) {
-                Thread.ofVirtual().name("bosh-wait-expired").start(request::expired);
+                expire(request);
             }
         } catch (RuntimeException e) {
             // a scheduled task that throws is never run again: log, and beat on
             log.warn("BOSH wait beat failed", e);
+        }
+    }
+
+    /** One request's answer: its failure is logged and the beat goes on to the next. */
+    private static void expire(Waiting request) {
+        try {
+            request.expired();
+        } catch (RuntimeException e) {
+            log.warn("answering an expired BOSH wait failed", e);
         }
     }
 

@@ -76,6 +76,11 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
         requestsOnSelector = true;
     }
 
+    /** Whether this socket's HTTP/1.1 requests are read on the selector. */
+    public boolean readsRequestsOnSelector() {
+        return requestsOnSelector;
+    }
+
     @Override
     public void fillInterested(Callback callback) {
         super.fillInterested(asSeenBySelector(callback));

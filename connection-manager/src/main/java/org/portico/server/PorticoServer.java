@@ -35,6 +35,7 @@ import org.portico.cluster.InfinispanDirectory;
 import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
 import org.portico.http.HostMetaServlet;
+import org.portico.http.SelectorResumingThreadPool;
 import org.portico.http.ServletsOffPlatformThreads;
 import org.portico.metrics.HttpOutcomes;
 import org.portico.metrics.Metrics;
@@ -122,7 +123,7 @@ public final class PorticoServer implements AutoCloseable {
         bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
                 store, limits, clock, metrics, gate, directory, forwarding);
 
-        QueuedThreadPool threads = new QueuedThreadPool();
+        QueuedThreadPool threads = new SelectorResumingThreadPool();
         threads.setName("portico-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads, null, Connectors.bufferPool());
