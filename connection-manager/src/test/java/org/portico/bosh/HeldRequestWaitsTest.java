@@ -1,12 +1,18 @@
 package org.portico.bosh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.portico.store.testing.ManualTicker;
@@ -55,6 +61,51 @@ class HeldRequestWaitsTest {
 
     private static long nanos(String seconds) {
         return Math.round(Double.parseDouble(seconds) * 1e9);
+    }
+
+    /**
+     * Answers never wait (issue 10), so the beat answers each due request on its own thread, one after the other,
+     * and one whose answer fails does not keep the beat from the others: no thread is started per answer.
+     */
+    @Test
+    void theBeatAnswersDueRequestsOnItsOwnThreadAndPastAFailingOne() throws Exception {
+        ManualTicker clock = new ManualTicker();
+        List<Thread> answeredOn = new CopyOnWriteArrayList<>();
+        CountDownLatch answered = new CountDownLatch(2);
+        HeldRequestWaits.Waiting failing = new Due(() -> {
+            throw new IllegalStateException("played: this answer fails");
+        });
+        HeldRequestWaits.Waiting first = new Due(() -> {
+            answeredOn.add(Thread.currentThread());
+            answered.countDown();
+        });
+        HeldRequestWaits.Waiting second = new Due(() -> {
+            answeredOn.add(Thread.currentThread());
+            answered.countDown();
+        });
+        try (HeldRequestWaits waits = new HeldRequestWaits(clock, Duration.ofMillis(1))) {
+            waits.hold(failing);
+            waits.hold(first);
+            waits.hold(second);
+            waits.start();
+            assertTrue(answered.await(10, TimeUnit.SECONDS), "both requests answered");
+        }
+        assertEquals(1, answeredOn.stream().distinct().count(), "one thread: " + answeredOn);
+        assertFalse(answeredOn.get(0).isVirtual(), "the beat's own thread: " + answeredOn.get(0));
+        assertEquals("bosh-waits", answeredOn.get(0).getName());
+    }
+
+    /** A request whose wait has ended already; answering it runs {@code answer}. */
+    private record Due(Runnable answer) implements HeldRequestWaits.Waiting {
+        @Override
+        public long deadline() {
+            return 0;
+        }
+
+        @Override
+        public void expired() {
+            answer.run();
+        }
     }
 
     private record Held(String name, long deadline) implements HeldRequestWaits.Waiting {
