@@ -5,45 +5,35 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Map;
+import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.portico.bosh.BoshConfig;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
+import org.portico.testing.LoggingThreads;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.RawHttp;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code bosh.requestsOnSelector} (issue 10): once a plain HTTP/1.1 connection carried a BOSH request, Jetty's
  * selector reads its next requests and handles those for open sessions itself, instead of handing each to another
  * thread; opening a session, which may wait on the upstream, the session store and the cluster directory, runs on a
- * virtual thread. Seen from the threads that log: a request handled by the selector is run by Jetty's selector loop
- * in its produce-consume mode ({@code AdaptiveExecutionStrategy.pcRunTask}), which Jetty uses only for a read
- * callback that says it never blocks; one handed off runs on a virtual thread, or on a pool thread that handed the
- * selecting to another ({@code epcRunTask}). With messages really relayed through Prosody both ways.
+ * virtual thread. Seen from the threads that log ({@link LoggingThreads}: run by Jetty's selector loop itself, or
+ * virtual), with messages really relayed through Prosody both ways.
  */
 class BoshRequestsOnSelectorEndToEndTest {
 
-    /** The frame of Jetty's selector loop that runs a non-blocking task on the selecting thread itself. */
-    private static final String PRODUCE_CONSUME = "pcRunTask";
     private static final Duration SHORT = Duration.ofSeconds(10);
 
     @Test
@@ -106,7 +96,7 @@ class BoshRequestsOnSelectorEndToEndTest {
         String first = "first-to-test2-" + UUID.randomUUID();
         String there = "to-test2-" + UUID.randomUUID();
         String back = "to-test1-" + UUID.randomUUID();
-        try (WireThreads wire = WireThreads.recording();
+        try (LoggingThreads logged = LoggingThreads.recording();
                 PorticoHarness portico = PorticoHarness.start(config -> config.withBosh(bosh));
                 BoshTestClient one = portico.boshClient();
                 BoshTestClient two = portico.boshClient()) {
@@ -120,60 +110,10 @@ class BoshRequestsOnSelectorEndToEndTest {
             assertEquals(there, body(two.nextMessage(SHORT)), "relayed from test1 to test2");
             two.send(chat(jidOne, "s2", back));
             assertEquals(back, body(one.nextMessage(SHORT)), "relayed from test2 to test1");
-            return new Handling(wire.openedOnPlatformThread(), wire.onSelector(there));
-        }
-    }
-
-    /**
-     * Records, for each request body on the wire log, whether the selector loop itself was running it, and whether
-     * any session was opened on a platform thread.
-     */
-    private static final class WireThreads extends AppenderBase<ILoggingEvent> implements AutoCloseable {
-        private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        private final Map<String, Boolean> onSelector = new ConcurrentHashMap<>();
-        private final AtomicInteger openedOnPlatformThreads = new AtomicInteger();
-        private final AtomicInteger opened = new AtomicInteger();
-
-        static WireThreads recording() {
-            WireThreads recorder = new WireThreads();
-            recorder.setContext(recorder.root.getLoggerContext());
-            recorder.start();
-            recorder.root.addAppender(recorder);
-            return recorder;
-        }
-
-        @Override
-        protected void append(ILoggingEvent event) {
-            String message = event.getFormattedMessage();
-            if (message.startsWith("BOSH session created")) {
-                opened.incrementAndGet();
-                if (!Thread.currentThread().isVirtual()) {
-                    openedOnPlatformThreads.incrementAndGet();
-                }
-            } else if (event.getLoggerName().equals("portico.wire") && message.startsWith("bosh <- ")) {
-                boolean produceConsume = Arrays.stream(Thread.currentThread().getStackTrace())
-                        .anyMatch(frame -> frame.getMethodName().equals(PRODUCE_CONSUME));
-                onSelector.putIfAbsent(message, produceConsume);
-            }
-        }
-
-        /** Whether a session was opened on a platform thread; both test sessions must have been opened. */
-        boolean openedOnPlatformThread() {
-            assertEquals(2, opened.get(), "sessions opened");
-            return openedOnPlatformThreads.get() > 0;
-        }
-
-        /** Whether the request body holding {@code text} was run by the selector loop itself. */
-        boolean onSelector(String text) {
-            return onSelector.entrySet().stream().filter(e -> e.getKey().contains(text)).findFirst()
-                    .map(Map.Entry::getValue)
-                    .orElseThrow(() -> new AssertionError("no request with '" + text + "' on the wire log"));
-        }
-
-        @Override
-        public void close() {
-            root.detachAppender(this);
-            stop();
+            List<LoggingThreads.Logged> opened = logged.all(e -> e.message().startsWith("BOSH session created"));
+            assertEquals(2, opened.size(), "sessions opened: " + opened);
+            return new Handling(opened.stream().anyMatch(e -> !e.virtual()),
+                    logged.wire("bosh <- ", there).bySelectorLoop());
         }
     }
 
