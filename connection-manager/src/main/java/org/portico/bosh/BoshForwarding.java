@@ -1,6 +1,7 @@
 package org.portico.bosh;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
@@ -72,8 +73,7 @@ public final class BoshForwarding {
         metrics.forwarded(Metrics.Forward.FAILED);
         new SessionLog(log, sid, exchange.clientAddress()).info("BOSH request forwarded to node {} failed: {}; "
                 + "answered {}", owner.name(), why, BoshCondition.ITEM_NOT_FOUND.wireName());
-        exchange.respond(200, null, new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                .attribute(BoshNames.CONDITION, BoshCondition.ITEM_NOT_FOUND.wireName()).text());
+        exchange.respond(200, null, BoshResponses.terminal(BoshCondition.ITEM_NOT_FOUND, List.of()));
     }
 
     @Override

@@ -1,7 +1,7 @@
 package org.portico.bosh;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -78,7 +78,7 @@ public final class BoshHandler extends Handler.Abstract {
     }
 
     private void post(Request request, Response response, Callback callback) {
-        boolean forwarded = request.getHeaders().get(RequestForwarder.FORWARDED_BY) != null;
+        boolean forwarded = forwarded(request);
         new RequestBody(request, maxBodyBytes, new RequestBody.Receiver() {
             @Override
             public void received(byte[] body) {
@@ -112,7 +112,7 @@ public final class BoshHandler extends Handler.Abstract {
                 BoshException.printable(detail));
         response.setStatus(HttpStatus.OK_200);
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        ByteBuffer body = content(response, BoshHttpExchange.XML_CONTENT_TYPE, terminal());
+        ByteBuffer body = BoshHttpExchange.content(response, BoshHttpExchange.XML_CONTENT_TYPE, badRequest());
         long budget = (long) maxBodyBytes * LINGER_FACTOR;
         response.write(true, body, Callback.from(() -> new Discard(request, callback, budget).run(),
                 callback::failed));
@@ -143,7 +143,7 @@ public final class BoshHandler extends Handler.Abstract {
             return;
         }
         sessions.handleScript(script, new BoshHttpExchange(request, response, callback, true, sessions.waits()),
-                request.getHeaders().get(RequestForwarder.FORWARDED_BY) != null);
+                forwarded(request));
     }
 
     /** A GET that is no script-syntax body: one log line, {@code bad-request} in script form (R69, R70). */
@@ -151,22 +151,17 @@ public final class BoshHandler extends Handler.Abstract {
         new SessionLog(log, null, Request.getRemoteAddr(request)).info("BOSH request rejected: bad-request ({})",
                 BoshException.printable(detail));
         ScriptSyntax.NO_CACHE_HEADERS.forEach(response.getHeaders()::put);
-        response.write(true, content(response, ScriptSyntax.CONTENT_TYPE, ScriptSyntax.encodeResponse(terminal())),
-                callback);
+        response.write(true, BoshHttpExchange.content(response, ScriptSyntax.CONTENT_TYPE,
+                ScriptSyntax.encodeResponse(badRequest())), callback);
     }
 
-    private static String terminal() {
-        return new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                .attribute(BoshNames.CONDITION, BoshCondition.BAD_REQUEST.wireName()).text();
+    private static String badRequest() {
+        return BoshResponses.terminal(BoshCondition.BAD_REQUEST, List.of());
     }
 
-    /** Sets the headers of a whole response (its Content-Length, R3) and returns its octets. */
-    private static ByteBuffer content(Response response, String contentType, String body) {
-        byte[] octets = body.getBytes(StandardCharsets.UTF_8);
-        BoshHttpExchange.inert(response);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, octets.length);
-        return ByteBuffer.wrap(octets);
+    /** Whether another cluster node forwarded this request here, so it is not forwarded again. */
+    private static boolean forwarded(Request request) {
+        return request.getHeaders().get(RequestForwarder.FORWARDED_BY) != null;
     }
 
     /** Reads and drops the rest of a refused body, up to a budget, then completes the request. */

@@ -127,9 +127,9 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         ByteBuffer bytes = BufferUtil.EMPTY_BUFFER;
         if (script) {
             ScriptSyntax.NO_CACHE_HEADERS.forEach(response.getHeaders()::put);
-            bytes = content(contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE, body);
+            bytes = content(response, contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE, body);
         } else if (!body.isEmpty()) {
-            bytes = content(contentType != null ? contentType : XML_CONTENT_TYPE, body);
+            bytes = content(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
         } else {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
         }
@@ -146,18 +146,16 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         }));
     }
 
-    /** Sets the headers of a response with a body and returns the body's octets. */
-    private ByteBuffer content(String contentType, String body) {
+    /**
+     * Sets the headers of a whole BOSH response with a body (its type, its Content-Length, R3, and
+     * {@link #INERT_DOCUMENT}) and returns the body's octets; {@link BoshHandler}'s refusals use it too.
+     */
+    static ByteBuffer content(Response response, String contentType, String body) {
         byte[] octets = body.getBytes(StandardCharsets.UTF_8);
-        inert(response);
+        response.getHeaders().put("Content-Security-Policy", INERT_DOCUMENT);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, octets.length);
         return ByteBuffer.wrap(octets);
-    }
-
-    /** See {@link #INERT_DOCUMENT}. */
-    static void inert(Response response) {
-        response.getHeaders().put("Content-Security-Policy", INERT_DOCUMENT);
     }
 
     private void release() {

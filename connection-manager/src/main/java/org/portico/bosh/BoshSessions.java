@@ -3,6 +3,7 @@ package org.portico.bosh;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.portico.client.AddressLimits;
@@ -27,10 +28,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The BOSH endpoint behind {@link BoshHandler}: it parses each request body, creates sessions (XEP-0124 §7) and
  * routes every other request to its session by sid. A request for a session held here is handled on the calling
- * thread, which may be Jetty's selector, since a session never waits; what may wait goes to {@link #mayWait}. Stateless itself: sessions live in the shared {@link SessionStore}, which
- * also owns their expiry. In a cluster, the {@link SessionDirectory} names the node in each new sid and tells which
- * node owns a sid this one does not hold, and {@link BoshForwarding} carries such a request there. The waits of
- * held requests are kept by one {@link HeldRequestWaits} beat, started here and stopped by {@link #close}.
+ * thread, which may be Jetty's selector, since a session never waits; what may wait goes to {@link #mayWait}.
+ * Stateless itself: sessions live in the shared {@link SessionStore}, which also owns their expiry. In a cluster,
+ * the {@link SessionDirectory} names the node in each new sid and tells which node owns a sid this one does not
+ * hold, and {@link BoshForwarding} carries such a request there. The waits of held requests are kept by one
+ * {@link HeldRequestWaits} beat, started here and stopped by {@link #close}.
  */
 public final class BoshSessions implements AutoCloseable {
 
@@ -225,13 +227,10 @@ public final class BoshSessions implements AutoCloseable {
         BoshCondition condition = redirect.isEmpty() ? BoshCondition.SYSTEM_SHUTDOWN : BoshCondition.SEE_OTHER_URI;
         log.info("BOSH session refused while draining: {}{}", condition.wireName(),
                 redirect.isEmpty() ? "" : " to " + redirect);
-        BoshBody body = new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                .attribute(BoshNames.CONDITION, condition.wireName());
-        if (!redirect.isEmpty()) {
-            body.payload(XmlElement.of(Namespaces.HTTPBIND, "uri").withChild(new XmlText(redirect + config.path())));
-        }
+        List<XmlElement> uri = redirect.isEmpty() ? List.of()
+                : List.of(XmlElement.of(Namespaces.HTTPBIND, "uri").withChild(new XmlText(redirect + config.path())));
         int status = condition.httpStatus(legacy);
-        exchange.respond(status, null, status == 200 ? body.text() : "");
+        exchange.respond(status, null, status == 200 ? BoshResponses.terminal(condition, uri) : "");
     }
 
     private String newSid() {
@@ -248,11 +247,7 @@ public final class BoshSessions implements AutoCloseable {
         new SessionLog(log, null, exchange.clientAddress()).info("BOSH request rejected: {} ({})",
                 condition.wireName(), BoshException.printable(detail));
         int status = condition.httpStatus(legacy);
-        String body = status == 200
-                ? new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_TERMINATE)
-                        .attribute(BoshNames.CONDITION, condition.wireName()).text()
-                : "";
-        exchange.respond(status, null, body);
+        exchange.respond(status, null, status == 200 ? BoshResponses.terminal(condition, List.of()) : "");
     }
 
     @Override

@@ -94,16 +94,19 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
      */
     @Override
     public boolean tryFillInterested(Callback callback) {
-        boolean onSelector = requestsOnSelector && getConnection() instanceof HttpConnection;
-        return super.tryFillInterested(onSelector ? new OnSelector(callback, ALWAYS) : callback);
+        return super.tryFillInterested(httpOnSelector() ? new OnSelector(callback, ALWAYS) : callback);
+    }
+
+    /** Whether this socket now carries HTTP/1.1 that is read on the selector. */
+    private boolean httpOnSelector() {
+        return requestsOnSelector && getConnection() instanceof HttpConnection;
     }
 
     private Callback asSeenBySelector(Callback callback) {
-        Connection connection = getConnection();
         BooleanSupplier condition;
-        if (connection instanceof WebSocketConnection) {
+        if (getConnection() instanceof WebSocketConnection) {
             condition = framesNeverWait;
-        } else if (connection instanceof HttpConnection && requestsOnSelector) {
+        } else if (httpOnSelector()) {
             condition = ALWAYS;
         } else {
             return callback;

@@ -3,6 +3,7 @@ package org.portico.session;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.portico.upstream.Upstream;
 import org.portico.xml.XmlElement;
 
 /**
@@ -60,7 +61,7 @@ public final class AfterLock {
         }
     }
 
-    /** Writes what the event queued for an upstream ({@link org.portico.upstream.Upstream#writeQueuedWithoutWaiting}). */
+    /** Writes what the event queued for an upstream ({@link Upstream#writeQueuedWithoutWaiting}). */
     void writeUpstream(Runnable write) {
         upstreamWrites.add(write);
     }

@@ -90,16 +90,6 @@ public final class XmppSession implements UpstreamListener {
      * {@link AfterLock#abortUpstream} does.
      */
     public void send(List<XmlElement> elements, AfterLock after) {
-        queue(elements, after);
-    }
-
-    /** As {@link #send(List, AfterLock)} for one element. */
-    public void send(XmlElement element, AfterLock after) {
-        queue(List.of(element), after);
-    }
-
-    /** Queues the elements under the caller's lock; {@code after} writes them without waiting, or aborts. */
-    private void queue(List<XmlElement> elements, AfterLock after) {
         boolean accepted = true;
         for (XmlElement element : elements) {
             noteStreamManagement(element);
@@ -109,6 +99,11 @@ public final class XmppSession implements UpstreamListener {
         if (!accepted) {
             after.abortUpstream(this);
         }
+    }
+
+    /** As {@link #send(List, AfterLock)} for one element. */
+    public void send(XmlElement element, AfterLock after) {
+        send(List.of(element), after);
     }
 
     /** As {@link #send(List)} for one element. */

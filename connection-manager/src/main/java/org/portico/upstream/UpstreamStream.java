@@ -111,9 +111,9 @@ final class UpstreamStream implements Upstream {
     }
 
     /**
-     * Queues bytes for the writer, or for the caller's {@link #writeQueuedWithoutWaiting}. A full queue means the server stopped
-     * reading: the end is recorded here, and the caller, who may hold its session lock, drops the connection later
-     * with {@link #abort}.
+     * Queues bytes for the writer, or for the caller's {@link #writeQueuedWithoutWaiting}. A full queue means the
+     * server stopped reading: the end is recorded here, and the caller, who may hold its session lock, drops the
+     * connection later with {@link #abort}.
      */
     private boolean enqueue(byte[] bytes, boolean restart, boolean callerWrites) {
         lock.lock();

@@ -64,8 +64,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
     /**
      * Whether handling this socket's frames never waits, so that Jetty's selector may read them itself
-     * ({@link org.portico.http.SelectorReadEndPoint}): once a session is bound, a frame only queues and writes what the upstream
-     * socket takes at once; the first one opens a session through the store and the cluster directory.
+     * ({@link org.portico.http.SelectorReadEndPoint}): once a session is bound, a frame only queues and writes what
+     * the upstream socket takes at once; the first one opens a session through the store and the cluster directory.
      */
     boolean framesNeverWait() {
         return bound != null;
