@@ -116,7 +116,7 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         }
         release();
         ClosedConnectionWatch watching = watch;
-        if (watching != null && !watching.stop()) {
+        if (watching != null && !watching.stop(outcome != Outcome.IGNORED)) {
             log.debug("BOSH client closed the connection before its answer was written");
             wire.debug("bosh -> not delivered (connection closed): {}", body);
             callback.failed(new EofException("client closed the connection"));

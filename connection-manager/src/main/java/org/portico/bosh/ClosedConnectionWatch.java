@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * <p>A closed connection is closed on our side too, so no answer is written into it, and then reported to
  * {@code lost}.
  *
- * <p>Thread safety: {@link #stop()} may race the selector's callback; {@code this} guards {@link #stopped}, so once
- * {@code stop()} returns no read happens and the watch holds no fill interest, which Jetty requires before the
+ * <p>Thread safety: {@link #stop(boolean)} may race the selector's callback; {@code this} guards {@link #stopped}, so
+ * once {@code stop} returns no read happens and the watch holds no fill interest, which Jetty requires before the
  * response completes (it aborts a connection still read-interested at that point).
  */
 final class ClosedConnectionWatch implements Callback {
@@ -37,8 +37,8 @@ final class ClosedConnectionWatch implements Callback {
     private static final Logger log = LoggerFactory.getLogger(ClosedConnectionWatch.class);
     /**
      * Enough to tell end-of-stream from bytes: of a pipelined request, these first bytes are handed back and the rest
-     * stays in the socket for the connection to read. Small, because every answer reads once ({@link #stop()}) into
-     * a new buffer: at 4 KiB, 9,000 idle sessions' answers made 1.2 MB of garbage a second.
+     * stays in the socket for the connection to read. Small, because answers read once ({@link #stop(boolean)}) into a
+     * new buffer: at 4 KiB, 9,000 idle sessions' answers made 1.2 MB of garbage a second.
      */
     private static final int PEEK_BYTES = 64;
     private static final Throwable STOPPED = new IOException("held request answered: watch stopped") {
@@ -78,19 +78,21 @@ final class ClosedConnectionWatch implements Callback {
 
     /**
      * Ends the watch before the response is written, and tells whether the client is still there. The selector may
-     * not have dispatched a close that the kernel already has, so this reads once more: a response decided in the
-     * same instant as the client left is then kept by the session rather than written into a closed socket.
+     * not have dispatched a close that the kernel already has, so with {@code peek} this reads once more: a response
+     * decided in the same instant as the client left is then kept by the session rather than written into a closed
+     * socket. A response that carries nothing the session keeps (an empty answer to an expired wait) needs no peek:
+     * skipping it saves a system call per idle long-poll (docs/benchmarks.md).
      *
      * @return false if the client has closed the connection (it is then closed here too)
      */
-    boolean stop() {
+    boolean stop(boolean peek) {
         boolean open;
         synchronized (this) {
             if (stopped) {
                 return endPoint.isOpen();
             }
             stopped = true;
-            open = readOnce() >= 0;
+            open = !peek || readOnce() >= 0;
         }
         endPoint.getFillInterest().onFail(STOPPED);
         if (!open) {
@@ -141,7 +143,7 @@ final class ClosedConnectionWatch implements Callback {
         return filled < 0 ? -1 : 0;
     }
 
-    /** The endpoint closed, failed or idled out while watched; our own {@link #stop()} also ends here. */
+    /** The endpoint closed, failed or idled out while watched; our own {@link #stop(boolean)} also ends here. */
     @Override
     public void failed(Throwable cause) {
         synchronized (this) {
