@@ -12,6 +12,7 @@ import org.portico.metrics.Metrics;
 import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionEnd;
+import org.portico.session.LeaseDecisions;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
 import org.portico.session.XmppSession;
@@ -48,7 +49,7 @@ public final class BoshSession implements ClientSession {
     private final String sid;
     private final BoshParams params;
     private final BoshConfig config;
-    private final SessionLease lease;
+    private final LeaseDecisions lease;
     /** The joined payload octets of a script-syntax session (XEP-0252), null for every other session. */
     private final ScriptStream script;
     private final SessionLog log;
@@ -72,7 +73,7 @@ public final class BoshSession implements ClientSession {
         this.reloads = new BoshReloads(metrics);
         this.params = params;
         this.config = config;
-        this.lease = lease;
+        this.lease = new LeaseDecisions(lease);
         this.keys = keys;
         this.script = script;
         this.log = new SessionLog(LoggerFactory.getLogger(BoshSession.class), sid, creation.clientAddress());
@@ -369,7 +370,7 @@ public final class BoshSession implements ClientSession {
 
     /** One event: decided under the lock, what it decided done after it ({@link AfterLock}). */
     private void event(Consumer<AfterLock> decide) {
-        decided(decide).run(lease);
+        decided(decide).run();
     }
 
     private AfterLock decided(Consumer<AfterLock> decide) {
@@ -377,6 +378,7 @@ public final class BoshSession implements ClientSession {
         lock.lock();
         try {
             decide.accept(after);
+            after.decideLease(lease);
         } finally {
             lock.unlock();
         }

@@ -8,8 +8,8 @@ import org.portico.xml.XmlElement;
 
 /**
  * What one session event decided under the session lock, carried out after the lock is released, always in the
- * same order: first what goes to the client (answers, frames), then the lease in the store, then what the event
- * queued for the upstream, written on this thread ({@link XmppSession#send(List, AfterLock)}), then the upstream's
+ * same order: first what goes to the client (answers, frames), then the lease in the store (through the session's
+ * {@link LeaseDecisions}), then what the event queued for the upstream, written on this thread ({@link XmppSession#send(List, AfterLock)}), then the upstream's
  * end. Both transports use it, so "decide under the lock, act after it" has one shape.
  *
  * <p>Confined to the thread handling the event: filled under the lock, run once after it.
@@ -22,6 +22,8 @@ public final class AfterLock {
     /** Null: unchanged; zero: busy; positive: idle for that long. */
     private Duration lease;
     private boolean leaseEnds;
+    private LeaseDecisions leases;
+    private LeaseDecisions.Change leaseChange;
 
     /** Something for the client: answering a request, flushing a socket. */
     public void toClient(Runnable action) {
@@ -39,11 +41,6 @@ public final class AfterLock {
             throw new IllegalArgumentException("an idle lease must be positive, was " + duration);
         }
         lease = duration;
-    }
-
-    /** Whether this event already decided the lease. */
-    public boolean leaseDecided() {
-        return lease != null || leaseEnds;
     }
 
     /** The session is over and leaves the store. */
@@ -71,22 +68,17 @@ public final class AfterLock {
         upstream.add(xmpp::abort);
     }
 
-    /** Whether the event decided nothing to carry out. */
-    public boolean isEmpty() {
-        return toClient.isEmpty() && lease == null && !leaseEnds && upstreamWrites.isEmpty() && upstream.isEmpty();
+    /** Ends the event, still under the session lock: its word on the lease becomes a numbered change, if any. */
+    public void decideLease(LeaseDecisions decisions) {
+        leases = decisions;
+        leaseChange = decisions.decide(lease, leaseEnds);
     }
 
-    /** Carries everything out, in order; call once, without the session lock. */
-    public void run(SessionLease to) {
+    /** Carries everything out, in order; call once, without the session lock, after {@link #decideLease}. */
+    public void run() {
         toClient.forEach(Runnable::run);
-        if (leaseEnds) {
-            to.end();
-        } else if (lease != null) {
-            if (lease.isZero()) {
-                to.busy();
-            } else {
-                to.idleFor(lease);
-            }
+        if (leaseChange != null) {
+            leases.carryOut(leaseChange);
         }
         upstreamWrites.forEach(Runnable::run);
         upstream.forEach(Runnable::run);

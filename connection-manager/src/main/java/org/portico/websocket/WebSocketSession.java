@@ -9,6 +9,7 @@ import org.portico.session.AfterLock;
 import org.portico.session.ClientSession;
 import org.portico.session.ClientSink;
 import org.portico.session.SessionEnd;
+import org.portico.session.LeaseDecisions;
 import org.portico.session.SessionLease;
 import org.portico.session.SessionLog;
 import org.portico.session.XmppSession;
@@ -48,7 +49,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
 
     private final String id;
     private final WebSocketConfig config;
-    private final SessionLease lease;
+    private final LeaseDecisions lease;
     private final ReentrantLock lock = new ReentrantLock();
 
     private final WebSocketLifecycle lifecycle = new WebSocketLifecycle();
@@ -65,7 +66,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
     WebSocketSession(String id, String origin, WebSocketConfig config, SessionLease lease, SecureRandom random) {
         this.id = id;
         this.config = config;
-        this.lease = lease;
+        this.lease = new LeaseDecisions(lease);
         this.log = new SessionLog(logger, id, null);
         this.resumption = new Resumption(id, origin, config.resumable(), config.maxBufferedElements(),
                 config.maxBufferedBytes(), random);
@@ -397,10 +398,11 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         lock.lock();
         try {
             decision = decide.apply(after);
+            after.decideLease(lease);
         } finally {
             lock.unlock();
         }
-        after.run(lease);
+        after.run();
         return decision;
     }
 
