@@ -4,17 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.portico.testing.RecordingLease;
 
 /**
  * A session's lease reaches the store when it changes, and the store ends with the session's last decision whatever
  * order the decisions are carried out in (XEP-0124 §10: a session with a request held does not expire; R25).
  * Script: {@code busy}, {@code idle60} (idle for 60 s), {@code end}, {@code -} (an event that said nothing about
- * the lease); the expected column is what the store was told, in order.
+ * the lease); the expected column is what the store was told, in order ({@link RecordingLease}'s words).
  */
 class LeaseDecisionsTest {
 
@@ -23,16 +23,16 @@ class LeaseDecisionsTest {
             // a request held again and again: the store hears "busy" once
             "busy busy - busy                    | busy",
             // each change between held and not held is told
-            "busy idle60 busy idle60             | busy idle60 busy idle60",
+            "busy idle60 busy idle60             | busy, idle 60, busy, idle 60",
             // idle again is told again: a pause re-times the session
-            "idle60 idle120                      | idle60 idle120",
+            "idle60 idle120                      | idle 60, idle 120",
             // the end is told once, and nothing after it
-            "busy end busy idle60 end            | busy end",
+            "busy end busy idle60 end            | busy, end",
             // an event that says nothing changes nothing
-            "- - idle60 -                        | idle60",
+            "- - idle60 -                        | idle 60",
     })
     void theStoreHearsEachChangeOfTheLeaseOnce(String script, String expected) {
-        Recording store = new Recording();
+        RecordingLease store = new RecordingLease();
         LeaseDecisions decisions = new LeaseDecisions(store);
         for (String step : script.trim().split("\\s+")) {
             LeaseDecisions.Change change = decide(decisions, step);
@@ -40,7 +40,7 @@ class LeaseDecisionsTest {
                 decisions.carryOut(change);
             }
         }
-        assertEquals(expected.trim(), String.join(" ", store.told));
+        assertEquals(expected.trim(), String.join(", ", store.changes()));
     }
 
     /**
@@ -49,7 +49,7 @@ class LeaseDecisionsTest {
      */
     @Test
     void aDecisionOvertakenByANewerOneIsDropped() {
-        Recording store = new Recording();
+        RecordingLease store = new RecordingLease();
         LeaseDecisions decisions = new LeaseDecisions(store);
         decisions.carryOut(decide(decisions, "busy"));
         LeaseDecisions.Change idle = decide(decisions, "idle60");
@@ -58,13 +58,13 @@ class LeaseDecisionsTest {
         decisions.carryOut(busyAgain);
         decisions.carryOut(idle);
 
-        assertEquals(List.of("busy", "busy"), store.told);
+        assertEquals(List.of("busy", "busy"), store.changes());
     }
 
     /** A "busy" decided while an overtaken "idle" is still on its way is not dropped as a repeat. */
     @Test
     void busyAfterIdleIsToldEvenBeforeTheIdleWasCarriedOut() {
-        Recording store = new Recording();
+        RecordingLease store = new RecordingLease();
         LeaseDecisions decisions = new LeaseDecisions(store);
         decisions.carryOut(decide(decisions, "busy"));
         decide(decisions, "idle60");
@@ -72,7 +72,7 @@ class LeaseDecisionsTest {
 
         decisions.carryOut(busyAgain);
 
-        assertEquals(List.of("busy", "busy"), store.told);
+        assertEquals(List.of("busy", "busy"), store.changes());
         assertNull(decide(decisions, "busy"), "a repeat of the last decision");
     }
 
@@ -83,25 +83,5 @@ class LeaseDecisionsTest {
             case "-" -> decisions.decide(null, false);
             default -> decisions.decide(Duration.ofSeconds(Long.parseLong(step.substring("idle".length()))), false);
         };
-    }
-
-    /** A store that records what it is told. */
-    private static final class Recording implements SessionLease {
-        final List<String> told = new ArrayList<>();
-
-        @Override
-        public void busy() {
-            told.add("busy");
-        }
-
-        @Override
-        public void idleFor(Duration duration) {
-            told.add("idle" + duration.toSeconds());
-        }
-
-        @Override
-        public void end() {
-            told.add("end");
-        }
     }
 }
