@@ -17,6 +17,11 @@
 #   scripts/bench-load.sh --cluster --mode=latency --targets=portico-bosh,portico-bosh-forwarded
 # The second node listens on PORTICO_CLUSTER_PORT_BASE+80 (admin +81); JGroups on BASE+70 and +71 (and +170, +171).
 #
+# The target c2s-relay runs the c2s floor's clients through a minimal relay (org.portico.load.TcpRelay, one thread
+# copying bytes between each client and the server), started as its own process in front of each server: its CPU
+# per message (the relay columns) is what relaying alone, a read and a write each way, costs on this machine, e.g.
+#   scripts/bench-load.sh --mode=latency --targets=c2s,c2s-relay,portico-ws --rate=1000
+#
 # Generator options (org.portico.load.LoadGenerator, module load/): --targets=portico-bosh,portico-ws,server-bosh,
 # server-ws,c2s --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2 --grace-seconds=5 --rounds=1
 # --rate=200 --start-rate=100 --rate-factor=2 --max-rate=6400 --p99-limit-ms=200 --probe-interval-ms=1000
@@ -38,6 +43,8 @@
 #   PORTICO_BENCH_PORTICO_JAVA_OPTS      (empty)               JVM options of each Portico, after the defaults of
 #                                                              scripts/portico-run.sh
 #   PORTICO_BENCH_JAVA_OPTS              -Xmx512m              JVM options of the load generator
+#   PORTICO_BENCH_RELAY_PORT             PORTICO_HTTP_PORT+4   port of the relay in front of Prosody (c2s-relay);
+#                                                              the one in front of ejabberd listens one above it
 set -euo pipefail
 export PORTICO_TEST_USERS="${PORTICO_TEST_USERS:-200}"
 # shellcheck source=scripts/env.sh
@@ -49,11 +56,14 @@ readonly hard_limit_seconds=7200
 readonly ejabberd_portico_port="${PORTICO_BENCH_EJABBERD_PORTICO_PORT:-$((PORTICO_HTTP_PORT + 2))}"
 portico_check_port PORTICO_BENCH_EJABBERD_PORTICO_PORT "$ejabberd_portico_port"
 readonly ejabberd_portico_admin_port=$((ejabberd_portico_port + 1))
+readonly relay_port="${PORTICO_BENCH_RELAY_PORT:-$((PORTICO_HTTP_PORT + 4))}"
+portico_check_port PORTICO_BENCH_RELAY_PORT "$relay_port"
 
 build=true
 cluster=false
 servers=prosody
 sessions=200
+with_relay=false
 upstream_tls=disabled
 generator_args=()
 for arg in "$@"; do
@@ -65,6 +75,7 @@ for arg in "$@"; do
 		--upstream-tls=*) portico_die "--upstream-tls must be disabled or required, got '${arg#--upstream-tls=}'" ;;
 		--sessions=*) sessions="${arg#--sessions=}"; generator_args+=("$arg") ;;
 		--mode=*) mode="${arg#--mode=}"; generator_args+=("$arg") ;;
+		--targets=*c2s-relay*) with_relay=true; generator_args+=("$arg") ;;
 		--jsonl=* | --markdown=* | --server=* | --clock-ticks=*) portico_die "$arg is set by this script" ;;
 		*) generator_args+=("$arg") ;;
 	esac
@@ -82,8 +93,14 @@ esac
 
 started_ejabberd=false
 portico_pids=()
+relay_pids=()
 cleanup() {
 	local pid
+	for pid in "${relay_pids[@]}"; do
+		# a relay keeps no state worth a graceful stop; waiting reaps it quietly
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	for pid in "${portico_pids[@]}"; do
 		if portico_alive "$pid"; then
 			kill -TERM "$pid" 2>/dev/null || true
@@ -147,10 +164,23 @@ start_portico() { # name http-port upstream-port trust-file
 	portico_port_open "$2" || portico_die "Portico for $1 did not listen on 127.0.0.1:$2 within 60s"
 }
 
+# Starts a TcpRelay in front of one server's c2s port and adds its pid to relay_pids (killed on exit).
+start_relay() { # name port upstream-port
+	java -Xmx64m -XX:+UseSerialGC -cp "$PORTICO_HOME/load/target/classes" org.portico.load.TcpRelay "$2" "$3" \
+		>"$out_dir/relay-$1.log" 2>&1 </dev/null &
+	relay_pids+=("$!")
+	for ((tenths = 0; tenths < 100; tenths++)); do
+		portico_port_open "$2" && return
+		sleep 0.1
+	done
+	portico_die "the relay for $1 did not listen on 127.0.0.1:$2 within 10s"
+}
+
 out_dir="$PORTICO_RUN_DIR/bench-load"
 mkdir -p "$out_dir"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-for port in "$PORTICO_HTTP_PORT" "$PORTICO_ADMIN_PORT" "$ejabberd_portico_port" "$ejabberd_portico_admin_port"; do
+for port in "$PORTICO_HTTP_PORT" "$PORTICO_ADMIN_PORT" "$ejabberd_portico_port" "$ejabberd_portico_admin_port" \
+	"$relay_port" "$((relay_port + 1))"; do
 	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT, PORTICO_ADMIN_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT"
 done
 
@@ -169,6 +199,10 @@ portico_log "Portico's upstream leg: STARTTLS $upstream_tls (--upstream-tls)"
 $cluster && cluster_node bench-a "$PORTICO_HTTP_PORT" "$((PORTICO_CLUSTER_PORT_BASE + 70))"
 start_portico prosody "$PORTICO_HTTP_PORT" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
 server_args=("--server=prosody,c2s=$PORTICO_XMPP_PORT,http=$PORTICO_UPSTREAM_HTTP_PORT,pid=$prosody_pid,portico=$PORTICO_HTTP_PORT,portico-pid=${portico_pids[0]}")
+if $with_relay; then
+	start_relay prosody "$relay_port" "$PORTICO_XMPP_PORT"
+	server_args[0]+=",relay=$relay_port,relay-pid=${relay_pids[0]}"
+fi
 if $cluster; then
 	peer_port=$((PORTICO_CLUSTER_PORT_BASE + 80))
 	cluster_node bench-b "$peer_port" "$((PORTICO_CLUSTER_PORT_BASE + 71))"
@@ -182,6 +216,10 @@ if $with_ejabberd; then
 	portico_extra_env=("PORTICO_CFG_ADMIN_PORT=$ejabberd_portico_admin_port")
 	start_portico ejabberd "$ejabberd_portico_port" "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_CA"
 	server_args+=("--server=ejabberd,c2s=$PORTICO_EJABBERD_XMPP_PORT,http=$PORTICO_EJABBERD_HTTP_PORT,pid=$ejabberd_pid,portico=$ejabberd_portico_port,portico-pid=${portico_pids[1]}")
+	if $with_relay; then
+		start_relay ejabberd "$((relay_port + 1))" "$PORTICO_EJABBERD_XMPP_PORT"
+		server_args[1]+=",relay=$((relay_port + 1)),relay-pid=${relay_pids[-1]}"
+	fi
 fi
 portico_log "Portico pids: ${portico_pids[*]}; results in $out_dir/$mode-$stamp.{jsonl,md}"
 

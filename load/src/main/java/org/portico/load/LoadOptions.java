@@ -20,9 +20,9 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
 
     static final String USAGE = """
             usage: LoadGenerator --mode=idle|latency|throughput
-              --server=NAME,c2s=PORT,http=PORT,pid=PID[,portico=PORT,portico-pid=PID]
+              --server=NAME,c2s=PORT,http=PORT,pid=PID[,portico=PORT,portico-pid=PID][,relay=PORT,relay-pid=PID]
                        [,portico-peer=PORT,portico-peer-pid=PID]   (repeatable; the peer: a second cluster node)
-              [--targets=portico-bosh,portico-ws,server-bosh,server-ws,c2s,portico-bosh-forwarded]
+              [--targets=portico-bosh,portico-ws,server-bosh,server-ws,c2s,portico-bosh-forwarded,c2s-relay]
               [--sessions=200] [--domain=localhost]
               [--seconds=30] [--warmup-seconds=5] [--settle-seconds=2] [--grace-seconds=5] [--rounds=1]
               [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
@@ -140,6 +140,9 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
                         List.of(server)));
                 case C2S -> targets.add(new Target(name, kind, "127.0.0.1:" + required(settings, "c2s", name),
                         List.of(server)));
+                case C2S_RELAY -> targets.add(new Target(name, kind, "127.0.0.1:" + required(settings, "relay", name),
+                        List.of(new Target.Watched("relay", Long.parseLong(required(settings, "relay-pid", name))),
+                                server)));
             }
         }
         return targets;

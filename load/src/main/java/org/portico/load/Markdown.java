@@ -31,14 +31,16 @@ final class Markdown {
                     col("dup", "duplicated"), col("p50 ms", "p50_ms"), col("p90 ms", "p90_ms"),
                     col("p99 ms", "p99_ms"), col("max ms", "max_ms"),
                     col("Portico CPU %", "portico_cpu_percent"), col("server CPU %", "server_cpu_percent"),
-                    col("Portico µs/msg", "portico_cpu_us_per_msg"), col("server µs/msg", "server_cpu_us_per_msg"),
-                    col("loadgen µs/msg", "loadgen_cpu_us_per_msg"), col("error", "error")),
+                    col("Portico µs/msg", "portico_cpu_us_per_msg"), col("relay µs/msg", "relay_cpu_us_per_msg"),
+                    col("server µs/msg", "server_cpu_us_per_msg"), col("loadgen µs/msg", "loadgen_cpu_us_per_msg"),
+                    col("error", "error")),
             "throughput", List.of(
                     col("server", "server"), col("target", "target"), col("step", "step"),
                     col("rate/s", "rate"), col("measured", "measured"), col("lost", "lost"),
                     col("dup", "duplicated"), col("p50 ms", "p50_ms"), col("p99 ms", "p99_ms"),
-                    col("Portico CPU %", "portico_cpu_percent"), col("server CPU %", "server_cpu_percent"),
-                    col("loadgen CPU %", "loadgen_cpu_percent"), col("passed", "passed"), col("error", "error")));
+                    col("Portico CPU %", "portico_cpu_percent"), col("relay CPU %", "relay_cpu_percent"),
+                    col("server CPU %", "server_cpu_percent"), col("loadgen CPU %", "loadgen_cpu_percent"),
+                    col("passed", "passed"), col("error", "error")));
 
     private static String[] col(String title, String key) {
         return new String[] {title, key};

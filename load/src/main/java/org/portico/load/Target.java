@@ -26,7 +26,9 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
         PORTICO_WS("portico-ws"),
         SERVER_BOSH("server-bosh"),
         SERVER_WS("server-ws"),
-        C2S("c2s");
+        C2S("c2s"),
+        /** The c2s floor through {@link TcpRelay}: what relaying alone costs here. */
+        C2S_RELAY("c2s-relay");
 
         final String label;
 
@@ -41,11 +43,11 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
                 }
             }
             throw new IllegalArgumentException("unknown target '" + label + "' (portico-bosh, "
-                    + "portico-bosh-forwarded, portico-ws, server-bosh, server-ws, c2s)");
+                    + "portico-bosh-forwarded, portico-ws, server-bosh, server-ws, c2s, c2s-relay)");
         }
     }
 
-    /** A process measured for this target: {@code role} is "portico" or "server". */
+    /** A process measured for this target: {@code role} is "portico", "relay" or "server". */
     record Watched(String role, long pid) {
     }
 
@@ -59,7 +61,7 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
             case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(http, URI.create(endpoint),
                     URI.create(via), domain, boshWait, timeout);
             case PORTICO_WS, SERVER_WS -> new WebSocketClient(http, URI.create(endpoint), domain, timeout);
-            case C2S -> {
+            case C2S, C2S_RELAY -> {
                 int colon = endpoint.lastIndexOf(':');
                 yield new C2sClient(new InetSocketAddress(endpoint.substring(0, colon),
                         Integer.parseInt(endpoint.substring(colon + 1))), domain, timeout);

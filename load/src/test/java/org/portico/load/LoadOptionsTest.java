@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope). */
+/**
+ * The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope) and for the
+ * relay floor ({@code c2s-relay}).
+ */
 class LoadOptionsTest {
 
     private static final String SERVER = "--server=prosody,c2s=5222,http=5280,pid=1,portico=8080,portico-pid=2";
@@ -41,5 +44,23 @@ class LoadOptionsTest {
                 () -> parse("--mode=latency", "--sessions=200", "--step-sessions=100"));
         assertThrows(IllegalArgumentException.class,
                 () -> parse("--mode=idle", "--sessions=200", "--step-sessions=101"));
+    }
+
+    @Test
+    void theRelayTargetWatchesTheRelayAndTheServer() {
+        LoadOptions options = LoadOptions.parse(new String[] {SERVER + ",relay=7074,relay-pid=3",
+                "--targets=c2s,c2s-relay"});
+        Target relayed = options.targets().get(1);
+        assertEquals(Target.Kind.C2S_RELAY, relayed.kind());
+        assertEquals("127.0.0.1:7074", relayed.endpoint());
+        assertEquals(java.util.List.of(new Target.Watched("relay", 3), new Target.Watched("server", 1)),
+                relayed.watched());
+    }
+
+    @Test
+    void theRelayTargetNeedsTheRelaysPortAndPid() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("--targets=c2s-relay"));
+        assertTrue(e.getMessage().contains("needs relay="), e.getMessage());
     }
 }
