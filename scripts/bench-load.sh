@@ -23,11 +23,11 @@
 #   scripts/bench-load.sh --mode=latency --targets=c2s,c2s-relay,portico-ws --rate=1000
 #
 # Generator options (org.portico.load.LoadGenerator, module load/): --targets=portico-bosh,portico-ws,server-bosh,
-# server-ws,c2s --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2 --grace-seconds=5 --rounds=1
-# --rate=200 --start-rate=100 --rate-factor=2 --max-rate=6400 --p99-limit-ms=200 --probe-interval-ms=1000
-# --bosh-wait=60 --timeout-seconds=10 --login-concurrency=16 --max-seconds=1800, and for --mode=idle
-# --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second row's
-# portico_rss_kib_slope_per_session is the resident set's growth between the two holds per session added, e.g.
+# server-ws,c2s,c2s-relay,portico-bosh-forwarded --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2
+# --grace-seconds=5 --rounds=1 --rate=200 --start-rate=100 --rate-factor=2 --max-rate=6400 --p99-limit-ms=200
+# --probe-interval-ms=1000 --bosh-wait=60 --timeout-seconds=10 --login-concurrency=16 --max-seconds=1800, and for
+# --mode=idle --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second
+# row's portico_rss_kib_slope_per_session is the resident set's growth between the two holds per session added, e.g.
 #   PORTICO_TEST_USERS=9000 scripts/bench-load.sh --mode=idle --targets=portico-bosh --sessions=9000 --step-sessions=5000
 #
 # Starts the local Prosody (and ejabberd) unless already running for these settings, and stops what it started.
@@ -90,6 +90,13 @@ case "$servers" in
 	prosody,ejabberd | ejabberd,prosody) with_ejabberd=true ;;
 	*) portico_die "--servers must be prosody or prosody,ejabberd, got '$servers'" ;;
 esac
+
+# the ports this script's own processes listen on, checked before any server is started for nothing
+own_ports=("$PORTICO_HTTP_PORT" "$PORTICO_ADMIN_PORT" "$ejabberd_portico_port" "$ejabberd_portico_admin_port")
+$with_relay && own_ports+=("$relay_port" "$((relay_port + 1))")
+for port in "${own_ports[@]}"; do
+	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT, PORTICO_ADMIN_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT / PORTICO_BENCH_RELAY_PORT"
+done
 
 started_ejabberd=false
 portico_pids=()
@@ -156,33 +163,33 @@ start_portico() { # name http-port upstream-port trust-file
 	pid=$!
 	portico_pids+=("$pid")
 	portico_extra_env=()
-	for ((tenths = 0; tenths < 600; tenths++)); do
-		portico_alive "$pid" || { tail -n 20 "$log" >&2; portico_die "Portico for $1 exited during start-up"; }
-		portico_port_open "$2" && break
+	await_listening "Portico for $1" "$pid" "$2" "$log" 60
+}
+
+# Waits until process $2 listens on 127.0.0.1:$3; dies with the end of its log $4 if it exits first, or after $5 s.
+await_listening() { # what pid port log seconds
+	local tenths
+	for ((tenths = 0; tenths < $5 * 10; tenths++)); do
+		portico_alive "$2" || { tail -n 20 "$4" >&2; portico_die "$1 exited during start-up"; }
+		portico_port_open "$3" && return
 		sleep 0.1
 	done
-	portico_port_open "$2" || portico_die "Portico for $1 did not listen on 127.0.0.1:$2 within 60s"
+	portico_die "$1 did not listen on 127.0.0.1:$3 within $5s"
 }
 
 # Starts a TcpRelay in front of one server's c2s port and adds its pid to relay_pids (killed on exit).
 start_relay() { # name port upstream-port
+	local log="$out_dir/relay-$1.log" pid
 	java -Xmx64m -XX:+UseSerialGC -cp "$PORTICO_HOME/load/target/classes" org.portico.load.TcpRelay "$2" "$3" \
-		>"$out_dir/relay-$1.log" 2>&1 </dev/null &
-	relay_pids+=("$!")
-	for ((tenths = 0; tenths < 100; tenths++)); do
-		portico_port_open "$2" && return
-		sleep 0.1
-	done
-	portico_die "the relay for $1 did not listen on 127.0.0.1:$2 within 10s"
+		>"$log" 2>&1 </dev/null &
+	pid=$!
+	relay_pids+=("$pid")
+	await_listening "the relay for $1" "$pid" "$2" "$log" 10
 }
 
 out_dir="$PORTICO_RUN_DIR/bench-load"
 mkdir -p "$out_dir"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-for port in "$PORTICO_HTTP_PORT" "$PORTICO_ADMIN_PORT" "$ejabberd_portico_port" "$ejabberd_portico_admin_port" \
-	"$relay_port" "$((relay_port + 1))"; do
-	portico_port_open "$port" && portico_die "port 127.0.0.1:$port is taken; choose PORTICO_HTTP_PORT, PORTICO_ADMIN_PORT / PORTICO_BENCH_EJABBERD_PORTICO_PORT"
-done
 
 # The environment of the next start_portico: the cluster keys of one node (--cluster), or nothing.
 portico_extra_env=()
