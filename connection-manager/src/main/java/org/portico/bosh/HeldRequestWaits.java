@@ -2,17 +2,11 @@ package org.portico.bosh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import org.portico.session.BeatSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +22,11 @@ import org.slf4j.LoggerFactory;
  * request then woke Jetty's selector on their own; answered in bursts, the writes and the next requests are taken
  * together (docs/benchmarks.md).
  *
- * <p>The held requests are kept by the beat their wait ends in, so a beat visits only the requests that are due
- * (and those of the one beat it ends in): walking every held request twice a second was a third of the beat's own
- * time at 5,000 idle sessions (docs/benchmarks.md).
+ * <p>The held requests are kept by the beat their wait ends in ({@link BeatSchedule}), so a beat visits only the
+ * requests that are due (and those of the one beat it ends in).
  *
  * <p>Threads: requests are held and released by any thread and {@link #due} runs on the beat's one thread (or in
- * tests without it); {@link #lock} guards {@link #byBeat} and is never held while a request is answered.
+ * tests without it); the schedule guards itself and is never locked while a request is answered.
  */
 final class HeldRequestWaits implements AutoCloseable {
 
@@ -53,14 +46,14 @@ final class HeldRequestWaits implements AutoCloseable {
 
     private final Ticker clock;
     private final long beatNanos;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** The held requests by the beat their wait ends in: deadline / beat, rounded down. */
-    private final TreeMap<Long, Set<Waiting>> byBeat = new TreeMap<>();
+    /** The held requests by their deadlines. */
+    private final BeatSchedule<Waiting> held;
     private ScheduledExecutorService timer;
 
     HeldRequestWaits(Ticker clock, Duration beat) {
         this.clock = clock;
         this.beatNanos = beat.toNanos();
+        this.held = new BeatSchedule<>(beat);
     }
 
     /** Starts the beat's thread; without it, only {@link #due} decides. */
@@ -78,54 +71,17 @@ final class HeldRequestWaits implements AutoCloseable {
     }
 
     void hold(Waiting request) {
-        long beat = beatOf(request.deadline());
-        lock.lock();
-        try {
-            byBeat.computeIfAbsent(beat, b -> new HashSet<>()).add(request);
-        } finally {
-            lock.unlock();
-        }
+        held.add(request, request.deadline());
     }
 
     /** The request was answered or its client left: its wait no longer matters. */
     void release(Waiting request) {
-        long beat = beatOf(request.deadline());
-        lock.lock();
-        try {
-            Set<Waiting> held = byBeat.get(beat);
-            if (held != null && held.remove(request) && held.isEmpty()) {
-                byBeat.remove(beat);
-            }
-        } finally {
-            lock.unlock();
-        }
+        held.remove(request, request.deadline());
     }
 
-    /**
-     * The held requests whose wait ends before the next beat, no longer held here: they are answered now. Every
-     * request of an earlier beat is; of the beat that ends after {@code now + beat}, only those due.
-     */
+    /** The held requests whose wait ends before the next beat, no longer held here: they are answered now. */
     List<Waiting> due(long now) {
-        List<Waiting> due = new ArrayList<>();
-        lock.lock();
-        try {
-            Iterator<Map.Entry<Long, Set<Waiting>>> beats =
-                    byBeat.headMap(beatOf(now + beatNanos), true).entrySet().iterator();
-            while (beats.hasNext()) {
-                Set<Waiting> held = beats.next().getValue();
-                held.removeIf(request -> request.deadline() - now < beatNanos && due.add(request));
-                if (held.isEmpty()) {
-                    beats.remove();
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        return due;
-    }
-
-    private long beatOf(long nanos) {
-        return Math.floorDiv(nanos, beatNanos);
+        return held.takeDueBefore(now + beatNanos, Waiting::deadline);
     }
 
     private void beat() {
@@ -157,12 +113,6 @@ final class HeldRequestWaits implements AutoCloseable {
 
     @Override
     public String toString() {
-        lock.lock();
-        try {
-            return "HeldRequestWaits[" + byBeat.values().stream().mapToInt(Set::size).sum() + " held, beat "
-                    + Duration.ofNanos(beatNanos) + "]";
-        } finally {
-            lock.unlock();
-        }
+        return "HeldRequestWaits[" + held.size() + " held, beat " + Duration.ofNanos(beatNanos) + "]";
     }
 }

@@ -9,8 +9,8 @@ import java.time.Duration;
  * needs to do anything. With pings off, a peer silent for {@code idleTimeout} is dead all the same.
  *
  * <p>A pure decision on a nanosecond clock. The transport's beat asks it on the beat's one thread, which alone
- * reads and writes {@code nextPing} and {@code dead}; the socket's receive thread reports what it hears, so
- * {@code lastHeard} is volatile.
+ * reads and writes {@code nextPing} and {@code dead}, and asks it when to ask again ({@link #nextDecision}); the
+ * socket's receive thread reports what it hears, so {@code lastHeard} is volatile.
  */
 final class Heartbeat {
 
@@ -53,6 +53,16 @@ final class Heartbeat {
         }
         nextPing = now + pingNanos;
         return Decision.PING;
+    }
+
+    /**
+     * The earliest time a beat may decide anything but {@code WAIT}: the next ping, or the end of the idle timeout
+     * counted from what was last heard, whichever comes first. Hearing from the peer only moves it later, so a beat
+     * at this time is never too late.
+     */
+    long nextDecision() {
+        long silentUntil = lastHeard + idleNanos;
+        return pingNanos == 0 || silentUntil - nextPing < 0 ? silentUntil : nextPing;
     }
 
     @Override

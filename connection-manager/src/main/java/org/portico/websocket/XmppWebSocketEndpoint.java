@@ -42,6 +42,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     private volatile Session socket;
     private volatile WebSocketSession bound;
     private volatile Heartbeat heartbeat;
+    /** When the transport's beat is to ask the heartbeat again: set before the beat's schedule holds this socket. */
+    private volatile long beatAt;
     /** Portico closed the socket because the client broke the WebSocket rules. */
     private volatile boolean clientFault;
 
@@ -57,8 +59,10 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     @Override
     public void onWebSocketOpen(Session session) {
         socket = session;
-        heartbeat = new Heartbeat(transport.config().pingInterval(), transport.config().idleTimeout(),
+        Heartbeat beats = new Heartbeat(transport.config().pingInterval(), transport.config().idleTimeout(),
                 transport.nanoTime());
+        heartbeat = beats;
+        beatAt = beats.nextDecision();
         transport.opened(this);
     }
 
@@ -195,9 +199,21 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         }
     }
 
-    /** The transport's beat: pings the peer when a ping is due, drops it when it has been silent too long. */
-    void beat(long now) {
-        switch (heartbeat.beat(now)) {
+    /** When the transport's beat is to call {@link #beat} next. */
+    long beatAt() {
+        return beatAt;
+    }
+
+    /**
+     * The transport's beat: pings the peer when a ping is due, drops it when it has been silent too long.
+     *
+     * @return whether to beat again, at {@link #beatAt}: not once the peer is dropped
+     */
+    boolean beat(long now) {
+        Heartbeat beats = heartbeat;
+        Heartbeat.Decision decision = beats.beat(now);
+        beatAt = beats.nextDecision();
+        switch (decision) {
             case WAIT -> {
             }
             case PING -> {
@@ -212,6 +228,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
                 }
             }
         }
+        return decision != Heartbeat.Decision.DEAD;
     }
 
     /** Portico is stopping and this socket never opened a stream: just close it. */

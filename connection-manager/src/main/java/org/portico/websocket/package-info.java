@@ -11,7 +11,8 @@
  * {@link org.portico.websocket.ReplayBuffer}, {@link org.portico.websocket.Heartbeat},
  * {@link org.portico.websocket.OriginPolicy}, {@link org.portico.websocket.ResumeToken},
  * {@link org.portico.websocket.Resumption}) do no I/O and take no locks; the mutable ones are owned by their
- * session's lock. The session kernel they share with BOSH (lease, after-lock runner, session log) is in
+ * session's lock. {@link org.portico.websocket.WebSocketTransport} runs the one beat that pings the sockets due a
+ * ping. The session kernel they share with BOSH (lease, after-lock runner, session log, the beat's schedule) is in
  * {@link org.portico.session}.
  */
 package org.portico.websocket;

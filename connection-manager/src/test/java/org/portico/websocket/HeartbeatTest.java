@@ -1,6 +1,7 @@
 package org.portico.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,5 +49,40 @@ class HeartbeatTest {
             }
         }
         assertEquals(expected.trim(), String.join(" ", decisions));
+    }
+
+    /**
+     * The transport's beat asks a heartbeat again only at its next decision (issue 10: the beat visits only the
+     * sockets due one), so that time must be the next ping or the end of the idle timeout, whichever comes first,
+     * and no beat before it may decide anything but WAIT.
+     */
+    @ParameterizedTest(name = "ping {0}s: {1} -> next decision at {2}s")
+    @CsvSource(delimiter = '|', value = {
+            // opened at 0: the first ping
+            "25 | -               | 25",
+            // after a ping, the next one
+            "25 | b25             | 50",
+            // nothing heard since the open: the idle timeout ends before the third ping
+            "25 | b25 b50         | 60",
+            // heard at 40: the idle timeout moves to 100, the ping at 75 comes first
+            "25 | b25 h40 b50     | 75",
+            // pings off: only the idle timeout, from what was heard last
+            "0  | h30             | 90",
+    })
+    void theNextDecisionIsTheNextPingOrTheEndOfTheIdleTimeout(long pingSeconds, String script, long nextSeconds) {
+        Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(pingSeconds), Duration.ofSeconds(60), 0);
+        for (String step : script.trim().split("\\s+")) {
+            long at = step.equals("-") ? 0 : Long.parseLong(step.substring(1)) * SECOND;
+            switch (step.charAt(0)) {
+                case 'h' -> heartbeat.heard(at);
+                case 'b' -> heartbeat.beat(at);
+                default -> {
+                }
+            }
+        }
+        long next = heartbeat.nextDecision();
+        assertEquals(nextSeconds * SECOND, next);
+        assertEquals(Heartbeat.Decision.WAIT, heartbeat.beat(next - 1), "a beat just before it");
+        assertNotEquals(Heartbeat.Decision.WAIT, heartbeat.beat(next), "a beat at it");
     }
 }
