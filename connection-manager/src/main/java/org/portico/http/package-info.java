@@ -1,6 +1,7 @@
 /**
  * Plain HTTP around the transports: the server's settings, XEP-0156 host-meta discovery of the endpoints, and which
  * sockets are read on Jetty's selector ({@link org.portico.http.SelectorReadEndPoint}) while servlets stay off it
- * ({@link org.portico.http.ServletsOffPlatformThreads}).
+ * ({@link org.portico.http.ServletsOffPlatformThreads}), and the scheduler that runs Jetty's long timeouts, the
+ * connections' idle timeouts among them, on one tick ({@link org.portico.http.TickScheduler}).
  */
 package org.portico.http;

@@ -36,6 +36,7 @@ import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
 import org.portico.http.HostMetaServlet;
 import org.portico.http.SelectorResumingThreadPool;
+import org.portico.http.TickScheduler;
 import org.portico.http.ServletsOffPlatformThreads;
 import org.portico.metrics.HttpOutcomes;
 import org.portico.metrics.Metrics;
@@ -126,7 +127,7 @@ public final class PorticoServer implements AutoCloseable {
         QueuedThreadPool threads = new SelectorResumingThreadPool();
         threads.setName("portico-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server = new Server(threads, null, Connectors.bufferPool());
+        server = new Server(threads, new TickScheduler(), Connectors.bufferPool());
         connectors = new Connectors(server, config.http(), config.tls(), config.http2());
         server.addBean(new NetworkConnectionLimit(config.http().maxConnections(), server));
 

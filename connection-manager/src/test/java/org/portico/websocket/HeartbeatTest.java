@@ -39,16 +39,7 @@ class HeartbeatTest {
     })
     void beatsPingWhenDueAndDeclareDeathAfterTheIdleTimeout(long pingSeconds, String script, String expected) {
         Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(pingSeconds), Duration.ofSeconds(60), 0);
-        List<String> decisions = new ArrayList<>();
-        for (String step : script.trim().split("\\s+")) {
-            long at = Long.parseLong(step.substring(1)) * SECOND;
-            if (step.charAt(0) == 'h') {
-                heartbeat.heard(at);
-            } else {
-                decisions.add(heartbeat.beat(at).name());
-            }
-        }
-        assertEquals(expected.trim(), String.join(" ", decisions));
+        assertEquals(expected.trim(), String.join(" ", play(heartbeat, script)));
     }
 
     /**
@@ -71,18 +62,27 @@ class HeartbeatTest {
     })
     void theNextDecisionIsTheNextPingOrTheEndOfTheIdleTimeout(long pingSeconds, String script, long nextSeconds) {
         Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(pingSeconds), Duration.ofSeconds(60), 0);
-        for (String step : script.trim().split("\\s+")) {
-            long at = step.equals("-") ? 0 : Long.parseLong(step.substring(1)) * SECOND;
-            switch (step.charAt(0)) {
-                case 'h' -> heartbeat.heard(at);
-                case 'b' -> heartbeat.beat(at);
-                default -> {
-                }
-            }
-        }
+        play(heartbeat, script);
         long next = heartbeat.nextDecision();
         assertEquals(nextSeconds * SECOND, next);
         assertEquals(Heartbeat.Decision.WAIT, heartbeat.beat(next - 1), "a beat just before it");
         assertNotEquals(Heartbeat.Decision.WAIT, heartbeat.beat(next), "a beat at it");
+    }
+
+    /** Plays a script ({@code -} for nothing) on the heartbeat; returns the beats' decisions, in order. */
+    private static List<String> play(Heartbeat heartbeat, String script) {
+        List<String> decisions = new ArrayList<>();
+        for (String step : script.trim().split("\\s+")) {
+            if (step.equals("-")) {
+                continue;
+            }
+            long at = Long.parseLong(step.substring(1)) * SECOND;
+            if (step.charAt(0) == 'h') {
+                heartbeat.heard(at);
+            } else {
+                decisions.add(heartbeat.beat(at).name());
+            }
+        }
+        return decisions;
     }
 }
