@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures how long a page reload takes to get its XMPP session back, for the four ways Portico supports, side by
 # side in one run: BOSH pause, BOSH restore (acks), the WebSocket resume token (urn:portico:resume:0) and XEP-0198
-# resumption over WebSocket. Prints median and p90 per way. Not a test: it asserts nothing about speed.
+# resumption over WebSocket. Prints median and p90 per way, after 100 unmeasured reloads per way that warm the JVM
+# Portico runs in up (a serving Portico's code is compiled). Not a test: it asserts nothing about speed.
 #
 #   scripts/bench-reload.sh [iterations]     (default 50 reloads per way)
 #
