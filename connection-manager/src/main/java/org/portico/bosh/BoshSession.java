@@ -141,12 +141,12 @@ public final class BoshSession implements ClientSession {
             }
             case DEFER -> hold(arrived.exchange());
             case REPLAY -> {
-                reloads.repeated(decision.kind(), lifecycle.state());
+                reloads.repeated(rid, decision.kind(), lifecycle.state());
                 responder.respond(arrived.exchange(), decision.response(), after);
             }
             case HELD_REPEAT, DUPLICATE_DEFERRED -> {
                 // R44: the older connection for a repeated rid gets a recoverable error; the new one waits
-                reloads.repeated(decision.kind(), lifecycle.state());
+                reloads.repeated(rid, decision.kind(), lifecycle.state());
                 hold(arrived.exchange());
                 if (arrival.displaced() != null) {
                     responder.respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
@@ -184,7 +184,7 @@ public final class BoshSession implements ClientSession {
             pausedFor = null;
             streams.clientActive(true, after);
         }
-        reloads.inOrder(fromPause);
+        reloads.inOrder(request.rid(), fromPause);
         List<XmlElement> payloads = request.isScript() && script != null ? script.append(request.scriptContent())
                 : request.payloads();
         List<BoshStreams.Stream> targets = streams.targets(request);
@@ -276,10 +276,10 @@ public final class BoshSession implements ClientSession {
     private void connectionLost(BoshExchange exchange) {
         event(after -> {
             if (!lifecycle.isEnded()) {
-                boolean held = requests.holds(request -> request.exchange() == exchange);
+                OptionalLong held = requests.heldRid(request -> request.exchange() == exchange);
                 responder.connectionLost(exchange, after);
-                if (held) {
-                    reloads.connectionLost(requests.heldCount() == 0);
+                if (held.isPresent()) {
+                    reloads.connectionLost(held.getAsLong(), requests.heldCount() == 0);
                 }
                 settle(after);
             }

@@ -83,7 +83,17 @@ final class HeldRequests<T> {
 
     /** Whether an item that {@code which} picks is held (processed, not answered). */
     boolean holds(Predicate<T> which) {
-        return held.values().stream().anyMatch(which);
+        return heldRid(which).isPresent();
+    }
+
+    /** The rid of the held item that {@code which} picks, or empty when none is held. */
+    OptionalLong heldRid(Predicate<T> which) {
+        for (Map.Entry<Long, T> entry : held.entrySet()) {
+            if (which.test(entry.getValue())) {
+                return OptionalLong.of(entry.getKey());
+            }
+        }
+        return OptionalLong.empty();
     }
 
     /** Records the response to the oldest held rid (buffered for resending, R43) and lets its item go. */
