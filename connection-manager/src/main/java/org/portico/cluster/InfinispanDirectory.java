@@ -4,11 +4,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.infinispan.Cache;
@@ -16,12 +18,17 @@ import org.infinispan.commons.IllegalLifecycleStateException;
 import org.infinispan.configuration.cache.CacheMode;
 import org.infinispan.configuration.cache.ConfigurationBuilder;
 import org.infinispan.configuration.global.GlobalConfigurationBuilder;
+import org.infinispan.conflict.MergePolicy;
 import org.infinispan.context.Flag;
+import org.infinispan.factories.GlobalComponentRegistry;
 import org.infinispan.manager.DefaultCacheManager;
 import org.infinispan.notifications.Listener;
+import org.infinispan.notifications.cachemanagerlistener.annotation.Merged;
 import org.infinispan.notifications.cachemanagerlistener.annotation.ViewChanged;
+import org.infinispan.notifications.cachemanagerlistener.event.MergeEvent;
 import org.infinispan.notifications.cachemanagerlistener.event.ViewChangedEvent;
 import org.infinispan.remoting.transport.Address;
+import org.infinispan.remoting.transport.Transport;
 import org.infinispan.remoting.transport.jgroups.JGroupsTransport;
 import javax.sql.DataSource;
 import org.infinispan.remoting.transport.jgroups.JGroupsChannelConfigurator;
@@ -54,6 +61,13 @@ import org.slf4j.LoggerFactory;
  * {@code cluster.failureTimeout}) {@link #ownerElsewhere} stops naming it at once, because it reads the members of
  * the current view; the coordinator then removes the departed node's entries from both caches. Infinispan owns the
  * caches and their consistency; {@link #members} is written only by the view listener and read by anyone.
+ *
+ * <p>A cluster that split (a node that restarted and founded a cluster of its own before it found the others, a
+ * network cut) merges again when the halves find each other. Infinispan then tells only its merge listeners, not its
+ * view listeners, so the view listener takes both: without the merge, every node kept the members of its own half
+ * and routed nothing to the other. Each half wrote claims the other never saw, and the merge keeps an entry if either
+ * half had it; then every node writes again what it owns ({@link #owned}: its URLs and its live sessions) and
+ * removes entries naming it that it no longer owns.
  */
 public final class InfinispanDirectory implements SessionDirectory, AutoCloseable {
 
@@ -79,6 +93,8 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             .name("portico-cluster-purge").factory());
     /** Names of the nodes in the current view; replaced whole by the view listener. */
     private volatile Set<String> members;
+    /** Ids of the sessions living on this node: what it writes again after a merge. */
+    private final Set<String> owned = ConcurrentHashMap.newKeySet();
 
     private InfinispanDirectory(ClusterConfig config, DefaultCacheManager manager) {
         this.config = config;
@@ -106,7 +122,10 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         // Portico's own metrics are Prometheus' on the admin listener; Infinispan's would need Micrometer
         global.metrics().gauges(false).histograms(false);
         ConfigurationBuilder replicated = new ConfigurationBuilder();
-        replicated.clustering().cacheMode(CacheMode.REPL_SYNC);
+        // after a split, an entry that either half has survives the merge: a claim made in one half is not lost
+        // because the other half, which never saw it, was preferred
+        replicated.clustering().cacheMode(CacheMode.REPL_SYNC).partitionHandling()
+                .mergePolicy(MergePolicy.PREFERRED_NON_NULL);
         DefaultCacheManager manager = new DefaultCacheManager(global.build(), false);
         manager.defineConfiguration(SESSIONS, replicated.build());
         manager.defineConfiguration(NODES, replicated.build());
@@ -114,7 +133,7 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             manager.start();
             InfinispanDirectory directory = new InfinispanDirectory(config, manager);
             manager.addListener(directory.new ViewListener());
-            directory.nodes.put(config.nodeName(), config.internalUrl() + URL_SEPARATOR + config.publicUrl());
+            directory.nodes.put(config.nodeName(), directory.urls());
             directory.members = names(manager.getMembers());
             log.info("cluster {}: node {} joined, members {}", config.name(), config.nodeName(), directory.members);
             return directory;
@@ -166,13 +185,19 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         return config.nodeName() + SEPARATOR + random;
     }
 
+    private String urls() {
+        return config.internalUrl() + URL_SEPARATOR + config.publicUrl();
+    }
+
     @Override
     public void claim(String id) {
+        owned.add(id);
         sessions.put(id, config.nodeName());
     }
 
     @Override
     public void forget(String id) {
+        owned.remove(id);
         try {
             sessions.remove(id);
         } catch (IllegalLifecycleStateException e) {
@@ -230,6 +255,30 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         log.info("cluster {}: forgot {} sessions of departed nodes {}", config.name(), removed, departed);
     }
 
+    /** After a merge: this node's URLs and live sessions written again, its entries for ended sessions removed. */
+    private void reclaim() {
+        String me = config.nodeName();
+        nodes.put(me, urls());
+        Map<String, String> live = new HashMap<>();
+        owned.forEach(id -> live.put(id, me));
+        sessions.putAll(live);
+        int stale = 0;
+        Cache<String, String> local = sessions.getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL);
+        for (Map.Entry<String, String> entry : Map.copyOf(local).entrySet()) {
+            if (me.equals(entry.getValue()) && !owned.contains(entry.getKey())) {
+                sessions.remove(entry.getKey(), me);
+                stale++;
+            }
+        }
+        log.info("cluster {}: after the merge, wrote again {} sessions of node {}, removed {} ended", config.name(),
+                live.size(), me, stale);
+    }
+
+    /** The JGroups channel under the directory: tests cut a node off with it, as a network cut would. */
+    JChannel channel() {
+        return ((JGroupsTransport) GlobalComponentRegistry.componentOf(manager, Transport.class)).getChannel();
+    }
+
     @Override
     public void close() {
         purges.shutdownNow();
@@ -274,16 +323,30 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         }
     }
 
-    /** Infinispan calls it on each new view; public, as Infinispan's listener registry requires. */
+    /**
+     * Infinispan calls it on each new view, and on each merge of two halves of a split; public, as Infinispan's
+     * listener registry requires.
+     */
     @Listener
     public final class ViewListener {
         @ViewChanged
         public void viewChanged(ViewChangedEvent event) {
+            accept(event, "view");
+        }
+
+        @Merged
+        public void merged(MergeEvent event) {
+            accept(event, "merged view");
+            purges.execute(InfinispanDirectory.this::reclaim);
+        }
+
+        private void accept(ViewChangedEvent event, String kind) {
             Set<String> now = names(event.getNewMembers());
             Set<String> departed = new HashSet<>(names(event.getOldMembers()));
             departed.removeAll(now);
             members = now;
-            log.info("cluster {}: view {}{}", config.name(), now, departed.isEmpty() ? "" : ", departed " + departed);
+            log.info("cluster {}: {} {}{}", config.name(), kind, now,
+                    departed.isEmpty() ? "" : ", departed " + departed);
             if (!departed.isEmpty()) {
                 purges.execute(() -> purge(departed));
             }

@@ -11,13 +11,17 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.jgroups.protocols.DISCARD;
+import org.jgroups.protocols.TCP;
+import org.jgroups.stack.ProtocolStack;
 import org.junit.jupiter.api.Test;
 import org.portico.testing.ClusterPorts;
 
 /**
  * The session directory on a real three-node Infinispan cluster in this JVM (JGroups TCP on loopback, TCPPING):
  * ids name their node, a claim on one node routes the others to it, and a node that leaves stops being named at
- * once, its entries then purged (docs/cluster.md, "Failure").
+ * once, its entries then purged, and a cluster that split and merged routes to every node again (docs/cluster.md,
+ * "Failure").
  */
 class InfinispanDirectoryTest {
 
@@ -31,7 +35,8 @@ class InfinispanDirectoryTest {
                 .bindPort(ClusterPorts.directoryJgroups(node)).members(members)
                 .failureDetectionOffset(ClusterPorts.FAILURE_DETECTION_OFFSET)
                 .internalUrl("http://127.0.0.1:" + (9000 + node)).publicUrl("https://node" + node + ".example")
-                .build();
+                // the least allowed: a node cut off leaves the others' view in about a second
+                .failureTimeout(Duration.ofSeconds(1)).build();
     }
 
     /** Three nodes, joined one after the other, each seeing all three. */
@@ -96,5 +101,45 @@ class InfinispanDirectoryTest {
         }
         await(() -> nodes.get(0).size() == 1 && nodes.get(1).size() == 1, "the departed node's entries purged");
         assertEquals("node0", nodes.get(1).ownerElsewhere(kept).orElseThrow().name(), "the others' stay");
+    }
+
+    /**
+     * The failure behind a lost rolling restart: a node that restarts may found a cluster of its own before it finds
+     * the others, and the halves merge seconds later. Infinispan tells a merge only to merge listeners; a directory
+     * that listened for views alone kept each half's members, and every request for a session of the other half was
+     * refused as an unknown sid. Here a network cut makes the split: node0 drops every message for a while.
+     */
+    @Test
+    void aClusterThatSplitAndMergedRoutesEverySessionToItsOwnerAgain() throws Exception {
+        startThree();
+        InfinispanDirectory cut = nodes.get(0);
+        String before = cut.newId("before");
+        cut.claim(before);
+        await(() -> nodes.get(1).ownerElsewhere(before).isPresent(), "a claim seen before the cut");
+
+        cut.channel().getProtocolStack().insertProtocol(new DISCARD().discardAll(true), ProtocolStack.Position.ABOVE,
+                TCP.class);
+        await(() -> cut.members().equals(Set.of("node0"))
+                && nodes.get(1).members().equals(Set.of("node1", "node2")), "the split into node0 and the others");
+        String alone = cut.newId("alone");
+        cut.claim(alone);
+        String others = nodes.get(1).newId("others");
+        nodes.get(1).claim(others);
+        String ended = nodes.get(2).newId("ended");
+        nodes.get(2).claim(ended);
+        nodes.get(2).forget(ended);
+
+        cut.channel().getProtocolStack().removeProtocol(DISCARD.class);
+        for (InfinispanDirectory node : nodes) {
+            await(() -> node.members().size() == 3, node + " sees the merged view");
+        }
+        for (InfinispanDirectory node : nodes.subList(1, 3)) {
+            await(() -> node.ownerElsewhere(alone).isPresent() && node.ownerElsewhere(before).isPresent(),
+                    node + " routes node0's sessions, made before and during the split");
+            assertEquals("http://127.0.0.1:9000", node.ownerElsewhere(alone).orElseThrow().internalUrl());
+        }
+        await(() -> cut.ownerElsewhere(others).isPresent(), "node0 routes a session the others made meanwhile");
+        assertEquals("node1", cut.ownerElsewhere(others).orElseThrow().name());
+        assertEquals(Optional.empty(), cut.ownerElsewhere(ended), "a session that ended meanwhile is routed nowhere");
     }
 }
