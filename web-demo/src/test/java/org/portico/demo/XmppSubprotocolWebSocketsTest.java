@@ -17,10 +17,21 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
 
     /** Longer than a WebSocket handshake on loopback takes, so the handshake completes while the script runs. */
     private static final int SCRIPT_BUSY_MILLIS = 500;
-    /** How long the XHR's reaction may keep sending: until the test's script has sent its share. */
-    private static final int CROSSING_MILLIS = 5_000;
-    /** How many {@code <r/>} the test's script sends at least, and goes on until the reaction sent as many too. */
-    private static final int SCRIPT_SENDS = 300;
+    /**
+     * How long either side may keep sending while it waits for the other; each stops as soon as both have crossed,
+     * which takes 120–190 ms here, idle or beside three busy loops. Either side once sent as fast as it could, and
+     * the one that flooded the socket's queue starved the other for seconds: beside three busy loops the script made
+     * 1.9 million sends in the 12.3 s the reaction needed for 300, and with a limit of 5 s the reaction sent nothing
+     * ("nothing crossed", two runs of two); idle, the reaction made 788,000 while the script needed 4.5 s for 300.
+     */
+    private static final int CROSSING_MILLIS = 60_000;
+    /**
+     * How many {@code <r/>} each side sends on its own; past that, one for each the other sent, so neither floods
+     * the socket's queue while it waits for its turn.
+     */
+    private static final int SHARE = 300;
+    /** How many of the reaction's sends must fall while the test's script is sending. */
+    private static final int CROSSINGS = 30;
 
     private HtmlUnitTab tab;
     private LogCapture log;
@@ -97,7 +108,7 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
                 (function () {
                   var R = "<r xmlns='urn:xmpp:sm:3'/>";
                   window.probe = { socket: porticoDemo.client.transport.ws, thrown: [], reactionSends: 0,
-                    started: false, stop: false, done: false };
+                    scriptSends: 0, started: false, stop: false, done: false };
                   var xhr = new XMLHttpRequest();
                   xhr.open('GET', '/', true);
                   new Promise(function (resolve) {
@@ -105,36 +116,44 @@ class XmppSubprotocolWebSocketsTest extends HtmlUnitDemoTest {
                     xhr.send();
                   }).then(function () {
                     window.probe.started = true;
-                    var until = Date.now() + %d;
+                    var until = Date.now() + %1$d;
+                    var seen = 0;
                     while (!window.probe.stop && Date.now() < until) {
-                      try { window.probe.socket.send(R); window.probe.reactionSends++; }
-                      catch (e) { window.probe.thrown.push(String(e.message)); }
+                      if (window.probe.reactionSends < %2$d || window.probe.scriptSends !== seen) {
+                        seen = window.probe.scriptSends;
+                        try { window.probe.socket.send(R); window.probe.reactionSends++; }
+                        catch (e) { window.probe.thrown.push(String(e.message)); }
+                      }
                     }
                     window.probe.done = true;
                   });
                   return null;
-                }())""".formatted(CROSSING_MILLIS));
+                }())""".formatted(CROSSING_MILLIS, SHARE));
         alice.await("the XHR's reaction to start sending", () -> Boolean.TRUE.equals(alice.evaluate("probe.started")));
 
         alice.evaluate("""
                 (function () {
                   var R = "<r xmlns='urn:xmpp:sm:3'/>";
                   var before = window.probe.reactionSends;
-                  var until = Date.now() + %d;
-                  var sent = 0;
-                  while ((sent < %d || window.probe.reactionSends - before < %d) && Date.now() < until) {
-                    try { window.probe.socket.send(R); } catch (e) { window.probe.thrown.push(String(e.message)); }
-                    sent++;
+                  var until = Date.now() + %1$d;
+                  var seen = before;
+                  while ((window.probe.scriptSends < %2$d || window.probe.reactionSends - before < %3$d)
+                      && Date.now() < until) {
+                    if (window.probe.scriptSends < %2$d || window.probe.reactionSends !== seen) {
+                      seen = window.probe.reactionSends;
+                      try { window.probe.socket.send(R); } catch (e) { window.probe.thrown.push(String(e.message)); }
+                      window.probe.scriptSends++;
+                    }
                   }
                   window.probe.crossing = window.probe.reactionSends - before;
                   window.probe.stop = true;
                   return null;
-                }())""".formatted(CROSSING_MILLIS, SCRIPT_SENDS, SCRIPT_SENDS));
+                }())""".formatted(CROSSING_MILLIS, SHARE, CROSSINGS));
         alice.await("the XHR's reaction to finish", () -> Boolean.TRUE.equals(alice.evaluate("probe.done")));
 
         assertEquals("", alice.evaluate("probe.thrown.slice(0, 3).join(' | ')"), "exceptions thrown into the page");
-        assertTrue(((Number) alice.evaluate("probe.crossing")).intValue() > 0,
-                "the XHR's reaction sent nothing while the script was sending: nothing crossed");
+        int crossing = ((Number) alice.evaluate("probe.crossing")).intValue();
+        assertTrue(crossing >= CROSSINGS, "the XHR's reaction sent " + crossing + " while the script was sending");
     }
 
     private static String webSocketUrl() {
