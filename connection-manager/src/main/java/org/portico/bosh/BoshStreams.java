@@ -179,10 +179,16 @@ final class BoshStreams {
         pending.takeAll(null);
     }
 
-    /** Payloads for a stream that is gone go back to its server (XEP-0206 §7). */
+    /**
+     * Payloads for a stream of a session that ended go back to its server (XEP-0206 §7). They do not end the stream:
+     * the session's end did, with its own cause, and a payload the server sent meanwhile must not change that cause.
+     * Seen with StanzaJS: the server's {@code <a/>} crossed the client's terminate, its bounce ended the stream as
+     * expired before the terminate's close ran, and the stream granted XEP-0198 resumption was dropped instead of
+     * closed, so the server kept the session for its resumption period and the contacts never saw it go offline.
+     */
     static void bounce(Stream stream, List<XmlElement> payloads, AfterLock after) {
         if (stream != null) {
-            after.endUpstream(stream.xmpp, SessionEnd.Cause.EXPIRED, payloads);
+            after.bounceUpstream(stream.xmpp, payloads);
         }
     }
 

@@ -219,7 +219,11 @@ public final class XmppSession implements UpstreamListener {
         }
     }
 
-    private void bounce(List<XmlElement> undelivered) {
+    /**
+     * What the client never received goes back to the server per XEP-0206 §7: an error for each stanza that asks for
+     * one ({@link DeadClientPolicy}). Ends nothing.
+     */
+    public void bounce(List<XmlElement> undelivered) {
         for (XmlElement element : undelivered) {
             DeadClientPolicy.bounce(element).ifPresent(upstream::send);
         }

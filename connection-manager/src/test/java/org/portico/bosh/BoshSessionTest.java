@@ -485,6 +485,31 @@ class BoshSessionTest {
         assertEquals("remote-connection-failed", attr(parse(creation.body()), "condition"));
     }
 
+    /**
+     * XEP-0198 §5: a clean close ends the server's session, a dropped connection leaves it resumable. Here the
+     * server's {@code <a/>} arrives while the client's terminate is answered, before the upstream is closed (seen
+     * with StanzaJS, which asks for an ack right before it terminates); the stream must still be closed, not dropped,
+     * or the server keeps the session for its resumption period and the contacts never see the client go offline.
+     */
+    @Test
+    void aServerStanzaCrossingTheTerminateLeavesItACleanClose_XEP0124_13_XEP0198_5() throws Exception {
+        created("");
+        RecordingExchange enabling = send(RID + 1, "", "");
+        upstream.receive(parse("<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>"));
+        assertTrue(enabling.answered(), "the server granted resumption: " + enabling.body());
+        send(RID + 2, "", "");
+        RecordingExchange terminate = new RecordingExchange();
+        XmlElement ack = parse("<a xmlns='urn:xmpp:sm:3' h='7'/>");
+        terminate.whileAnswering = () -> upstream.receive(ack);
+
+        session.handle(request("<body xmlns='http://jabber.org/protocol/httpbind' sid='sid1' rid='" + (RID + 3)
+                + "' type='terminate'/>"), terminate);
+
+        assertEquals("terminate", attr(parse(terminate.body()), "type"));
+        assertTrue(upstream.closed, "the stream is closed with </stream:stream>");
+        assertFalse(upstream.aborted, "the stream is not dropped");
+    }
+
     @Test
     void stanzasForAnExpiredClientGoBackToTheServer_XEP0206_7() throws Exception {
         created("");

@@ -19,6 +19,8 @@ public final class RecordingExchange implements BoshExchange {
     /** Set by {@link #parkWrites}: the next write waits here for the test to say how it went. */
     private volatile CompletableFuture<Boolean> parked;
     private final CountDownLatch writing = new CountDownLatch(1);
+    /** Runs as the answer is written, before it is recorded: what happens meanwhile on other threads. */
+    public volatile Runnable whileAnswering = () -> { };
     private final CountDownLatch recorded = new CountDownLatch(1);
 
     /**
@@ -27,6 +29,7 @@ public final class RecordingExchange implements BoshExchange {
      */
     @Override
     public void respond(int status, String contentType, String body, Outcome outcome) {
+        whileAnswering.run();
         CompletableFuture<Boolean> pending = parked;
         if (pending == null) {
             outcome.delivered(record(status, contentType, body));
