@@ -28,10 +28,13 @@ import java.util.regex.Pattern;
  *                         others drop it and forget its sessions (FD_ALL3); default 10 s
  * @param forwardTimeout   how much longer than the held request's {@code wait} a forwarded BOSH request may take
  *                         before its client is told {@code item-not-found}; default 10 s
+ * @param joinTimeout      how long a starting node waits for a listed member to answer before it founds a cluster
+ *                         of its own (JGroups GMS); a node that restarts on a loaded host and does not hear back in
+ *                         time forms a second cluster, which merges with the first seconds later; default 3 s
  */
 public record ClusterConfig(boolean enabled, String name, String nodeName, String bindHost, int bindPort,
         List<String> members, String internalUrl, String publicUrl, int failureDetectionOffset,
-        Duration failureTimeout, Duration forwardTimeout) {
+        Duration failureTimeout, Duration forwardTimeout, Duration joinTimeout) {
 
     /** No cluster: a single Portico, as before clustering existed. */
     public static final ClusterConfig OFF = builder().build();
@@ -65,6 +68,9 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
         }
         if (forwardTimeout == null || forwardTimeout.isNegative() || forwardTimeout.isZero()) {
             throw new IllegalArgumentException("cluster.forwardTimeout must be positive, was " + forwardTimeout);
+        }
+        if (joinTimeout == null || joinTimeout.toMillis() < 100) {
+            throw new IllegalArgumentException("cluster.joinTimeout must be at least 100ms, was " + joinTimeout);
         }
         if (enabled) {
             if (nodeName == null || !NODE_NAME.matcher(nodeName).matches()) {
@@ -112,6 +118,7 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
         private int failureDetectionOffset = 100;
         private Duration failureTimeout = Duration.ofSeconds(10);
         private Duration forwardTimeout = Duration.ofSeconds(10);
+        private Duration joinTimeout = Duration.ofSeconds(3);
 
         private Builder() {
         }
@@ -171,9 +178,14 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
             return this;
         }
 
+        public Builder joinTimeout(Duration value) {
+            joinTimeout = value;
+            return this;
+        }
+
         public ClusterConfig build() {
             return new ClusterConfig(enabled, name, nodeName, bindHost, bindPort, members, internalUrl, publicUrl,
-                    failureDetectionOffset, failureTimeout, forwardTimeout);
+                    failureDetectionOffset, failureTimeout, forwardTimeout, joinTimeout);
         }
     }
 }

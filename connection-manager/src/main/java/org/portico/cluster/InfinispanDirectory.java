@@ -81,8 +81,6 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
     /** How often a partitioned cluster looks for its other half (MERGE3): a rare event, looked for often. */
     private static final long MERGE_MIN_MILLIS = 2000;
     private static final long MERGE_MAX_MILLIS = 5000;
-    /** How long a joining node waits for the coordinator to answer before it becomes a cluster of one. */
-    private static final long JOIN_TIMEOUT_MILLIS = 3000;
 
     private final ClusterConfig config;
     private final DefaultCacheManager manager;
@@ -168,7 +166,7 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
                     new NAKACK2(),
                     new UNICAST3(),
                     new STABLE(),
-                    new GMS().setJoinTimeout(JOIN_TIMEOUT_MILLIS),
+                    new GMS().setJoinTimeout(config.joinTimeout().toMillis()),
                     new UFC(),
                     new MFC(),
                     new FRAG4());

@@ -85,6 +85,7 @@ final class ConfigReader {
                 .publicUrl(s.string("cluster.publicUrl", c.publicUrl()))
                 .failureDetectionOffset(s.integer("cluster.failureDetectionOffset", c.failureDetectionOffset()))
                 .failureTimeout(s.duration("cluster.failureTimeout", c.failureTimeout()))
+                .joinTimeout(s.duration("cluster.joinTimeout", c.joinTimeout()))
                 .forwardTimeout(s.duration("cluster.forwardTimeout", c.forwardTimeout())).build();
     }
 

@@ -41,6 +41,8 @@ class ClusterConfigTest {
                         "cluster.failureTimeout"),
                 Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.forwardTimeout(Duration.ZERO),
                         "cluster.forwardTimeout"),
+                Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.joinTimeout(Duration.ofMillis(10)),
+                        "cluster.joinTimeout"),
                 Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.failureDetectionOffset(0),
                         "cluster.failureDetectionOffset"));
     }
@@ -67,9 +69,9 @@ class ClusterConfigTest {
                 "PORTICO_CFG_CLUSTER_NODENAME", "node2", "PORTICO_CFG_CLUSTER_BIND", "10.0.0.2:7900",
                 "PORTICO_CFG_CLUSTER_MEMBERS", "10.0.0.1:7900, 10.0.0.2:7900",
                 "PORTICO_CFG_CLUSTER_INTERNALURL", "http://10.0.0.2:7070",
-                "PORTICO_CFG_CLUSTER_FORWARDTIMEOUT", "3s")).cluster();
+                "PORTICO_CFG_CLUSTER_FORWARDTIMEOUT", "3s", "PORTICO_CFG_CLUSTER_JOINTIMEOUT", "8s")).cluster();
         assertEquals(ClusterConfig.builder().enabled(true).nodeName("node2").bindHost("10.0.0.2").bindPort(7900)
                 .members(List.of("10.0.0.1:7900", "10.0.0.2:7900")).internalUrl("http://10.0.0.2:7070")
-                .forwardTimeout(Duration.ofSeconds(3)).build(), read);
+                .forwardTimeout(Duration.ofSeconds(3)).joinTimeout(Duration.ofSeconds(8)).build(), read);
     }
 }
