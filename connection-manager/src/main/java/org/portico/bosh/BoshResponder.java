@@ -195,7 +195,7 @@ final class BoshResponder {
         }
         BoshStreams.Stream stream = streams.get(carried.stream());
         if (lifecycle.isEnded() || stream == null) {
-            BoshStreams.bounce(stream, carried.payloads(), after);
+            streams.bounce(stream, carried.payloads(), after);
             return;
         }
         BoshBody empty = new BoshBody();

@@ -346,7 +346,7 @@ public final class BoshSession implements ClientSession {
         event(after -> {
             BoshStreams.Stream open = streams.get(stream);
             if (lifecycle.isEnded() || open == null) {
-                BoshStreams.bounce(open, List.of(element), after);
+                streams.bounce(open, List.of(element), after);
             } else if (pending.add(stream, element) > config.maxPendingBytes()) {
                 terminate(BoshCondition.POLICY_VIOLATION, "more than " + config.maxPendingBytes()
                         + " bytes pending for a client that does not poll", null, after);

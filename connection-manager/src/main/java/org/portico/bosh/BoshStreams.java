@@ -46,6 +46,8 @@ final class BoshStreams {
     /** Names of streams closed in this session: payloads for them are dropped, not an error (§16.4). */
     private final Set<String> closed = new java.util.HashSet<>();
     private final String first;
+    /** How the session's end ended its streams ({@link #endAll}); null while it lives. */
+    private SessionEnd.Cause endedWith;
 
     BoshStreams(Opener opener) {
         this.opener = opener;
@@ -173,6 +175,7 @@ final class BoshStreams {
 
     /** Ends every stream's XMPP session; each gets back what its client never received (XEP-0206 §7). */
     void endAll(PendingPayloads pending, SessionEnd.Cause cause, AfterLock after) {
+        endedWith = cause;
         for (Stream stream : all()) {
             after.endUpstream(stream.xmpp, cause, pending.takeAll(stream.name));
         }
@@ -180,15 +183,15 @@ final class BoshStreams {
     }
 
     /**
-     * Payloads for a stream of a session that ended go back to its server (XEP-0206 §7). They do not end the stream:
-     * the session's end did, with its own cause, and a payload the server sent meanwhile must not change that cause.
-     * Seen with StanzaJS: the server's {@code <a/>} crossed the client's terminate, its bounce ended the stream as
+     * Payloads for a stream of a session that ended go back to its server (XEP-0206 §7) as the session's end
+     * decided, with the cause {@link #endAll} was given: a payload the server sent meanwhile must not change it. Seen
+     * with StanzaJS: the server's {@code <a/>} crossed the client's terminate, its bounce ended the stream as
      * expired before the terminate's close ran, and the stream granted XEP-0198 resumption was dropped instead of
      * closed, so the server kept the session for its resumption period and the contacts never saw it go offline.
      */
-    static void bounce(Stream stream, List<XmlElement> payloads, AfterLock after) {
+    void bounce(Stream stream, List<XmlElement> payloads, AfterLock after) {
         if (stream != null) {
-            after.bounceUpstream(stream.xmpp, payloads);
+            after.endUpstream(stream.xmpp, endedWith == null ? SessionEnd.Cause.EXPIRED : endedWith, payloads);
         }
     }
 

@@ -58,16 +58,6 @@ public final class AfterLock {
         }
     }
 
-    /**
-     * What the client of a session whose end was already decided never received goes back to the server (see
-     * {@link XmppSession#bounce}); the end itself is left as it was decided.
-     */
-    public void bounceUpstream(XmppSession xmpp, List<XmlElement> undelivered) {
-        if (xmpp != null && !undelivered.isEmpty()) {
-            upstream.add(() -> xmpp.bounce(undelivered));
-        }
-    }
-
     /** Writes what the event queued for an upstream ({@link Upstream#writeQueuedWithoutWaiting}). */
     void writeUpstream(Runnable write) {
         upstreamWrites.add(write);

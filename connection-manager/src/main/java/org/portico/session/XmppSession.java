@@ -141,7 +141,7 @@ public final class XmppSession implements UpstreamListener {
     public void end(SessionEnd.Cause cause, List<XmlElement> undelivered) {
         switch (cause) {
             case CLIENT_CLOSED -> close(undelivered);
-            case SYSTEM_SHUTDOWN -> shutdown();
+            case SYSTEM_SHUTDOWN -> shutdown(undelivered);
             default -> expire(undelivered);
         }
     }
@@ -188,9 +188,10 @@ public final class XmppSession implements UpstreamListener {
     /**
      * Portico is stopping. A stream the server granted XEP-0198 resumption is left resumable, as in {@link #expire}:
      * its connection is dropped without {@code </stream:stream>}, so its client, sent to another Portico, resumes it
-     * there and loses nothing.
+     * there and loses nothing. Any other stream is closed, and what its client never received goes back to the
+     * server first (XEP-0206 §7).
      */
-    public void shutdown() {
+    public void shutdown(List<XmlElement> undelivered) {
         if (mayBeResumable()) {
             if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN,
                     "shutting down; connection dropped so the server keeps the XEP-0198 session resumable"))) {
@@ -198,6 +199,7 @@ public final class XmppSession implements UpstreamListener {
             }
             return;
         }
+        bounce(undelivered);
         endBy(SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN, "shutting down"));
     }
 
@@ -219,11 +221,7 @@ public final class XmppSession implements UpstreamListener {
         }
     }
 
-    /**
-     * What the client never received goes back to the server per XEP-0206 §7: an error for each stanza that asks for
-     * one ({@link DeadClientPolicy}). Ends nothing.
-     */
-    public void bounce(List<XmlElement> undelivered) {
+    private void bounce(List<XmlElement> undelivered) {
         for (XmlElement element : undelivered) {
             DeadClientPolicy.bounce(element).ifPresent(upstream::send);
         }

@@ -65,11 +65,17 @@ class ClusterEndToEndTest {
         long deadline = System.nanoTime() + patience.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
+                // while chatting, the round just sent may still be on its way; once it stopped, every one is due
+                int due = chatting.get() ? round.get() - 1 : round.get();
                 List<String> behind = new ArrayList<>();
                 for (int i = 0; i < SESSIONS && behind.size() < 10; i++) {
                     List<Integer> got = clients.get(i).receivedFrom(partnerOf(i).jid());
-                    if (got.size() < round.get() - 1) {
-                        behind.add(clients.get(i) + " has " + got.size() + " of " + partnerOf(i));
+                    if (got.size() < due) {
+                        List<Integer> missing = IntStream.rangeClosed(1, due).boxed().filter(n -> !got.contains(n))
+                                .toList();
+                        behind.add(clients.get(i) + " has " + got.size() + " of " + partnerOf(i) + ", missing "
+                                + missing + ", resumptions " + clients.get(i).resumptions().size()
+                                + ", failure " + clients.get(i).failure());
                     }
                 }
                 report("not within " + patience + ": " + what + "; behind: " + behind);

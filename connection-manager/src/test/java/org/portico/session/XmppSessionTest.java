@@ -18,20 +18,25 @@ import org.slf4j.LoggerFactory;
 class XmppSessionTest {
 
     private final InMemoryUpstream server = new InMemoryUpstream();
-    private final XmppSession session = XmppSession.open("s1",
-            new SessionLog(LoggerFactory.getLogger(XmppSessionTest.class), "s1", "127.0.0.1"), new ClientSink() {
-                @Override
-                public void opened(XmlElement streamHeader) {
-                }
+    private final XmppSession session = open("s1", server);
 
-                @Override
-                public void deliver(XmlElement element) {
-                }
+    /** A session whose client side records nothing, on {@code upstream}. */
+    private static XmppSession open(String id, InMemoryUpstream upstream) {
+        return XmppSession.open(id, new SessionLog(LoggerFactory.getLogger(XmppSessionTest.class), id, "127.0.0.1"),
+                new ClientSink() {
+                    @Override
+                    public void opened(XmlElement streamHeader) {
+                    }
 
-                @Override
-                public void ended(SessionEnd end) {
-                }
-            }, server, new StreamHeader("localhost", null, null, "1.0"), null);
+                    @Override
+                    public void deliver(XmlElement element) {
+                    }
+
+                    @Override
+                    public void ended(SessionEnd end) {
+                    }
+                }, upstream, new StreamHeader("localhost", null, null, "1.0"), null);
+    }
 
     private static XmlElement sm(String name) {
         return XmlElement.of(Namespaces.SM, name);
@@ -44,9 +49,33 @@ class XmppSessionTest {
 
     @Test
     void withoutStreamManagementShutdownClosesTheStream() {
-        session.shutdown();
+        session.shutdown(List.of());
 
         assertEquals("closed", upstream());
+    }
+
+    /**
+     * XEP-0206 §7: a message the client never received goes back to the server as an error it can store offline
+     * when the stream ends for good; a stream left resumable keeps it for the server to send again instead.
+     */
+    @Test
+    void onShutdownWhatTheClientNeverReceivedGoesBackUnlessTheStreamStaysResumable_XEP0206_7() {
+        XmlElement undelivered = InMemoryUpstream.message("bob@localhost/x", "alice@localhost/y", "n39");
+
+        session.shutdown(List.of(undelivered));
+
+        assertEquals(1, server.sent.size(), "one bounce: " + server.sent);
+        assertEquals("error", server.sent.get(0).attribute("type").orElseThrow());
+        assertEquals("bob@localhost/x", server.sent.get(0).attribute("to").orElseThrow());
+        assertEquals("closed", upstream());
+
+        InMemoryUpstream resumable = new InMemoryUpstream();
+        XmppSession kept = open("s2", resumable);
+        kept.send(sm("enable").withAttribute("resume", "true"));
+        resumable.receive(sm("enabled").withAttribute("id", "r2").withAttribute("resume", "true"));
+        kept.shutdown(List.of(undelivered));
+        assertEquals(List.of(sm("enable").withAttribute("resume", "true")), resumable.sent, "no bounce");
+        assertEquals(true, resumable.aborted);
     }
 
     @Test
@@ -54,7 +83,7 @@ class XmppSessionTest {
         session.send(sm("enable").withAttribute("resume", "true"));
         server.receive(sm("enabled").withAttribute("id", "r1").withAttribute("resume", "true"));
 
-        session.shutdown();
+        session.shutdown(List.of());
 
         assertEquals("dropped", upstream());
     }
@@ -68,7 +97,7 @@ class XmppSessionTest {
     void aResumptionTheServerHasNotAnsweredYetIsDroppedOnShutdown_XEP0198_5() {
         session.send(sm("resume").withAttribute("previd", "r1").withAttribute("h", "4"));
 
-        session.shutdown();
+        session.shutdown(List.of());
 
         assertEquals("dropped", upstream());
     }
@@ -78,7 +107,7 @@ class XmppSessionTest {
     void aResumptionQueuedByABoshRequestAndUnansweredIsDroppedOnShutdown_XEP0198_5() {
         session.send(List.of(sm("resume").withAttribute("previd", "r1").withAttribute("h", "4")), new AfterLock());
 
-        session.shutdown();
+        session.shutdown(List.of());
 
         assertEquals("dropped", upstream());
     }
@@ -88,7 +117,7 @@ class XmppSessionTest {
         session.send(sm("resume").withAttribute("previd", "r1").withAttribute("h", "4"));
         server.receive(sm("failed").withChild(XmlElement.of(Namespaces.STANZA_ERRORS, "item-not-found")));
 
-        session.shutdown();
+        session.shutdown(List.of());
 
         assertEquals("closed", upstream());
     }
@@ -98,7 +127,7 @@ class XmppSessionTest {
         session.send(List.of(sm("enable")));
         server.receive(sm("enabled").withAttribute("id", "r1"));
 
-        session.shutdown();
+        session.shutdown(List.of());
 
         assertEquals("closed", upstream());
     }
