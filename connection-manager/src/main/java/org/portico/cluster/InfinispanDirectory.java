@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiPredicate;
 import org.infinispan.Cache;
 import org.infinispan.commons.IllegalLifecycleStateException;
 import org.infinispan.configuration.cache.CacheMode;
@@ -241,14 +242,7 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         if (departed.isEmpty() || !manager.isCoordinator()) {
             return;
         }
-        int removed = 0;
-        Cache<String, String> local = sessions.getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL);
-        for (Map.Entry<String, String> entry : Map.copyOf(local).entrySet()) {
-            if (departed.contains(entry.getValue())) {
-                sessions.remove(entry.getKey(), entry.getValue());
-                removed++;
-            }
-        }
+        int removed = removeSessions((id, owner) -> departed.contains(owner));
         departed.forEach(nodes::remove);
         log.info("cluster {}: forgot {} sessions of departed nodes {}", config.name(), removed, departed);
     }
@@ -260,16 +254,25 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         Map<String, String> live = new HashMap<>();
         owned.forEach(id -> live.put(id, me));
         sessions.putAll(live);
-        int stale = 0;
-        Cache<String, String> local = sessions.getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL);
-        for (Map.Entry<String, String> entry : Map.copyOf(local).entrySet()) {
-            if (me.equals(entry.getValue()) && !owned.contains(entry.getKey())) {
-                sessions.remove(entry.getKey(), me);
-                stale++;
-            }
-        }
+        int stale = removeSessions((id, owner) -> me.equals(owner) && !owned.contains(id));
         log.info("cluster {}: after the merge, wrote again {} sessions of node {}, removed {} ended", config.name(),
                 live.size(), me, stale);
+    }
+
+    /**
+     * Removes, cluster-wide, the entries of this node's copy of {@code sessions} that {@code which} picks (id,
+     * owner), each only if it still names that owner; returns how many.
+     */
+    private int removeSessions(BiPredicate<String, String> which) {
+        int removed = 0;
+        Cache<String, String> local = sessions.getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL);
+        for (Map.Entry<String, String> entry : Map.copyOf(local).entrySet()) {
+            if (which.test(entry.getKey(), entry.getValue())) {
+                sessions.remove(entry.getKey(), entry.getValue());
+                removed++;
+            }
+        }
+        return removed;
     }
 
     /** The JGroups channel under the directory: tests cut a node off with it, as a network cut would. */

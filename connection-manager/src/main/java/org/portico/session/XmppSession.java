@@ -174,15 +174,7 @@ public final class XmppSession implements UpstreamListener {
      */
     public void expire(List<XmlElement> undelivered) {
         clientGone = true;
-        if (mayBeResumable()) {
-            if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.EXPIRED,
-                    "client inactive; connection dropped so the server keeps the XEP-0198 session resumable"))) {
-                upstream.abort();
-            }
-            return;
-        }
-        bounce(undelivered);
-        endBy(SessionEnd.of(SessionEnd.Cause.EXPIRED, "client inactive"));
+        endKeepingResumption(SessionEnd.Cause.EXPIRED, "client inactive", undelivered);
     }
 
     /**
@@ -192,15 +184,24 @@ public final class XmppSession implements UpstreamListener {
      * server first (XEP-0206 §7).
      */
     public void shutdown(List<XmlElement> undelivered) {
+        endKeepingResumption(SessionEnd.Cause.SYSTEM_SHUTDOWN, "shutting down", undelivered);
+    }
+
+    /**
+     * Ends the session for {@code cause} without costing its client the XEP-0198 session: a stream that may be
+     * resumable is dropped and its stanzas left to the server; any other is closed, what the client never received
+     * bounced first.
+     */
+    private void endKeepingResumption(SessionEnd.Cause cause, String why, List<XmlElement> undelivered) {
         if (mayBeResumable()) {
-            if (ending.compareAndSet(null, SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN,
-                    "shutting down; connection dropped so the server keeps the XEP-0198 session resumable"))) {
+            if (ending.compareAndSet(null, SessionEnd.of(cause,
+                    why + "; connection dropped so the server keeps the XEP-0198 session resumable"))) {
                 upstream.abort();
             }
             return;
         }
         bounce(undelivered);
-        endBy(SessionEnd.of(SessionEnd.Cause.SYSTEM_SHUTDOWN, "shutting down"));
+        endBy(SessionEnd.of(cause, why));
     }
 
     /**
