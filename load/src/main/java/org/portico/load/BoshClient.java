@@ -2,16 +2,18 @@ package org.portico.load;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,20 +27,20 @@ import java.util.regex.Pattern;
  * one rid ahead until the one before it is answered — which, for a held empty poll, is when data comes or
  * {@code wait} ends. So while logging in the client keeps one request out at a time and polls only after an answer
  * without payload: each login step is itself the request the server holds until its answer is ready.
- * Requests and the queue are guarded by the client's {@code lock}; responses are handled on the HTTP client's
- * (virtual-thread) executor.
+ * Requests go on at most two persistent {@link HttpConnection}s, as a browser's do, each written whole under the
+ * client's {@code lock}, which also guards the queue and the rid, so rid N is on its connection before rid N+1 is
+ * built; responses are handled on each connection's reader thread.
  */
-final class BoshClient extends XmppClient {
+final class BoshClient extends XmppClient implements HttpConnection.Handler {
 
     private static final String HTTPBIND = "http://jabber.org/protocol/httpbind";
     private static final Pattern SID = Pattern.compile("\\ssid=['\"]([^'\"]+)['\"]");
     private static final Pattern EMPTY = Pattern.compile("^\\s*<body[^>]*(/>|>\\s*</body>)\\s*$");
     private static final Pattern FEATURES = Pattern.compile("features[\\s>/]");
-    /** The JDK HTTP client's message when a reused connection was closed before any byte of the answer came. */
-    private static final String STALE_CONNECTION = "HTTP/1.1 header parser received no bytes";
     private static final Pattern TERMINATE = Pattern.compile("<body[^>]*\\stype=['\"]terminate['\"]");
+    /** hold='1': one request held, one to send with. */
+    private static final int MAX_CONNECTIONS = 2;
 
-    private final HttpClient http;
     /** Where the session is created. */
     private final URI creation;
     /** Where every later request goes: the same, or another cluster node that forwards it. */
@@ -47,20 +49,25 @@ final class BoshClient extends XmppClient {
     private final Duration timeout;
     private final Object lock = new Object();
     private final Deque<String> queue = new ArrayDeque<>();
+    /** The connections to {@link #endpoint}, at most {@link #MAX_CONNECTIONS}. */
+    private final List<HttpConnection> connections = new ArrayList<>(MAX_CONNECTIONS);
+    /** The body of the request each busy connection carries. */
+    private final Map<HttpConnection, String> carried = new IdentityHashMap<>();
     private long rid = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
     private String sid;
-    private int outstanding;
     private boolean restartPending;
     private boolean ended;
     private boolean loggingIn = true;
     /** While logging in: the last answer carried nothing, so an empty poll is needed to get the next step's data. */
     private boolean pollNeeded;
-    /** Completes when the last dispatched request's body has been handed to its connection. */
-    private CompletableFuture<Void> lastWritten = CompletableFuture.completedFuture(null);
+    /** The answer to the session creation, or to the terminate once the session has ended, and its connection. */
+    private CompletableFuture<String> awaited;
+    private HttpConnection awaitedOn;
+    /** The connection the last request went on. */
+    private HttpConnection lastSent;
 
-    BoshClient(HttpClient http, URI creation, URI endpoint, String domain, int wait, Duration timeout) {
+    BoshClient(URI creation, URI endpoint, String domain, int wait, Duration timeout) {
         super(domain, timeout);
-        this.http = http;
         this.creation = creation;
         this.endpoint = endpoint;
         this.wait = wait;
@@ -69,35 +76,47 @@ final class BoshClient extends XmppClient {
 
     @Override
     protected void startStream() throws IOException, InterruptedException {
-        String creation = "<body content='text/xml; charset=utf-8' hold='1' rid='" + rid + "' to='" + domain
+        String body = "<body content='text/xml; charset=utf-8' hold='1' rid='" + rid + "' to='" + domain
                 + "' ver='1.6' wait='" + wait + "' xml:lang='en' xmpp:version='1.0' xmlns='" + HTTPBIND
                 + "' xmlns:xmpp='urn:xmpp:xbosh'/>";
-        HttpRequest request = request(this.creation, HttpRequest.BodyPublishers.ofString(creation));
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            if (!STALE_CONNECTION.equals(e.getMessage())) {
-                throw e;
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        HttpConnection connection = connect(creation);
+        synchronized (lock) {
+            awaited = answer;
+            awaitedOn = connection;
+            if (creation.equals(endpoint)) {
+                connections.add(connection);
             }
-            // The JDK client reused a pooled connection the server was closing, so nothing reached the server; a
-            // browser sends such a request again on a new connection, the JDK client does not. Said on stderr.
-            System.err.println("load: BOSH session creation sent again after a stale pooled connection");
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            send(connection, body);
         }
-        if (response.statusCode() != 200) {
-            throw new IOException("BOSH session creation: HTTP " + response.statusCode());
+        String created = await(answer, "BOSH session creation");
+        if (!creation.equals(endpoint)) {
+            connection.close();
         }
-        Matcher matcher = SID.matcher(response.body());
+        Matcher matcher = SID.matcher(created);
         if (!matcher.find()) {
-            throw new IOException("BOSH session creation without a sid: " + response.body());
+            throw new IOException("BOSH session creation without a sid: " + created);
         }
         synchronized (lock) {
             sid = matcher.group(1);
-            pollNeeded = !FEATURES.matcher(response.body()).find();
+            pollNeeded = !FEATURES.matcher(created).find();
         }
-        inbound(response.body());
+        inbound(created);
         pump();
+    }
+
+    private String await(CompletableFuture<String> answer, String what) throws IOException, InterruptedException {
+        try {
+            return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(what + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException(what + ": no answer within " + timeout.toMillis() + " ms");
+        }
+    }
+
+    private HttpConnection connect(URI to) throws IOException {
+        return new HttpConnection(to, timeout, timeout.plusSeconds(wait), this);
     }
 
     @Override
@@ -116,26 +135,15 @@ final class BoshClient extends XmppClient {
         pump();
     }
 
-    private HttpRequest request(String body) {
-        return request(endpoint, HttpRequest.BodyPublishers.ofString(body));
-    }
-
-    private HttpRequest request(HttpRequest.BodyPublisher body) {
-        return request(endpoint, body);
-    }
-
-    private HttpRequest request(URI to, HttpRequest.BodyPublisher body) {
-        return HttpRequest.newBuilder(to).timeout(timeout.plusSeconds(wait))
-                .header("Content-Type", "text/xml; charset=utf-8").POST(body).build();
-    }
-
     /** Sends what can be sent now: the restart alone, else everything queued, else an empty poll if none is out. */
     private void pump() {
-        while (true) {
-            synchronized (lock) {
+        String failure = null;
+        synchronized (lock) {
+            while (failure == null) {
+                int outstanding = carried.size();
                 boolean empty = queue.isEmpty() && !restartPending;
-                if (ended || sid == null || !lastWritten.isDone() || outstanding >= 2
-                        || (outstanding == 1 && (empty || loggingIn)) || (loggingIn && empty && !pollNeeded)) {
+                if (ended || sid == null || outstanding >= 2 || (outstanding == 1 && (empty || loggingIn))
+                        || (loggingIn && empty && !pollNeeded)) {
                     return;
                 }
                 pollNeeded = false;
@@ -153,75 +161,131 @@ final class BoshClient extends XmppClient {
                     body = "<body rid='" + rid + "' sid='" + sid + "' xmlns='" + HTTPBIND + "'>" + payload
                             + "</body>";
                 }
-                outstanding++;
-                WrittenBody written = new WrittenBody(body);
-                lastWritten = written.done;
-                written.done.thenRun(this::pump);
-                http.sendAsync(request(written), HttpResponse.BodyHandlers.ofString()).whenComplete(this::answered);
+                failure = dispatch(body);
             }
         }
+        end(failure);
     }
 
-    /** A request body that tells when the HTTP client has taken all of it for its connection. */
-    private static final class WrittenBody implements HttpRequest.BodyPublisher {
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-        private final HttpRequest.BodyPublisher body;
-
-        WrittenBody(String text) {
-            this.body = HttpRequest.BodyPublishers.ofString(text);
+    /**
+     * Puts a request on a free connection, or on a new one; a pooled connection the server has closed meanwhile is
+     * replaced once. Called under the lock. @return why the request could not be sent, or null
+     */
+    private String dispatch(String body) {
+        HttpConnection connection = null;
+        for (HttpConnection open : connections) {
+            if (!open.busy && open.open()) {
+                connection = open;
+                break;
+            }
         }
-
-        @Override
-        public long contentLength() {
-            return body.contentLength();
-        }
-
-        @Override
-        public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
-            body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-                @Override
-                public void onSubscribe(Flow.Subscription subscription) {
-                    subscriber.onSubscribe(subscription);
-                }
-
-                @Override
-                public void onNext(ByteBuffer item) {
-                    subscriber.onNext(item);
-                }
-
-                @Override
-                public void onError(Throwable error) {
-                    subscriber.onError(error);
-                    done.complete(null);
-                }
-
-                @Override
-                public void onComplete() {
-                    subscriber.onComplete();
-                    done.complete(null);
-                }
-            });
+        try {
+            if (connection == null) {
+                connection = fresh();
+            }
+            try {
+                send(connection, body);
+            } catch (IOException stale) {
+                forget(connection);
+                send(fresh(), body);
+            }
+            return null;
+        } catch (IOException e) {
+            return "BOSH request failed: " + e;
         }
     }
 
-    private void answered(HttpResponse<String> response, Throwable error) {
+    private HttpConnection fresh() throws IOException {
+        connections.removeIf(connection -> !connection.open() && !connection.busy);
+        HttpConnection connection = connect(endpoint);
+        connections.add(connection);
+        return connection;
+    }
+
+    private void send(HttpConnection connection, String body) throws IOException {
+        lastSent = connection;
+        connection.busy = true;
+        carried.put(connection, body);
+        connection.post(body);
+    }
+
+    private void forget(HttpConnection connection) {
+        connection.busy = false;
+        carried.remove(connection);
+        connections.remove(connection);
+        connection.close();
+    }
+
+    @Override
+    public void answered(HttpConnection connection, int status, String body) {
+        CompletableFuture<String> waiting;
         synchronized (lock) {
-            outstanding--;
-            lastWritten.complete(null); // a request that failed before its body was taken
-            if (loggingIn && response != null) {
-                pollNeeded = outstanding == 0 && EMPTY.matcher(response.body()).matches();
+            connection.busy = false;
+            carried.remove(connection);
+            waiting = connection == awaitedOn ? awaited : null;
+            if (waiting != null) {
+                awaitedOn = null;
+            } else if (ended) {
+                return;
+            }
+            if (loggingIn && waiting == null) {
+                pollNeeded = carried.isEmpty() && EMPTY.matcher(body).matches();
             }
         }
-        if (error != null || response.statusCode() != 200) {
-            end(error != null ? "BOSH request failed: " + error : "BOSH HTTP " + response.statusCode());
+        if (status != 200) {
+            String reason = "BOSH HTTP " + status;
+            if (waiting != null) {
+                waiting.completeExceptionally(new IOException(reason));
+            }
+            end(reason);
             return;
         }
-        inbound(response.body());
-        if (TERMINATE.matcher(response.body()).find()) {
-            end("BOSH session terminated by the server: " + response.body());
+        if (waiting != null) {
+            waiting.complete(body);
+            return;
+        }
+        inbound(body);
+        if (TERMINATE.matcher(body).find()) {
+            end("BOSH session terminated by the server: " + body);
             return;
         }
         pump();
+    }
+
+    @Override
+    public void ended(HttpConnection connection, boolean atBoundary, String reason) {
+        String failure = null;
+        CompletableFuture<String> waiting = null;
+        synchronized (lock) {
+            connections.remove(connection);
+            String body = carried.remove(connection);
+            connection.busy = false;
+            if (body == null) {
+                return;
+            }
+            boolean awaitedHere = connection == awaitedOn;
+            if (atBoundary && connection.answers() > 0) {
+                // a kept-alive connection the server closed as the request went out: nothing reached it
+                System.err.println("load: BOSH request sent again after a stale pooled connection");
+                failure = dispatch(body);
+                if (awaitedHere) {
+                    awaitedOn = lastSent;
+                }
+            } else {
+                failure = "BOSH request failed: " + reason;
+            }
+            if (failure != null && awaitedHere) {
+                waiting = awaited;
+                awaitedOn = null;
+            }
+            if (ended) {
+                failure = null;
+            }
+        }
+        if (waiting != null) {
+            waiting.completeExceptionally(new IOException(failure));
+        }
+        end(failure);
     }
 
     @Override
@@ -232,7 +296,11 @@ final class BoshClient extends XmppClient {
         pump();
     }
 
+    /** Ends the session for {@code reason}; nothing when null. */
     private void end(String reason) {
+        if (reason == null) {
+            return;
+        }
         synchronized (lock) {
             if (ended) {
                 return;
@@ -244,23 +312,37 @@ final class BoshClient extends XmppClient {
 
     @Override
     public void close() {
-        String body;
+        CompletableFuture<String> answer = new CompletableFuture<>();
         synchronized (lock) {
-            if (ended || sid == null) {
+            if (!ended && sid != null) {
+                rid++;
+                String body = "<body rid='" + rid + "' sid='" + sid + "' type='terminate' xmlns='" + HTTPBIND
+                        + "'><presence xmlns='jabber:client' type='unavailable'/></body>";
+                awaited = answer;
                 ended = true;
-                return;
+                if (dispatch(body) != null) {
+                    answer.complete("");
+                } else {
+                    awaitedOn = lastSent;
+                }
+            } else {
+                answer.complete("");
             }
             ended = true;
-            rid++;
-            body = "<body rid='" + rid + "' sid='" + sid + "' type='terminate' xmlns='" + HTTPBIND + "'>"
-                    + "<presence xmlns='jabber:client' type='unavailable'/></body>";
         }
         try {
-            http.send(request(body), HttpResponse.BodyHandlers.discarding());
-        } catch (IOException e) {
+            answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
             // the session is gone either way
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<HttpConnection> open;
+        synchronized (lock) {
+            open = List.copyOf(connections);
+            connections.clear();
+            carried.clear();
+        }
+        open.forEach(HttpConnection::close);
     }
 }

@@ -58,7 +58,7 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
     XmppClient connect(HttpClient http, String domain, int boshWait, Duration timeout) throws IOException,
             InterruptedException {
         return switch (kind) {
-            case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(http, URI.create(endpoint),
+            case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(URI.create(endpoint),
                     URI.create(via), domain, boshWait, timeout);
             case PORTICO_WS, SERVER_WS -> new WebSocketClient(http, URI.create(endpoint), domain, timeout);
             case C2S, C2S_RELAY -> {
