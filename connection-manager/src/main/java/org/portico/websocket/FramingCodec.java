@@ -106,12 +106,17 @@ public final class FramingCodec {
     // --- client to Portico ---
 
     public ClientFrame parse(String text) throws FramingException {
+        return parse(text, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** @param utf8 {@code text} in UTF-8, which the caller has already encoded to count its octets */
+    public ClientFrame parse(String text, byte[] utf8) throws FramingException {
         if (text.isBlank()) {
             return new Blank();
         }
         XmlElement root;
         try {
-            root = parser.parseDocument(text.getBytes(StandardCharsets.UTF_8));
+            root = parser.parseDocument(utf8);
         } catch (XmlParseException e) {
             throw new FramingException(StreamErrorCondition.NOT_WELL_FORMED, e.getMessage());
         }

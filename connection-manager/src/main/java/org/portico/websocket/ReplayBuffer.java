@@ -50,7 +50,7 @@ final class ReplayBuffer {
      *         pinned one; the element's number is used up all the same
      */
     boolean append(XmlElement element, String frame) {
-        int size = utf8Length(frame);
+        int size = (int) Utf8.length(frame);
         last++;
         while (!entries.isEmpty() && (entries.size() + 1 > maxElements || bytes + size > maxBytes)) {
             if (pinnedAfter >= 0 && entries.peekFirst().number() > pinnedAfter) {
@@ -109,24 +109,6 @@ final class ReplayBuffer {
             }
         }
         return unsent;
-    }
-
-    static int utf8Length(String text) {
-        int length = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                length++;
-            } else if (c < 0x800) {
-                length += 2;
-            } else if (Character.isHighSurrogate(c)) {
-                length += 4;
-                i++;
-            } else {
-                length += 3;
-            }
-        }
-        return length;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.portico.websocket;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.websocket.api.Callback;
@@ -78,12 +79,14 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     @Override
     public void onWebSocketText(String text) {
         long start = transport.nanoTime();
-        transport.metrics().websocketMessage(Metrics.Direction.IN, Utf8.length(text));
-        received(text);
+        // encoded once: the parser reads these octets, and their count is the message's size
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        transport.metrics().websocketMessage(Metrics.Direction.IN, utf8.length);
+        received(text, utf8);
         transport.metrics().stanzaProcessed(Metrics.Direction.IN, transport.nanoTime() - start);
     }
 
-    private void received(String text) {
+    private void received(String text, byte[] utf8) {
         heartbeat.heard(transport.nanoTime());
         if (wire.isDebugEnabled()) {
             log(wire).debug("ws <- {}", text);
@@ -91,7 +94,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         WebSocketSession session = bound;
         ClientFrame frame;
         try {
-            frame = codec.parse(text);
+            frame = codec.parse(text, utf8);
         } catch (FramingCodec.FramingException e) {
             if (session != null) {
                 session.clientError(outbound, e.condition(), e.getMessage());

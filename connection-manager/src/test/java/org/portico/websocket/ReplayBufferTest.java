@@ -106,7 +106,12 @@ class ReplayBufferTest {
 
     @ParameterizedTest
     @CsvSource({"abc, 3", "é, 2", "€, 3", "😀, 4", "a😀é, 7"})
-    void sizesAreUtf8Bytes(String text, int bytes) {
-        assertEquals(bytes, ReplayBuffer.utf8Length(text));
+    void theByteBudgetCountsUtf8Octets(String text, int bytes) {
+        ReplayBuffer exact = new ReplayBuffer(10, bytes);
+        exact.pin();
+        assertTrue(exact.append(element(1), text), "a frame of exactly the budget's octets is kept");
+        ReplayBuffer smaller = new ReplayBuffer(10, bytes - 1);
+        smaller.pin();
+        assertFalse(smaller.append(element(1), text), "one octet less and it cannot be kept");
     }
 }
