@@ -1,6 +1,7 @@
 package org.portico.http;
 
 import jakarta.servlet.ServletRequest;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.function.BooleanSupplier;
@@ -35,8 +36,16 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  * creation and forwarding, and every servlet: see {@link ServletsOffPlatformThreads}). Not affected: TLS sockets (their
  * connections read through Jetty's decrypting endpoint) and HTTP/2.
  *
+ * <p>A read interest the selection key already has is not asked for again ({@link #needsFillInterest}): Jetty's
+ * endpoint wakes the selector for every such request made off the selector, even when the key already watches for
+ * reads. That is the common case of a held BOSH request answered by the upstream poller: the closed-connection watch
+ * kept the key read-interested while the request was held, and the connection's resumption after the answer asked
+ * for the same interest, waking the selector (an eventfd write, a return from {@code epoll_wait} and a drain) to
+ * change nothing: 6 % of Portico's CPU-time samples at 1,000 BOSH messages a second (docs/benchmarks.md).
+ *
  * <p>Threads: the marks are set by a request's or a handshake's thread, before the connection reads on; the selector
- * and the connection's thread read the volatile fields.
+ * and the connection's thread read the volatile fields. {@link #readWatched} is written on the selector thread only
+ * ({@link #updateKey}, {@link #onSelected}) and read by any thread.
  */
 public final class SelectorReadEndPoint extends SocketChannelEndPoint {
 
@@ -48,10 +57,19 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
     private volatile boolean requestsOnSelector;
     /** The connection's read callback, as the selector sees it; made once, since Jetty reuses its own. */
     private volatile OnSelector onSelector;
+    /** The socket's selection key, which Jetty keeps to itself. */
+    private volatile SelectionKey key;
+    /**
+     * The key watches for reads and no readiness has been taken from it since: Jetty set it read-interested
+     * ({@link #updateKey}), and removes that interest only when the selector reports the socket ready
+     * ({@link #onSelected}).
+     */
+    private volatile boolean readWatched;
 
     public SelectorReadEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
             Scheduler scheduler) {
         super(channel, selector, key, scheduler);
+        this.key = key;
     }
 
     /** The endpoint under a servlet request, when it is one of these (a plain HTTP/1.1 socket); else null. */
@@ -79,6 +97,43 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
     /** Whether this socket's HTTP/1.1 requests are read on the selector. */
     public boolean readsRequestsOnSelector() {
         return requestsOnSelector;
+    }
+
+    /**
+     * Asks the selector for the read interest unless the key already has it. Safe against the selector reporting
+     * the socket ready meanwhile: the callback is registered before this runs, and {@link #onSelected} clears the
+     * mark before Jetty takes the interest away and hands the readiness to the registered callback; a readiness
+     * reported before the callback was registered cleared the mark before it, so the interest is asked for again.
+     */
+    @Override
+    protected void needsFillInterest() {
+        if (!readWatched) {
+            super.needsFillInterest();
+        }
+    }
+
+    @Override
+    public Runnable onSelected() {
+        readWatched = false;
+        return super.onSelected();
+    }
+
+    @Override
+    public void updateKey() {
+        super.updateKey();
+        try {
+            readWatched = (key.interestOps() & SelectionKey.OP_READ) != 0;
+        } catch (CancelledKeyException e) {
+            // the socket is closing: there is nothing to watch
+            readWatched = false;
+        }
+    }
+
+    @Override
+    public void replaceKey(SelectionKey newKey) {
+        super.replaceKey(newKey);
+        key = newKey;
+        readWatched = false;
     }
 
     @Override
