@@ -1,6 +1,7 @@
 package org.portico.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -74,28 +75,34 @@ class HttpConnectionTest {
 
     @Test
     void aConnectionThatEndsInsideAResponseIsNotAtABoundary() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, handler);
-            try (Socket accepted = server.accept()) {
-                connection.post("<body rid='1'/>");
-                readRequest(accepted.getInputStream());
-                write(accepted, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n<body");
-            }
-            assertEquals("ended atBoundary=false answers=0", next());
-        }
+        answerOnePost("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n<body", connection -> { });
+        assertEquals("ended atBoundary=false answers=0", next(), "told once the server closed its end");
     }
 
     @Test
     void connectionCloseEndsTheConnectionAfterItsResponse() throws Exception {
+        answerOnePost("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 7\r\n\r\n<body/>", connection -> {
+            // the server still has its end open: the client ends the connection because the response said so
+            assertEquals("200 <body/>", next());
+            assertEquals("ended atBoundary=true answers=1", next());
+            assertFalse(connection.open());
+        });
+    }
+
+    /** What a test checks while the server's end of the connection is still open. */
+    private interface WhileOpen {
+        void check(HttpConnection connection) throws Exception;
+    }
+
+    /** A server that reads one POST on a new connection and writes {@code response}; then closes its end. */
+    private void answerOnePost(String response, WhileOpen whileOpen) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, handler);
             try (Socket accepted = server.accept()) {
                 connection.post("<body rid='1'/>");
                 readRequest(accepted.getInputStream());
-                write(accepted, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 7\r\n\r\n<body/>");
-                assertEquals("200 <body/>", next());
-                assertEquals("ended atBoundary=true answers=1", next());
-                assertTrue(!connection.open());
+                write(accepted, response);
+                whileOpen.check(connection);
             }
         }
     }
