@@ -51,7 +51,7 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private final Deque<String> queue = new ArrayDeque<>();
     /** The connections to {@link #endpoint}, at most {@link #MAX_CONNECTIONS}. */
     private final List<HttpConnection> connections = new ArrayList<>(MAX_CONNECTIONS);
-    /** The body of the request each busy connection carries. */
+    /** The body of the request out on each connection that has one: a connection not in it is free. */
     private final Map<HttpConnection, String> carried = new IdentityHashMap<>();
     private long rid = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
     private String sid;
@@ -174,7 +174,7 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private String dispatch(String body) {
         HttpConnection connection = null;
         for (HttpConnection open : connections) {
-            if (!open.busy && open.open()) {
+            if (!carried.containsKey(open) && open.open()) {
                 connection = open;
                 break;
             }
@@ -196,7 +196,7 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     }
 
     private HttpConnection fresh() throws IOException {
-        connections.removeIf(connection -> !connection.open() && !connection.busy);
+        connections.removeIf(connection -> !connection.open() && !carried.containsKey(connection));
         HttpConnection connection = connect(endpoint);
         connections.add(connection);
         return connection;
@@ -204,13 +204,11 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
 
     private void send(HttpConnection connection, String body) throws IOException {
         lastSent = connection;
-        connection.busy = true;
         carried.put(connection, body);
         connection.post(body);
     }
 
     private void forget(HttpConnection connection) {
-        connection.busy = false;
         carried.remove(connection);
         connections.remove(connection);
         connection.close();
@@ -220,7 +218,6 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     public void answered(HttpConnection connection, int status, String body) {
         CompletableFuture<String> waiting;
         synchronized (lock) {
-            connection.busy = false;
             carried.remove(connection);
             waiting = connection == awaitedOn ? awaited : null;
             if (waiting != null) {
@@ -259,7 +256,6 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
         synchronized (lock) {
             connections.remove(connection);
             String body = carried.remove(connection);
-            connection.busy = false;
             if (body == null) {
                 return;
             }

@@ -15,7 +15,7 @@ import java.util.Locale;
  * One persistent HTTP/1.1 connection (RFC 9112) for BOSH, the way a browser keeps one: a request is written whole by
  * the caller, one at a time (no pipelining), and a virtual thread reads each response (sized by
  * {@code Content-Length} or chunked) and hands it to the {@link Handler}. A request goes on a connection only while
- * none is out on it ({@link #busy}), which the owner of the connection tracks under its own lock.
+ * none is out on it, which the owner of the connection tracks under its own lock.
  *
  * <p>It replaced the JDK's {@code java.net.http} client in the load generator's BOSH client: that client cost about
  * three times as much CPU per message as the generator's c2s and WebSocket clients (its executor hops and futures),
@@ -41,8 +41,6 @@ final class HttpConnection implements AutoCloseable {
     private final OutputStream out;
     private final byte[] requestHead;
     private final Handler handler;
-    /** Guarded by the owner's lock: a request is out. */
-    boolean busy;
     private volatile boolean closed;
     /** Responses read; written and read on the reader thread. */
     private int answers;
@@ -65,7 +63,7 @@ final class HttpConnection implements AutoCloseable {
         Thread.ofVirtual().name("bosh-http").start(() -> read(in));
     }
 
-    /** Writes one request; the caller has marked the connection {@link #busy}. */
+    /** Writes one request; the caller knows none is out on this connection. */
     void post(String body) throws IOException {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);
         byte[] length = (content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
