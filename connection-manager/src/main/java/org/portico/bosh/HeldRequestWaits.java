@@ -3,9 +3,7 @@ package org.portico.bosh;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.portico.session.Beat;
 import org.portico.session.BeatSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +46,8 @@ final class HeldRequestWaits implements AutoCloseable {
     private final long beatNanos;
     /** The held requests by their deadlines. */
     private final BeatSchedule<Waiting> held;
-    private ScheduledExecutorService timer;
+    /** The beat's thread once started; it rests while nothing is held. */
+    private volatile Beat beat;
 
     HeldRequestWaits(Ticker clock, Duration beat) {
         this.clock = clock;
@@ -58,10 +57,8 @@ final class HeldRequestWaits implements AutoCloseable {
 
     /** Starts the beat's thread; without it, only {@link #due} decides. */
     synchronized void start() {
-        if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("bosh-waits")
-                    .factory());
-            timer.scheduleAtFixedRate(this::beat, beatNanos, beatNanos, TimeUnit.NANOSECONDS);
+        if (beat == null) {
+            beat = new Beat("bosh-waits", held, Duration.ofNanos(beatNanos), this::answerDue);
         }
     }
 
@@ -71,7 +68,10 @@ final class HeldRequestWaits implements AutoCloseable {
     }
 
     void hold(Waiting request) {
-        held.add(request, request.deadline());
+        Beat started = beat;
+        if (held.add(request, request.deadline()) && started != null) {
+            started.wake();
+        }
     }
 
     /** The request was answered or its client left: its wait no longer matters. */
@@ -84,14 +84,9 @@ final class HeldRequestWaits implements AutoCloseable {
         return held.takeDueBefore(now + beatNanos, Waiting::deadline);
     }
 
-    private void beat() {
-        try {
-            for (Waiting request : due(clock.read())) {
-                expire(request);
-            }
-        } catch (RuntimeException e) {
-            // a scheduled task that throws is never run again: log, and beat on
-            log.warn("BOSH wait beat failed", e);
+    private void answerDue() {
+        for (Waiting request : due(clock.read())) {
+            expire(request);
         }
     }
 
@@ -106,8 +101,8 @@ final class HeldRequestWaits implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (timer != null) {
-            timer.shutdownNow();
+        if (beat != null) {
+            beat.close();
         }
     }
 

@@ -2,13 +2,12 @@ package org.portico.http;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.portico.session.Beat;
 import org.portico.session.BeatSchedule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * core at 9,000 sessions, as much as the selector spent reading their requests. Nearly all of it is the wake-up
  * itself: on the development machine (a virtual machine) a thread woken by a timer costs about 0.3 ms of CPU each
  * time, whatever it then does (docs/benchmarks.md). On the tick, the checks due in the same second run together and
- * the thread wakes once a second however many connections there are.
+ * the thread wakes once a second however many connections there are, and not at all while none waits ({@link Beat}).
  *
  * <p>Time is the JVM's monotonic clock, not Portico's session clock: Jetty measures idleness with it, and tests that
  * move the session clock by hand must not move the network's timeouts.
@@ -46,7 +45,8 @@ public final class TickScheduler extends ContainerLifeCycle implements Scheduler
     private final Duration tick;
     private final long longNanos;
     private volatile BeatSchedule<TickTask> tasks;
-    private volatile ScheduledExecutorService ticks;
+    /** The tick's thread while running; it rests while no task waits for it. */
+    private volatile Beat ticks;
 
     public TickScheduler() {
         this(Ticker.systemTicker(), new ScheduledExecutorScheduler("jetty-timers", true), TICK, LONG);
@@ -68,19 +68,17 @@ public final class TickScheduler extends ContainerLifeCycle implements Scheduler
     @Override
     protected void doStart() throws Exception {
         super.doStart();
-        tasks = new BeatSchedule<>(tick);
-        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name("jetty-timers-tick").factory());
-        thread.scheduleAtFixedRate(() -> tick(clock.read()), tick.toNanos(), tick.toNanos(), TimeUnit.NANOSECONDS);
-        ticks = thread;
+        BeatSchedule<TickTask> schedule = new BeatSchedule<>(tick);
+        tasks = schedule;
+        ticks = new Beat("jetty-timers-tick", schedule, tick, () -> tick(clock.read()));
     }
 
     @Override
     protected void doStop() throws Exception {
-        ScheduledExecutorService thread = ticks;
+        Beat thread = ticks;
         ticks = null;
         if (thread != null) {
-            thread.shutdownNow();
+            thread.close();
         }
         tasks = null;
         super.doStop();
@@ -98,7 +96,10 @@ public final class TickScheduler extends ContainerLifeCycle implements Scheduler
             return () -> false;
         }
         TickTask scheduled = new TickTask(task, clock.read() + nanos, schedule);
-        schedule.add(scheduled, scheduled.due);
+        Beat thread = ticks;
+        if (schedule.add(scheduled, scheduled.due) && thread != null) {
+            thread.wake();
+        }
         return scheduled;
     }
 

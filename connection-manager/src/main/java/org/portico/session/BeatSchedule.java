@@ -16,7 +16,8 @@ import java.util.function.ToLongFunction;
  * periodic beat visits only the things due by then and the ones sharing their beat, never the whole set. The
  * transports' beats use it: BOSH for the waits of held requests, WebSocket for its sockets' pings and liveness.
  * Walking every entry on every beat was a third of the BOSH beat's time at 5,000 idle sessions, and the WebSocket
- * beat's largest cost after the pings' writes at 9,000 (docs/benchmarks.md).
+ * beat's largest cost after the pings' writes at 9,000 (docs/benchmarks.md). The {@link Beat} that works through
+ * a schedule rests while it is empty; an add to an empty schedule says so, for its caller to wake the beat.
  *
  * <p>An entry's time is given when it is added and must be given again to remove it; {@link #takeDueBefore} reads it
  * through a function for the entries of the beats it visits. Entries are told apart by their {@code equals}
@@ -41,12 +42,18 @@ public final class BeatSchedule<T> {
         this.beatNanos = beat.toNanos();
     }
 
-    /** The entry is due at {@code nanos}. */
-    public void add(T entry, long nanos) {
+    /**
+     * The entry is due at {@code nanos}.
+     *
+     * @return whether the schedule was empty before: its {@link Beat} may be resting, and is to be woken
+     */
+    public boolean add(T entry, long nanos) {
         long beat = beatOf(nanos);
         lock.lock();
         try {
+            boolean wasEmpty = byBeat.isEmpty();
             byBeat.computeIfAbsent(beat, b -> new HashSet<>()).add(entry);
+            return wasEmpty;
         } finally {
             lock.unlock();
         }
@@ -86,6 +93,16 @@ public final class BeatSchedule<T> {
             lock.unlock();
         }
         return due;
+    }
+
+    /** Whether nothing is kept. */
+    public boolean isEmpty() {
+        lock.lock();
+        try {
+            return byBeat.isEmpty();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** How many entries are kept. */

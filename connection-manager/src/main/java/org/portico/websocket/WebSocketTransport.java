@@ -5,14 +5,12 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.portico.client.AddressLimits;
 import org.portico.cluster.SessionDirectory;
 import org.portico.http.HttpConfig;
 import org.portico.metrics.Metrics;
+import org.portico.session.Beat;
 import org.portico.session.BeatSchedule;
 import org.portico.session.ClientSession;
 import org.portico.session.SessionGate;
@@ -24,13 +22,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The WebSocket transport as the server assembles it: the servlet to register at {@code websocket.path}, the
- * sessions behind it (in the store shared with BOSH), and the beat: one timer thread that, every {@link #BEAT} (or
- * every {@code websocket.pingInterval} when shorter), pings the sockets due a ping and drops those silent for
- * {@code websocket.idleTimeout} ({@link Heartbeat}). One beat for all sockets wakes one thread once a second, where a
- * timer per socket woke it for every ping (360 times a second at 9,000 sockets), and the pings and their pongs come
- * in bursts that Jetty's selector handles together. The beat visits only the sockets due a decision, kept by when
- * that is ({@link BeatSchedule}): walking all 9,000 every second was a third of its time (docs/benchmarks.md).
- * Built once at start-up; {@link #close} stops the timer after the sockets are gone.
+ * sessions behind it (in the store shared with BOSH), and the beat: one thread ({@link Beat}) that, every
+ * {@link #BEAT} (or every {@code websocket.pingInterval} when shorter), pings the sockets due a ping and drops those
+ * silent for {@code websocket.idleTimeout} ({@link Heartbeat}). One beat for all sockets wakes one thread once a
+ * second, where a timer per socket woke it for every ping (360 times a second at 9,000 sockets), and the pings and
+ * their pongs come in bursts that Jetty's selector handles together. The beat visits only the sockets due a
+ * decision, kept by when that is ({@link BeatSchedule}): walking all 9,000 every second was a third of its time
+ * (docs/benchmarks.md). It rests while no socket is open. Built once at start-up; {@link #close} stops the beat
+ * after the sockets are gone.
  *
  * <p>Threads: sockets are opened and closed on Jetty's threads, the beat runs on its own; {@link #open} and the
  * schedule guard themselves. A socket that closes while the beat decides on it may be scheduled once more; the beat
@@ -48,7 +47,8 @@ public final class WebSocketTransport implements AutoCloseable {
     private final FramingCodec codec;
     private final WebSocketSessions sessions;
     private final OriginPolicy origins;
-    private final ScheduledExecutorService timer;
+    /** The beat's thread; it rests while no socket is open. */
+    private final Beat beat;
     private final Ticker clock;
     private final Metrics metrics;
     private final SessionGate gate;
@@ -80,12 +80,10 @@ public final class WebSocketTransport implements AutoCloseable {
         this.sessions = new WebSocketSessions(config, connector, store, limits, new SecureRandom(), metrics,
                 directory);
         this.origins = new OriginPolicy(http.allowedOrigins(), http.publicUrl());
-        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("websocket-beat")
-                .factory());
-        Duration beat = config.pingInterval().isZero() || config.pingInterval().compareTo(BEAT) > 0 ? BEAT
+        Duration period = config.pingInterval().isZero() || config.pingInterval().compareTo(BEAT) > 0 ? BEAT
                 : config.pingInterval();
-        this.heartbeats = new BeatSchedule<>(beat);
-        timer.scheduleAtFixedRate(this::beat, beat.toNanos(), beat.toNanos(), TimeUnit.NANOSECONDS);
+        this.heartbeats = new BeatSchedule<>(period);
+        this.beat = new Beat("websocket-beat", heartbeats, period, this::askHeartbeats);
     }
 
     public WebSocketConfig config() {
@@ -137,7 +135,7 @@ public final class WebSocketTransport implements AutoCloseable {
     }
 
     /** One beat: every socket due a decision decides on the same reading of the clock. */
-    private void beat() {
+    private void askHeartbeats() {
         long now = clock.read();
         for (XmppWebSocketEndpoint endpoint : heartbeats.takeDueBefore(now + 1, XmppWebSocketEndpoint::beatAt)) {
             if (!open.contains(endpoint)) {
@@ -148,7 +146,7 @@ public final class WebSocketTransport implements AutoCloseable {
                     heartbeats.add(endpoint, endpoint.beatAt());
                 }
             } catch (RuntimeException e) {
-                // a failure of one socket must not end the beat, which a scheduled task's exception would
+                // a failure of one socket must not keep the others from their pings
                 LOG.warn("WebSocket heartbeat of {} failed", endpoint, e);
             }
         }
@@ -156,7 +154,9 @@ public final class WebSocketTransport implements AutoCloseable {
 
     void opened(XmppWebSocketEndpoint endpoint) {
         open.add(endpoint);
-        heartbeats.add(endpoint, endpoint.beatAt());
+        if (heartbeats.add(endpoint, endpoint.beatAt())) {
+            beat.wake();
+        }
     }
 
     void closed(XmppWebSocketEndpoint endpoint) {
@@ -181,7 +181,7 @@ public final class WebSocketTransport implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        beat.close();
     }
 
     @Override
