@@ -11,11 +11,15 @@ import org.portico.xml.XmlLimits;
  * @param maxMessageBytes     largest text message a client may send; default {@code xml.maxBytes}
  * @param maxFrameBytes       largest single WebSocket frame a client may send, at most maxMessageBytes; default
  *                            {@code xml.maxBytes}
- * @param pingInterval        how often Portico sends a WebSocket ping; zero sends none; default 25 s, well under
- *                            the 60 s idle timeout of common reverse proxies. Pings go out on the transport's beat
- *                            (every second, or every pingInterval when shorter), so up to a beat late
+ * @param pingInterval        how often Portico sends a WebSocket ping; zero sends none; default 50 s, under the
+ *                            60 s idle timeout of common reverse proxies and load balancers (nginx, AWS ALB) and
+ *                            near ejabberd's 60 s. Each ping and its pong cost a wake-up or two on an otherwise idle
+ *                            server: at 25 s they were three fifths of the CPU of 9,000 idle sockets
+ *                            (docs/benchmarks.md). Pings go out on the transport's beat (every second, or every
+ *                            pingInterval when shorter), so up to a beat late
  * @param idleTimeout         a peer from which nothing (not even a pong) arrived for this long is dead and its
- *                            socket is dropped, on the next beat; with pings off too; default 60 s
+ *                            socket is dropped, on the next beat; with pings off too; default 75 s, which gives a
+ *                            pong 25 s to come back on a slow mobile link
  * @param permessageDeflate   whether the permessage-deflate extension (RFC 7692) is offered; default true
  * @param resumeGrace         how long a session whose socket dropped without {@code <close/>} stays resumable
  *                            (upstream kept open, stanzas buffered); zero ends such sessions at once; default 120 s
@@ -135,8 +139,8 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         private String path = "/xmpp-websocket";
         private int maxMessageBytes = XmlLimits.DEFAULT.maxBytes();
         private int maxFrameBytes = XmlLimits.DEFAULT.maxBytes();
-        private Duration pingInterval = Duration.ofSeconds(25);
-        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration pingInterval = Duration.ofSeconds(50);
+        private Duration idleTimeout = Duration.ofSeconds(75);
         private boolean permessageDeflate = true;
         private Duration resumeGrace = Duration.ofSeconds(120);
         private int maxBufferedElements = 1000;

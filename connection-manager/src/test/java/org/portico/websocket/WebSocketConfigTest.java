@@ -42,7 +42,7 @@ class WebSocketConfigTest {
             "path, /, websocket.path",
             "maxMessageBytes, 1000, websocket.maxMessageBytes",
             "maxFrameBytes, 300000, websocket.maxFrameBytes",
-            "pingInterval, PT60S, websocket.pingInterval",
+            "pingInterval, PT75S, websocket.pingInterval",
             "pingInterval, PT-1S, websocket.pingInterval",
             "idleTimeout, PT0.5S, websocket.idleTimeout",
             "resumeGrace, PT-1S, websocket.resumeGrace",
@@ -58,8 +58,8 @@ class WebSocketConfigTest {
     @Test
     void theDefaultsAreThoseDocumented() {
         assertEquals("/xmpp-websocket", D.path());
-        assertEquals(Duration.ofSeconds(25), D.pingInterval());
-        assertEquals(Duration.ofSeconds(60), D.idleTimeout());
+        assertEquals(Duration.ofSeconds(50), D.pingInterval());
+        assertEquals(Duration.ofSeconds(75), D.idleTimeout());
         assertEquals(Duration.ofSeconds(120), D.resumeGrace());
         assertTrue(D.permessageDeflate());
         assertTrue(D.resumable());
