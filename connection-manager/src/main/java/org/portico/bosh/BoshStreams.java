@@ -188,6 +188,8 @@ final class BoshStreams {
      * with StanzaJS: the server's {@code <a/>} crossed the client's terminate, its bounce ended the stream as
      * expired before the terminate's close ran, and the stream granted XEP-0198 resumption was dropped instead of
      * closed, so the server kept the session for its resumption period and the contacts never saw it go offline.
+     * Should a session ever end without {@link #endAll} recording its cause, its streams end as expired: that
+     * keeps a stream granted resumption resumable at the server (dropped, not closed), losing nothing.
      */
     void bounce(Stream stream, List<XmlElement> payloads, AfterLock after) {
         if (stream != null) {
