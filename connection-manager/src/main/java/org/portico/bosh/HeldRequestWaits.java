@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * together (docs/benchmarks.md).
  *
  * <p>The held requests are kept by the beat their wait ends in ({@link BeatSchedule}), so a beat visits only the
- * requests that are due (and those of the one beat it ends in).
+ * requests that are due (and those of the one beat it ends in). While none is held the beat's thread rests
+ * ({@link Beat}), so a Portico without BOSH sessions does not wake it.
  *
  * <p>Threads: requests are held and released by any thread and {@link #due} runs on the beat's one thread (or in
  * tests without it); the schedule guards itself and is never locked while a request is answered.

@@ -40,7 +40,7 @@ public final class Beat implements AutoCloseable {
      *
      * @param name     the thread's name
      * @param schedule what the task works through; the beat rests while it is empty
-     * @param period   how long after the last run (or the end of a rest) the next run comes
+     * @param period   from the start of one run to the start of the next, and from the end of a rest to the first
      * @param task     one run; what it throws is logged, and the beat goes on
      */
     public Beat(String name, BeatSchedule<?> schedule, Duration period, Runnable task) {
@@ -103,7 +103,7 @@ public final class Beat implements AutoCloseable {
         try {
             task.run();
         } catch (RuntimeException e) {
-            log.warn("{} failed; the beat goes on", thread.getName(), e);
+            log.warn("{} failed; the beat goes on", Thread.currentThread().getName(), e);
         }
     }
 
