@@ -47,8 +47,8 @@ final class HeldRequestWaits implements AutoCloseable {
     private final long beatNanos;
     /** The held requests by their deadlines. */
     private final BeatSchedule<Waiting> held;
-    /** The beat's thread once started; it rests while nothing is held. */
-    private volatile Beat beat;
+    /** The beat's thread once started, guarded by {@code this}; it rests while nothing is held. */
+    private Beat beat;
 
     HeldRequestWaits(Ticker clock, Duration beat) {
         this.clock = clock;
@@ -69,10 +69,7 @@ final class HeldRequestWaits implements AutoCloseable {
     }
 
     void hold(Waiting request) {
-        Beat started = beat;
-        if (held.add(request, request.deadline()) && started != null) {
-            started.wake();
-        }
+        held.add(request, request.deadline());
     }
 
     /** The request was answered or its client left: its wait no longer matters. */

@@ -96,10 +96,7 @@ public final class TickScheduler extends ContainerLifeCycle implements Scheduler
             return () -> false;
         }
         TickTask scheduled = new TickTask(task, clock.read() + nanos, schedule);
-        Beat thread = ticks;
-        if (schedule.add(scheduled, scheduled.due) && thread != null) {
-            thread.wake();
-        }
+        schedule.add(scheduled, scheduled.due);
         return scheduled;
     }
 

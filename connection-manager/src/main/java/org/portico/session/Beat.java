@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * started or stopped resting, and a run that overran its period is followed at once by one run, not by the ones it
  * missed. So what is due in the schedule is run at most one period late, as with the timer this replaces.
  *
- * <p>Threads: the beat's own thread runs the task; any thread that adds to the schedule calls {@link #wake} when its
- * add found the schedule empty. {@code resting} is volatile and written before the thread looks at the schedule for
- * the last time, and an adder reads it after its add; so of two such races one side always sees the other, and a
- * rest never outlasts an add.
+ * <p>Threads: the beat's own thread runs the task; an add that finds the schedule empty wakes the beat
+ * ({@link BeatSchedule#add}, on the adding thread). {@code resting} is volatile and written before the thread looks
+ * at the schedule for the last time, and an adder reads it after its add; so of two such races one side always sees
+ * the other, and a rest never outlasts an add.
  */
 public final class Beat implements AutoCloseable {
 
@@ -50,11 +50,13 @@ public final class Beat implements AutoCloseable {
         this.schedule = schedule;
         this.periodNanos = period.toNanos();
         this.task = task;
-        this.thread = Thread.ofPlatform().daemon().name(name).start(this::run);
+        this.thread = Thread.ofPlatform().daemon().name(name).unstarted(this::run);
+        schedule.whenFilled(this::wake);
+        thread.start();
     }
 
     /** Something was added to the empty schedule: a resting beat runs again, one period from now. */
-    public void wake() {
+    private void wake() {
         if (resting) {
             LockSupport.unpark(thread);
         }

@@ -17,7 +17,7 @@ import java.util.function.ToLongFunction;
  * transports' beats use it: BOSH for the waits of held requests, WebSocket for its sockets' pings and liveness.
  * Walking every entry on every beat was a third of the BOSH beat's time at 5,000 idle sessions, and the WebSocket
  * beat's largest cost after the pings' writes at 9,000 (docs/benchmarks.md). The {@link Beat} that works through
- * a schedule rests while it is empty; an add to an empty schedule says so, for its caller to wake the beat.
+ * a schedule rests while it is empty, and an add to the empty schedule wakes it, so whoever adds need not know it.
  *
  * <p>An entry's time is given when it is added and must be given again to remove it; {@link #takeDueBefore} reads it
  * through a function for the entries of the beats it visits. Entries are told apart by their {@code equals}
@@ -34,6 +34,8 @@ public final class BeatSchedule<T> {
     private final ReentrantLock lock = new ReentrantLock();
     /** The entries by the beat their time falls in: time / beat, rounded down. */
     private final TreeMap<Long, Set<T>> byBeat = new TreeMap<>();
+    /** What an add to the empty schedule runs: the wake of the beat working through it, if there is one. */
+    private volatile Runnable filled = () -> { };
 
     public BeatSchedule(Duration beat) {
         if (beat.isNegative() || beat.isZero()) {
@@ -42,21 +44,25 @@ public final class BeatSchedule<T> {
         this.beatNanos = beat.toNanos();
     }
 
-    /**
-     * The entry is due at {@code nanos}.
-     *
-     * @return whether the schedule was empty before: its {@link Beat} may be resting, and is to be woken
-     */
-    public boolean add(T entry, long nanos) {
+    /** The entry is due at {@code nanos}; when the schedule was empty, its {@link Beat} is woken after the lock. */
+    public void add(T entry, long nanos) {
         long beat = beatOf(nanos);
+        boolean wasEmpty;
         lock.lock();
         try {
-            boolean wasEmpty = byBeat.isEmpty();
+            wasEmpty = byBeat.isEmpty();
             byBeat.computeIfAbsent(beat, b -> new HashSet<>()).add(entry);
-            return wasEmpty;
         } finally {
             lock.unlock();
         }
+        if (wasEmpty) {
+            filled.run();
+        }
+    }
+
+    /** Called by the schedule's {@link Beat}, once, before its thread starts. */
+    void whenFilled(Runnable wake) {
+        filled = wake;
     }
 
     /** The entry, added as due at {@code nanos}, no longer is; nothing happens when it is not here. */

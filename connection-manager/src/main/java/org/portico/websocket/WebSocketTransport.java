@@ -154,9 +154,7 @@ public final class WebSocketTransport implements AutoCloseable {
 
     void opened(XmppWebSocketEndpoint endpoint) {
         open.add(endpoint);
-        if (heartbeats.add(endpoint, endpoint.beatAt())) {
-            beat.wake();
-        }
+        heartbeats.add(endpoint, endpoint.beatAt());
     }
 
     void closed(XmppWebSocketEndpoint endpoint) {
