@@ -21,11 +21,17 @@ import org.htmlunit.javascript.SilentJavaScriptErrorListener;
 /**
  * A {@link DemoTab} in HtmlUnit. The page is loaded with {@code ?wait=1}: HtmlUnit runs asynchronous XHRs one at a
  * time, so a BOSH request held for a minute would stall every other request and timer of the page (HtmlUnit issues
- * #1140, #1142). WebSockets get the {@code xmpp} subprotocol through {@link XmppSubprotocolWebSockets}.
+ * #1140, #1142). WebSockets get the {@code xmpp} subprotocol through {@link XmppSubprotocolWebSockets}. Everything
+ * the test does on the page waits for its turn on the tab's {@link PageEventLoop}, as a user's input does in a browser.
  */
 final class HtmlUnitTab extends DemoTab {
 
+    static {
+        PageEventLoop.install();
+    }
+
     private final WebClient client = new WebClient(BrowserVersion.CHROME);
+    private final PageEventLoop loop = PageEventLoop.attach(client);
     private final List<String> scriptErrors = new CopyOnWriteArrayList<>();
 
     /** A tab that will open {@code portico}'s demo page and log in over {@code transport}. */
@@ -69,52 +75,62 @@ final class HtmlUnitTab extends DemoTab {
 
     @Override
     void load(String url) {
-        try {
-            client.getPage(url);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        loop.run(() -> {
+            try {
+                client.getPage(url);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     @Override
     void reload() {
-        try {
-            page().refresh();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        loop.run(() -> {
+            try {
+                page().refresh();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     @Override
     Object evaluate(String expression) {
-        Object result = page().executeJavaScript(expression).getJavaScriptResult();
+        Object result = loop.run(() -> page().executeJavaScript(expression).getJavaScriptResult());
         return Undefined.isUndefined(result) ? null : result instanceof CharSequence text ? text.toString() : result;
     }
 
     @Override
     void clickElement(String selector) {
-        try {
-            page().<HtmlElement>querySelector(selector).click();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        loop.run(() -> {
+            try {
+                page().<HtmlElement>querySelector(selector).click();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     @Override
     void typeInto(String selector, String text) {
-        try {
-            page().<HtmlInput>querySelector(selector).type(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        loop.run(() -> {
+            try {
+                page().<HtmlInput>querySelector(selector).type(text);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** HtmlUnit's file dialog: set the files, then fire the change event a browser fires. */
     @Override
     void chooseFile(String selector, Path file) {
-        HtmlFileInput input = page().querySelector(selector);
-        input.setFiles(file.toFile());
-        input.fireEvent("change");
+        loop.run(() -> {
+            HtmlFileInput input = page().querySelector(selector);
+            input.setFiles(file.toFile());
+            input.fireEvent("change");
+        });
     }
 
     @Override
@@ -128,6 +144,10 @@ final class HtmlUnitTab extends DemoTab {
     }
 
     @Override
+    /**
+     * Closes the tab outside the event loop: HtmlUnit then waits for its JavaScript executor to finish the job it is
+     * running, which may be on the network and need the turn back before it can end.
+     */
     public void close() {
         client.close();
     }

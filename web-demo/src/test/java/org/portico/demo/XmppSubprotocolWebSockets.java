@@ -25,26 +25,21 @@ import org.htmlunit.websocket.WebSocketListener;
  * {@code Origin} of the page, as a browser does (RFC 6455 §4.1). It runs HtmlUnit's shaded Jetty client on the
  * WebClient's executor and passes events to HtmlUnit's listener, which calls the page's handlers.
  *
- * <p>Two things HtmlUnit's own adapter does differently from a browser, which made the demo tests flaky, are done
- * here as a browser does them (the HTML standard's WebSocket interface):
+ * <p>Where HtmlUnit's own adapter does not behave as a browser's WebSocket (the HTML standard's WebSocket interface),
+ * which made the demo tests flaky, this one does:
  * <ul>
- *   <li>Events wait for the script that is running. HtmlUnit's listener reads the page's handler ({@code onopen},
- *       {@code onmessage}…) the moment the network thread calls it, while a browser queues the event until the
- *       running script has finished. On loopback the handshake can complete before the script that called
+ *   <li>Events wait for their turn on the tab's {@link PageEventLoop}. HtmlUnit's listener reads the page's handler
+ *       ({@code onopen}, {@code onmessage}…) the moment the network thread calls it, while a browser queues the event
+ *       until the running script has finished. On loopback the handshake can complete before the script that called
  *       {@code new WebSocket()} has assigned {@code onopen} on the next line, and the open event was lost: the page
- *       never sent {@code <open/>} and the login hung at "connecting". HtmlUnit runs every script of a page holding
- *       the page's monitor, so each event is handed over holding it too.</li>
+ *       never sent {@code <open/>} and the login hung at "connecting". And an event run beside a promise reaction
+ *       hung a test (see {@link PageEventLoop}).</li>
  *   <li>{@code send()} on a socket that is closing or closed discards the message instead of failing: the server's
  *       {@code <close/>} and the page's last sends cross, and HtmlUnit logged each as an error with its stack
  *       trace.</li>
- *   <li>{@code send()} queues the message and returns, as a browser's does, so it never fails because another
- *       script is sending. HtmlUnit runs what follows an asynchronous XHR (its callbacks' promise reactions, e.g.
- *       the demo's upload, which then sends the link and an {@code <r/>}) on its JavaScript executor without the
- *       page's monitor, so such a send can cross one from an event handler or a click. The shaded Jetty client
- *       refuses a second blocking send while one is pending ({@code IllegalStateException: Blocking message
- *       pending}), which stopped the page's script halfway (a logout that never sent its {@code <close/>}); and
- *       blocking sends that took turns under a lock could wait for each other's threads and hung a logout. Its
- *       asynchronous sends may overlap.</li>
+ *   <li>{@code send()} queues the message and returns, as a browser's does. The shaded Jetty client's blocking send
+ *       refuses a second send while one is pending ({@code IllegalStateException: Blocking message pending}), which
+ *       stopped a page's script halfway (a logout that never sent its {@code <close/>}).</li>
  * </ul>
  */
 final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
@@ -60,7 +55,7 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
     @Override
     public WebSocketAdapter buildWebSocketAdapter(WebClient webClient, WebSocketListener listener) {
         Page page = webClient.getCurrentWindow().getEnclosedPage();
-        return new Adapter(webClient, listener, subprotocols, page, originOf(page));
+        return new Adapter(webClient, listener, subprotocols, page, originOf(page), PageEventLoop.of(webClient));
     }
 
     private static String originOf(Page page) {
@@ -80,21 +75,21 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
         private final Object clientLock = new Object();
         private final WebSocketListener listener;
         private final List<String> subprotocols;
-        /** The page whose script opened the socket: HtmlUnit runs its scripts holding its monitor. */
-        private final Object page;
-        /** That page, when there is one: its events are dropped once its tab is closed or shows another page. */
+        /** The page whose script opened the socket, if any: its events are dropped once its tab moves on. */
         private final Page scripted;
         private final String origin;
+        private final PageEventLoop loop;
         private WebSocketClient client;
         private volatile Session incoming;
         private volatile Session outgoing;
 
-        Adapter(WebClient webClient, WebSocketListener listener, List<String> subprotocols, Page page, String origin) {
+        Adapter(WebClient webClient, WebSocketListener listener, List<String> subprotocols, Page page, String origin,
+                PageEventLoop loop) {
             this.listener = listener;
             this.subprotocols = subprotocols;
-            this.page = page == null ? new Object() : page;
             this.scripted = page;
             this.origin = origin;
+            this.loop = loop;
             this.client = new WebSocketClient();
             this.client.setExecutor(webClient.getExecutor());
         }
@@ -146,15 +141,15 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
             }
         }
 
-        /** Hands an event to HtmlUnit once the page's running script, if any, has finished (see the class comment). */
+        /** Hands an event to HtmlUnit in its turn on the tab's event loop (see the class comment). */
         private void dispatch(Runnable event) {
-            synchronized (page) {
+            loop.run(() -> {
                 WebWindow window = scripted == null ? null : scripted.getEnclosingWindow();
                 if (window != null && (window.isClosed() || window.getEnclosedPage() != scripted)) {
                     return; // the tab was closed or moved on: a browser runs no more script of this page
                 }
                 event.run();
-            }
+            });
         }
 
         @Override

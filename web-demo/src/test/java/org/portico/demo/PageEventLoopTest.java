@@ -1,0 +1,75 @@
+package org.portico.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PageEventLoop}: a tab's scripts run one at a time, as in a browser (HTML standard, "event loops"), also what
+ * HtmlUnit runs outside the page's monitor, the promise reactions after an XHR. Each test starts such a reaction that
+ * keeps the page busy for a while and checks that nothing else ran meanwhile.
+ */
+class PageEventLoopTest extends HtmlUnitDemoTest {
+
+    /** Far longer than a poll of the test or a round trip to Portico on loopback, so either would fall inside it. */
+    private static final int REACTION_BUSY_MILLIS = 700;
+
+    /**
+     * Starts an XHR whose promise reaction sends {@code <r/>} on alice's socket (the server answers {@code <a/>} at
+     * once) and then keeps the page busy, with {@code probe.running} set, for {@link #REACTION_BUSY_MILLIS}.
+     */
+    private static void startABusyReaction(DemoTab alice) {
+        alice.evaluate("""
+                (function () {
+                  var socket = porticoDemo.client.transport.ws;
+                  window.probe = { started: false, running: false, done: false, messages: 0, messagesDuring: 0 };
+                  socket.addEventListener('message', function () {
+                    window.probe.messages++;
+                    if (window.probe.running) { window.probe.messagesDuring++; }
+                  });
+                  var xhr = new XMLHttpRequest();
+                  xhr.open('GET', '/', true);
+                  new Promise(function (resolve) {
+                    xhr.onreadystatechange = function () { if (xhr.readyState === 4) { resolve(); } };
+                    xhr.send();
+                  }).then(function () {
+                    window.probe.started = true;
+                    window.probe.running = true;
+                    window.probe.messagesBefore = window.probe.messages;
+                    socket.send("<r xmlns='urn:xmpp:sm:3'/>");
+                    var until = Date.now() + %d;
+                    while (Date.now() < until) { }
+                    window.probe.running = false;
+                    window.probe.done = true;
+                  });
+                  return null;
+                }())""".formatted(REACTION_BUSY_MILLIS));
+    }
+
+    /** The test's own script waits for the reaction: it sees it not yet started or done, never running. */
+    @Test
+    void aScriptOfTheTestNeverRunsWhileAnXhrReactionRuns() {
+        DemoTab alice = loggedIn(Transport.WEBSOCKET, "alice");
+        startABusyReaction(alice);
+
+        alice.await("the XHR's reaction to start", () -> Boolean.TRUE.equals(alice.evaluate("probe.started")));
+
+        assertEquals("done", alice.evaluate("probe.running ? 'running' : probe.done ? 'done' : 'not started'"));
+    }
+
+    /**
+     * The hang this loop mends: a WebSocket message arriving during the reaction is handed to the page after it, not
+     * beside it.
+     */
+    @Test
+    void aWebSocketMessageWaitsForTheXhrReactionRunning() {
+        DemoTab alice = loggedIn(Transport.WEBSOCKET, "alice");
+        startABusyReaction(alice);
+
+        alice.await("the answer to the reaction's <r/>",
+                () -> Boolean.TRUE.equals(alice.evaluate("probe.done && probe.messages > probe.messagesBefore")));
+
+        assertEquals(0, ((Number) alice.evaluate("probe.messagesDuring")).intValue(),
+                "messages handed to the page while the reaction ran");
+    }
+}
