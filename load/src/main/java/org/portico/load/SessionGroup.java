@@ -1,7 +1,6 @@
 package org.portico.load;
 
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,16 +35,14 @@ final class SessionGroup implements AutoCloseable {
     };
 
     final Target target;
-    private final HttpClient http;
     private final XmppClient[] clients;
     private final String[] jids;
     private volatile Receiver receiver = NOBODY;
     /** How long logging in all sessions took, in seconds. */
     private double loginSeconds;
 
-    private SessionGroup(Target target, HttpClient http, int sessions) {
+    private SessionGroup(Target target, int sessions) {
         this.target = target;
-        this.http = http;
         this.clients = new XmppClient[sessions];
         this.jids = new String[sessions];
     }
@@ -56,9 +53,7 @@ final class SessionGroup implements AutoCloseable {
      */
     static SessionGroup login(Target target, int sessions, int skipped, String domain, int concurrency,
             int boshWait, Duration timeout) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-        SessionGroup group = new SessionGroup(target, http, sessions);
+        SessionGroup group = new SessionGroup(target, sessions);
         long started = System.nanoTime();
         Semaphore permits = new Semaphore(concurrency);
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
@@ -74,7 +69,7 @@ final class SessionGroup implements AutoCloseable {
                     }
                     String user = "test" + (skipped + index + 1);
                     try {
-                        group.clients[index] = target.connect(http, domain, boshWait, timeout);
+                        group.clients[index] = target.connect(domain, boshWait, timeout);
                         group.jids[index] = group.clients[index].login(user, user + "pw",
                                 "load-" + target.kind().label + "-" + (skipped + index), group.sinkFor(index));
                     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -149,6 +144,5 @@ final class SessionGroup implements AutoCloseable {
                 }
             }
         }
-        http.close();
     }
 }

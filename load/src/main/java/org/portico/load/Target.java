@@ -3,7 +3,6 @@ package org.portico.load;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 
@@ -55,12 +54,11 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
         return server + "/" + kind.label;
     }
 
-    XmppClient connect(HttpClient http, String domain, int boshWait, Duration timeout) throws IOException,
-            InterruptedException {
+    XmppClient connect(String domain, int boshWait, Duration timeout) throws IOException, InterruptedException {
         return switch (kind) {
             case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(URI.create(endpoint),
                     URI.create(via), domain, boshWait, timeout);
-            case PORTICO_WS, SERVER_WS -> new WebSocketClient(http, URI.create(endpoint), domain, timeout);
+            case PORTICO_WS, SERVER_WS -> new WebSocketClient(URI.create(endpoint), domain, timeout);
             case C2S, C2S_RELAY -> {
                 int colon = endpoint.lastIndexOf(':');
                 yield new C2sClient(new InetSocketAddress(endpoint.substring(0, colon),

@@ -1,9 +1,11 @@
 /**
  * The load generator behind {@code scripts/bench-load.sh}: minimal XMPP clients for the three transports
  * ({@link org.portico.load.C2sClient}, {@link org.portico.load.BoshClient}, {@link org.portico.load.WebSocketClient},
- * all on {@link org.portico.load.XmppClient}'s one login sequence), the measured windows ({@link
- * org.portico.load.MessageWindow}, {@link org.portico.load.IdleHold}), process figures from /proc ({@link
- * org.portico.load.ProcessSample}) and the run that interleaves the targets ({@link org.portico.load.LoadGenerator}).
+ * all on {@link org.portico.load.XmppClient}'s one login sequence, on sockets of their own:
+ * {@link org.portico.load.HttpConnection} and {@link org.portico.load.WebSocketConnection}), the measured windows
+ * ({@link org.portico.load.MessageWindow}, {@link org.portico.load.IdleHold}), process figures from /proc
+ * ({@link org.portico.load.ProcessSample}) and the run that interleaves the targets
+ * ({@link org.portico.load.LoadGenerator}).
  * JDK only, so the client costs the same whichever endpoint it talks to.
  */
 package org.portico.load;
