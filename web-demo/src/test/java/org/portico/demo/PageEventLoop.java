@@ -100,16 +100,25 @@ final class PageEventLoop {
     private static final class Executor extends DefaultJavaScriptExecutor {
 
         private final PageEventLoop loop;
+        /** Set by {@link #shutdown}: a job that swallowed the interrupt does not keep the loop going. */
+        private volatile boolean shutDown;
 
         Executor(WebClient client, PageEventLoop loop) {
             super(client);
             this.loop = loop;
         }
 
-        /** HtmlUnit's loop with the turn around each job; {@code shutdown()} ends it by interrupting the thread. */
+        /** Ends the loop: HtmlUnit's shutdown interrupts the thread and waits for it. */
+        @Override
+        public void shutdown() {
+            shutDown = true;
+            super.shutdown();
+        }
+
+        /** HtmlUnit's loop with the turn around each job, until {@link #shutdown}. */
         @Override
         public void run() {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!shutDown && !Thread.currentThread().isInterrupted()) {
                 JavaScriptJobManager jobs = getJobManagerWithEarliestJob();
                 JavaScriptJob job = jobs == null ? null : jobs.getEarliestJob();
                 try {
