@@ -19,9 +19,8 @@ import org.htmlunit.javascript.background.JavaScriptJobManager;
 import org.htmlunit.util.WebConnectionWrapper;
 
 /**
- * One HtmlUnit tab's event loop, as a browser has one (HTML standard, "event loops"): the page's scripts, its timers,
- * its XHR callbacks with the promise reactions after them, its WebSocket events and the test's own actions on the page
- * run one at a time.
+ * One HtmlUnit tab's event loop, as a browser has one (HTML standard, "event loops"): the page's timers, its XHR
+ * callbacks with the promise reactions after them and its WebSocket events run one at a time.
  *
  * <p>Why: HtmlUnit runs each script holding the page's monitor, but runs the promise reactions it queued (Rhino's
  * microtasks) after letting the monitor go, on whichever thread ran the script. A reaction after the demo's upload
@@ -30,11 +29,16 @@ import org.htmlunit.util.WebConnectionWrapper;
  * for ever, each thread at 100 % of a core, and the demo test hung until its 5-minute timeout.
  *
  * <p>How: each {@link WebClient} has one lock, its turn. HtmlUnit's JavaScript executor takes it around every job it
- * runs (timers, XHRs and what follows them), {@link XmppSubprotocolWebSockets} around every WebSocket event, and
- * {@link HtmlUnitTab} around every action of the test. Whoever holds it lets it go while a request is on the network,
- * as a browser's fetch does not stop its event loop: a BOSH request held by Portico for a second holds up no script.
- * The turn is the owner of everything the page's scripts touch; nothing else runs them. It is always taken before
- * the page's monitor, never while holding it.
+ * runs (timers, XHRs and what follows them) and {@link XmppSubprotocolWebSockets} around every WebSocket event. Whoever
+ * holds it lets it go while a request is on the network, as a browser's fetch does not stop its event loop: a
+ * WebSocket message is not held up by an upload on its way. The turn is always taken before the page's monitor,
+ * never while holding it.
+ *
+ * <p>The test's own actions ({@link HtmlUnitTab}) do not take the turn. They did at first, and a test that left the
+ * page (BOSH) right after its script had sent an asynchronous XHR then held the turn through the unload: HtmlUnit's
+ * executor could not start that request's job before the page dropped its jobs, the request (an empty poll, rid N)
+ * never reached Portico, and the next page's requests waited for rid N in vain (the reload test failed in 3 of 11
+ * runs). A browser's request is on its way the moment {@code send()} returns.
  */
 final class PageEventLoop {
 

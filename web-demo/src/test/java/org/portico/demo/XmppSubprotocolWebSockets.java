@@ -28,7 +28,8 @@ import org.htmlunit.websocket.WebSocketListener;
  * <p>Where HtmlUnit's own adapter does not behave as a browser's WebSocket (the HTML standard's WebSocket interface),
  * which made the demo tests flaky, this one does:
  * <ul>
- *   <li>Events wait for their turn on the tab's {@link PageEventLoop}. HtmlUnit's listener reads the page's handler
+ *   <li>Events wait for their turn on the tab's {@link PageEventLoop}, and for the page's monitor, which HtmlUnit
+ *       holds while it runs a script the test gave it. HtmlUnit's listener reads the page's handler
  *       ({@code onopen}, {@code onmessage}…) the moment the network thread calls it, while a browser queues the event
  *       until the running script has finished. On loopback the handshake can complete before the script that called
  *       {@code new WebSocket()} has assigned {@code onopen} on the next line, and the open event was lost: the page
@@ -75,7 +76,9 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
         private final Object clientLock = new Object();
         private final WebSocketListener listener;
         private final List<String> subprotocols;
-        /** The page whose script opened the socket, if any: its events are dropped once its tab moves on. */
+        /** The page whose script opened the socket: HtmlUnit runs its scripts holding its monitor. */
+        private final Object page;
+        /** That page, when there is one: its events are dropped once its tab is closed or shows another page. */
         private final Page scripted;
         private final String origin;
         private final PageEventLoop loop;
@@ -87,6 +90,7 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
                 PageEventLoop loop) {
             this.listener = listener;
             this.subprotocols = subprotocols;
+            this.page = page == null ? new Object() : page;
             this.scripted = page;
             this.origin = origin;
             this.loop = loop;
@@ -141,14 +145,19 @@ final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
             }
         }
 
-        /** Hands an event to HtmlUnit in its turn on the tab's event loop (see the class comment). */
+        /**
+         * Hands an event to HtmlUnit in its turn on the tab's event loop, and once the script the test may be running
+         * on the page has finished: HtmlUnit runs that one holding the page's monitor (see the class comment).
+         */
         private void dispatch(Runnable event) {
             loop.run(() -> {
-                WebWindow window = scripted == null ? null : scripted.getEnclosingWindow();
-                if (window != null && (window.isClosed() || window.getEnclosedPage() != scripted)) {
-                    return; // the tab was closed or moved on: a browser runs no more script of this page
+                synchronized (page) {
+                    WebWindow window = scripted == null ? null : scripted.getEnclosingWindow();
+                    if (window != null && (window.isClosed() || window.getEnclosedPage() != scripted)) {
+                        return; // the tab was closed or moved on: a browser runs no more script of this page
+                    }
+                    event.run();
                 }
-                event.run();
             });
         }
 
