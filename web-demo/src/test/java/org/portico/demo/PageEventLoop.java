@@ -5,7 +5,6 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.htmlunit.Page;
 import org.htmlunit.WebClient;
 import org.htmlunit.WebRequest;
@@ -63,10 +62,8 @@ final class PageEventLoop {
      * Gives {@code client} its event loop, with requests made off the loop. Called once, after the client is
      * constructed: its executor may already exist, and its connection may not exist before.
      */
-    static PageEventLoop attach(WebClient client) {
-        PageEventLoop loop = of(client);
-        new FetchOffTheLoop(client, loop);
-        return loop;
+    static void attach(WebClient client) {
+        new FetchOffTheLoop(client, of(client));
     }
 
     /** The event loop of {@code client}: its executor asks for it while the client is constructed. */
@@ -74,22 +71,14 @@ final class PageEventLoop {
         return LOOPS.computeIfAbsent(client, c -> new PageEventLoop());
     }
 
-    /** Runs {@code action} in its turn: after the script running now, before the next. */
-    <T> T run(Supplier<T> action) {
+    /** Runs {@code action} in its turn: after the job running now, before the next. */
+    void run(Runnable action) {
         turn.lock();
         try {
-            return action.get();
+            action.run();
         } finally {
             turn.unlock();
         }
-    }
-
-    /** Runs {@code action} in its turn (see {@link #run(Supplier)}). */
-    void run(Runnable action) {
-        run(() -> {
-            action.run();
-            return null;
-        });
     }
 
     private static final class Factory extends BackgroundJavaScriptFactory {
@@ -145,8 +134,8 @@ final class PageEventLoop {
 
     /**
      * The client's connection, with the turn let go while a request is on the network, unless a script is waiting
-     * for it: a synchronous XHR (the demo's on leaving a page) holds up its event loop in a browser too, and here its
-     * thread holds the page's monitor, which must never be held by a thread waiting for the turn.
+     * for it: a synchronous XHR holds up its event loop in a browser too, and here its thread holds the page's
+     * monitor, which must never be held by a thread waiting for the turn.
      */
     private static final class FetchOffTheLoop extends WebConnectionWrapper {
 

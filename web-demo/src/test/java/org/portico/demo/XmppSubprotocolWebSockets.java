@@ -38,9 +38,14 @@ import org.htmlunit.websocket.WebSocketListener;
  *   <li>{@code send()} on a socket that is closing or closed discards the message instead of failing: the server's
  *       {@code <close/>} and the page's last sends cross, and HtmlUnit logged each as an error with its stack
  *       trace.</li>
- *   <li>{@code send()} queues the message and returns, as a browser's does. The shaded Jetty client's blocking send
- *       refuses a second send while one is pending ({@code IllegalStateException: Blocking message pending}), which
- *       stopped a page's script halfway (a logout that never sent its {@code <close/>}).</li>
+ *   <li>{@code send()} queues the message and returns, as a browser's does, so it never fails because another
+ *       script is sending. HtmlUnit runs what follows an asynchronous XHR (its callbacks' promise reactions, e.g.
+ *       the demo's upload, which then sends the link and an {@code <r/>}) on its JavaScript executor without the
+ *       page's monitor, and the test's own scripts take no turn ({@link PageEventLoop}), so such a send can cross one
+ *       from a click. The shaded Jetty client refuses a second blocking send while one is pending
+ *       ({@code IllegalStateException: Blocking message pending}), which stopped the page's script halfway (a logout
+ *       that never sent its {@code <close/>}); and blocking sends that took turns under a lock could wait for each
+ *       other's threads and hung a logout. Its asynchronous sends may overlap.</li>
  * </ul>
  */
 final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
