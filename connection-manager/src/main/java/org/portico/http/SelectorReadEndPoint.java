@@ -1,11 +1,9 @@
 package org.portico.http;
 
-import jakarta.servlet.ServletRequest;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.function.BooleanSupplier;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
@@ -70,11 +68,6 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
             Scheduler scheduler) {
         super(channel, selector, key, scheduler);
         this.key = key;
-    }
-
-    /** The endpoint under a servlet request, when it is one of these (a plain HTTP/1.1 socket); else null. */
-    public static SelectorReadEndPoint of(ServletRequest request) {
-        return of(ServletContextRequest.getServletContextRequest(request));
     }
 
     /** The endpoint under a request, when it is one of these (a plain HTTP/1.1 socket); else null. */

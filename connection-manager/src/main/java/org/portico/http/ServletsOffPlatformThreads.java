@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the servlets (WebSocket handshakes, host-meta, the demo's files) on virtual threads only. A connection that
+ * Runs the servlets (host-meta, the demo's files) on virtual threads only. A connection that
  * carried a BOSH request has its HTTP/1.1 requests read on Jetty's selector ({@link SelectorReadEndPoint}), and a
  * servlet reads and writes with blocking streams: one that reached the selector would stop every other socket. So a
  * request that arrives here on a platform thread moves to a virtual thread of its own first, which is where Jetty

@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.http.pathmap.ServletPathSpec;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -135,10 +134,6 @@ public final class PorticoServer implements AutoCloseable {
         websocket = config.websocket().enabled() ? new WebSocketTransport(config.websocket(), config.http(),
                 config.bosh().path(), parser, upstreams.forTransport(Metrics.Transport.WEBSOCKET), store, limits,
                 clock, metrics, gate, directory) : null;
-        if (websocket != null) {
-            JettyWebSocketServletContainerInitializer.configure(context, null);
-            context.addServlet(new ServletHolder("websocket", websocket.servlet()), config.websocket().path());
-        }
         HostMetaServlet hostMeta = new HostMetaServlet(config.http().publicUrl(), config.bosh().path(),
                 websocket != null ? config.websocket().path() : null);
         context.addServlet(new ServletHolder("host-meta", hostMeta), "/.well-known/host-meta");
@@ -148,9 +143,12 @@ public final class PorticoServer implements AutoCloseable {
             context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource(DEMO_RESOURCES));
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
-        // BOSH on Jetty's core API, beside the servlets (see BoshHandler)
+        // BOSH and WebSocket on Jetty's core API, beside the servlets (see BoshHandler, XmppWebSocketHandler)
         PathMappingsHandler paths = new PathMappingsHandler();
         paths.addMapping(new ServletPathSpec(config.bosh().path()), new BoshHandler(bosh, config.xml().maxBytes()));
+        if (websocket != null) {
+            paths.addMapping(new ServletPathSpec(config.websocket().path()), websocket.handler(server));
+        }
         paths.addMapping(new ServletPathSpec("/"), new ServletsOffPlatformThreads(context));
         server.setHandler(new HttpOutcomes(wrap(paths), metrics));
         TrustedProxies.install(server, config.client().trustedProxies());

@@ -12,6 +12,8 @@ public enum CloseCode {
     GOING_AWAY(1001),
     /** A binary frame: RFC 7395 §3.2 allows text only (R84). */
     UNSUPPORTED_DATA(1003),
+    /** A text message that is not UTF-8 (RFC 6455 §8.1). */
+    INVALID_PAYLOAD(1007),
     /** A frame that breaks the framing rules (RFC 7395 §3.3.3) beyond what an XMPP stream error can say. */
     POLICY_VIOLATION(1008),
     /** A message or frame above {@code websocket.maxMessageBytes} / {@code websocket.maxFrameBytes}. */
@@ -32,6 +34,6 @@ public enum CloseCode {
     /** Whether a close with this status means the client broke the protocol (its session ends) rather than left. */
     public static boolean isClientFault(int status) {
         return status == UNSUPPORTED_DATA.code || status == POLICY_VIOLATION.code || status == MESSAGE_TOO_BIG.code
-                || status == 1002 /* protocol error */ || status == 1007 /* invalid UTF-8 */;
+                || status == INVALID_PAYLOAD.code || status == 1002 /* protocol error */;
     }
 }

@@ -106,12 +106,12 @@ public final class FramingCodec {
     // --- client to Portico ---
 
     public ClientFrame parse(String text) throws FramingException {
-        return parse(text, text.getBytes(StandardCharsets.UTF_8));
+        return parse(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** @param utf8 {@code text} in UTF-8, which the caller has already encoded to count its octets */
-    public ClientFrame parse(String text, byte[] utf8) throws FramingException {
-        if (text.isBlank()) {
+    /** @param utf8 one text message's octets, as the client sent them (well-formed UTF-8) */
+    public ClientFrame parse(byte[] utf8) throws FramingException {
+        if (blank(utf8)) {
             return new Blank();
         }
         XmlElement root;
@@ -133,6 +133,16 @@ public final class FramingCodec {
                     + root.namespace() + "', not " + Namespaces.FRAMING);
         }
         return new Element(intoClientNamespace(root));
+    }
+
+    /** Nothing but XML white space (XML 1.0 §2.3 S), as a whitespace keepalive is. */
+    private static boolean blank(byte[] utf8) {
+        for (byte b : utf8) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String value(XmlElement element, QName name) {

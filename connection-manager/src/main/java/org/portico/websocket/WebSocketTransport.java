@@ -1,11 +1,13 @@
 package org.portico.websocket;
 
-import jakarta.servlet.http.HttpServletRequest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import com.github.benmanes.caffeine.cache.Ticker;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
 import org.portico.client.AddressLimits;
 import org.portico.cluster.SessionDirectory;
 import org.portico.http.HttpConfig;
@@ -21,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The WebSocket transport as the server assembles it: the servlet to register at {@code websocket.path}, the
+ * The WebSocket transport as the server assembles it: the handler to map at {@code websocket.path}, the
  * sessions behind it (in the store shared with BOSH), and the beat: one thread ({@link Beat}) that, every
  * {@link #BEAT} (or every {@code websocket.pingInterval} when shorter), pings the sockets due a ping and drops those
  * silent for {@code websocket.idleTimeout} ({@link Heartbeat}). One beat for all sockets wakes one thread once a
@@ -90,9 +92,9 @@ public final class WebSocketTransport implements AutoCloseable {
         return config;
     }
 
-    /** The servlet to register at {@link WebSocketConfig#path()}. */
-    public XmppWebSocketServlet servlet() {
-        return new XmppWebSocketServlet(this);
+    /** The handler to map at {@link WebSocketConfig#path()} on {@code server}. */
+    public XmppWebSocketHandler handler(Server server) {
+        return new XmppWebSocketHandler(this, server);
     }
 
     Metrics metrics() {
@@ -111,22 +113,27 @@ public final class WebSocketTransport implements AutoCloseable {
         return sessions;
     }
 
-    /** A new socket's endpoint, after the handshake was accepted. */
-    XmppWebSocketEndpoint newEndpoint(HttpServletRequest request) {
-        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null,
-                request.getRemoteAddr(), request.getHeader("Origin"));
+    /**
+     * A new socket's endpoint, after the handshake was accepted.
+     *
+     * @param client the upgrade request's remote address
+     * @param origin its {@code Origin} header, or null
+     */
+    XmppWebSocketEndpoint newEndpoint(Request request, String client, String origin) {
+        return new XmppWebSocketEndpoint(this, codec, config.redirectToBosh() ? boshUrl(request) : null, client,
+                origin);
     }
 
     /** Where BOSH is for a client that reached us with this request: the public URL, or the request's own host. */
-    private String boshUrl(HttpServletRequest request) {
+    private String boshUrl(Request request) {
         if (!http.publicUrl().isEmpty()) {
             return http.publicUrl() + boshPath;
         }
-        String host = request.getHeader("Host");
+        String host = request.getHeaders().get(HttpHeader.HOST);
         if (host == null) {
-            host = request.getServerName() + ":" + request.getServerPort();
+            host = Request.getServerName(request) + ":" + Request.getServerPort(request);
         }
-        return (request.isSecure() ? "https://" : "http://") + host + request.getContextPath() + boshPath;
+        return (request.isSecure() ? "https://" : "http://") + host + boshPath;
     }
 
     /** Portico's monotonic clock, in nanoseconds: the heartbeats read it. */

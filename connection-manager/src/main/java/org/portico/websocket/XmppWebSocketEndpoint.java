@@ -4,8 +4,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
 import org.portico.metrics.Metrics;
 import org.portico.session.SessionGate;
 import org.portico.session.SessionLog;
@@ -14,21 +19,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client WebSocket (RFC 7395): it parses each text message, hands the first {@code <open/>} to
+ * One client WebSocket (RFC 7395), as Jetty's core hands it over, frame by frame: it joins a text message's
+ * fragments ({@link Fragments}), parses the message's octets as they came, hands the first {@code <open/>} to
  * {@link WebSocketSessions} and everything after it to the bound {@link WebSocketSession}, and writes what the
  * session queues, in order, through Jetty's asynchronous sends. It pings the peer and drops it when nothing comes
- * back ({@link Heartbeat}); a binary message closes the socket with 1003 (R84).
+ * back ({@link Heartbeat}) and answers the peer's pings. A binary message closes the socket with 1003 (R84), a text
+ * message that is not UTF-8 with 1007 (RFC 6455 §8.1), one above {@code websocket.maxMessageBytes} with 1009.
  *
- * <p>Threads: Jetty delivers this socket's events one at a time; the transport's beat runs {@link #beat} on its
+ * <p>Threads: Jetty delivers this socket's frames one at a time, each after it was asked for the next one
+ * ({@link CoreSession#demand}), so {@link #fragments} needs no lock; the transport's beat runs {@link #beat} on its
  * one thread; sessions queue frames from the upstream reader. The fields they share are volatile or concurrent, and
- * the outbound queue is flushed by one thread at a time, so Jetty receives frames in queue order. Public only
- * because Jetty looks up its listener methods through a public lookup.
+ * the outbound queue is flushed by one thread at a time, so Jetty receives frames in queue order.
  */
-public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemanding {
+final class XmppWebSocketEndpoint implements FrameHandler {
 
     private static final Logger logger = LoggerFactory.getLogger(XmppWebSocketEndpoint.class);
     private static final Logger wire = LoggerFactory.getLogger("portico.wire");
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final WebSocketTransport transport;
     private final FramingCodec codec;
@@ -39,13 +45,14 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
     /** The upgrade request's {@code Origin}, or null. */
     private final String origin;
     private final Outbound outbound = new Outbound();
+    private final Fragments fragments;
 
-    private volatile Session socket;
+    private volatile CoreSession socket;
     private volatile WebSocketSession bound;
     private volatile Heartbeat heartbeat;
     /** When the transport's beat is to ask the heartbeat again: set before the beat's schedule holds this socket. */
     private volatile long beatAt;
-    /** Portico closed the socket because the client broke the WebSocket rules. */
+    /** Portico closed the socket because the client broke the WebSocket rules: its data frames are dropped. */
     private volatile boolean clientFault;
 
     XmppWebSocketEndpoint(WebSocketTransport transport, FramingCodec codec, String boshRedirect, String client,
@@ -55,16 +62,19 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         this.boshRedirect = boshRedirect;
         this.client = client;
         this.origin = origin;
+        this.fragments = new Fragments(transport.config().maxMessageBytes());
     }
 
     @Override
-    public void onWebSocketOpen(Session session) {
+    public void onOpen(CoreSession session, Callback callback) {
         socket = session;
         Heartbeat beats = new Heartbeat(transport.config().pingInterval(), transport.config().idleTimeout(),
                 transport.nanoTime());
         heartbeat = beats;
         beatAt = beats.nextDecision();
         transport.opened(this);
+        callback.succeeded();
+        session.demand();
     }
 
     /**
@@ -76,25 +86,68 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         return bound != null;
     }
 
+    /**
+     * One frame. Jetty's core has checked the framing (RFC 6455 §5: masks, control frame sizes, the order of
+     * fragments, {@code websocket.maxFrameBytes}) and answers a close itself once its callback completes.
+     */
     @Override
-    public void onWebSocketText(String text) {
+    public void onFrame(Frame frame, Callback callback) {
+        heartbeat.heard(transport.nanoTime());
+        try {
+            switch (frame.getOpCode()) {
+                case OpCode.TEXT, OpCode.CONTINUATION -> text(frame);
+                case OpCode.BINARY -> binary();
+                case OpCode.PING -> socket.sendFrame(new Frame(OpCode.PONG).setPayload(
+                        BufferUtil.copy(frame.getPayload())), Callback.NOOP, false);
+                case OpCode.CLOSE -> {
+                    callback.succeeded();
+                    return; // nothing follows a close
+                }
+                default -> {
+                    // a pong: heard above
+                }
+            }
+        } catch (RuntimeException e) {
+            callback.failed(e);
+            return;
+        }
+        callback.succeeded();
+        socket.demand();
+    }
+
+    /** A text frame or a continuation; a binary message's continuations come here too, and are dropped. */
+    private void text(Frame frame) {
+        if (clientFault || frame.getOpCode() == OpCode.CONTINUATION && !fragments.pending()) {
+            return;
+        }
+        byte[] utf8;
+        try {
+            utf8 = fragments.add(frame.getPayload(), frame.isFin());
+        } catch (Fragments.TooLarge e) {
+            closeForClient(CloseCode.MESSAGE_TOO_BIG, e.getMessage());
+            return;
+        }
+        if (utf8 == null) {
+            return;
+        }
         long start = transport.nanoTime();
-        // encoded once: the parser reads these octets, and their count is the message's size
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         transport.metrics().websocketMessage(Metrics.Direction.IN, utf8.length);
-        received(text, utf8);
+        if (!Utf8.wellFormed(utf8)) {
+            closeForClient(CloseCode.INVALID_PAYLOAD, "a text message that is not UTF-8 (RFC 6455 section 8.1)");
+            return;
+        }
+        received(utf8);
         transport.metrics().stanzaProcessed(Metrics.Direction.IN, transport.nanoTime() - start);
     }
 
-    private void received(String text, byte[] utf8) {
-        heartbeat.heard(transport.nanoTime());
+    private void received(byte[] utf8) {
         if (wire.isDebugEnabled()) {
-            log(wire).debug("ws <- {}", text);
+            log(wire).debug("ws <- {}", new String(utf8, StandardCharsets.UTF_8));
         }
         WebSocketSession session = bound;
         ClientFrame frame;
         try {
-            frame = codec.parse(text, utf8);
+            frame = codec.parse(utf8);
         } catch (FramingCodec.FramingException e) {
             if (session != null) {
                 session.clientError(outbound, e.condition(), e.getMessage());
@@ -172,33 +225,34 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         outbound.flush();
     }
 
-    @Override
-    public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
-        callback.succeed();
-        log(logger).info("WebSocket closed: binary message (RFC 7395 §3.2 allows text only)");
+    private void binary() {
+        if (!clientFault) {
+            closeForClient(CloseCode.UNSUPPORTED_DATA, "text messages only (RFC 7395 section 3.2)");
+        }
+    }
+
+    /** The client broke the WebSocket rules: one line, and the socket closes with {@code code}. */
+    private void closeForClient(CloseCode code, String reason) {
+        log(logger).info("WebSocket closed with {}: {}", code.code(), reason);
         clientFault = true;
-        outbound.offerClose(CloseCode.UNSUPPORTED_DATA, "text messages only (RFC 7395 section 3.2)");
+        outbound.offerClose(code, reason);
         outbound.flush();
     }
 
     @Override
-    public void onWebSocketPong(ByteBuffer payload) {
-        heartbeat.heard(transport.nanoTime());
-    }
-
-    @Override
-    public void onWebSocketError(Throwable cause) {
+    public void onError(Throwable cause, Callback callback) {
         log(logger).debug("WebSocket error: {}", cause.toString());
+        callback.succeeded();
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason, Callback callback) {
-        callback.succeed();
+    public void onClosed(CloseStatus status, Callback callback) {
+        callback.succeeded();
         outbound.closed();
         transport.closed(this);
         WebSocketSession session = bound;
         if (session != null) {
-            session.socketClosed(outbound, clientFault || CloseCode.isClientFault(statusCode));
+            session.socketClosed(outbound, clientFault || CloseCode.isClientFault(status.getCode()));
         }
     }
 
@@ -225,9 +279,9 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
             }
             case DEAD -> {
                 log(logger).info("WebSocket peer silent for {}: dropping it", transport.config().idleTimeout());
-                Session current = socket;
+                CoreSession current = socket;
                 if (current != null) {
-                    current.disconnect();
+                    current.abort();
                 }
             }
         }
@@ -262,6 +316,8 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
         private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
         private final AtomicBoolean closeQueued = new AtomicBoolean();
         private final AtomicBoolean flushing = new AtomicBoolean();
+        /** Every write's callback: it only acts on a failure. */
+        private final Callback written = Callback.from(() -> { }, this::failed);
 
         @Override
         public void offer(String frame) {
@@ -300,7 +356,7 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
 
         @Override
         public void flush() {
-            Session current = socket;
+            CoreSession current = socket;
             if (current == null) {
                 return;
             }
@@ -315,26 +371,27 @@ public final class XmppWebSocketEndpoint implements Session.Listener.AutoDemandi
             }
         }
 
-        private void write(Session current, Object item) {
+        private void write(CoreSession current, Object item) {
             switch (item) {
                 case String text -> {
                     if (wire.isDebugEnabled()) {
                         log(wire).debug("ws -> {}", text);
                     }
-                    transport.metrics().websocketMessage(Metrics.Direction.OUT, Utf8.length(text));
-                    current.sendText(text, Callback.from(() -> { }, this::failed));
+                    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                    transport.metrics().websocketMessage(Metrics.Direction.OUT, utf8.length);
+                    current.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(utf8)), written, false);
                 }
                 case CloseItem close -> current.close(close.code().code(), close.reason(), Callback.NOOP);
-                default -> current.sendPing(EMPTY.duplicate(), Callback.from(() -> { }, this::failed));
+                default -> current.sendFrame(new Frame(OpCode.PING, true, BufferUtil.EMPTY_BUFFER), written, false);
             }
         }
 
         /** A write failed (the peer is gone, or more than websocket.maxQueuedFrames wait): drop the socket. */
         private void failed(Throwable cause) {
             log(logger).debug("WebSocket write failed: {}", cause.toString());
-            Session current = socket;
+            CoreSession current = socket;
             if (current != null) {
-                current.disconnect();
+                current.abort();
             }
         }
     }

@@ -3,7 +3,7 @@
  * {@link org.portico.session.XmppSession}, and Portico's session resumption across page reloads
  * ({@code urn:portico:resume:0}, described in {@code docs/websocket-resume.md}).
  *
- * <p>A message's path: {@link org.portico.websocket.XmppWebSocketServlet} accepts the handshake,
+ * <p>A message's path: {@link org.portico.websocket.XmppWebSocketHandler} accepts the handshake,
  * {@link org.portico.websocket.XmppWebSocketEndpoint} parses each message with
  * {@link org.portico.websocket.FramingCodec}, {@link org.portico.websocket.WebSocketSessions} binds the first
  * {@code <open/>} to a new or resumed {@link org.portico.websocket.WebSocketSession}, which relays to the upstream.

@@ -136,8 +136,26 @@ public final class WebSocketTestClient implements AutoCloseable {
         socket.sendBinary(ByteBuffer.wrap(data), true).orTimeout(10, TimeUnit.SECONDS).join();
     }
 
+    /**
+     * Sends one text message (ASCII: cut between any two characters) in {@code fragments} WebSocket frames
+     * (RFC 6455 §5.4), and waits until each is written.
+     */
+    public synchronized void sendInFragments(String frame, int fragments) {
+        int step = Math.max(1, (frame.length() + fragments - 1) / fragments);
+        for (int start = 0; start < frame.length(); start += step) {
+            int end = Math.min(frame.length(), start + step);
+            socket.sendText(frame.substring(start, end), end == frame.length()).orTimeout(10, TimeUnit.SECONDS)
+                    .join();
+        }
+    }
+
+    /** The {@code <open/>} that opens this client's stream. */
+    public String openFrame() {
+        return "<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>";
+    }
+
     public void open() {
-        send("<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>");
+        send(openFrame());
     }
 
     // --- receiving ---
