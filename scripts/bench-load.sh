@@ -25,8 +25,10 @@
 # Generator options (org.portico.load.LoadGenerator, module load/): --targets=portico-bosh,portico-ws,server-bosh,
 # server-ws,c2s,c2s-relay,portico-bosh-forwarded --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2
 # --grace-seconds=5 --rounds=1 --rate=200 --start-rate=100 --rate-factor=2 --max-rate=6400 --p99-limit-ms=200
-# --probe-interval-ms=1000 --bosh-wait=60 --timeout-seconds=10 --login-concurrency=16 --max-seconds=1800, and for
-# --mode=idle --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second
+# --probe-interval-ms=1000 --bosh-wait=60 --timeout-seconds=10 --login-concurrency=16 --max-seconds=1800
+# --stall-ms=50 (each latency row's "stalls": the runs of messages slower than this, when they began, how many
+# senders they hit, and how late the sends themselves were, which tells the generator's hiccups from the target's),
+# and for --mode=idle --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second
 # row's portico_rss_kib_slope_per_session is the resident set's growth between the two holds per session added, e.g.
 #   PORTICO_TEST_USERS=9000 scripts/bench-load.sh --mode=idle --targets=portico-bosh --sessions=9000 --step-sessions=5000
 #

@@ -282,8 +282,8 @@ public final class LoadGenerator {
                 return null;
             }
             List<Map<Long, ProcessSample>> readings = new ArrayList<>();
-            MessageWindow.Outcome outcome = new MessageWindow(group, ++windows).run(rate, options.warmup(),
-                    options.duration(), options.grace(), () -> readings.add(sample(target)),
+            MessageWindow.Outcome outcome = new MessageWindow(group, ++windows, options.stall()).run(rate,
+                    options.warmup(), options.duration(), options.grace(), () -> readings.add(sample(target)),
                     () -> readings.add(sample(target)));
             Percentiles latency = outcome.latency();
             row.put("seconds", outcome.measuredSeconds());
@@ -299,6 +299,7 @@ public final class LoadGenerator {
             row.put("p90_ms", round(latency.millis(90)));
             row.put("p99_ms", round(latency.millis(99)));
             row.put("max_ms", round(latency.millis(100)));
+            row.put("stalls", String.join("; ", outcome.stalls()));
             putCpu(row, target, readings.get(0), readings.get(1), latency.count(), "msg");
             if (outcome.lost() != 0 || outcome.duplicated() != 0 || outcome.stray() != 0 || outcome.sendErrors() != 0
                     || !outcome.failures().isEmpty()) {

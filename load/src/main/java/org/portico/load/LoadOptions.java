@@ -16,7 +16,7 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
         Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
         double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
         int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
-        int stepSessions) {
+        int stepSessions, Duration stall) {
 
     static final String USAGE = """
             usage: LoadGenerator --mode=idle|latency|throughput
@@ -28,7 +28,8 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
               [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
               [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
               [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
-              [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)""";
+              [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)
+              [--stall-ms=50]       (latency, throughput: messages slower than this are reported as stalls)""";
 
     static LoadOptions parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -83,7 +84,8 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
                 bounded(values, "login-concurrency", 16, 1, 1000),
                 bounded(values, "max-seconds", 1800, 1, 86_400),
                 path(take(values, "jsonl", null)), path(take(values, "markdown", null)),
-                bounded(values, "step-sessions", 0, 0, sessions - 2));
+                bounded(values, "step-sessions", 0, 0, sessions - 2),
+                Duration.ofMillis(bounded(values, "stall-ms", 50, 1, 60_000)));
         if (options.stepSessions > 0 && (!mode.equals("idle") || options.stepSessions % 2 != 0)) {
             throw new IllegalArgumentException("--step-sessions is for --mode=idle and must be even (pairs), got "
                     + options.stepSessions);

@@ -27,8 +27,11 @@ final class MessageWindow implements SessionGroup.Receiver {
 
     /** What one window measured. */
     record Outcome(long sent, long received, long lost, long duplicated, long stray, long sendErrors,
-            Percentiles latency, List<String> failures, double measuredSeconds) {
+            Percentiles latency, List<String> stalls, List<String> failures, double measuredSeconds) {
     }
+
+    /** How many stalls an outcome lists at most. */
+    private static final int STALLS = 5;
 
     private final SessionGroup group;
     private final long window;
@@ -37,11 +40,15 @@ final class MessageWindow implements SessionGroup.Receiver {
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong duplicated = new AtomicLong();
     private final AtomicLong stray = new AtomicLong();
+    private final long stallNanos;
     private volatile long measureFromNanos;
+    private volatile Stalls stalls;
 
-    MessageWindow(SessionGroup group, long window) {
+    /** @param stall the latency above which a measured message counts towards a stall ({@link Stalls}) */
+    MessageWindow(SessionGroup group, long window, Duration stall) {
         this.group = group;
         this.window = window;
+        this.stallNanos = stall.toNanos();
         this.seen = new BitSet[group.size()];
         for (int i = 0; i < seen.length; i++) {
             seen[i] = new BitSet();
@@ -66,6 +73,7 @@ final class MessageWindow implements SessionGroup.Receiver {
         received.incrementAndGet();
         if (scheduledNanos >= measureFromNanos) {
             latency.add(nowNanos - scheduledNanos);
+            stalls.arrived(sender, seq, scheduledNanos, nowNanos - scheduledNanos);
         }
     }
 
@@ -86,6 +94,7 @@ final class MessageWindow implements SessionGroup.Receiver {
         long start = System.nanoTime() + 100_000_000L;
         measureFromNanos = start + warmup.toNanos();
         long end = measureFromNanos + duration.toNanos();
+        stalls = new Stalls(stallNanos, measureFromNanos, sessions, (int) ((end - start) / intervalNanos) + 2);
         AtomicLong sent = new AtomicLong();
         AtomicLong sendErrors = new AtomicLong();
         group.receiveWith(this);
@@ -102,6 +111,7 @@ final class MessageWindow implements SessionGroup.Receiver {
                         return;
                     }
                     sleepUntil(scheduled);
+                    stalls.sending(sender, seq, System.nanoTime());
                     try {
                         client.send("<message xmlns='jabber:client' to='" + to + "' type='chat' id='w" + window
                                 + "-" + sender + "-" + seq + "'><body>L:" + window + ":" + sender + ":" + seq + ":"
@@ -127,7 +137,7 @@ final class MessageWindow implements SessionGroup.Receiver {
         List<String> failures = group.failures();
         long got = received.get();
         return new Outcome(sent.get(), got, sent.get() - got, duplicated.get(), stray.get(), sendErrors.get(),
-                latency, failures, duration.toNanos() / 1e9);
+                latency, stalls.summary(STALLS), failures, duration.toNanos() / 1e9);
     }
 
     static void sleepUntil(long nanos) {

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope) and for the
- * relay floor ({@code c2s-relay}).
+ * The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope), for the
+ * relay floor ({@code c2s-relay}) and for the stalls a latency row reports ({@code --stall-ms}).
  */
 class LoadOptionsTest {
 
@@ -19,6 +19,13 @@ class LoadOptionsTest {
         all[0] = SERVER;
         System.arraycopy(args, 0, all, 1, args.length);
         return LoadOptions.parse(all);
+    }
+
+    @Test
+    void messagesAboveFiftyMillisecondsAreStallsUnlessToldOtherwise() {
+        assertEquals(java.time.Duration.ofMillis(50), parse("--mode=latency").stall());
+        assertEquals(java.time.Duration.ofMillis(20), parse("--mode=latency", "--stall-ms=20").stall());
+        assertThrows(IllegalArgumentException.class, () -> parse("--stall-ms=0"));
     }
 
     @Test
