@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,8 @@ import org.portico.xml.XmlElement;
 /**
  * RFC 6455's frames as Portico reads them, against a running Portico: a message's fragments are joined before it
  * is parsed (§5.4), a ping is answered (§5.5.2), a text message that is not UTF-8 closes the socket with 1007
- * (§8.1), a request without a handshake is told to upgrade, and a socket's messages cost no class of its own.
+ * (§8.1), a request without a handshake is told to upgrade, a socket's messages cost no class of its own, and an
+ * open socket keeps nothing of its upgrade request.
  */
 class WebSocketFramesEndToEndTest {
 
@@ -111,6 +113,43 @@ class WebSocketFramesEndToEndTest {
 
         long loaded = ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount() - before;
         assertTrue(loaded < 10, loaded + " classes loaded for 20 sockets' 4,000 messages");
+    }
+
+    /**
+     * An open socket keeps nothing of its upgrade request: Jetty's WebSocket session keeps the request's context,
+     * and the one Jetty's path mapping gives a request held the whole request, its HTTP/1.1 connection, parser and
+     * headers, 2.9 KB a socket (docs/benchmarks.md). Counted in a class histogram, which collects garbage first.
+     */
+    @Test
+    void anOpenSocketKeepsNoneOfItsUpgradeRequest() throws Exception {
+        String connection = "org.eclipse.jetty.server.internal.HttpConnection";
+        long before = liveInstances(connection);
+        List<WebSocketTestClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                WebSocketTestClient client = portico.websocketClient();
+                client.send(" ");
+                clients.add(client);
+            }
+
+            long kept = liveInstances(connection) - before;
+            assertTrue(kept < 5, kept + " HTTP/1.1 connections live beside 20 open WebSockets");
+        } finally {
+            clients.forEach(WebSocketTestClient::close);
+        }
+    }
+
+    private static long liveInstances(String className) throws Exception {
+        String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        for (String line : histogram.split("\n")) {
+            String[] columns = line.trim().split("\\s+");
+            if (columns.length >= 4 && columns[3].equals(className)) {
+                return Long.parseLong(columns[1]);
+            }
+        }
+        return 0;
     }
 
     private static void sendKeepalives(int sockets, int messages) throws Exception {
