@@ -33,7 +33,7 @@ final class ScriptStream {
     /** Adds one request's content; returns the payloads it completed, in order (often none, often all). */
     List<XmlElement> append(byte[] content) throws BoshException {
         buffer.writeBytes(content);
-        if (buffer.size() == 0 || isBlank()) {
+        if (buffer.size() == 0 || XmlParser.isWhitespace(buffer.toByteArray())) {
             buffer.reset();
             return List.of();
         }
@@ -57,15 +57,6 @@ final class ScriptStream {
             payloads.add(BoshRequest.intoClientNamespace(child));
         }
         return payloads;
-    }
-
-    private boolean isBlank() {
-        for (byte b : buffer.toByteArray()) {
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
     }
 
     @Override

@@ -111,7 +111,7 @@ public final class FramingCodec {
 
     /** @param utf8 one text message's octets, as the client sent them (well-formed UTF-8) */
     public ClientFrame parse(byte[] utf8) throws FramingException {
-        if (blank(utf8)) {
+        if (XmlParser.isWhitespace(utf8)) {
             return new Blank();
         }
         XmlElement root;
@@ -133,16 +133,6 @@ public final class FramingCodec {
                     + root.namespace() + "', not " + Namespaces.FRAMING);
         }
         return new Element(intoClientNamespace(root));
-    }
-
-    /** Nothing but XML white space (XML 1.0 §2.3 S), as a whitespace keepalive is. */
-    private static boolean blank(byte[] utf8) {
-        for (byte b : utf8) {
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String value(XmlElement element, QName name) {

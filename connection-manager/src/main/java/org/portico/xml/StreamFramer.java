@@ -252,7 +252,7 @@ public final class StreamFramer {
     }
 
     private static boolean endsName(byte b) {
-        return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '/' || b == '>';
+        return XmlParser.isWhitespace(b) || b == '/' || b == '>';
     }
 
     /** An octet of an end tag: part of its name, which must be the innermost open element's, or space after it. */
@@ -261,7 +261,7 @@ public final class StreamFramer {
             return; // reported at the '>'
         }
         int start = nameStarts[depth - 1];
-        if (b == ' ' || b == '\t' || b == '\n' || b == '\r') {
+        if (XmlParser.isWhitespace(b)) {
             return;
         }
         if (start + matched >= namesLength || names[start + matched] != b) {

@@ -78,6 +78,21 @@ public final class XmlParser {
         return factory;
     }
 
+    /** Whether {@code b} is XML white space (XML 1.0 §2.3, production S): space, tab, line feed, carriage return. */
+    public static boolean isWhitespace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+    }
+
+    /** Whether {@code octets} hold nothing but XML white space, as a whitespace keepalive does (or nothing). */
+    public static boolean isWhitespace(byte[] octets) {
+        for (byte b : octets) {
+            if (!isWhitespace(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. The
      * octets are UTF-8 unless a byte-order mark or the XML declaration names another encoding (XEP-0124 §7.2, R20).
