@@ -92,10 +92,11 @@ final class XmppWebSocketEndpoint implements FrameHandler {
      */
     @Override
     public void onFrame(Frame frame, Callback callback) {
-        heartbeat.heard(transport.nanoTime());
+        long now = transport.nanoTime();
+        heartbeat.heard(now);
         try {
             switch (frame.getOpCode()) {
-                case OpCode.TEXT, OpCode.CONTINUATION -> text(frame);
+                case OpCode.TEXT, OpCode.CONTINUATION -> text(frame, now);
                 case OpCode.BINARY -> binary();
                 case OpCode.PING -> socket.sendFrame(new Frame(OpCode.PONG).setPayload(
                         BufferUtil.copy(frame.getPayload())), Callback.NOOP, false);
@@ -115,8 +116,12 @@ final class XmppWebSocketEndpoint implements FrameHandler {
         socket.demand();
     }
 
-    /** A text frame or a continuation; a binary message's continuations come here too, and are dropped. */
-    private void text(Frame frame) {
+    /**
+     * A text frame or a continuation; a binary message's continuations come here too, and are dropped.
+     *
+     * @param start when the frame came, for the time a message's handling takes
+     */
+    private void text(Frame frame, long start) {
         if (clientFault || frame.getOpCode() == OpCode.CONTINUATION && !fragments.pending()) {
             return;
         }
@@ -130,7 +135,6 @@ final class XmppWebSocketEndpoint implements FrameHandler {
         if (utf8 == null) {
             return;
         }
-        long start = transport.nanoTime();
         transport.metrics().websocketMessage(Metrics.Direction.IN, utf8.length);
         if (!Utf8.wellFormed(utf8)) {
             closeForClient(CloseCode.INVALID_PAYLOAD, "a text message that is not UTF-8 (RFC 6455 section 8.1)");

@@ -3,6 +3,7 @@ package org.portico.load;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The measured messages slower than a threshold ({@code --stall-ms}), grouped into stalls: runs of slow messages
@@ -70,16 +71,10 @@ final class Stalls {
             }
             last.add(message);
         }
-        List<List<Slow>> largest = new ArrayList<>(stalls);
-        largest.sort(Comparator.comparingInt((List<Slow> stall) -> stall.size()).reversed());
-        List<List<Slow>> kept = largest.subList(0, Math.min(most, largest.size()));
-        List<String> lines = new ArrayList<>();
-        for (List<Slow> stall : stalls) {
-            if (kept.contains(stall)) {
-                lines.add(describe(stall));
-            }
-        }
-        return lines;
+        stalls.sort(Comparator.comparingInt((List<Slow> stall) -> stall.size()).reversed());
+        List<List<Slow>> kept = new ArrayList<>(stalls.subList(0, Math.min(most, stalls.size())));
+        kept.sort(Comparator.comparingLong(stall -> stall.get(0).scheduledNanos()));
+        return kept.stream().map(this::describe).toList();
     }
 
     private String describe(List<Slow> stall) {
@@ -88,7 +83,7 @@ final class Stalls {
         long senders = stall.stream().mapToInt(Slow::sender).distinct().count();
         long worst = stall.stream().mapToLong(Slow::latencyNanos).max().orElse(0);
         long lag = stall.stream().mapToLong(Slow::lagNanos).max().orElse(0);
-        return String.format(java.util.Locale.ROOT, "at %.2f s for %d ms: %d messages from %d senders, max %.1f ms,"
+        return String.format(Locale.ROOT, "at %.2f s for %d ms: %d messages from %d senders, max %.1f ms,"
                 + " sends up to %.1f ms late", (first - measureFromNanos) / 1e9, span / 1_000_000, stall.size(),
                 senders, worst / 1e6, lag / 1e6);
     }
