@@ -10,7 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,6 +33,7 @@ import org.portico.xml.XmlElement;
 class BoshClosedConnectionEndToEndTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(10);
+    @AutoClose
     private static PorticoHarness portico;
 
     /** How the client drops its connection. */
@@ -43,13 +44,6 @@ class BoshClosedConnectionEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     @ParameterizedTest(name = "{0}")

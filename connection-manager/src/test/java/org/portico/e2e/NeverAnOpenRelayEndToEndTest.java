@@ -8,7 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,18 +31,12 @@ import org.portico.xml.XmlElement;
 class NeverAnOpenRelayEndToEndTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+    @AutoClose
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
         portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     /** Another domain, a host, an IP literal, host:port forms and the upstream's own port. */

@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.xml.namespace.QName;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.portico.testing.LocalProsody;
@@ -40,18 +40,12 @@ class ResumeTokenOriginEndToEndTest {
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+    @AutoClose
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
         portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.jivesoftware.smack.filter.StanzaFilter;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.MessageBuilder;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,18 +48,12 @@ class SmackBoshThroughPorticoTest {
     /** Messages with a body only: Smack also receives presence and roster pushes after its login. */
     private static final StanzaFilter CHAT_MESSAGES = new AndFilter(StanzaTypeFilter.MESSAGE,
             MessageWithBodiesFilter.INSTANCE);
+    @AutoClose
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
         portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     /** A logged-in Smack BOSH connection to Portico as {@code user}. */

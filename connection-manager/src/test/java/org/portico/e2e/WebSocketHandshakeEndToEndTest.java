@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.portico.session.SessionLog;
@@ -34,18 +34,12 @@ import org.portico.xml.XmlLimits;
  */
 class WebSocketHandshakeEndToEndTest {
 
+    @AutoClose
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
         portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     /** What a raw HTTP/1.1 upgrade request got back: status line, headers (lower-case names), body. */

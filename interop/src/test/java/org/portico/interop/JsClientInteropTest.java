@@ -23,7 +23,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -178,6 +178,7 @@ class JsClientInteropTest {
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
     /** The reload figures are logged once per transport, by whichever reload test comes first. */
     private static final Set<Target> FIGURES_LOGGED = ConcurrentHashMap.newKeySet();
+    @AutoClose
     private static PorticoHarness portico;
     private static int pagePort;
 
@@ -190,13 +191,6 @@ class JsClientInteropTest {
         // converse.js's page comes from run-converse.mjs's server on pagePort: the only cross-origin allowed
         portico = PorticoHarness.start(config -> config.withHttp(config.http().toBuilder()
                 .allowedOrigins(List.of("http://127.0.0.1:" + pagePort)).build()));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     static Stream<Target> targets() {

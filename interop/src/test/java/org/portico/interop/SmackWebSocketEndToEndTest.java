@@ -13,7 +13,7 @@ import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnectionConfigurati
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.websocket.XmppWebSocketTransportModuleDescriptor;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.jxmpp.jid.impl.JidCreate;
@@ -34,18 +34,12 @@ class SmackWebSocketEndToEndTest {
         SmackWebSocketEndToEndTest.class.getClassLoader().setPackageAssertionStatus("org.jivesoftware.smack", false);
     }
 
+    @AutoClose
     private static PorticoHarness portico;
 
     @BeforeAll
     static void start() throws Exception {
         portico = PorticoHarness.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     private static ModularXmppClientToServerConnection smack(String user, String resource) throws Exception {

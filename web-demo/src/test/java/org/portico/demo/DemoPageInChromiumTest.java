@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +24,7 @@ import org.portico.testing.PorticoHarness;
  */
 class DemoPageInChromiumTest {
 
+    @AutoClose
     private static PorticoHarness portico;
 
     private final List<DemoTab> tabs = new ArrayList<>();
@@ -36,13 +37,6 @@ class DemoPageInChromiumTest {
     @BeforeEach
     void chromiumIsInstalled() {
         ChromiumTab.assumeInstalled();
-    }
-
-    @AfterAll
-    static void stopPortico() throws Exception {
-        if (portico != null) {
-            portico.close();
-        }
     }
 
     private ChromiumTab loggedIn(Transport transport, String user) {
