@@ -96,12 +96,15 @@ public final class XmlParser {
     /**
      * Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. The
      * octets are UTF-8 unless a byte-order mark or the XML declaration names another encoding (XEP-0124 §7.2, R20).
+     * A document that is one plain empty-element tag, as most BOSH bodies are, is read without Woodstox
+     * ({@link EmptyElementTag}).
      */
     public XmlElement parseDocument(byte[] document) throws XmlParseException {
         if (document.length > limits.maxBytes()) {
             throw new XmlParseException("document of " + document.length + " bytes exceeds " + limits.maxBytes());
         }
-        return parse(document, limits.maxBytes());
+        XmlElement tag = EmptyElementTag.read(document, limits);
+        return tag != null ? tag : parse(document, limits.maxBytes());
     }
 
     /**
@@ -162,7 +165,8 @@ public final class XmlParser {
         return document;
     }
 
-    private XmlElement parse(byte[] document, long maxChars) throws XmlParseException {
+    /** Woodstox's reading of a whole document; package-private so that tests compare {@link EmptyElementTag} with it. */
+    XmlElement parse(byte[] document, long maxChars) throws XmlParseException {
         XMLStreamReader reader = null;
         try {
             reader = open(document, maxChars);
