@@ -96,14 +96,14 @@ public final class XmlParser {
     /**
      * Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. The
      * octets are UTF-8 unless a byte-order mark or the XML declaration names another encoding (XEP-0124 §7.2, R20).
-     * A document that is one plain empty-element tag, as most BOSH bodies are, is read without Woodstox
-     * ({@link EmptyElementTag}).
+     * A document that is one plain empty element, as most BOSH bodies are, is read without Woodstox
+     * ({@link EmptyElement}).
      */
     public XmlElement parseDocument(byte[] document) throws XmlParseException {
         if (document.length > limits.maxBytes()) {
             throw new XmlParseException("document of " + document.length + " bytes exceeds " + limits.maxBytes());
         }
-        XmlElement tag = EmptyElementTag.read(document, limits);
+        XmlElement tag = EmptyElement.read(document, limits);
         return tag != null ? tag : parse(document, limits.maxBytes());
     }
 
@@ -165,7 +165,7 @@ public final class XmlParser {
         return document;
     }
 
-    /** Woodstox's reading of a whole document; package-private so that tests compare {@link EmptyElementTag} with it. */
+    /** Woodstox's reading of a whole document; package-private so that tests compare {@link EmptyElement} with it. */
     XmlElement parse(byte[] document, long maxChars) throws XmlParseException {
         XMLStreamReader reader = null;
         try {

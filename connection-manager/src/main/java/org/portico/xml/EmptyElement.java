@@ -7,9 +7,11 @@ import javax.xml.XMLConstants;
 import javax.xml.namespace.QName;
 
 /**
- * A document that is one empty-element tag (XML 1.0 §3.1, production [44]) with plain attributes, read without
- * setting up a parser: the BOSH body of an empty long-poll, a session request, restart or terminate (XEP-0124 §7,
- * XEP-0206 §5), and WebSocket framing and acknowledgements ({@code <open/>}, {@code <close/>}, {@code <a h='3'/>}).
+ * A document that is one empty element (XML 1.0 §3.1: an element with no content, written as an empty-element tag
+ * {@code <a/>} or as a start tag directly followed by its end tag {@code <a></a>}) with plain attributes, read
+ * without setting up a parser: the BOSH body of an empty long-poll, a session request, restart or terminate
+ * (XEP-0124 §7, XEP-0206 §5), and WebSocket framing and acknowledgements ({@code <open/>}, {@code <close/>},
+ * {@code <a h='3'/>}).
  *
  * <p>Why: most BOSH requests carry nothing, and Woodstox builds a reader for each (configuration, bootstrapper,
  * symbol table, element stack, attribute collector): about 2.5 kB of short-lived objects per body, a third of what
@@ -17,29 +19,30 @@ import javax.xml.namespace.QName;
  * (docs/benchmarks.md).
  *
  * <p>It reads only what it can read exactly as Woodstox does and answers {@code null} for anything else, which then
- * goes to the parser: a byte-order mark or XML declaration, any byte outside printable ASCII inside the tag (so no
+ * goes to the parser: a byte-order mark or XML declaration, any byte outside printable ASCII inside the tags (so no
  * encoding question, and no white space inside a value to normalize), a character or entity reference, a repeated
  * attribute or namespace declaration, an unbound or reserved prefix, and anything near a {@link XmlLimits} bound. So
  * it never refuses a document, and what it returns is what {@link XmlParser} returns for the same octets
- * ({@code EmptyElementTagTest} compares the two on generated documents).
+ * ({@code EmptyElementTest} compares the two on generated documents). A document with content is passed on after a
+ * look at its start tag, before anything is allocated.
  */
-final class EmptyElementTag {
+final class EmptyElement {
 
     private static final String XMLNS = XMLConstants.XMLNS_ATTRIBUTE;
 
     private final byte[] in;
     private int at;
 
-    private EmptyElementTag(byte[] in) {
+    private EmptyElement(byte[] in) {
         this.in = in;
     }
 
-    /** The element, or {@code null} when the document is anything but one empty-element tag of the plain kind. */
+    /** The element, or {@code null} when the document is anything but one empty element of the plain kind. */
     static XmlElement read(byte[] document, XmlLimits limits) {
-        return endsWithEmptyElementTag(document) ? new EmptyElementTag(document).tag(limits) : null;
+        return mayBeEmptyElement(document) ? new EmptyElement(document).element(limits) : null;
     }
 
-    private XmlElement tag(XmlLimits limits) {
+    private XmlElement element(XmlLimits limits) {
         skipSpace();
         if (!take('<')) {
             return null;
@@ -60,6 +63,12 @@ final class EmptyElementTag {
             boolean spaced = skipSpace();
             if (take('/')) {
                 if (!take('>')) {
+                    return null;
+                }
+                break;
+            }
+            if (take('>')) {
+                if (!endTag(elementPrefix, elementLocal)) {
                     return null;
                 }
                 break;
@@ -141,13 +150,60 @@ final class EmptyElementTag {
                 Attributes.owning(names, values), List.of());
     }
 
-    /** Whether the last octets but white space are "/>": a document with content is passed on before any work. */
-    private static boolean endsWithEmptyElementTag(byte[] in) {
+    /**
+     * Whether the document can be one empty element, judged without allocating: its last octets but white space are
+     * "/>", or the first '>' outside a quoted value is directly followed by "</".
+     */
+    private static boolean mayBeEmptyElement(byte[] in) {
         int end = in.length;
         while (end > 0 && XmlParser.isWhitespace(in[end - 1])) {
             end--;
         }
-        return end >= 2 && in[end - 1] == '>' && in[end - 2] == '/';
+        if (end < 2 || in[end - 1] != '>') {
+            return false;
+        }
+        if (in[end - 2] == '/') {
+            return true;
+        }
+        byte quote = 0;
+        for (int i = 0; i + 2 < end; i++) {
+            byte b = in[i];
+            if (quote != 0) {
+                quote = b == quote ? 0 : quote;
+            } else if (b == '\'' || b == '"') {
+                quote = b;
+            } else if (b == '>') {
+                return in[i + 1] == '<' && in[i + 2] == '/';
+            }
+        }
+        return false;
+    }
+
+    /** After the start tag's '>': its end tag (production [42], '</' Name S? '>'), with the same name. */
+    private boolean endTag(String prefix, String local) {
+        if (!take('<') || !take('/') || (prefix != null && !(takeName(prefix) && take(':'))) || !takeName(local)) {
+            return false;
+        }
+        skipSpace();
+        return take('>');
+    }
+
+    /** The ASCII name exactly, and no longer name beginning with it. */
+    private boolean takeName(String name) {
+        int length = name.length();
+        if (at + length > in.length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (in[at + i] != name.charAt(i)) {
+                return false;
+            }
+        }
+        if (nameEnd(at) != at + length) {
+            return false;
+        }
+        at += length;
+        return true;
     }
 
     /** The namespaces XML reserves for itself may not be bound to another prefix, nor be the default (NS 1.0 §3). */

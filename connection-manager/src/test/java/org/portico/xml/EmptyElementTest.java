@@ -17,10 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link EmptyElementTag} reads the documents that are one plain empty-element tag exactly as Woodstox does, and
- * leaves every other document to it (XML 1.0 §3.1 [44]; Namespaces in XML 1.0 §3, §5–6; XEP-0124 §7 bodies).
+ * {@link EmptyElement} reads the documents that are one plain empty element exactly as Woodstox does, and leaves
+ * every other document to it (XML 1.0 §3.1 [40], [42], [44]; Namespaces in XML 1.0 §3, §5–6; XEP-0124 §7 bodies).
  */
-class EmptyElementTagTest {
+class EmptyElementTest {
 
     /** Tight bounds, so that generated documents cross the attribute and value limits. */
     private static final XmlLimits LIMITS = new XmlLimits(4096, 6, 8, 1024);
@@ -38,12 +38,26 @@ class EmptyElementTagTest {
         assertSameAsParser("<body rid='1573741820' sid='f0a9' xmlns='http://jabber.org/protocol/httpbind'/>");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "<body rid='2' sid='f0a9' xmlns='http://jabber.org/protocol/httpbind'></body>",
+            "<body rid='2' xmlns='http://jabber.org/protocol/httpbind'></body >",
+            "<p:body rid='2' xmlns:p='http://jabber.org/protocol/httpbind'></p:body>",
+            "<body></body>",
+            "<body a='>'></body>", // '>' may stand in a value
+    })
+    void readsAStartTagDirectlyFollowedByItsEndTagAsTheEmptyElementItIs_XML_3_1(String document)
+            throws XmlParseException {
+        assertNotNull(read(document));
+        assertSameAsParser(document);
+    }
+
     @Test
     void readsASessionRequestWithPrefixedAndXmlAttributes_XEP0206_5() throws XmlParseException {
         String request = "<body content='text/xml; charset=utf-8' hold='1' rid='1' to='localhost' ver='1.6' wait='60'"
                 + " xml:lang='en' xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind'"
                 + " xmlns:xmpp='urn:xmpp:xbosh'/>";
-        XmlElement body = EmptyElementTag.read(request.getBytes(StandardCharsets.UTF_8), XmlLimits.DEFAULT);
+        XmlElement body = EmptyElement.read(request.getBytes(StandardCharsets.UTF_8), XmlLimits.DEFAULT);
 
         assertNotNull(body);
         assertEquals("1.0", body.attribute(new QName("urn:xmpp:xbosh", "version")).orElseThrow());
@@ -67,9 +81,12 @@ class EmptyElementTagTest {
             "<body xmlns:p=''/>", // an empty prefix binding: the parser's error
             "<body/><body/>", // two roots
             "<body a='1'b='2'/>", // no space between attributes
+            "<body> </body>", // white space is content: a text node
+            "<body></bodyx>", // another end tag: the parser's error
+            "<body></p:body>", // another end tag: the parser's error
     })
     void leavesEverythingElseToTheParser(String document) {
-        assertNull(EmptyElementTag.read(document.getBytes(StandardCharsets.UTF_8), LIMITS));
+        assertNull(EmptyElement.read(document.getBytes(StandardCharsets.UTF_8), LIMITS));
     }
 
     @Test
@@ -78,7 +95,7 @@ class EmptyElementTagTest {
         for (int i = 0; i < LIMITS.maxAttributes(); i++) {
             tag.append(" a").append(i).append("='1'");
         }
-        assertNull(EmptyElementTag.read(tag.append("/>").toString().getBytes(StandardCharsets.US_ASCII), LIMITS));
+        assertNull(EmptyElement.read(tag.append("/>").toString().getBytes(StandardCharsets.US_ASCII), LIMITS));
     }
 
     /**
@@ -98,7 +115,7 @@ class EmptyElementTagTest {
             if (document.length > LIMITS.maxBytes()) {
                 continue; // parseDocument refuses it before either reads it
             }
-            XmlElement shortcut = EmptyElementTag.read(document, LIMITS);
+            XmlElement shortcut = EmptyElement.read(document, LIMITS);
             XmlElement parsed;
             try {
                 parsed = PARSER.parse(document, LIMITS.maxBytes());
@@ -122,13 +139,13 @@ class EmptyElementTagTest {
     }
 
     private static XmlElement read(String document) {
-        return EmptyElementTag.read(document.getBytes(StandardCharsets.UTF_8), LIMITS);
+        return EmptyElement.read(document.getBytes(StandardCharsets.UTF_8), LIMITS);
     }
 
     private static void assertSameAsParser(String document) throws XmlParseException {
         byte[] octets = document.getBytes(StandardCharsets.UTF_8);
         assertEquals(canonical(PARSER.parse(octets, LIMITS.maxBytes())),
-                canonical(EmptyElementTag.read(octets, LIMITS)));
+                canonical(EmptyElement.read(octets, LIMITS)));
     }
 
     /** Everything a tree says, prefixes included (a {@link QName}'s equality leaves them out). */
@@ -166,14 +183,15 @@ class EmptyElementTagTest {
         "urn:ietf:params:xml:ns:xmpp-framing", "with space", "terminate", "x".repeat(1022)};
     private static final String[] SEPARATORS = {" ", " ", " ", "", "\t", "\n", "\r\n", "  "};
     private static final String[] EQUALS = {"=", "=", "=", " = ", "\n=", "", "=="};
-    private static final String[] ENDS = {"/>", "/>", "/>", " />", "\n/>", ">", "/ >", "></body>", "/>junk",
-        "/><x/>", "", "/"};
+    private static final String[] PLAIN_ENDS = {"/>", "/>", " />", "></NAME>", "></NAME >", "></NAME\n>"};
+    private static final String[] ENDS = {"/>", "/>", "/>", " />", "\n/>", ">", "/ >", "></body>", "></NAME>",
+        "> </NAME>", "><x/></NAME>", "></NAMEx>", "></x:NAME>", "/>junk", "/><x/>", "", "/"};
     private static final String[] AFTER = {"", "", "", " ", "\n", "\r\n", "x", "<!-- c -->"};
 
     private static byte[] generate(Random random) {
         boolean plain = random.nextBoolean();
-        StringBuilder document = new StringBuilder(plain ? "" : pick(random, BEFORE)).append('<')
-                .append(plain ? pick(random, PLAIN_ELEMENTS) : pick(random, ELEMENTS));
+        String element = plain ? pick(random, PLAIN_ELEMENTS) : pick(random, ELEMENTS);
+        StringBuilder document = new StringBuilder(plain ? "" : pick(random, BEFORE)).append('<').append(element);
         int attributes = random.nextInt(plain ? 7 : 11);
         List<String> names = new ArrayList<>(List.of(PLAIN_ATTRIBUTES));
         for (int i = 0; i < attributes; i++) {
@@ -183,7 +201,8 @@ class EmptyElementTagTest {
                     .append(plain ? "=" : pick(random, EQUALS)).append(quote)
                     .append(plain ? pick(random, PLAIN_VALUES) : pick(random, VALUES)).append(quote);
         }
-        document.append(plain ? "/>" : pick(random, ENDS)).append(plain ? "" : pick(random, AFTER));
+        String end = (plain ? pick(random, PLAIN_ENDS) : pick(random, ENDS)).replace("NAME", element);
+        document.append(end).append(plain ? "" : pick(random, AFTER));
         byte[] octets = document.toString().getBytes(StandardCharsets.UTF_8);
         if (random.nextInt(20) == 0) {
             octets[random.nextInt(octets.length)] = (byte) random.nextInt(256);
