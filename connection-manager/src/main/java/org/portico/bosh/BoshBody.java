@@ -48,7 +48,10 @@ final class BoshBody {
     String text() {
         StringBuilder out = new StringBuilder(64 + payloads.length());
         out.append("<body xmlns=\"").append(Namespaces.HTTPBIND).append('"');
-        boolean xmppPrefix = attributes.keySet().stream().anyMatch(n -> Namespaces.XBOSH.equals(n.getNamespaceURI()));
+        boolean xmppPrefix = false;
+        for (QName name : attributes.keySet()) {
+            xmppPrefix |= Namespaces.XBOSH.equals(name.getNamespaceURI());
+        }
         if (streamPrefix) {
             out.append(" xmlns:stream=\"").append(Namespaces.STREAMS).append('"');
         }
