@@ -14,12 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.http.pathmap.ServletPathSpec;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
-import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -143,14 +141,15 @@ public final class PorticoServer implements AutoCloseable {
             context.setBaseResource(ResourceFactory.of(context).newClassLoaderResource(DEMO_RESOURCES));
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
-        // BOSH and WebSocket on Jetty's core API, beside the servlets (see BoshHandler, XmppWebSocketHandler)
-        PathMappingsHandler paths = new PathMappingsHandler();
-        paths.addMapping(new ServletPathSpec(config.bosh().path()), new BoshHandler(bosh, config.xml().maxBytes()));
+        // BOSH and WebSocket on Jetty's core API, each on its own path, before the servlets (see BoshHandler,
+        // XmppWebSocketHandler); no PathMappingsHandler, whose per-request wrapper a held long-poll kept
+        Handler.Sequence endpoints = new Handler.Sequence(
+                new BoshHandler(bosh, config.bosh().path(), config.xml().maxBytes()));
         if (websocket != null) {
-            paths.addMapping(new ServletPathSpec(config.websocket().path()), websocket.handler(server));
+            endpoints.addHandler(websocket.handler(server));
         }
-        paths.addMapping(new ServletPathSpec("/"), new ServletsOffPlatformThreads(context));
-        server.setHandler(new HttpOutcomes(wrap(paths), metrics));
+        endpoints.addHandler(new ServletsOffPlatformThreads(context));
+        server.setHandler(new HttpOutcomes(wrap(endpoints), metrics));
         TrustedProxies.install(server, config.client().trustedProxies());
     }
 

@@ -4,7 +4,6 @@ import java.time.Duration;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.server.Context;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -35,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * second, and Jetty's selector spent it generating classes: every WebSocket message through Portico waited 100 to
  * 450 ms (docs/benchmarks.md). {@link XmppWebSocketEndpoint} is a core {@link FrameHandler}: Jetty calls it directly.
  *
+ * <p>It answers its own path ({@code websocket.path}) and declines every other, in a {@code Handler.Sequence} before
+ * the servlets. Jetty's session keeps its upgrade request's context for the socket's life; here that is the server's
+ * own. The context Jetty's {@code PathMappingsHandler} gave a request held the request itself, and so every open socket
+ * kept its whole upgrade request, connection, parser and headers (docs/benchmarks.md).
+ *
  * <p>Threads: the handshake runs on the request's thread and never waits.
  */
 public final class XmppWebSocketHandler extends Handler.Abstract.NonBlocking {
@@ -50,12 +54,11 @@ public final class XmppWebSocketHandler extends Handler.Abstract.NonBlocking {
     private final WebSocketTransport transport;
     private final WebSocketMappings mappings;
     private final WebSocketNegotiator negotiator;
-    /** The server's context, which every socket's Jetty session keeps in place of its upgrade request's. */
-    private final Context serverContext;
+    private final String path;
 
     XmppWebSocketHandler(WebSocketTransport transport, Server server) {
         this.transport = transport;
-        this.serverContext = server.getContext();
+        this.path = transport.config().path();
         this.mappings = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
         WebSocketConfig config = transport.config();
         Configuration.ConfigurationCustomizer limits = new Configuration.ConfigurationCustomizer();
@@ -71,7 +74,10 @@ public final class XmppWebSocketHandler extends Handler.Abstract.NonBlocking {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (mappings.upgrade(negotiator, new InServerContext(request), response, callback, null)) {
+        if (!path.equals(Request.getPathInContext(request))) {
+            return false;
+        }
+        if (mappings.upgrade(negotiator, request, response, callback, null)) {
             return true;
         }
         // RFC 6455 §4.2.2 and RFC 9110 §15.5.22: not a WebSocket handshake this server can take
@@ -110,24 +116,6 @@ public final class XmppWebSocketHandler extends Handler.Abstract.NonBlocking {
             socket.readFramesOnSelectorWhile(endpoint::framesNeverWait);
         }
         return endpoint;
-    }
-
-    /**
-     * The upgrade request as Jetty's WebSocket session is to see it: in the server's context. Jetty's session keeps
-     * the context of its upgrade request for the socket's life, and the one {@code PathMappingsHandler} gives a
-     * request holds that request: with it every open socket kept its whole upgrade request, connection, parser and
-     * headers, about 1.3 KB (a heap dump's path: endpoint → session → context → request → connection). The two
-     * contexts differ only in the mapped path, which nothing asks after the handshake.
-     */
-    private final class InServerContext extends Request.Wrapper {
-        InServerContext(Request request) {
-            super(request);
-        }
-
-        @Override
-        public Context getContext() {
-            return serverContext;
-        }
     }
 
     private static void refuse(Response response, Callback callback, int status, String reason) {
