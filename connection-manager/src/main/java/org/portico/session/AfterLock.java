@@ -9,8 +9,9 @@ import org.portico.xml.XmlElement;
 /**
  * What one session event decided under the session lock, carried out after the lock is released, always in the
  * same order: first what goes to the client (answers, frames), then the lease in the store (through the session's
- * {@link LeaseDecisions}), then what the event queued for the upstream, written on this thread ({@link XmppSession#send(List, AfterLock)}), then the upstream's
- * end. Both transports use it, so "decide under the lock, act after it" has one shape.
+ * {@link LeaseDecisions}), then what the event queued for the upstream, written on this thread
+ * ({@link XmppSession#send(List, AfterLock)}), then the upstream's end. Both transports use it, so "decide under the
+ * lock, act after it" has one shape.
  *
  * <p>Confined to the thread handling the event: filled under the lock, run once after it.
  */
