@@ -28,10 +28,6 @@ import org.slf4j.LoggerFactory;
  * <p>Why not a servlet: a servlet reads and writes with blocking streams, so every request and every answer needed
  * a thread of its own (the request's, and one per answer decided on the upstream poller), and Jetty's servlet layer
  * cost more per request than the relay (docs/benchmarks.md).
- *
- * <p>It answers its own path ({@code bosh.path}) and declines every other, so that it sits in a
- * {@code Handler.Sequence} before the servlets: Jetty's {@code PathMappingsHandler} wrapped each request in a request
- * of its own with an attribute map, which a held long-poll kept for its whole wait (docs/benchmarks.md).
  */
 public final class BoshHandler extends Handler.Abstract {
 
@@ -41,21 +37,15 @@ public final class BoshHandler extends Handler.Abstract {
     private static final String ALLOWED = "GET, POST, OPTIONS";
 
     private final BoshSessions sessions;
-    private final String path;
     private final int maxBodyBytes;
 
-    /** @param path the endpoint's path, matched exactly ({@code bosh.path}) */
-    public BoshHandler(BoshSessions sessions, String path, int maxBodyBytes) {
+    public BoshHandler(BoshSessions sessions, int maxBodyBytes) {
         this.sessions = sessions;
-        this.path = path;
         this.maxBodyBytes = maxBodyBytes;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (!path.equals(Request.getPathInContext(request))) {
-            return false;
-        }
         String method = request.getMethod();
         if (HttpMethod.POST.is(method)) {
             readNextOnSelector(request);

@@ -31,6 +31,7 @@ import org.portico.client.TrustedProxies;
 import org.portico.cluster.InfinispanDirectory;
 import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
+import org.portico.http.ExactPath;
 import org.portico.http.HostMetaServlet;
 import org.portico.http.SelectorResumingThreadPool;
 import org.portico.http.ServletsOffPlatformThreads;
@@ -142,11 +143,11 @@ public final class PorticoServer implements AutoCloseable {
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
         // BOSH and WebSocket on Jetty's core API, each on its own path, before the servlets (see BoshHandler,
-        // XmppWebSocketHandler); no PathMappingsHandler, whose per-request wrapper a held long-poll kept
+        // XmppWebSocketHandler, ExactPath)
         Handler.Sequence endpoints = new Handler.Sequence(
-                new BoshHandler(bosh, config.bosh().path(), config.xml().maxBytes()));
+                new ExactPath(config.bosh().path(), new BoshHandler(bosh, config.xml().maxBytes())));
         if (websocket != null) {
-            endpoints.addHandler(websocket.handler(server));
+            endpoints.addHandler(new ExactPath(config.websocket().path(), websocket.handler(server)));
         }
         endpoints.addHandler(new ServletsOffPlatformThreads(context));
         server.setHandler(new HttpOutcomes(wrap(endpoints), metrics));

@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * second, and Jetty's selector spent it generating classes: every WebSocket message through Portico waited 100 to
  * 450 ms (docs/benchmarks.md). {@link XmppWebSocketEndpoint} is a core {@link FrameHandler}: Jetty calls it directly.
  *
- * <p>It answers its own path ({@code websocket.path}) and declines every other, in a {@code Handler.Sequence} before
- * the servlets. Jetty's session keeps its upgrade request's context for the socket's life; here that is the server's
- * own. The context Jetty's {@code PathMappingsHandler} gave a request held the request itself, and so every open socket
- * kept its whole upgrade request, connection, parser and headers (docs/benchmarks.md).
+ * <p>Jetty's session keeps its upgrade request's context for the socket's life, so nothing in front of this handler
+ * may wrap the request in a context of its own ({@link org.portico.http.ExactPath}): the one Jetty's
+ * {@code PathMappingsHandler} gave held the request itself, and every open socket kept its whole upgrade request,
+ * connection, parser and headers (docs/benchmarks.md).
  *
  * <p>Threads: the handshake runs on the request's thread and never waits.
  */
@@ -54,11 +54,9 @@ public final class XmppWebSocketHandler extends Handler.Abstract.NonBlocking {
     private final WebSocketTransport transport;
     private final WebSocketMappings mappings;
     private final WebSocketNegotiator negotiator;
-    private final String path;
 
     XmppWebSocketHandler(WebSocketTransport transport, Server server) {
         this.transport = transport;
-        this.path = transport.config().path();
         this.mappings = new WebSocketMappings(WebSocketServerComponents.ensureWebSocketComponents(server));
         WebSocketConfig config = transport.config();
         Configuration.ConfigurationCustomizer limits = new Configuration.ConfigurationCustomizer();
@@ -74,9 +72,6 @@ public final class XmppWebSocketHandler extends Handler.Abstract.NonBlocking {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (!path.equals(Request.getPathInContext(request))) {
-            return false;
-        }
         if (mappings.upgrade(negotiator, request, response, callback, null)) {
             return true;
         }

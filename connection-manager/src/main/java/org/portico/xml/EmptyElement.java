@@ -48,7 +48,7 @@ final class EmptyElement {
             return null;
         }
         String elementPrefix = prefix();
-        String elementLocal = local(elementPrefix);
+        String elementLocal = local();
         if (elementLocal == null) {
             return null;
         }
@@ -74,7 +74,7 @@ final class EmptyElement {
                 break;
             }
             String prefix = prefix();
-            String local = local(prefix);
+            String local = local();
             if (!spaced || local == null || count + declaredCount >= room) {
                 return null;
             }
@@ -132,7 +132,7 @@ final class EmptyElement {
             String prefix = attributes[3 * a];
             String namespace = XMLConstants.NULL_NS_URI;
             if (prefix != null) {
-                namespace = prefix.equals(XMLConstants.XML_NS_PREFIX) ? XMLConstants.XML_NS_URI
+                namespace = prefix.equals(XMLConstants.XML_NS_PREFIX) ? Namespaces.XML
                         : uriOf(declarations, declaredCount, prefix);
                 if (namespace == null) {
                     return null;
@@ -208,7 +208,7 @@ final class EmptyElement {
 
     /** The namespaces XML reserves for itself may not be bound to another prefix, nor be the default (NS 1.0 §3). */
     private static boolean reserved(String uri) {
-        return uri.equals(XMLConstants.XML_NS_URI) || uri.equals(XMLConstants.XMLNS_ATTRIBUTE_NS_URI);
+        return uri.equals(Namespaces.XML) || uri.equals(XMLConstants.XMLNS_ATTRIBUTE_NS_URI);
     }
 
     /** The URI a prefix declared on the tag is bound to, or null. */
@@ -233,7 +233,7 @@ final class EmptyElement {
     }
 
     /** The local part after {@link #prefix}; null when there is none (a lone colon, an empty name). */
-    private String local(String prefix) {
+    private String local() {
         int end = nameEnd(at);
         if (end == at || (end < in.length && in[end] == ':')) {
             return null;
