@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiPredicate;
 import org.infinispan.Cache;
 import org.infinispan.commons.IllegalLifecycleStateException;
@@ -87,9 +88,14 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
     private final DefaultCacheManager manager;
     private final Cache<String, String> sessions;
     private final Cache<String, String> nodes;
-    /** Purges run here, off Infinispan's notification thread, which must not block on cache writes. */
+    /**
+     * Purges and reclaims run here ({@link #inBackground}), off Infinispan's notification thread, which must not
+     * block on cache writes.
+     */
     private final ExecutorService purges = Executors.newSingleThreadExecutor(Thread.ofVirtual()
             .name("portico-cluster-purge").factory());
+    /** Set by {@link #close()}: from then on a purge that fails was cut short by the stop, not by the cluster. */
+    private volatile boolean closing;
     /** Names of the nodes in the current view; replaced whole by the view listener. */
     private volatile Set<String> members;
     /** Ids of the sessions living on this node: what it writes again after a merge. */
@@ -280,9 +286,41 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         return ((JGroupsTransport) GlobalComponentRegistry.componentOf(manager, Transport.class)).getChannel();
     }
 
+    /**
+     * Runs a purge or a reclaim on {@link #purges}. A cache write that fails there (the cluster split again, a
+     * member timed out, this node is stopping and its caches refuse writes or its thread was interrupted) is one log
+     * line, WARN, or DEBUG once {@link #close()} began; it never ends the thread with a stack trace on standard error.
+     * Entries a failed purge leaves name a node outside the view, which {@link #ownerElsewhere} never routes to.
+     */
+    private void inBackground(String what, Runnable task) {
+        try {
+            purges.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    if (closing) {
+                        log.debug("cluster {}: {} cut short by this node's stop: {}", config.name(), what,
+                                e.toString());
+                    } else {
+                        log.warn("cluster {}: {} failed: {}", config.name(), what, e.toString());
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the views Infinispan reports while this node stops: nothing is purged by a node that is leaving
+            log.debug("cluster {}: {} not started, this node is stopping", config.name(), what);
+        }
+    }
+
+    /**
+     * Leaves the cluster. A purge under way is interrupted, and waited for, so that it fails here, as a DEBUG line,
+     * rather than against caches that are stopping.
+     */
     @Override
     public void close() {
+        closing = true;
         purges.shutdownNow();
+        purges.close();
         manager.stop();
     }
 
@@ -338,7 +376,7 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         @Merged
         public void merged(MergeEvent event) {
             accept(event, "merged view");
-            purges.execute(InfinispanDirectory.this::reclaim);
+            inBackground("writing again what this node owns", InfinispanDirectory.this::reclaim);
         }
 
         private void accept(ViewChangedEvent event, String kind) {
@@ -349,7 +387,7 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             log.info("cluster {}: {} {}{}", config.name(), kind, now,
                     departed.isEmpty() ? "" : ", departed " + departed);
             if (!departed.isEmpty()) {
-                purges.execute(() -> purge(departed));
+                inBackground("forgetting the sessions of " + departed, () -> purge(departed));
             }
         }
     }

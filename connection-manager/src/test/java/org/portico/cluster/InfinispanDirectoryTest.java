@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.TCP;
 import org.jgroups.stack.ProtocolStack;
@@ -27,6 +29,9 @@ class InfinispanDirectoryTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(20);
     private final List<InfinispanDirectory> nodes = new ArrayList<>();
+    /** What ended a thread of a directory; nothing may (a failed purge is a log line). */
+    private final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    private Thread.UncaughtExceptionHandler previous;
 
     private static ClusterConfig config(int node) {
         List<String> members = IntStream.range(0, 3).mapToObj(n -> "127.0.0.1:" + ClusterPorts.directoryJgroups(n))
@@ -59,9 +64,33 @@ class InfinispanDirectoryTest {
         }
     }
 
+    @BeforeEach
+    void watchTheDirectorysThreads() {
+        previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (thread.getName().startsWith("portico-cluster")) {
+                uncaught.add(e);
+            } else if (previous != null) {
+                previous.uncaughtException(thread, e);
+            } else {
+                thread.getThreadGroup().uncaughtException(thread, e);
+            }
+        });
+    }
+
+    /**
+     * The nodes leave one after the other, so each but the last is purged by a node that is itself about to stop:
+     * the purge it cuts short is a DEBUG line, not a thread ended by an exception on standard error.
+     */
     @AfterEach
     void leave() {
-        nodes.forEach(InfinispanDirectory::close);
+        try {
+            nodes.forEach(InfinispanDirectory::close);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+        assertEquals(List.of(), uncaught.stream().map(Throwable::toString).toList(),
+                "exceptions that ended a directory thread");
     }
 
     @Test
