@@ -18,6 +18,7 @@ public final class Portico {
     }
 
     public static void main(String[] args) throws Exception {
+        Thread.setDefaultUncaughtExceptionHandler(new UncaughtExceptions());
         Path configFile = Path.of("conf/portico.properties");
         for (int i = 0; i < args.length; i++) {
             if ("--config".equals(args[i]) && i + 1 < args.length) {
