@@ -71,6 +71,8 @@ final class UpstreamReader {
     private volatile boolean secure;
     /** The stream's end was observed on the poller's thread: nothing more is read or reported. */
     private boolean pollingEnded;
+    /** Set by the reader thread when it reports the end itself; read by its uncaught-exception handler. */
+    private boolean endReported;
 
     UpstreamReader(StreamHeader header, String route, UpstreamListener listener, UpstreamResolver resolver,
             UpstreamTls tls, UpstreamConnection connection, UpstreamPoller poller, Map<String, String> mdc,
@@ -87,7 +89,22 @@ final class UpstreamReader {
     }
 
     void start() {
-        Thread.ofVirtual().name("upstream-reader " + header.to()).start(this::read);
+        Thread.ofVirtual().name("upstream-reader " + header.to()).uncaughtExceptionHandler(this::readerEnded)
+                .start(this::read);
+    }
+
+    /**
+     * The reader thread ended by what {@link #read} did not catch: an {@link Error}, or an exception that passed its
+     * catch blocks, as JDK 25.0.3 can let one do on a virtual thread (JDK-8389310, docs/reliability.md). The stream
+     * ends as on an internal error unless the reader had reported its end already, so that the session is told
+     * instead of waiting on a stream nobody reads.
+     */
+    private void readerEnded(Thread thread, Throwable e) {
+        LOG.error("{}: {} ended by an exception nothing caught", stream, thread.getName(), e);
+        if (!endReported) {
+            endReported = true;
+            stream.ended(new UpstreamEnd(Reason.CONNECTION_FAILED, null, "internal error: " + e));
+        }
     }
 
     String target() {
@@ -125,6 +142,7 @@ final class UpstreamReader {
             notifyOpened(opening.header());
             notifyElement(opening.features());
             if (pollable) {
+                endReported = true; // by the poller, from here on
                 connection.startPolling(this::readable);
                 return; // the poller reads on, and reports the end
             }
@@ -141,6 +159,7 @@ final class UpstreamReader {
             LOG.error("{}: reader failed", stream, e);
             observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "internal error: " + e);
         }
+        endReported = true;
         stream.ended(observed);
     }
 

@@ -35,6 +35,7 @@ import org.slf4j.MDC;
  */
 final class UpstreamWriter {
 
+    private static final Logger log = LoggerFactory.getLogger(UpstreamWriter.class);
     private static final Logger WIRE = LoggerFactory.getLogger("portico.wire");
     /** Queued writes up to this size go out as one socket write (one TLS record); larger ones one by one. */
     static final int MAX_COALESCED_BYTES = 16 * 1024;
@@ -194,7 +195,33 @@ final class UpstreamWriter {
 
     /** A drain claimed by the caller runs on a thread of its own, named so that one blocked shows in a dump. */
     private void startDrainThread() {
-        Thread.ofVirtual().name(threadName).start(this::drainQueued);
+        Thread.ofVirtual().name(threadName).uncaughtExceptionHandler(this::drainEnded).start(this::drainQueued);
+    }
+
+    /**
+     * A drain thread ended by an exception that {@link #drainQueued} did not catch: a bug, or the fault of JDK 25.0.3
+     * that lets an exception pass a virtual thread's catch block (JDK-8389310, docs/reliability.md). The writer
+     * stops and reports it as a failed write, so the stream ends as on any write error; otherwise {@link #draining}
+     * stayed set and every later stanza would queue behind a drain that never runs.
+     */
+    private void drainEnded(Thread thread, Throwable e) {
+        Map<String, String> previous = MDC.getCopyOfContextMap();
+        if (mdc != null) {
+            MDC.setContextMap(mdc);
+        }
+        try {
+            log.error("{} ended by an exception nothing caught: {}", thread.getName(), e.toString(), e);
+        } finally {
+            if (previous != null) {
+                MDC.setContextMap(previous);
+            } else {
+                MDC.clear();
+            }
+        }
+        if (stopAndReport()) {
+            onFailure.accept(e instanceof IOException failure ? failure
+                    : new IOException("the writer ended by " + e, e));
+        }
     }
 
     /**

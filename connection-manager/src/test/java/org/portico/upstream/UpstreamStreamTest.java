@@ -594,6 +594,29 @@ class UpstreamStreamTest {
         listener.awaitElement();
     }
 
+    /**
+     * What the reader thread does not catch (here an {@link Error} from the DNS lookup; on JDK 25.0.3 also an
+     * exception that passes its catch blocks, JDK-8389310) still ends the stream, as an internal error, and is one
+     * ERROR line: the session is told instead of waiting on a stream nobody reads.
+     */
+    @Test
+    void aReaderThreadEndedByWhatItDidNotCatchStillEndsTheStream() {
+        SrvLookup dns = name -> {
+            throw new AssertionError("passed the catch blocks");
+        };
+        UpstreamConfig config = UpstreamConfig.builder().srvLookup(true).discoveredTls(TlsPolicy.DISABLED).build();
+
+        try (LogCapture log = LogCapture.start()) {
+            new TcpUpstreamConnector(config, dns, timer)
+                    .connect(new StreamHeader("srv.test", null, null, "1.0"), null, listener);
+
+            UpstreamEnd end = listener.awaitClosed();
+            assertEquals(Reason.CONNECTION_FAILED, end.reason());
+            assertEquals("internal error: java.lang.AssertionError: passed the catch blocks", end.detail());
+            assertEquals(1, log.lines(event -> event.getLevel() == Level.ERROR).size(), log.events().toString());
+        }
+    }
+
     @Test
     void anAllowedRouteIsWhereTheStreamGoes() throws IOException {
         String route = "xmpp:127.0.0.1:" + server.port();
