@@ -205,19 +205,8 @@ final class UpstreamWriter {
      * stayed set and every later stanza would queue behind a drain that never runs.
      */
     private void drainEnded(Thread thread, Throwable e) {
-        Map<String, String> previous = MDC.getCopyOfContextMap();
-        if (mdc != null) {
-            MDC.setContextMap(mdc);
-        }
-        try {
-            log.error("{} ended by an exception nothing caught: {}", thread.getName(), e.toString(), e);
-        } finally {
-            if (previous != null) {
-                MDC.setContextMap(previous);
-            } else {
-                MDC.clear();
-            }
-        }
+        inSessionContext(() -> log.error("{} ended by an exception nothing caught: {}", thread.getName(),
+                e.toString(), e));
         if (stopAndReport()) {
             onFailure.accept(e instanceof IOException failure ? failure
                     : new IOException("the writer ended by " + e, e));
@@ -315,21 +304,26 @@ final class UpstreamWriter {
         return joined;
     }
 
-    /** On the wire logger, in the session's logging context, whichever thread writes (a caller's has none). */
+    /** On the wire logger, in the session's logging context. */
     private void log(byte[] bytes) {
         if (WIRE.isDebugEnabled()) {
-            Map<String, String> previous = MDC.getCopyOfContextMap();
-            if (mdc != null) {
-                MDC.setContextMap(mdc);
-            }
-            try {
-                WIRE.debug("-> {} {}", name, new String(bytes, StandardCharsets.UTF_8));
-            } finally {
-                if (previous != null) {
-                    MDC.setContextMap(previous);
-                } else {
-                    MDC.clear();
-                }
+            inSessionContext(() -> WIRE.debug("-> {} {}", name, new String(bytes, StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** Logs in the session's logging context, whichever thread writes (a caller's has none), then restores it. */
+    private void inSessionContext(Runnable logging) {
+        Map<String, String> previous = MDC.getCopyOfContextMap();
+        if (mdc != null) {
+            MDC.setContextMap(mdc);
+        }
+        try {
+            logging.run();
+        } finally {
+            if (previous != null) {
+                MDC.setContextMap(previous);
+            } else {
+                MDC.clear();
             }
         }
     }
