@@ -15,8 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The load run of {@code scripts/bench-load.sh}. Three modes, each over every target, targets interleaved (they take
@@ -64,15 +62,11 @@ public final class LoadGenerator {
             System.exit(64);
             return;
         }
-        Map<String, LongAdder> uncaught = new ConcurrentHashMap<>();
-        Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
-                uncaught.computeIfAbsent(thread.getName() + ": " + e, k -> new LongAdder()).increment());
+        UncaughtTally uncaught = new UncaughtTally();
+        Thread.setDefaultUncaughtExceptionHandler(uncaught);
         LoadGenerator generator = new LoadGenerator(options, System.out);
         int status = generator.run();
-        // On JDK 25.0.3 a reader's socket closed under it at the end of a turn can pass over the reader's catch block
-        // (JDK-8389310, docs/benchmarks.md): counted and named here once, instead of a stack trace each on stderr.
-        uncaught.forEach((what, count) -> System.out.println("# " + count.sum()
-                + " threads ended by an exception nothing caught: " + what));
+        uncaught.report(System.out);
         System.exit(status);
     }
 
