@@ -27,7 +27,9 @@
     services: {},
     listeners: {},
     console: null,
-    online: false
+    online: false,
+    // initial presence has gone out (RFC 6121 §4.2): the session is available and its offline messages have come
+    available: false
   };
   P.app = app;
   global.porticoDemo = app; // handy in the browser console and for tests
@@ -300,6 +302,7 @@
   function wentOffline(info) {
     var wasOnline = app.online;
     app.online = false;
+    app.available = false;
     document.body.setAttribute('data-online', 'false');
     ui.show('login-form', true);
     ui.show('account', false);

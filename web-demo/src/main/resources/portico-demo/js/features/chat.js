@@ -35,7 +35,7 @@
   var typing = { composing: false, timer: null, to: null, shownTimer: null };
 
   function freshState() {
-    return { conversations: {}, mamLoaded: {}, carbons: false };
+    return { conversations: {}, mamLoaded: {}, mamLoading: {}, carbons: false };
   }
 
   function conversation(jid) {
@@ -390,8 +390,22 @@
       showHistory(jid, state.mamLoaded[jid]);
       return;
     }
-    var queryid = X.uid('mam');
     var node = $('history-loaded');
+    if (!app.available) {
+      // A server may keep a session's offline messages (XEP-0160) from it once it has read its archive: Prosody's
+      // mod_mam does, for a client it expects to sync from the archive. This page reads one conversation, so an
+      // early query would lose what other contacts sent since the login: the history waits for initial presence,
+      // which brings the offline messages ('available', roster.js).
+      node.textContent = 'The history with ' + jid + ' loads once this session is available.';
+      node.setAttribute('data-count', '');
+      node.setAttribute('data-with', jid);
+      return;
+    }
+    if (state.mamLoading[jid]) {
+      return;
+    }
+    state.mamLoading[jid] = true;
+    var queryid = X.uid('mam');
     node.textContent = 'Loading history with ' + jid + ' from the archive…';
     node.setAttribute('data-count', '');
     node.setAttribute('data-with', jid);
@@ -425,12 +439,14 @@
       X.el('set', { xmlns: NS.RSM }, [X.el('max', {}, '50'), X.el('before')])
     ]));
     app.client.sendIQ(iq).then(function () {
+      delete state.mamLoading[jid];
       state.mamLoaded[jid] = count;
       if (app.current === jid) {
         showHistory(jid, count);
       }
       refresh(app, jid);
     }, function (e) {
+      delete state.mamLoading[jid];
       node.textContent = 'The archive could not be read: ' + e.message;
       node.setAttribute('data-count', 'error');
     }).then(function () {
@@ -459,6 +475,11 @@
     name: 'chat',
 
     init: function (app) {
+      app.on('available', function () {
+        if (app.current) {
+          loadHistory(app, app.current);
+        }
+      });
       $('chat-form').addEventListener('submit', function (event) {
         event.preventDefault();
         var input = $('chat-input');

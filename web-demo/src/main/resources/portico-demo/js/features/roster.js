@@ -151,6 +151,13 @@
 
   function sendInitialPresence(app) {
     app.client.send(X.el('presence', {}, [app.client.capsElement()]));
+    becameAvailable(app);
+  }
+
+  /* Tells the other features that the session is available, e.g. the archive may now be read (chat.js). */
+  function becameAvailable(app) {
+    app.available = true;
+    app.emit('available');
   }
 
   function block(app, jid, blocking) {
@@ -294,6 +301,7 @@
       $('add-contact').disabled = false;
       if (info.resumed) {
         // The session kept its presence and subscriptions; refresh the lists in case something changed.
+        becameAvailable(app);
         render(app);
         fetchRoster(app).then(null, function () {});
         fetchBlocklist(app);

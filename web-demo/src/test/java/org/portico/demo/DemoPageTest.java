@@ -1,6 +1,7 @@
 package org.portico.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -83,6 +84,35 @@ class DemoPageTest extends HtmlUnitDemoTest {
         }
         assertEquals("out", alice.message(alice.awaitMessage(first), "data-direction"));
         assertEquals("in", alice.message(alice.awaitMessage(reply), "data-direction"));
+    }
+
+    /**
+     * bob writes to carol while she is logged out, so the server keeps the message (XEP-0160). carol logs in and picks
+     * alice before the page is online. The page reads a conversation's history only once its initial presence has
+     * gone out (RFC 6121 §4.2.2), which is when the server sends what it kept: Prosody's mod_mam holds the offline
+     * messages back from a session that queried the archive first, and alice's history would not have shown bob's
+     * message. Found as a CI failure of {@link ManyTabsInOneBrowserTest}. carol, because no other test leaves a
+     * session of hers behind that could take the message instead.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aMessageKeptForOneWhileLoggedOutArrivesLiveThoughAConversationWasOpenedDuringLogin_XEP0160(
+            Transport transport) {
+        DemoTab bob = loggedIn(transport, "bob");
+        bob.openChat("carol");
+        String kept = unique("kept while carol was away");
+        bob.awaitServerHas(bob.send(kept));
+
+        DemoTab carol = opened(transport).logInWithConversationOpen("carol", "alice");
+        carol.await("the history with alice to load", () -> !carol.attribute("#history-loaded", "data-count")
+                .isEmpty());
+        assertEquals(DemoTab.jid("alice"), carol.attribute("#history-loaded", "data-with"));
+        carol.openChat("bob");
+
+        String id = carol.awaitMessage(kept);
+        assertNotEquals("true", carol.message(id, "data-archived"),
+                "bob's message came when carol became available, not only later from the archive");
+        assertEquals("in", carol.message(id, "data-direction"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -83,9 +83,30 @@ abstract class DemoTab implements AutoCloseable {
         this.user = name;
         click("[data-testid=quick-" + name + "]");
         click("#login");
+        return awaitLoggedIn();
+    }
+
+    /**
+     * Logs in as {@code name} with the conversation with {@code contact} opened while the login is still under way,
+     * as someone does who picks a contact before the page is online: the page reads that conversation's history
+     * as soon as it can.
+     */
+    DemoTab logInWithConversationOpen(String name, String contact) {
+        this.user = name;
+        click("[data-testid=quick-" + name + "]");
+        click("#login");
+        Object online = evaluate("(function () { porticoDemo.selectContact(" + js(jid(contact))
+                + "); return porticoDemo.online; }())");
+        if (!Boolean.FALSE.equals(online)) {
+            throw new AssertionFailedError(name + " was online before the conversation opened");
+        }
+        return awaitLoggedIn();
+    }
+
+    private DemoTab awaitLoggedIn() {
         await("online, or an error", () -> isOnline() || "true".equals(attribute("#error", "data-shown")));
         if (!isOnline()) {
-            throw new AssertionFailedError(name + " could not log in: " + summary());
+            throw new AssertionFailedError(user + " could not log in: " + summary());
         }
         return this;
     }

@@ -35,9 +35,14 @@ abstract class HtmlUnitDemoTest {
 
     /** A new tab on the page, logged in as {@code user} over {@code transport}. */
     DemoTab loggedIn(Transport transport, String user) {
+        return opened(transport).logIn(user);
+    }
+
+    /** A new tab on the page over {@code transport}, not logged in yet. */
+    DemoTab opened(Transport transport) {
         DemoTab tab = new HtmlUnitTab(portico.uri("/"), transport);
         tabs.add(tab);
-        return tab.open().logIn(user);
+        return tab.open();
     }
 
     /** A text no earlier run has sent, so the archive, room history or PEP node cannot answer for this run. */
