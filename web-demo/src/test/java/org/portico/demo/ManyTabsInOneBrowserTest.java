@@ -65,20 +65,47 @@ class ManyTabsInOneBrowserTest {
                 + " (PORTICO_TEST_USERS, default 10)");
     }
 
-    /** What one tab did by the end of the run. */
+    /**
+     * What one tab did by the end of the run, and when (milliseconds from the run's start, as first seen), so a
+     * failed run tells a tab that stalled from a run whose observer was late.
+     */
     private static final class Tab {
         final int index;
         final SharedChromium.Window window;
-        boolean loaded;
-        boolean online;
-        boolean sent;
-        boolean received;
+        final long started;
+        long loadedAt = -1;
+        long onlineAt = -1;
+        long sentAt = -1;
+        long receivedAt = -1;
         String protocol;
         String error;
+        /** The page's last console entries, read at the end of an HTTP/2 run in which it did not get its message. */
+        String lastSeen;
 
-        Tab(int index, SharedChromium.Window window) {
+        Tab(int index, SharedChromium.Window window, long started) {
             this.index = index;
             this.window = window;
+            this.started = started;
+        }
+
+        long now() {
+            return Duration.ofNanos(System.nanoTime() - started).toMillis();
+        }
+
+        boolean loaded() {
+            return loadedAt >= 0;
+        }
+
+        boolean online() {
+            return onlineAt >= 0;
+        }
+
+        boolean sent() {
+            return sentAt >= 0;
+        }
+
+        boolean received() {
+            return receivedAt >= 0;
         }
 
         String user() {
@@ -91,8 +118,10 @@ class ManyTabsInOneBrowserTest {
 
         @Override
         public String toString() {
-            return user() + (loaded ? " loaded(" + protocol + ")" : " not-loaded") + (online ? " online" : "")
-                    + (sent ? " sent" : "") + (received ? " received" : "") + (error == null ? "" : " " + error);
+            return user() + (loaded() ? " loaded(" + protocol + ")@" + loadedAt : " not-loaded")
+                    + (online() ? " online@" + onlineAt : "") + (sent() ? " sent@" + sentAt : "")
+                    + (received() ? " received@" + receivedAt : "") + (error == null ? "" : " " + error)
+                    + (lastSeen == null ? "" : " last seen: " + lastSeen);
         }
     }
 
@@ -101,7 +130,8 @@ class ManyTabsInOneBrowserTest {
         List<Tab> tabs = run(true);
 
         for (Tab tab : tabs) {
-            assertTrue(tab.loaded && tab.online && tab.sent && tab.received, "each tab's whole run: " + tabs);
+            assertTrue(tab.loaded() && tab.online() && tab.sent() && tab.received(),
+                    "each tab's whole run: " + tabs);
             assertEquals("h2", tab.protocol, tab.toString());
         }
     }
@@ -110,12 +140,12 @@ class ManyTabsInOneBrowserTest {
     void overHttp11TheTabsBeyondTheBrowsersSixConnectionsStallBehindTheHeldRequests() throws Exception {
         List<Tab> tabs = run(false);
 
-        long done = tabs.stream().filter(tab -> tab.received).count();
+        long done = tabs.stream().filter(Tab::received).count();
         assertTrue(done < TABS, "some tabs stall within the run: " + tabs);
-        long online = tabs.stream().filter(tab -> tab.online).count();
+        long online = tabs.stream().filter(Tab::online).count();
         assertTrue(online < TABS, "some tabs cannot even log in: " + tabs);
         for (Tab tab : tabs) {
-            if (tab.loaded) {
+            if (tab.loaded()) {
                 assertEquals("http/1.1", tab.protocol, tab.toString());
             }
         }
@@ -135,19 +165,28 @@ class ManyTabsInOneBrowserTest {
             long started = System.nanoTime();
             for (int i = 0; i < TABS; i++) {
                 tabs.add(new Tab(i, browser.open(page, "transport=" + Transport.BOSH.pageValue + "&wait="
-                        + WAIT.toSeconds())));
+                        + WAIT.toSeconds()), started));
             }
             long deadline = started + RUN.toNanos();
-            while (System.nanoTime() - deadline < 0 && !tabs.stream().allMatch(tab -> tab.received)) {
+            long slowestRound = 0;
+            while (System.nanoTime() - deadline < 0 && !tabs.stream().allMatch(Tab::received)) {
+                long round = System.nanoTime();
                 for (Tab tab : tabs) {
                     step(tab, word);
                 }
+                slowestRound = Math.max(slowestRound, System.nanoTime() - round);
                 LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+            for (Tab tab : tabs) {
+                if (http2 && !tab.received()) {
+                    tab.lastSeen = lastConsoleEntries(tab.window);
+                }
             }
             int connections = network.accepted();
             int mostOpen = network.mostOpen();
-            log.info("{} after {} ms: {} connections opened, at most {} at once; {}", http2 ? "HTTP/2" : "HTTP/1.1",
-                    Duration.ofNanos(System.nanoTime() - started).toMillis(), connections, mostOpen, tabs);
+            log.info("{} after {} ms (slowest look at all tabs {} ms): {} connections opened, at most {} at once; {}",
+                    http2 ? "HTTP/2" : "HTTP/1.1", Duration.ofNanos(System.nanoTime() - started).toMillis(),
+                    Duration.ofNanos(slowestRound).toMillis(), connections, mostOpen, tabs);
             if (http2) {
                 // one connection carries the tabs; Chromium may open one more beside it (a preconnect, or a
                 // request without credentials, which it keeps apart), never one per tab
@@ -257,13 +296,15 @@ class ManyTabsInOneBrowserTest {
                 config.websocket(), config.client(), tls, http2, config.admin()));
     }
 
-    /** Moves one tab on as far as it can go now, without waiting: load → log in → send → receive. */
+    /**
+     * Moves one tab on as far as it can go now, without waiting: load → log in → send → receive. Each step is marked
+     * done only once it went through, so a step that failed while the page was busy is tried again next round.
+     */
     private static void step(Tab tab, String word) {
         DemoTab page = tab.window;
         try {
-            if (!tab.loaded) {
-                tab.loaded = "true".equals(page.attribute("body", "data-ready"));
-                if (!tab.loaded) {
+            if (!tab.loaded()) {
+                if (!"true".equals(page.attribute("body", "data-ready"))) {
                     return;
                 }
                 tab.protocol = (String) page.evaluate("performance.getEntriesByType('navigation')[0]"
@@ -271,27 +312,41 @@ class ManyTabsInOneBrowserTest {
                 page.setValue("#jid", DemoTab.jid(tab.user()));
                 page.setValue("#password", LocalProsody.password(tab.user()));
                 page.clickElement("#login");
+                tab.loadedAt = tab.now();
             }
-            if (!tab.online) {
-                tab.online = page.isOnline();
+            if (!tab.online()) {
                 if ("true".equals(page.attribute("#error", "data-shown"))) {
                     tab.error = page.text("#error-text");
                 }
-                if (!tab.online) {
+                if (!page.isOnline()) {
                     return;
                 }
+                tab.onlineAt = tab.now();
+            }
+            if (!tab.sent()) {
                 page.evaluate("(function () { porticoDemo.selectContact(" + DemoTab.js(DemoTab.jid(
                         Tab.user(tab.index + 1))) + "); porticoDemo.chat.send(" + DemoTab.js(text(tab.index, word))
                         + "); return null; }())");
-                tab.sent = true;
+                tab.sentAt = tab.now();
             }
-            if (!tab.received) {
-                tab.received = (Boolean) page.evaluate("Array.prototype.some.call(document.querySelectorAll("
-                        + "'#console-log .console-entry[data-direction=in]'), function (e) {"
-                        + " return e.textContent.indexOf(" + DemoTab.js(text(tab.index - 1, word)) + ") >= 0; })");
+            if (!tab.received() && Boolean.TRUE.equals(page.evaluate("Array.prototype.some.call("
+                    + "document.querySelectorAll('#console-log .console-entry[data-direction=in]'), function (e) {"
+                    + " return e.textContent.indexOf(" + DemoTab.js(text(tab.index - 1, word)) + ") >= 0; })"))) {
+                tab.receivedAt = tab.now();
             }
         } catch (RuntimeException e) {
             // the page is still loading or changing what it shows; the next round looks again
+        }
+    }
+
+    /** The last few entries of a page's XML console, each cut short: what the page saw last. */
+    private static String lastConsoleEntries(DemoTab page) {
+        try {
+            return String.valueOf(page.evaluate("Array.prototype.slice.call(document.querySelectorAll("
+                    + "'#console-log .console-entry'), -6).map(function (e) {"
+                    + " return e.textContent.replace(/\\s+/g, ' ').slice(0, 300); }).join(' | ')"));
+        } catch (RuntimeException e) {
+            return "(the page could not be read: " + e.getMessage() + ")";
         }
     }
 
