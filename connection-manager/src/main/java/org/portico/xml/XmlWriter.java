@@ -56,6 +56,10 @@ public final class XmlWriter {
         Map<String, String> declared = scope.prefixes();
         boolean copied = false;
         String defaultNs = scope.defaultNamespace();
+        // the element's own declaration goes straight into out after its attributes; only those that its
+        // attributes' namespaces add (rare) need a builder of their own, as they are found among the attributes
+        boolean declaresPrefix = false;
+        boolean declaresDefault = false;
         StringBuilder declarations = null;
 
         QName name = element.name();
@@ -67,11 +71,11 @@ public final class XmlWriter {
                 declared = new HashMap<>(declared);
                 copied = true;
                 declared.put(prefix, ns);
-                declarations = declare(new StringBuilder(), "xmlns:" + prefix, ns);
+                declaresPrefix = true;
             }
         } else if (!ns.equals(defaultNs)) {
             defaultNs = ns;
-            declarations = declare(new StringBuilder(), "xmlns", ns);
+            declaresDefault = true;
         }
 
         out.append('<');
@@ -101,13 +105,18 @@ public final class XmlWriter {
                     }
                     declared.put(attributePrefix, attributeNs);
                     declarations = declare(declarations == null ? new StringBuilder() : declarations,
-                            "xmlns:" + attributePrefix, attributeNs);
+                            attributePrefix, attributeNs);
                 }
                 out.append(attributePrefix).append(':').append(attributeName.getLocalPart());
             }
             out.append("=\"");
             escapeAttribute(attribute.getValue(), out);
             out.append('"');
+        }
+        if (declaresPrefix) {
+            declare(out, prefix, ns);
+        } else if (declaresDefault) {
+            declare(out, null, ns);
         }
         if (declarations != null) {
             out.append(declarations);
@@ -132,8 +141,13 @@ public final class XmlWriter {
         out.append(name.getLocalPart()).append('>');
     }
 
-    private static StringBuilder declare(StringBuilder declarations, String attribute, String namespace) {
-        declarations.append(' ').append(attribute).append("=\"");
+    /** Appends {@code xmlns:prefix="namespace"}, or {@code xmlns="namespace"} for a null prefix. */
+    private static StringBuilder declare(StringBuilder declarations, String prefix, String namespace) {
+        declarations.append(" xmlns");
+        if (prefix != null) {
+            declarations.append(':').append(prefix);
+        }
+        declarations.append("=\"");
         escapeAttribute(namespace, declarations);
         return declarations.append('"');
     }
