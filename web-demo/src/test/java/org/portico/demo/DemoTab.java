@@ -80,9 +80,7 @@ abstract class DemoTab implements AutoCloseable {
 
     /** Logs in as one of the demo users through the "quick user" link, which fills the JID and password. */
     DemoTab logIn(String name) {
-        this.user = name;
-        click("[data-testid=quick-" + name + "]");
-        click("#login");
+        startLogIn(name);
         return awaitLoggedIn();
     }
 
@@ -92,15 +90,19 @@ abstract class DemoTab implements AutoCloseable {
      * as soon as it can.
      */
     DemoTab logInWithConversationOpen(String name, String contact) {
-        this.user = name;
-        click("[data-testid=quick-" + name + "]");
-        click("#login");
+        startLogIn(name);
         Object online = evaluate("(function () { porticoDemo.selectContact(" + js(jid(contact))
                 + "); return porticoDemo.online; }())");
         if (!Boolean.FALSE.equals(online)) {
             throw new AssertionFailedError(name + " was online before the conversation opened");
         }
         return awaitLoggedIn();
+    }
+
+    private void startLogIn(String name) {
+        this.user = name;
+        click("[data-testid=quick-" + name + "]");
+        click("#login");
     }
 
     private DemoTab awaitLoggedIn() {
