@@ -21,6 +21,10 @@ final class UncaughtTally implements Thread.UncaughtExceptionHandler {
 
     /** Frames printed of each first stack trace: the generator's own frames are near the top. */
     static final int FRAMES = 20;
+    /** Frames printed of each cause: where it was thrown; the frames it shares with the trace above add nothing. */
+    static final int CAUSE_FRAMES = 5;
+    /** Causes printed of each first exception: a wrapper's few, and a bound on a chain that loops. */
+    static final int CAUSES = 5;
 
     private final Map<String, Kind> kinds = new ConcurrentHashMap<>();
 
@@ -29,18 +33,33 @@ final class UncaughtTally implements Thread.UncaughtExceptionHandler {
         kinds.computeIfAbsent(thread.getName() + ": " + e, key -> new Kind(new LongAdder(), e)).count().increment();
     }
 
-    /** One comment line per kind, then its first stack trace (its top {@link #FRAMES} frames), each line a comment. */
+    /**
+     * One comment line per kind, then its first stack trace (its top {@link #FRAMES} frames) and the chain of its
+     * causes (up to {@link #CAUSES}, {@link #CAUSE_FRAMES} frames each), each line a comment.
+     */
     void report(PrintStream out) {
         kinds.forEach((what, kind) -> {
             out.println("# " + kind.count().sum() + " threads ended by an exception nothing caught: " + what);
             out.println("#   first: " + kind.first());
-            StackTraceElement[] frames = kind.first().getStackTrace();
-            for (int i = 0; i < Math.min(FRAMES, frames.length); i++) {
-                out.println("#     at " + frames[i]);
+            frames(kind.first(), FRAMES, out);
+            Throwable cause = kind.first().getCause();
+            for (int n = 0; cause != null && n < CAUSES; n++, cause = cause.getCause()) {
+                out.println("#   caused by: " + cause);
+                frames(cause, CAUSE_FRAMES, out);
             }
-            if (frames.length > FRAMES) {
-                out.println("#     ... " + (frames.length - FRAMES) + " more frames");
+            if (cause != null) {
+                out.println("#   ... more causes");
             }
         });
+    }
+
+    private static void frames(Throwable e, int most, PrintStream out) {
+        StackTraceElement[] frames = e.getStackTrace();
+        for (int i = 0; i < Math.min(most, frames.length); i++) {
+            out.println("#     at " + frames[i]);
+        }
+        if (frames.length > most) {
+            out.println("#     ... " + (frames.length - most) + " more frames");
+        }
     }
 }

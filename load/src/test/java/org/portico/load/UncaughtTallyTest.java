@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -49,6 +50,41 @@ class UncaughtTallyTest {
                 "each stack trace is cut short: " + lines.size());
         assertTrue(lines.stream().anyMatch(line -> line.matches("#     \\.\\.\\. [0-9]+ more frames")),
                 lines.toString());
+    }
+
+    @Test
+    void aWrappedExceptionIsReportedWithItsCausesEachCutShort() {
+        UncaughtTally tally = new UncaughtTally();
+        IllegalStateException wrapper = new IllegalStateException("turn failed",
+                new UncheckedIOException(new SocketException("Connection reset")));
+        tally.uncaughtException(new Thread("turn"), wrapper);
+
+        List<String> lines = report(tally);
+
+        List<String> causes = lines.stream().filter(line -> line.startsWith("#   caused by: ")).toList();
+        assertEquals(List.of("#   caused by: java.io.UncheckedIOException: java.net.SocketException: Connection reset",
+                "#   caused by: java.net.SocketException: Connection reset"), causes);
+        int second = lines.indexOf(causes.get(1));
+        assertTrue(lines.get(second + 1).startsWith("#     at org.portico.load.UncaughtTallyTest."
+                + "aWrappedExceptionIsReportedWithItsCausesEachCutShort("), lines.get(second + 1));
+        long framesAfterSecond = lines.subList(second + 1, lines.size()).stream()
+                .filter(line -> line.startsWith("#     at ")).count();
+        assertEquals(UncaughtTally.CAUSE_FRAMES, framesAfterSecond, lines.toString());
+    }
+
+    @Test
+    void aCauseChainThatLoopsEnds() {
+        UncaughtTally tally = new UncaughtTally();
+        IllegalStateException one = new IllegalStateException("one");
+        IllegalArgumentException two = new IllegalArgumentException("two", one);
+        one.initCause(two);
+        tally.uncaughtException(new Thread("turn"), one);
+
+        List<String> lines = report(tally);
+
+        assertEquals(UncaughtTally.CAUSES, lines.stream().filter(line -> line.startsWith("#   caused by: ")).count(),
+                lines.toString());
+        assertEquals("#   ... more causes", lines.getLast());
     }
 
     @Test
