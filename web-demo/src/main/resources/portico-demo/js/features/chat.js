@@ -391,24 +391,22 @@
       return;
     }
     var node = $('history-loaded');
+    node.setAttribute('data-count', '');
+    node.setAttribute('data-with', jid);
     if (!app.available) {
       // A server may keep a session's offline messages (XEP-0160) from it once it has read its archive: Prosody's
       // mod_mam does, for a client it expects to sync from the archive. This page reads one conversation, so an
       // early query would lose what other contacts sent since the login: the history waits for initial presence,
       // which brings the offline messages ('available', roster.js).
       node.textContent = 'The history with ' + jid + ' loads once this session is available.';
-      node.setAttribute('data-count', '');
-      node.setAttribute('data-with', jid);
       return;
     }
+    node.textContent = 'Loading history with ' + jid + ' from the archive…';
     if (state.mamLoading[jid]) {
-      return;
+      return; // its query is out; its answer shows the count if this conversation is still the one open
     }
     state.mamLoading[jid] = true;
     var queryid = X.uid('mam');
-    node.textContent = 'Loading history with ' + jid + ' from the archive…';
-    node.setAttribute('data-count', '');
-    node.setAttribute('data-with', jid);
     var count = 0;
     var collector = function (el) {
       var result = X.child(el, 'result', NS.MAM);
