@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes Portico's parsers with Jazzer, one target after the other, for a fixed number of inputs each:
 #
-#   scripts/fuzz.sh [target ...]          targets: xml stream bosh websocket script (default: all five)
+#   scripts/fuzz.sh [target ...]          targets: xml stream plain bosh websocket script (default: all six)
 #   FUZZ_INPUTS=1000000 scripts/fuzz.sh   inputs per target (default 1,000,000)
 #
 # Each target is a @FuzzTest in connection-manager (see docs/reliability.md): Maven's test phase runs it with
@@ -21,13 +21,14 @@ inputs="${FUZZ_INPUTS:-1000000}"
 declare -A tests=(
 	[xml]=org.portico.xml.XmlParserFuzzTest
 	[stream]=org.portico.xml.XmlStreamParserFuzzTest
+	[plain]=org.portico.xml.PlainElementFuzzTest
 	[bosh]=org.portico.bosh.BoshRequestFuzzTest
 	[websocket]=org.portico.websocket.FramingCodecFuzzTest
 	[script]=org.portico.bosh.ScriptSyntaxFuzzTest
 )
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-	targets=(xml stream bosh websocket script)
+	targets=(xml stream plain bosh websocket script)
 fi
 for target in "${targets[@]}"; do
 	[[ -n "${tests[$target]:-}" ]] || portico_die "unknown target '$target' (one of: ${!tests[*]})"

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import org.portico.xml.StreamFramer;
+import org.portico.xml.StreamScope;
 import org.portico.xml.XmlParseException;
 import org.portico.xml.XmlParser;
 import org.portico.xml.XmlStreamParser;
@@ -39,8 +40,10 @@ final class UpstreamInput extends InputStream {
     private int framed;
     /** The framer has seen the bytes up to here. */
     private int scanned;
-    /** The bytes of the stream's header, from the last unit that was one; the scope elements are parsed in. */
+    /** The bytes of the stream's header, from the last unit that was one; the scope its elements are parsed in. */
     private byte[] header;
+    /** The scope of the stream's first-level elements, once its header has been parsed here; else null. */
+    private StreamScope scope;
 
     /**
      * @param blocking     the socket's stream, read until {@link #readWithoutWaiting}
@@ -120,6 +123,7 @@ final class UpstreamInput extends InputStream {
                 from++; // whitespace before a document is no part of it
             }
             header = Arrays.copyOfRange(buffer, from, unitEnd);
+            scope = null;
         }
         framed = unitEnd;
         scanned = unitEnd;
@@ -134,8 +138,16 @@ final class UpstreamInput extends InputStream {
         int from = start;
         start = framed;
         return switch (framer.unit()) {
-            case HEADER -> new XmlStreamParser.Opened(parser.parseStreamHeader(header));
-            case ELEMENT -> new XmlStreamParser.Element(parser.parseFirstLevel(header, buffer, from, framed));
+            case HEADER -> {
+                scope = parser.streamScope(header);
+                yield new XmlStreamParser.Opened(scope.header());
+            }
+            case ELEMENT -> {
+                if (scope == null) {
+                    scope = parser.streamScope(header); // the header was read before the poller took the stream
+                }
+                yield new XmlStreamParser.Element(parser.parseFirstLevel(scope, buffer, from, framed));
+            }
             case CLOSE -> new XmlStreamParser.Closed();
         };
     }

@@ -96,15 +96,14 @@ public final class XmlParser {
     /**
      * Parses one complete document (a BOSH body, a WebSocket message) whose size the caller already bounded. The
      * octets are UTF-8 unless a byte-order mark or the XML declaration names another encoding (XEP-0124 §7.2, R20).
-     * A document that is one plain empty element, as most BOSH bodies are, is read without Woodstox
-     * ({@link EmptyElement}).
+     * A document of the plain kind, as bodies and messages are, is read without Woodstox ({@link PlainElement}).
      */
     public XmlElement parseDocument(byte[] document) throws XmlParseException {
         if (document.length > limits.maxBytes()) {
             throw new XmlParseException("document of " + document.length + " bytes exceeds " + limits.maxBytes());
         }
-        XmlElement tag = EmptyElement.read(document, limits);
-        return tag != null ? tag : parse(document, limits.maxBytes());
+        XmlElement plain = PlainElement.readDocument(document, limits);
+        return plain != null ? plain : parse(document, limits.maxBytes());
     }
 
     /**
@@ -112,19 +111,38 @@ public final class XmlParser {
      * without children, as {@link XmlStreamParser} reports it. Its size was bounded by the caller (a
      * {@link StreamFramer}).
      */
-    public XmlElement parseStreamHeader(byte[] header) throws XmlParseException {
+    private XmlElement parseStreamHeader(byte[] header) throws XmlParseException {
         byte[] document = concat(header, null, 0, 0);
         XmlElement root = parse(document, document.length);
         return new XmlElement(root.name(), root.attributes(), List.of());
     }
 
     /**
-     * Parses one first-level element of a stream that arrived whole, {@code bytes[from..to)}, in the scope of the
-     * stream's {@code header} (its default namespace and prefixes), as if the parser had read on through the stream:
-     * the element is parsed as the only child of that header. So a stream whose elements arrive whole needs no parser
-     * kept between them. Its size was bounded by the caller (a {@link StreamFramer}).
+     * Parses a stream header that arrived whole ({@link #parseStreamHeader}) into the scope of the stream's
+     * first-level elements ({@link #parseFirstLevel}).
      */
-    public XmlElement parseFirstLevel(byte[] header, byte[] bytes, int from, int to) throws XmlParseException {
+    public StreamScope streamScope(byte[] header) throws XmlParseException {
+        return new StreamScope(parseStreamHeader(header), header, PlainElement.bindingsOf(header, limits));
+    }
+
+    /**
+     * Parses one first-level element of a stream that arrived whole, {@code bytes[from..to)}, in the stream's
+     * {@code scope} (its default namespace and prefixes), as if the parser had read on through the stream: the
+     * element is parsed as the only child of the stream's header. So a stream whose elements arrive whole needs no
+     * parser kept between them. Its size was bounded by the caller (a {@link StreamFramer}). An element of the plain
+     * kind is read without Woodstox ({@link PlainElement}).
+     */
+    public XmlElement parseFirstLevel(StreamScope scope, byte[] bytes, int from, int to) throws XmlParseException {
+        XmlElement plain = scope.bindings() == null ? null
+                : PlainElement.readFirstLevel(scope.bindings(), bytes, from, to, limits);
+        return plain != null ? plain : parseFirstLevelInDocument(scope.bytes(), bytes, from, to);
+    }
+
+    /**
+     * Woodstox's reading of a first-level element; package-private so that tests compare {@link PlainElement} with
+     * it.
+     */
+    XmlElement parseFirstLevelInDocument(byte[] header, byte[] bytes, int from, int to) throws XmlParseException {
         byte[] document = concat(header, bytes, from, to);
         for (XmlElement child : parse(document, document.length).childElements()) {
             return child;
@@ -165,7 +183,7 @@ public final class XmlParser {
         return document;
     }
 
-    /** Woodstox's reading of a whole document; package-private so that tests compare {@link EmptyElement} with it. */
+    /** Woodstox's reading of a whole document; package-private so that tests compare {@link PlainElement} with it. */
     XmlElement parse(byte[] document, long maxChars) throws XmlParseException {
         XMLStreamReader reader = null;
         try {

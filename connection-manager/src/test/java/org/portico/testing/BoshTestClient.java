@@ -218,7 +218,7 @@ public final class BoshTestClient implements AutoCloseable {
         XmlElement result = request("", "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
                 + auth + "</auth>");
         while (result.childElements().isEmpty()) {
-            result = request("", "");
+            result = pollDuringLogin(result);
         }
         if (result.child(Namespaces.SASL, "success").isEmpty()) {
             throw new AssertionError("SASL failed: " + result);
@@ -226,16 +226,27 @@ public final class BoshTestClient implements AutoCloseable {
         XmlElement features = request("to='" + domain + "' xml:lang='en' xmpp:restart='true'"
                 + " xmlns:xmpp='urn:xmpp:xbosh'", "");
         while (features.child(Namespaces.STREAMS, "features").isEmpty()) {
-            features = request("", "");
+            features = pollDuringLogin(features);
         }
         XmlElement bound = request("", "<iq xmlns='jabber:client' type='set' id='bind1'><bind "
                 + "xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
         while (bound.childElements().isEmpty()) {
-            bound = request("", "");
+            bound = pollDuringLogin(bound);
         }
         jid = bound.childElements().get(0).child(Namespaces.BIND, "bind").orElseThrow()
                 .child(Namespaces.BIND, "jid").orElseThrow().text();
         return jid;
+    }
+
+    /**
+     * The next response while a login waits for its answer; a terminated session ends the login at once, rather
+     * than polling a session that is gone until the test's time runs out.
+     */
+    private XmlElement pollDuringLogin(XmlElement last) throws Exception {
+        if (last.attribute("type").filter("terminate"::equals).isPresent()) {
+            throw new AssertionError("the session ended during the login: " + last);
+        }
+        return request("", "");
     }
 
     /** Keeps one request held at all times, like a browser client, and queues every stanza that comes back. */

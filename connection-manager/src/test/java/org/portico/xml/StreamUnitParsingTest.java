@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A stream read a whole unit at a time (each found by {@link StreamFramer}, each parsed on its own in the scope of the
- * stream's header: {@link XmlParser#parseStreamHeader}, {@link XmlParser#parseFirstLevel}) means what the same bytes
+ * stream's header: {@link XmlParser#streamScope}, {@link XmlParser#parseFirstLevel}) means what the same bytes
  * mean to {@link XmlStreamParser} reading the stream through: the same events, the same trees (RFC 6120 §4: the
  * stream's default namespace and its prefixes apply to every first-level element).
  */
@@ -46,14 +46,15 @@ class StreamUnitParsingTest {
     @Test
     void anXml11HeaderIsRefusedAsTheStreamParserRefusesIt() {
         byte[] header = HEADER.replace("version='1.0'?>", "version='1.1'?>").getBytes(StandardCharsets.UTF_8);
-        assertThrows(XmlParseException.class, () -> PARSER.parseStreamHeader(header));
+        assertThrows(XmlParseException.class, () -> PARSER.streamScope(header));
     }
 
     @Test
-    void anUndeclaredPrefixInAnElementIsRefused() {
+    void anUndeclaredPrefixInAnElementIsRefused() throws XmlParseException {
         byte[] header = HEADER.getBytes(StandardCharsets.UTF_8);
         byte[] element = "<y:message/>".getBytes(StandardCharsets.UTF_8);
-        assertThrows(XmlParseException.class, () -> PARSER.parseFirstLevel(header, element, 0, element.length));
+        StreamScope scope = PARSER.streamScope(header);
+        assertThrows(XmlParseException.class, () -> PARSER.parseFirstLevel(scope, element, 0, element.length));
     }
 
     private static List<String> streamEvents(byte[] bytes) throws XmlParseException {
@@ -71,16 +72,16 @@ class StreamUnitParsingTest {
     private static List<String> unitEvents(byte[] bytes) throws XmlParseException {
         StreamFramer framer = new StreamFramer(XmlLimits.DEFAULT.maxBytes());
         List<String> events = new ArrayList<>();
-        byte[] header = null;
+        StreamScope scope = null;
         int from = 0;
         int end;
         while ((end = framer.scan(bytes, from, bytes.length)) >= 0) {
             XmlStreamParser.Event event = switch (framer.unit()) {
                 case HEADER -> {
-                    header = Arrays.copyOfRange(bytes, from, end);
-                    yield new XmlStreamParser.Opened(PARSER.parseStreamHeader(header));
+                    scope = PARSER.streamScope(Arrays.copyOfRange(bytes, from, end));
+                    yield new XmlStreamParser.Opened(scope.header());
                 }
-                case ELEMENT -> new XmlStreamParser.Element(PARSER.parseFirstLevel(header, bytes, from, end));
+                case ELEMENT -> new XmlStreamParser.Element(PARSER.parseFirstLevel(scope, bytes, from, end));
                 case CLOSE -> new XmlStreamParser.Closed();
             };
             events.add(describe(event));
