@@ -37,6 +37,7 @@ final class PlainElement {
     private static final String XMLNS = XMLConstants.XMLNS_ATTRIBUTE;
     /** The default namespace's entry in {@link #scope}. */
     private static final String DEFAULT = "";
+    private static final String[] NO_BINDINGS = new String[0];
 
     /**
      * Thrown where the octets leave the plain kind. Control flow only, so one instance without a stack trace: a
@@ -50,13 +51,26 @@ final class PlainElement {
 
     private static final NotPlain NOT_PLAIN = new NotPlain();
 
+    /**
+     * Names, prefixes and namespace URIs read before, shared by all readers; {@link #QNAMES} the same for qualified
+     * names. Stanzas repeat a few dozen of them, and a string and a {@link QName} for each, every time, were a quarter
+     * of what reading a message allocated. A slot keeps what was hashed to it last; threads that race on a slot each
+     * leave a whole immutable object in it, so no lock is needed, and what hostile input puts there costs at most
+     * {@link #NAMES}' length times {@link #MAX_SHARED_LENGTH} characters.
+     */
+    private static final String[] NAMES = new String[1024];
+    private static final QName[] QNAMES = new QName[1024];
+    private static final int MAX_SHARED_LENGTH = 64;
+
     private final byte[] in;
     private final int end;
     private final XmlLimits limits;
     private int at;
     /** The namespace bindings in scope, innermost last: prefix (or {@link #DEFAULT}) and URI, one after the other. */
-    private String[] scope = new String[8];
+    private String[] scope = NO_BINDINGS;
     private int scopeLength;
+    /** Each attribute of the start tag being read as three strings (prefix, local name, value); reused by the next. */
+    private String[] triples;
 
     private PlainElement(byte[] in, int from, int end, XmlLimits limits) {
         this.in = in;
@@ -151,8 +165,7 @@ final class PlainElement {
         String elementLocal = local();
         int scopeMark = scopeLength;
         int room = limits.maxAttributes() - 1;
-        // each attribute as three strings: prefix, local name, value
-        String[] attributes = null;
+        String[] attributes = triples;
         int count = 0;
         int declared = 0;
         boolean empty;
@@ -175,7 +188,8 @@ final class PlainElement {
             skipSpace();
             expect('=');
             skipSpace();
-            String value = value();
+            boolean declaration = (prefix == null && local.equals(XMLNS)) || XMLNS.equals(prefix);
+            String value = value(declaration);
             if (prefix == null && local.equals(XMLNS)) {
                 declare(scopeMark, DEFAULT, value);
                 declared++;
@@ -187,10 +201,11 @@ final class PlainElement {
                 declared++;
             } else {
                 if (attributes == null) {
-                    attributes = new String[12];
+                    attributes = new String[24];
                 } else if (attributes.length == 3 * count) {
                     attributes = Arrays.copyOf(attributes, 6 * count);
                 }
+                triples = attributes;
                 attributes[3 * count] = prefix;
                 attributes[3 * count + 1] = local;
                 attributes[3 * count++ + 2] = value;
@@ -199,7 +214,7 @@ final class PlainElement {
         if (header && empty) {
             throw NOT_PLAIN; // a stream header is a start tag; an empty one would end the stream
         }
-        QName name = new QName(elementPrefix == null ? uriOf(DEFAULT, XMLConstants.NULL_NS_URI)
+        QName name = qualified(elementPrefix == null ? uriOf(DEFAULT, XMLConstants.NULL_NS_URI)
                 : uriOf(elementPrefix, null), elementLocal, elementPrefix == null ? "" : elementPrefix);
         QName[] names = new QName[count];
         String[] values = new String[count];
@@ -207,7 +222,7 @@ final class PlainElement {
             String prefix = attributes[3 * a];
             String namespace = prefix == null ? XMLConstants.NULL_NS_URI
                     : prefix.equals(XMLConstants.XML_NS_PREFIX) ? Namespaces.XML : uriOf(prefix, null);
-            names[a] = new QName(namespace, attributes[3 * a + 1], prefix == null ? "" : prefix);
+            names[a] = qualified(namespace, attributes[3 * a + 1], prefix == null ? "" : prefix);
             values[a] = attributes[3 * a + 2];
             for (int b = 0; b < a; b++) {
                 if (names[b].equals(names[a])) {
@@ -226,7 +241,7 @@ final class PlainElement {
     private List<XmlNode> content(String prefix, String local, int depth) throws NotPlain {
         List<XmlNode> children = new ArrayList<>(4);
         while (true) {
-            String text = characters((byte) '<');
+            String text = characters((byte) '<', false);
             if (!text.isEmpty()) {
                 children.add(new XmlText(text));
             }
@@ -258,7 +273,7 @@ final class PlainElement {
             }
         }
         if (scopeLength == scope.length) {
-            scope = Arrays.copyOf(scope, 2 * scopeLength);
+            scope = Arrays.copyOf(scope, Math.max(8, 2 * scopeLength));
         }
         scope[scopeLength++] = prefix;
         scope[scopeLength++] = uri;
@@ -283,7 +298,7 @@ final class PlainElement {
         int nameEnd = nameEnd(start);
         if (nameEnd > start && nameEnd < end && in[nameEnd] == ':') {
             at = nameEnd + 1;
-            return ascii(start, nameEnd);
+            return name(start, nameEnd);
         }
         return null;
     }
@@ -294,7 +309,7 @@ final class PlainElement {
         if (nameEnd == at || (nameEnd < end && in[nameEnd] == ':')) {
             throw NOT_PLAIN;
         }
-        String local = ascii(at, nameEnd);
+        String local = name(at, nameEnd);
         at = nameEnd;
         return local;
     }
@@ -332,28 +347,29 @@ final class PlainElement {
         return true;
     }
 
-    /** A quoted attribute value, its references replaced. */
-    private String value() throws NotPlain {
+    /** A quoted attribute value, its references replaced; a namespace declaration's is {@link #name shared}. */
+    private String value(boolean declaration) throws NotPlain {
         if (at >= end || (in[at] != '\'' && in[at] != '"')) {
             throw NOT_PLAIN;
         }
         byte quote = in[at++];
-        String value = characters(quote);
+        String value = characters(quote, declaration);
         at++; // the closing quote
         return value;
     }
 
     /**
      * Characters up to the octet {@code stop}, which is left unread: the quote that ends an attribute value, or the
-     * {@code <} that ends character data. ASCII without references becomes its string directly.
+     * {@code <} that ends character data. ASCII without references becomes its string directly, a
+     * {@link #name shared} one when {@code shared}.
      */
-    private String characters(byte stop) throws NotPlain {
+    private String characters(byte stop, boolean shared) throws NotPlain {
         boolean text = stop == '<';
         int start = at;
         while (at < end) {
             byte b = in[at];
             if (b == stop) {
-                return at == start ? "" : length(ascii(start, at));
+                return at == start ? "" : length(shared ? name(start, at) : ascii(start, at));
             }
             if ((b < 0x20 && !(text && (b == '\t' || b == '\n'))) || b >= 0x7f || b == '&' || b == '<') {
                 break;
@@ -503,6 +519,48 @@ final class PlainElement {
         if (!take(c)) {
             throw NOT_PLAIN;
         }
+    }
+
+    /**
+     * The ASCII name or namespace URI at {@code in[from..to)}, as the string read last for the same octets when
+     * {@link #NAMES} still holds it.
+     */
+    private String name(int from, int to) {
+        int length = to - from;
+        if (length > MAX_SHARED_LENGTH) {
+            return ascii(from, to);
+        }
+        int hash = 0;
+        for (int i = from; i < to; i++) {
+            hash = 31 * hash + in[i];
+        }
+        int slot = (hash ^ (hash >>> 12)) & (NAMES.length - 1);
+        String shared = NAMES[slot];
+        if (shared != null && shared.length() == length) {
+            int i = 0;
+            while (i < length && shared.charAt(i) == in[from + i]) {
+                i++;
+            }
+            if (i == length) {
+                return shared;
+            }
+        }
+        String name = ascii(from, to);
+        NAMES[slot] = name;
+        return name;
+    }
+
+    /** The qualified name, as {@link #QNAMES} still holds it when it was made last for the same three strings. */
+    private static QName qualified(String namespace, String local, String prefix) {
+        int slot = (31 * (31 * namespace.hashCode() + local.hashCode()) + prefix.hashCode()) & (QNAMES.length - 1);
+        QName shared = QNAMES[slot];
+        if (shared != null && shared.getLocalPart().equals(local) && shared.getNamespaceURI().equals(namespace)
+                && shared.getPrefix().equals(prefix)) {
+            return shared;
+        }
+        QName name = new QName(namespace, local, prefix);
+        QNAMES[slot] = name;
+        return name;
     }
 
     private String ascii(int from, int to) {
