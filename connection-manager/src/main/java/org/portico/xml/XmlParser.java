@@ -31,7 +31,8 @@ import javax.xml.stream.XMLStreamReader;
  * document, and a stream reads through a buffer of {@link #STREAM_BUFFER_CHARS}. Woodstox's default setup gives
  * every reader a 4,000-byte and a 4,000-char buffer and counts on a per-thread recycler to reuse them; Portico parses
  * on virtual threads, each new, so nothing was ever reused and every BOSH body or WebSocket message cost about 17 kB
- * (docs/benchmarks.md).
+ * (docs/benchmarks.md). Documents and stream elements of the plain kind, which is what clients and servers write,
+ * skip Woodstox altogether: {@link PlainElement} reads them as Woodstox would, and leaves it everything else.
  */
 public final class XmlParser {
 

@@ -1,2 +1,5 @@
-/** XML as Portico relays it: an immutable element tree, hardened Woodstox parsing, namespace-exact serialization. */
+/**
+ * XML as Portico relays it: an immutable element tree, hardened Woodstox parsing with a reader of Portico's own for
+ * plain documents, stream framing and scope, namespace-exact serialization.
+ */
 package org.portico.xml;
