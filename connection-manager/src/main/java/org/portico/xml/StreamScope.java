@@ -5,8 +5,8 @@ package org.portico.xml;
  * stream's header, after which the parser reads each element, and the namespace bindings the header declares, read
  * once for all of the stream's elements by {@link PlainElement}.
  *
- * <p>Why: reading the header again for every element cost more than the element itself; the header's attributes
- * (its id, addresses, version and language) are no part of the scope and are not kept.
+ * <p>Why: each element was parsed after a copy of the whole header, its id, addresses, version and language read
+ * again every time, where the header's bindings are all that an element's names need.
  *
  * <p>Immutable; made by {@link XmlParser#streamScope} when a header arrives, once the parser has read it.
  */
