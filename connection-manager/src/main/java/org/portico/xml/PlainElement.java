@@ -331,19 +331,10 @@ final class PlainElement {
 
     /** The ASCII name exactly, and no longer name beginning with it. */
     private boolean takeName(String name) {
-        int length = name.length();
-        if (at + length > end) {
+        if (!startsWith(name) || nameEnd(at) != at + name.length()) {
             return false;
         }
-        for (int i = 0; i < length; i++) {
-            if (in[at + i] != name.charAt(i)) {
-                return false;
-            }
-        }
-        if (nameEnd(at) != at + length) {
-            return false;
-        }
-        at += length;
+        at += name.length();
         return true;
     }
 
@@ -366,18 +357,11 @@ final class PlainElement {
     private String characters(byte stop, boolean shared) throws NotPlain {
         boolean text = stop == '<';
         int start = at;
-        while (at < end) {
-            byte b = in[at];
-            if (b == stop) {
-                return at == start ? "" : length(shared ? name(start, at) : ascii(start, at));
-            }
-            if ((b < 0x20 && !(text && (b == '\t' || b == '\n'))) || b >= 0x7f || b == '&' || b == '<') {
-                break;
-            }
-            if (b == '>' && text && at - start >= 2 && in[at - 1] == ']' && in[at - 2] == ']') {
-                throw NOT_PLAIN; // "]]>" may not stand in character data (XML 1.0 §2.4)
-            }
+        while (at < end && in[at] != stop && literal(in[at], text, start)) {
             at++;
+        }
+        if (at < end && in[at] == stop) {
+            return at == start ? "" : length(shared ? name(start, at) : ascii(start, at));
         }
         StringBuilder out = new StringBuilder(at - start + 16).append(ascii(start, at));
         while (at < end) {
@@ -389,10 +373,7 @@ final class PlainElement {
                 reference(out);
             } else if (b >= 0x80) {
                 out.appendCodePoint(utf8());
-            } else if ((b >= 0x20 && b < 0x7f && b != '<') || (text && (b == '\t' || b == '\n'))) {
-                if (b == '>' && text && at - start >= 2 && in[at - 1] == ']' && in[at - 2] == ']') {
-                    throw NOT_PLAIN;
-                }
+            } else if (literal(b, text, start)) {
                 out.append((char) b);
                 at++;
             } else {
@@ -400,6 +381,18 @@ final class PlainElement {
             }
         }
         throw NOT_PLAIN;
+    }
+
+    /**
+     * Whether the octet {@code b} at {@link #at} stands for itself: printable ASCII but {@code <} and {@code &}, and
+     * in text a tab or line feed too. A {@code >} that ends "]]>" in text, since {@code start}, is not plain: it may
+     * not stand in character data (XML 1.0 §2.4).
+     */
+    private boolean literal(int b, boolean text, int start) throws NotPlain {
+        if (b == '>' && text && at - start >= 2 && in[at - 1] == ']' && in[at - 2] == ']') {
+            throw NOT_PLAIN;
+        }
+        return (b >= 0x20 && b < 0x7f && b != '&' && b != '<') || (text && (b == '\t' || b == '\n'));
     }
 
     /** The parser bounds each run of characters; anything near the bound is left to it. */
