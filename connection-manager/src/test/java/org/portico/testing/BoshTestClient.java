@@ -243,7 +243,7 @@ public final class BoshTestClient implements AutoCloseable {
      * than polling a session that is gone until the test's time runs out.
      */
     private XmlElement pollDuringLogin(XmlElement last) throws Exception {
-        if (last.attribute("type").filter("terminate"::equals).isPresent()) {
+        if (terminates(last)) {
             throw new AssertionError("the session ended during the login: " + last);
         }
         return request("", "");
@@ -290,10 +290,14 @@ public final class BoshTestClient implements AutoCloseable {
     }
 
     private void collect(XmlElement body) {
-        if ("terminate".equals(body.attribute("type").orElse(null))) {
+        if (terminates(body)) {
             terminal = body;
         }
         received.addAll(body.childElements());
+    }
+
+    private static boolean terminates(XmlElement body) {
+        return "terminate".equals(body.attribute("type").orElse(null));
     }
 
     /** The next stanza received, or null after the timeout. */
