@@ -57,7 +57,8 @@ export PORTICO_CFG_UPSTREAM_TRUSTSTORE="${PORTICO_CFG_UPSTREAM_TRUSTSTORE:-$PORT
 jdk_release="$(portico_jdk_release "$JAVA_HOME")"
 # Read through a variable, not a process substitution, so that a failing options script stops here instead of
 # starting Portico with none of its defaults.
-jvm_options_text="$("$PORTICO_HOME/distribution/src/bin/portico-jvm-options" "${jdk_release:-0}")" \
+jvm_options_text="$(PORTICO_JAVA_OPTS="${PORTICO_JAVA_OPTS:-}" \
+	"$PORTICO_HOME/distribution/src/bin/portico-jvm-options" "${jdk_release:-0}")" \
 	|| portico_die "distribution/src/bin/portico-jvm-options failed for Java ${jdk_release:-unknown}"
 mapfile -t default_jvm_options <<<"$jvm_options_text"
 
