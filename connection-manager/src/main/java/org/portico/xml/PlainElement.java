@@ -188,24 +188,23 @@ final class PlainElement {
             skipSpace();
             expect('=');
             skipSpace();
-            boolean declaration = (prefix == null && local.equals(XMLNS)) || XMLNS.equals(prefix);
-            String value = value(declaration);
-            if (prefix == null && local.equals(XMLNS)) {
+            boolean declaresDefault = prefix == null && local.equals(XMLNS);
+            boolean declaresPrefix = XMLNS.equals(prefix);
+            String value = value(declaresDefault || declaresPrefix);
+            if (declaresDefault) {
                 declare(scopeMark, DEFAULT, value);
                 declared++;
-            } else if (XMLNS.equals(prefix)) {
+            } else if (declaresPrefix) {
                 if (value.isEmpty() || local.equals(XMLConstants.XML_NS_PREFIX) || local.equals(XMLNS)) {
                     throw NOT_PLAIN;
                 }
                 declare(scopeMark, local, value);
                 declared++;
             } else {
-                if (attributes == null) {
-                    attributes = new String[24];
-                } else if (attributes.length == 3 * count) {
-                    attributes = Arrays.copyOf(attributes, 6 * count);
+                if (attributes == null || attributes.length == 3 * count) {
+                    attributes = attributes == null ? new String[24] : Arrays.copyOf(attributes, 6 * count);
+                    triples = attributes;
                 }
-                triples = attributes;
                 attributes[3 * count] = prefix;
                 attributes[3 * count + 1] = local;
                 attributes[3 * count++ + 2] = value;
