@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.portico.session.SessionLog;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
 import org.portico.testing.LogCapture;
@@ -38,6 +40,7 @@ import org.portico.xml.XmlElement;
 import org.portico.xml.XmlLimits;
 import org.portico.xml.XmlParseException;
 import org.portico.xml.XmlParser;
+import org.slf4j.MDC;
 
 /**
  * The upstream stream over plain TCP against the scripted server: RFC 6120 §4 streams, §6 SASL restarts. Every case
@@ -214,6 +217,45 @@ class UpstreamStreamTest {
         } else {
             assertTrue(readers.stream().allMatch(Thread::isVirtual), "each stream read by its own thread");
         }
+    }
+
+    /**
+     * DEVELOPERS.md, logging: what is logged while a stream's stanza is relayed carries the session id and client
+     * address of the session that opened the stream, and nothing of it is left on the thread for the next stream's
+     * stanza: with one poller both streams are read by the same thread.
+     */
+    @Test
+    void stanzasAreRelayedInTheLoggingContextOfTheSessionThatOpenedTheStream() throws Exception {
+        TcpUpstreamConnector connector = connector(b -> b.pollers(1));
+        List<Map<String, String>> seen = new ArrayList<>();
+        for (String sid : List.of("with-context", "without")) {
+            CompletableFuture<Map<String, String>> context = new CompletableFuture<>();
+            RecordingUpstreamListener events = new RecordingUpstreamListener(reader.neverWaits);
+            UpstreamListener recordingContext = recordingThen(events, element -> {
+                if (element.is(Namespaces.JABBER_CLIENT, "message")) {
+                    Map<String, String> mdc = MDC.getCopyOfContextMap();
+                    context.complete(mdc == null ? Map.of() : mdc);
+                }
+            });
+            if (sid.equals("with-context")) {
+                MDC.put(SessionLog.SID, sid);
+                MDC.put(SessionLog.CLIENT, "192.0.2.7");
+            }
+            try {
+                connector.connect(LOCALHOST, null, recordingContext);
+            } finally {
+                MDC.clear();
+            }
+            Peer peer = server.accept();
+            peer.expectHeader();
+            peer.open(sid, ScriptedXmppServer.FEATURES_SASL);
+            events.awaitOpened();
+            events.awaitElement();
+            peer.send("<message id='" + sid + "'/>");
+            seen.add(context.get(10, TimeUnit.SECONDS));
+        }
+
+        assertEquals(List.of(Map.of(SessionLog.SID, "with-context", SessionLog.CLIENT, "192.0.2.7"), Map.of()), seen);
     }
 
     @Test
