@@ -22,6 +22,16 @@
 # per message (the relay columns) is what relaying alone, a read and a write each way, costs on this machine, e.g.
 #   scripts/bench-load.sh --mode=latency --targets=c2s,c2s-relay,portico-ws --rate=1000
 #
+# --profile=jfr|cpu (latency and throughput): each Portico is profiled for exactly each measured window, started and
+# stopped by the generator through jcmd, so the logins, the warm-up and the compiler's first minute stay out of it.
+# The profiles are written beside the JSON lines, <mode>-<UTC time>-<server>-<target>-w<window>.jfr or .collapsed.
+# jfr: a JFR recording with the JDK's profile settings. cpu: async-profiler's CPU samples every 200 us with the
+# kernel's stacks (root, or kernel.perf_event_paranoid <= 1; JFR's own sampler stops at the Java frame of a system
+# call), as collapsed stacks; each row then also has portico_profile_groups, the share of the kernel by system call,
+# Jetty, Portico's XML and the rest of Portico, the JVM and the libraries (org.portico.load.ProfileGroups).
+# async-profiler (version below) is fetched once from Maven Central into $PORTICO_RUN_DIR, and each Portico gets
+# -XX:+EnableDynamicAgentLoading. A profiled window's own figures are not comparable with unprofiled ones.
+#
 # Generator options (org.portico.load.LoadGenerator, module load/): --targets=portico-bosh,portico-ws,server-bosh,
 # server-ws,c2s,c2s-relay,portico-bosh-forwarded --sessions=200 --seconds=30 --warmup-seconds=5 --settle-seconds=2
 # --grace-seconds=5 --rounds=1 --rate=200 --start-rate=100 --rate-factor=2 --max-rate=6400 --p99-limit-ms=200
@@ -59,6 +69,7 @@ readonly ejabberd_portico_port="${PORTICO_BENCH_EJABBERD_PORTICO_PORT:-$((PORTIC
 portico_check_port PORTICO_BENCH_EJABBERD_PORTICO_PORT "$ejabberd_portico_port"
 readonly ejabberd_portico_admin_port=$((ejabberd_portico_port + 1))
 readonly relay_port="${PORTICO_BENCH_RELAY_PORT:-$((PORTICO_HTTP_PORT + 4))}"
+readonly async_profiler_version=4.6
 portico_check_port PORTICO_BENCH_RELAY_PORT "$relay_port"
 
 build=true
@@ -67,6 +78,7 @@ servers=prosody
 sessions=200
 with_relay=false
 upstream_tls=disabled
+profile_cpu=false
 generator_args=()
 for arg in "$@"; do
 	case "$arg" in
@@ -78,6 +90,9 @@ for arg in "$@"; do
 		--sessions=*) sessions="${arg#--sessions=}"; generator_args+=("$arg") ;;
 		--mode=*) mode="${arg#--mode=}"; generator_args+=("$arg") ;;
 		--targets=*c2s-relay*) with_relay=true; generator_args+=("$arg") ;;
+		--profile=jfr) generator_args+=("$arg") ;;
+		--profile=cpu) profile_cpu=true ;;
+		--profile=*) portico_die "--profile must be jfr or cpu, got '${arg#--profile=}'" ;;
 		--jsonl=* | --markdown=* | --server=* | --clock-ticks=*) portico_die "$arg is set by this script" ;;
 		*) generator_args+=("$arg") ;;
 	esac
@@ -92,6 +107,25 @@ case "$servers" in
 	prosody,ejabberd | ejabberd,prosody) with_ejabberd=true ;;
 	*) portico_die "--servers must be prosody or prosody,ejabberd, got '$servers'" ;;
 esac
+
+if $profile_cpu; then
+	case "$(uname -m)" in
+		x86_64) profiler_platform=linux-x64 ;;
+		aarch64) profiler_platform=linux-arm64 ;;
+		*) portico_die "--profile=cpu: async-profiler has no build for $(uname -m); use --profile=jfr" ;;
+	esac
+	profiler_dir="$PORTICO_RUN_DIR/async-profiler-$async_profiler_version"
+	profiler_library="$profiler_dir/$profiler_platform/libasyncProfiler.so"
+	if [[ ! -f "$profiler_library" ]]; then
+		portico_log "fetching async-profiler $async_profiler_version from Maven Central into $profiler_dir"
+		./mvnw -q -B dependency:copy -Dartifact="tools.profiler:async-profiler:$async_profiler_version:jar:linux-x64" \
+			-DoutputDirectory="$profiler_dir" >&2
+		(cd "$profiler_dir" && jar xf "async-profiler-$async_profiler_version-linux-x64.jar" \
+			"$profiler_platform/libasyncProfiler.so")
+	fi
+	generator_args+=("--profile=cpu:$profiler_library")
+	PORTICO_BENCH_PORTICO_JAVA_OPTS="-XX:+EnableDynamicAgentLoading ${PORTICO_BENCH_PORTICO_JAVA_OPTS:-}"
+fi
 
 # the ports this script's own processes listen on, checked before any server is started for nothing
 own_ports=("$PORTICO_HTTP_PORT" "$PORTICO_ADMIN_PORT" "$ejabberd_portico_port" "$ejabberd_portico_admin_port")

@@ -285,9 +285,19 @@ public final class LoadGenerator {
                 return null;
             }
             List<Map<Long, ProcessSample>> readings = new ArrayList<>();
-            MessageWindow.Outcome outcome = new MessageWindow(group, ++windows, options.stall()).run(rate,
-                    options.warmup(), options.duration(), options.grace(), () -> readings.add(sample(target)),
-                    () -> readings.add(sample(target)));
+            long window = ++windows;
+            MessageWindow.Outcome outcome = new MessageWindow(group, window, options.stall()).run(rate,
+                    options.warmup(), options.duration(), options.grace(), () -> {
+                        if (options.profile() != null) {
+                            options.profile().startWindow(target, row);
+                        }
+                        readings.add(sample(target));
+                    }, () -> {
+                        readings.add(sample(target));
+                        if (options.profile() != null) {
+                            options.profile().stopWindow(target, window, options.jsonl(), row);
+                        }
+                    });
             Percentiles latency = outcome.latency();
             row.put("seconds", outcome.measuredSeconds());
             row.put("sent", outcome.sent());

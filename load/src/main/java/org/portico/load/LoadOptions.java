@@ -16,7 +16,7 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
         Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
         double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
         int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
-        int stepSessions, Duration stall) {
+        int stepSessions, Duration stall, WindowProfiler profile) {
 
     static final String USAGE = """
             usage: LoadGenerator --mode=idle|latency|throughput
@@ -29,7 +29,9 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
               [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
               [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
               [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)
-              [--stall-ms=50]       (latency, throughput: messages slower than this are reported as stalls)""";
+              [--stall-ms=50]       (latency, throughput: messages slower than this are reported as stalls)
+              [--profile=jfr|cpu:LIB] (latency, throughput: profile each Portico for each measured window, beside
+                                   --jsonl; cpu: async-profiler's libasyncProfiler.so, kernel stacks included)""";
 
     static LoadOptions parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -85,10 +87,14 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
                 bounded(values, "max-seconds", 1800, 1, 86_400),
                 path(take(values, "jsonl", null)), path(take(values, "markdown", null)),
                 bounded(values, "step-sessions", 0, 0, sessions - 2),
-                Duration.ofMillis(bounded(values, "stall-ms", 50, 1, 60_000)));
+                Duration.ofMillis(bounded(values, "stall-ms", 50, 1, 60_000)),
+                profile(take(values, "profile", null), mode));
         if (options.stepSessions > 0 && (!mode.equals("idle") || options.stepSessions % 2 != 0)) {
             throw new IllegalArgumentException("--step-sessions is for --mode=idle and must be even (pairs), got "
                     + options.stepSessions);
+        }
+        if (options.profile != null && options.jsonl == null) {
+            throw new IllegalArgumentException("--profile needs --jsonl: the profiles are written beside it");
         }
         if (options.rateFactor <= 1 || options.rateFactor > 10) {
             throw new IllegalArgumentException("--rate-factor must be in (1, 10], got " + options.rateFactor);
@@ -97,6 +103,16 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
             throw new IllegalArgumentException("unknown option(s): " + values.keySet());
         }
         return options;
+    }
+
+    private static WindowProfiler profile(String spec, String mode) {
+        if (spec == null) {
+            return null;
+        }
+        if (mode.equals("idle")) {
+            throw new IllegalArgumentException("--profile is for the message windows: --mode=latency or throughput");
+        }
+        return WindowProfiler.parse(spec);
     }
 
     private static List<Target> targets(String spec, List<Target.Kind> kinds) {

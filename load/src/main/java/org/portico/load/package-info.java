@@ -4,7 +4,9 @@
  * all on {@link org.portico.load.XmppClient}'s one login sequence, on sockets of their own:
  * {@link org.portico.load.HttpConnection} and {@link org.portico.load.WebSocketConnection}), the measured windows
  * ({@link org.portico.load.MessageWindow}, {@link org.portico.load.IdleHold}), process figures from /proc
- * ({@link org.portico.load.ProcessSample}), the run that interleaves the targets
+ * ({@link org.portico.load.ProcessSample}), profiles of Portico for exactly the measured windows
+ * ({@link org.portico.load.WindowProfiler}, with {@link org.portico.load.ProfileGroups} summing a CPU profile), the
+ * run that interleaves the targets
  * ({@link org.portico.load.LoadGenerator}) and its tally of threads that ended by an exception nothing caught
  * ({@link org.portico.load.UncaughtTally}).
  * JDK only, so the client costs the same whichever endpoint it talks to.

@@ -1,14 +1,20 @@
 package org.portico.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The generator's options for the stepped idle measure ({@code --step-sessions}, issue 10's RSS slope), for the
- * relay floor ({@code c2s-relay}) and for the stalls a latency row reports ({@code --stall-ms}).
+ * relay floor ({@code c2s-relay}), for the stalls a latency row reports ({@code --stall-ms}) and for profiling the
+ * measured windows ({@code --profile}).
  */
 class LoadOptionsTest {
 
@@ -69,5 +75,22 @@ class LoadOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> parse("--targets=c2s-relay"));
         assertTrue(e.getMessage().contains("needs relay="), e.getMessage());
+    }
+
+    @Test
+    void aProfileIsForMessageWindowsWrittenBesideTheJsonLines(@TempDir Path dir) throws IOException {
+        Path library = Files.createFile(dir.resolve("libasyncProfiler.so"));
+        String jsonl = "--jsonl=" + dir.resolve("latency.jsonl");
+        assertNull(parse("--mode=latency", jsonl).profile());
+        LoadOptions cpu = parse("--mode=latency", jsonl, "--profile=cpu:" + library);
+        assertEquals(dir.resolve("w1.collapsed"), cpu.profile().output(dir.resolve("w1")));
+        assertEquals(dir.resolve("w1.jfr"), parse("--mode=throughput", jsonl, "--profile=jfr").profile()
+                .output(dir.resolve("w1")));
+
+        assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", jsonl, "--profile=jfr"));
+        assertThrows(IllegalArgumentException.class, () -> parse("--mode=latency", "--profile=jfr"));
+        assertThrows(IllegalArgumentException.class, () -> parse("--mode=latency", jsonl, "--profile=wall"));
+        assertThrows(IllegalArgumentException.class,
+                () -> parse("--mode=latency", jsonl, "--profile=cpu:" + dir.resolve("missing.so")));
     }
 }
