@@ -107,6 +107,21 @@ class UpstreamStreamTest {
         return upstream;
     }
 
+    /**
+     * For the stream just connected: plays the server's opening (stream id {@code id}), sends a message with that id,
+     * and returns what the listener made of it.
+     */
+    private <T> T openAndRelayAMessage(RecordingUpstreamListener events, String id, CompletableFuture<T> made)
+            throws Exception {
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open(id, ScriptedXmppServer.FEATURES_SASL);
+        events.awaitOpened();
+        events.awaitElement();
+        peer.send("<message id='" + id + "'/>");
+        return made.get(10, TimeUnit.SECONDS);
+    }
+
     /** A listener that records into {@code to}, then does {@code also} with each element. */
     private static UpstreamListener recordingThen(RecordingUpstreamListener to, Consumer<XmlElement> also) {
         return new UpstreamListener() {
@@ -202,13 +217,7 @@ class UpstreamStreamTest {
                 }
             });
             connector.connect(LOCALHOST, null, recordingThread);
-            Peer peer = server.accept();
-            peer.expectHeader();
-            peer.open(id, ScriptedXmppServer.FEATURES_SASL);
-            events.awaitOpened();
-            events.awaitElement();
-            peer.send("<message id='" + id + "'/>");
-            readers.add(readBy.get(10, TimeUnit.SECONDS));
+            readers.add(openAndRelayAMessage(events, id, readBy));
         }
 
         if (reader == Reader.POLLER) {
@@ -246,13 +255,7 @@ class UpstreamStreamTest {
             } finally {
                 MDC.clear();
             }
-            Peer peer = server.accept();
-            peer.expectHeader();
-            peer.open(sid, ScriptedXmppServer.FEATURES_SASL);
-            events.awaitOpened();
-            events.awaitElement();
-            peer.send("<message id='" + sid + "'/>");
-            seen.add(context.get(10, TimeUnit.SECONDS));
+            seen.add(openAndRelayAMessage(events, sid, context));
         }
 
         assertEquals(List.of(Map.of(SessionLog.SID, "with-context", SessionLog.CLIENT, "192.0.2.7"), Map.of()), seen);
