@@ -32,25 +32,24 @@ final class WindowProfiler {
     /** How long one {@code jcmd} may take before the profile is given up. */
     private static final long JCMD_SECONDS = 60;
 
-    private final boolean cpu;
+    /** async-profiler's library for a CPU profile; null for JFR. */
     private final Path library;
 
-    private WindowProfiler(boolean cpu, Path library) {
-        this.cpu = cpu;
+    private WindowProfiler(Path library) {
         this.library = library;
     }
 
     /** {@code jfr} or {@code cpu:<path of libasyncProfiler.so>}; refused otherwise. */
     static WindowProfiler parse(String spec) {
         if (spec.equals("jfr")) {
-            return new WindowProfiler(false, null);
+            return new WindowProfiler(null);
         }
         if (spec.startsWith("cpu:")) {
             Path library = Path.of(spec.substring(4));
             if (!Files.isRegularFile(library)) {
                 throw new IllegalArgumentException("--profile=cpu: no async-profiler library at " + library);
             }
-            return new WindowProfiler(true, library);
+            return new WindowProfiler(library);
         }
         throw new IllegalArgumentException("--profile must be jfr or cpu:<libasyncProfiler.so>, got '" + spec + "'");
     }
@@ -88,7 +87,7 @@ final class WindowProfiler {
             try {
                 stop(portico.pid(), file);
                 files.add(file.toString());
-                if (cpu) {
+                if (library != null) {
                     groups.add(ProfileGroups.describe(ProfileGroups.of(file)));
                 }
             } catch (IOException | UncheckedIOException e) {
@@ -107,11 +106,11 @@ final class WindowProfiler {
 
     /** The file {@link #stop} writes for a window whose files are named {@code prefix}. */
     Path output(Path prefix) {
-        return prefix.resolveSibling(prefix.getFileName() + (cpu ? ".collapsed" : ".jfr"));
+        return prefix.resolveSibling(prefix.getFileName() + (library != null ? ".collapsed" : ".jfr"));
     }
 
     void start(long pid) throws IOException {
-        if (cpu) {
+        if (library != null) {
             agent(pid, "start,event=cpu,interval=200us");
         } else {
             jcmd(pid, "JFR.start", "name=bench-window", "settings=profile");
@@ -120,7 +119,7 @@ final class WindowProfiler {
 
     /** Stops the profile started by {@link #start} and writes it to {@code file}. */
     void stop(long pid, Path file) throws IOException {
-        if (cpu) {
+        if (library != null) {
             agent(pid, "stop,file=" + file + ",collapsed");
         } else {
             jcmd(pid, "JFR.stop", "name=bench-window", "filename=" + file);
