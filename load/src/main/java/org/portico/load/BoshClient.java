@@ -65,9 +65,13 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private HttpConnection awaitedOn;
     /** The connection the last request went on. */
     private HttpConnection lastSent;
+    private final boolean acceptGzip;
+    /** Whether an answer came gzipped; set on the connections' reader threads. */
+    private volatile boolean gzipped;
 
-    BoshClient(URI creation, URI endpoint, String domain, int wait, Duration timeout) {
+    BoshClient(URI creation, URI endpoint, String domain, int wait, boolean acceptGzip, Duration timeout) {
         super(domain, timeout);
+        this.acceptGzip = acceptGzip;
         this.creation = creation;
         this.endpoint = endpoint;
         this.wait = wait;
@@ -116,7 +120,7 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     }
 
     private HttpConnection connect(URI to) throws IOException {
-        return new HttpConnection(to, timeout, timeout.plusSeconds(wait), this);
+        return new HttpConnection(to, timeout, timeout.plusSeconds(wait), acceptGzip, this);
     }
 
     @Override
@@ -216,6 +220,9 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
 
     @Override
     public void answered(HttpConnection connection, int status, String body) {
+        if (connection.gzipped()) {
+            gzipped = true;
+        }
         CompletableFuture<String> waiting;
         synchronized (lock) {
             carried.remove(connection);
@@ -304,6 +311,11 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
             ended = true;
         }
         failed(reason);
+    }
+
+    @Override
+    boolean compressed() {
+        return gzipped;
     }
 
     @Override

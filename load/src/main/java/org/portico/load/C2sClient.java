@@ -71,6 +71,11 @@ final class C2sClient extends XmppClient {
     }
 
     @Override
+    boolean compressed() {
+        return false;
+    }
+
+    @Override
     public void close() {
         try {
             write("<presence xmlns='jabber:client' type='unavailable'/></stream:stream>");

@@ -1,5 +1,6 @@
 package org.portico.load;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,11 +11,13 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.zip.GZIPInputStream;
 
 /**
  * One persistent HTTP/1.1 connection (RFC 9112) for BOSH, the way a browser keeps one: a request is written whole by
  * the caller, one at a time (no pipelining), and a virtual thread reads each response (sized by
- * {@code Content-Length} or chunked) and hands it to the {@link Handler}. A request goes on a connection only while
+ * {@code Content-Length} or chunked, gunzipped if the server gzipped it) and hands it to the {@link Handler}. With
+ * {@code acceptGzip} each request says {@code Accept-Encoding: gzip}, as every browser's does. A request goes on a connection only while
  * none is out on it, which the owner of the connection tracks under its own lock.
  *
  * <p>It replaced the JDK's {@code java.net.http} client in the load generator's BOSH client: that client cost about
@@ -36,6 +39,8 @@ final class HttpConnection implements AutoCloseable {
     }
 
     private static final int MAX_HEADER_BYTES = 16 * 1024;
+    /** Larger than any BOSH answer of a run once inflated; a bigger one is a broken peer. */
+    private static final int MAX_BODY_BYTES = 1 << 20;
 
     private final Socket socket = new Socket();
     private final OutputStream out;
@@ -44,12 +49,15 @@ final class HttpConnection implements AutoCloseable {
     private volatile boolean closed;
     /** Responses read; written and read on the reader thread. */
     private int answers;
+    /** Whether a response came gzipped; written on the reader thread. */
+    private volatile boolean gzipped;
 
     /**
      * @param readTimeout how long a response may take; a connection that waits longer for one ends. Long enough for
      *                    a held long-poll (BOSH {@code wait} and a margin).
      */
-    HttpConnection(URI endpoint, Duration connectTimeout, Duration readTimeout, Handler handler) throws IOException {
+    HttpConnection(URI endpoint, Duration connectTimeout, Duration readTimeout, boolean acceptGzip, Handler handler)
+            throws IOException {
         this.handler = handler;
         int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
         socket.connect(new InetSocketAddress(endpoint.getHost(), port), (int) connectTimeout.toMillis());
@@ -58,6 +66,7 @@ final class HttpConnection implements AutoCloseable {
         out = socket.getOutputStream();
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
         requestHead = ("POST " + path + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + port
+                + (acceptGzip ? "\r\nAccept-Encoding: gzip" : "")
                 + "\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: ").getBytes(StandardCharsets.US_ASCII);
         InputStream in = socket.getInputStream();
         Thread.ofVirtual().name("bosh-http").start(() -> read(in));
@@ -84,6 +93,11 @@ final class HttpConnection implements AutoCloseable {
         return answers;
     }
 
+    /** Whether a response on this connection came with {@code Content-Encoding: gzip}. */
+    boolean gzipped() {
+        return gzipped;
+    }
+
     private void read(InputStream stream) {
         Input in = new Input(stream);
         String reason = "the server closed the connection";
@@ -102,6 +116,7 @@ final class HttpConnection implements AutoCloseable {
                 int code = Integer.parseInt(status.substring(9, 12));
                 long length = 0;
                 boolean chunked = false;
+                boolean gzip = false;
                 boolean close = status.startsWith("HTTP/1.0");
                 int headerBytes = 0;
                 for (String header = in.line(); header != null && !header.isEmpty(); header = in.line()) {
@@ -118,6 +133,7 @@ final class HttpConnection implements AutoCloseable {
                     switch (name) {
                         case "content-length" -> length = Long.parseLong(value);
                         case "transfer-encoding" -> chunked = value.contains("chunked");
+                        case "content-encoding" -> gzip = value.equals("gzip");
                         case "connection" -> close = value.contains("close") || (close && !value.contains("keep-alive"));
                         default -> {
                             // nothing else changes how the body is read
@@ -125,6 +141,10 @@ final class HttpConnection implements AutoCloseable {
                     }
                 }
                 byte[] body = chunked ? in.chunks() : in.bytes((int) length);
+                if (gzip) {
+                    gzipped = true;
+                    body = gunzip(body);
+                }
                 answers++;
                 handler.answered(this, code, new String(body, StandardCharsets.UTF_8));
                 if (close) {
@@ -138,6 +158,16 @@ final class HttpConnection implements AutoCloseable {
         }
         closeQuietly();
         handler.ended(this, atBoundary, reason);
+    }
+
+    private static byte[] gunzip(byte[] body) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+            byte[] inflated = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (inflated.length > MAX_BODY_BYTES) {
+                throw new IOException("a gzipped answer of more than " + MAX_BODY_BYTES + " bytes");
+            }
+            return inflated;
+        }
     }
 
     /** Buffered reading of a response, without the per-byte locking of {@code BufferedInputStream}. */

@@ -264,8 +264,11 @@ public final class LoadGenerator {
             throws IOException, InterruptedException {
         try {
             SessionGroup group = SessionGroup.login(target, sessions, skipped, options.domain(),
-                    options.loginConcurrency(), options.boshWait(), options.timeout());
+                    options.loginConcurrency(), options.boshWait(), options.browserCompression(), options.timeout());
             row.put("login_seconds", round(group.loginSeconds()));
+            if (options.browserCompression()) {
+                row.put("compressed_sessions", group.compressedSessions());
+            }
             return group;
         } catch (IOException e) {
             clean = false;

@@ -15,7 +15,7 @@ import java.util.Set;
 record LoadOptions(String mode, List<Target> targets, int sessions, String domain, long clockTicks,
         Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
         double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
-        int boshWait, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
+        int boshWait, boolean browserCompression, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
         int stepSessions, Duration stall, WindowProfiler profile) {
 
     static final String USAGE = """
@@ -27,6 +27,8 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
               [--seconds=30] [--warmup-seconds=5] [--settle-seconds=2] [--grace-seconds=5] [--rounds=1]
               [--rate=200] [--start-rate=100] [--rate-factor=2] [--max-rate=6400] [--p99-limit-ms=200]
               [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
+              [--compression=none|browser] (browser: offer permessage-deflate on WebSockets and accept gzip on
+                                   BOSH, as browsers do)
               [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
               [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)
               [--stall-ms=50]       (latency, throughput: messages slower than this are reported as stalls)
@@ -82,6 +84,7 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
                 bounded(values, "p99-limit-ms", 200, 1, 60_000),
                 Duration.ofMillis(bounded(values, "probe-interval-ms", 1000, 10, 60_000)),
                 bounded(values, "bosh-wait", 60, 1, 3600),
+                compression(take(values, "compression", "none")),
                 Duration.ofSeconds(bounded(values, "timeout-seconds", 10, 1, 600)),
                 bounded(values, "login-concurrency", 16, 1, 1000),
                 bounded(values, "max-seconds", 1800, 1, 86_400),
@@ -103,6 +106,14 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
             throw new IllegalArgumentException("unknown option(s): " + values.keySet());
         }
         return options;
+    }
+
+    private static boolean compression(String value) {
+        return switch (value) {
+            case "none" -> false;
+            case "browser" -> true;
+            default -> throw new IllegalArgumentException("--compression must be none or browser, got " + value);
+        };
     }
 
     private static WindowProfiler profile(String spec, String mode) {

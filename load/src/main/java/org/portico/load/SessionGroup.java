@@ -3,6 +3,7 @@ package org.portico.load;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -52,7 +53,7 @@ final class SessionGroup implements AutoCloseable {
      * a time; fails if any login fails.
      */
     static SessionGroup login(Target target, int sessions, int skipped, String domain, int concurrency,
-            int boshWait, Duration timeout) throws IOException, InterruptedException {
+            int boshWait, boolean compression, Duration timeout) throws IOException, InterruptedException {
         SessionGroup group = new SessionGroup(target, sessions);
         long started = System.nanoTime();
         Semaphore permits = new Semaphore(concurrency);
@@ -69,7 +70,7 @@ final class SessionGroup implements AutoCloseable {
                     }
                     String user = "test" + (skipped + index + 1);
                     try {
-                        group.clients[index] = target.connect(domain, boshWait, timeout);
+                        group.clients[index] = target.connect(domain, boshWait, compression, timeout);
                         group.jids[index] = group.clients[index].login(user, user + "pw",
                                 "load-" + target.kind().label + "-" + (skipped + index), group.sinkFor(index));
                     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -101,6 +102,11 @@ final class SessionGroup implements AutoCloseable {
                 receiver.pingAnswer(index, ping, System.nanoTime());
             }
         };
+    }
+
+    /** How many of the sessions got compressed data from the server ({@link XmppClient#compressed}). */
+    int compressedSessions() {
+        return (int) Arrays.stream(clients).filter(XmppClient::compressed).count();
     }
 
     double loginSeconds() {

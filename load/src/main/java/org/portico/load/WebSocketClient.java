@@ -6,7 +6,8 @@ import java.time.Duration;
 
 /**
  * XMPP over WebSocket (RFC 7395) on the generator's own {@link WebSocketConnection} with the {@code xmpp}
- * subprotocol: one element per text frame, {@code <open/>} to start and restart, {@code <close/>} before the
+ * subprotocol (and permessage-deflate offered as browsers offer it, with {@code --compression=browser}):
+ * one element per text frame, {@code <open/>} to start and restart, {@code <close/>} before the
  * socket's close.
  */
 final class WebSocketClient extends XmppClient {
@@ -15,9 +16,9 @@ final class WebSocketClient extends XmppClient {
 
     private final WebSocketConnection socket;
 
-    WebSocketClient(URI endpoint, String domain, Duration timeout) throws IOException {
+    WebSocketClient(URI endpoint, String domain, boolean offerDeflate, Duration timeout) throws IOException {
         super(domain, timeout);
-        socket = new WebSocketConnection(endpoint, "xmpp", timeout, new WebSocketConnection.Handler() {
+        socket = new WebSocketConnection(endpoint, "xmpp", offerDeflate, timeout, new WebSocketConnection.Handler() {
             @Override
             public void text(String message) {
                 inbound(message);
@@ -28,6 +29,12 @@ final class WebSocketClient extends XmppClient {
                 failed(reason);
             }
         });
+    }
+
+    /** Whether the server accepted permessage-deflate on this socket. */
+    @Override
+    boolean compressed() {
+        return socket.compressed();
     }
 
     private String open() {

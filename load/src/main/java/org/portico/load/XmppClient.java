@@ -45,6 +45,9 @@ abstract class XmppClient implements AutoCloseable {
     @Override
     public abstract void close();
 
+    /** Whether the server sent this session anything compressed. */
+    abstract boolean compressed();
+
     /** Logs in and returns the bound full JID; afterwards inbound text goes to {@code sink}. */
     final String login(String user, String password, String resource, InboundScanner.Sink sink)
             throws IOException, InterruptedException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,7 +49,7 @@ class HttpConnectionTest {
     @Test
     void writesAPostWithItsLengthAndReadsKeptAliveResponsesOfBothFramings() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, handler);
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, false, handler);
             try (Socket accepted = server.accept()) {
                 accepted.setSoTimeout((int) TIMEOUT.toMillis());
                 InputStream in = accepted.getInputStream();
@@ -70,6 +72,35 @@ class HttpConnectionTest {
                 assertEquals("404 ", next());
             }
             assertEquals("ended atBoundary=true answers=3", next(), "closed between responses: a stale connection");
+        }
+    }
+
+    @Test
+    void acceptingGzipAsBrowsersDoItReadsGzippedResponses_Rfc9110Section8_4() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, true, handler);
+            try (Socket accepted = server.accept()) {
+                accepted.setSoTimeout((int) TIMEOUT.toMillis());
+                InputStream in = accepted.getInputStream();
+                connection.post("<body rid='1'/>");
+                assertTrue(readRequest(in).contains("\r\nAccept-Encoding: gzip\r\n"));
+                write(accepted, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n<body/>");
+                assertEquals("200 <body/>", next());
+                assertFalse(connection.gzipped(), "a server may answer without compressing");
+
+                connection.post("<body rid='2'/>");
+                readRequest(in);
+                ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+                try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
+                    gzip.write("<body><message/></body>".getBytes(StandardCharsets.UTF_8));
+                }
+                OutputStream out = accepted.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + gzipped.size()
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(gzipped.toByteArray());
+                assertEquals("200 <body><message/></body>", next());
+                assertTrue(connection.gzipped());
+            }
         }
     }
 
@@ -97,7 +128,7 @@ class HttpConnectionTest {
     /** A server that reads one POST on a new connection and writes {@code response}; then closes its end. */
     private void answerOnePost(String response, WhileOpen whileOpen) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, handler);
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, false, handler);
             try (Socket accepted = server.accept()) {
                 connection.post("<body rid='1'/>");
                 readRequest(accepted.getInputStream());

@@ -1,6 +1,7 @@
 package org.portico.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +58,14 @@ class LoadOptionsTest {
                 () -> parse("--mode=latency", "--sessions=200", "--step-sessions=100"));
         assertThrows(IllegalArgumentException.class,
                 () -> parse("--mode=idle", "--sessions=200", "--step-sessions=101"));
+    }
+
+    @Test
+    void clientsAskForCompressionOnlyWhenToldToBehaveAsBrowsers() {
+        assertFalse(parse("--mode=idle").browserCompression(), "by default the generator asks for none");
+        assertFalse(parse("--mode=idle", "--compression=none").browserCompression());
+        assertTrue(parse("--mode=idle", "--compression=browser").browserCompression());
+        assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", "--compression=gzip"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.portico.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,6 +92,76 @@ class WebSocketConnectionTest {
     }
 
     @Test
+    void offersPermessageDeflateAsBrowsersDoAndCompressesBothWaysWhenAccepted_Rfc7692() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<WebSocketConnection> connecting = connect(server, true);
+            try (Socket accepted = server.accept()) {
+                accepted.setSoTimeout((int) TIMEOUT.toMillis());
+                DataInputStream in = new DataInputStream(accepted.getInputStream());
+                OutputStream out = accepted.getOutputStream();
+                String request = readHead(in);
+                assertTrue(request.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
+                        request);
+                accept(out, request, "xmpp", "permessage-deflate");
+                WebSocketConnection connection = connecting.get(10, TimeUnit.SECONDS);
+                assertTrue(connection.compressed());
+
+                PerMessageDeflate serverSide = PerMessageDeflate.accepted("permessage-deflate");
+                String message = "<message to='a@localhost'><body>one</body></message>";
+                connection.sendText(message);
+                connection.sendText(message);
+                byte[][] firstFrame = readClientFrameBytes(in);
+                byte[][] secondFrame = readClientFrameBytes(in);
+                assertEquals(0xC1, firstFrame[0][0] & 0xFF, "FIN, RSV1 (compressed, RFC 7692 §6), text");
+                assertEquals(message, new String(serverSide.inflate(firstFrame[1], 1000), StandardCharsets.UTF_8));
+                assertEquals(message, new String(serverSide.inflate(secondFrame[1], 1000), StandardCharsets.UTF_8));
+                assertTrue(secondFrame[1].length < firstFrame[1].length / 2,
+                        "the second refers to the first: " + secondFrame[1].length + " bytes");
+
+                String reply = "<message from='a@localhost'><body>two</body></message>";
+                out.write(serverFrame(0xC1, serverSide.compress(reply.getBytes(StandardCharsets.UTF_8))));
+                out.write(serverFrame(0xC1, serverSide.compress(reply.getBytes(StandardCharsets.UTF_8))));
+                out.write(serverFrame(true, 0x1, "plain".getBytes(StandardCharsets.US_ASCII)));
+                assertEquals("text " + reply, next());
+                assertEquals("text " + reply, next(), "inflated with the first reply's window");
+                assertEquals("text plain", next(), "a message without RSV1 is not compressed (§6)");
+            }
+        }
+    }
+
+    @Test
+    void aServerThatDeclinesTheOfferGetsPlainFrames() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<WebSocketConnection> connecting = connect(server, true);
+            try (Socket accepted = server.accept()) {
+                accepted.setSoTimeout((int) TIMEOUT.toMillis());
+                DataInputStream in = new DataInputStream(accepted.getInputStream());
+                accept(accepted.getOutputStream(), readHead(in), "xmpp");
+                WebSocketConnection connection = connecting.get(10, TimeUnit.SECONDS);
+                assertFalse(connection.compressed());
+                connection.sendText("<presence/>");
+                assertEquals("text 1 <presence/>", readClientFrame(in), "RSV1 clear, the text as it is");
+                accepted.getOutputStream().write(serverFrame(0xC1, "<presence/>".getBytes(StandardCharsets.US_ASCII)));
+                assertTrue(next().startsWith("ended reserved bits 40"), "RSV1 means nothing without the extension");
+            }
+        }
+    }
+
+    @Test
+    void anExtensionAcceptedThatWasNotOfferedFailsTheHandshake_Rfc6455Section4_1() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<WebSocketConnection> connecting = connect(server, false);
+            try (Socket accepted = server.accept()) {
+                DataInputStream in = new DataInputStream(accepted.getInputStream());
+                accept(accepted.getOutputStream(), readHead(in), "xmpp", "permessage-deflate");
+                Exception e = assertThrows(Exception.class, () -> connecting.get(10, TimeUnit.SECONDS));
+                assertTrue(e.getCause().getMessage().contains("extensions permessage-deflate accepted, none offered"),
+                        e.getCause().getMessage());
+            }
+        }
+    }
+
+    @Test
     void aHandshakeWithAWrongAcceptValueIsRefused() throws Exception {
         IOException refused = refusedHandshake(
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -124,11 +195,15 @@ class WebSocketConnectionTest {
     }
 
     private CompletableFuture<WebSocketConnection> connect(ServerSocket server) {
+        return connect(server, false);
+    }
+
+    private CompletableFuture<WebSocketConnection> connect(ServerSocket server, boolean offerDeflate) {
         URI uri = URI.create("ws://127.0.0.1:" + server.getLocalPort() + "/xmpp-websocket");
         CompletableFuture<WebSocketConnection> connecting = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
-                connecting.complete(new WebSocketConnection(uri, "xmpp", TIMEOUT, handler));
+                connecting.complete(new WebSocketConnection(uri, "xmpp", offerDeflate, TIMEOUT, handler));
             } catch (IOException e) {
                 connecting.completeExceptionally(e);
             }
@@ -138,11 +213,17 @@ class WebSocketConnectionTest {
 
     /** A 101 with the right accept value for the request's key, and {@code protocol} if not null. */
     private static void accept(OutputStream out, String request, String protocol) throws IOException {
+        accept(out, request, protocol, null);
+    }
+
+    private static void accept(OutputStream out, String request, String protocol, String extensions)
+            throws IOException {
         String key = request.lines().filter(l -> l.startsWith("Sec-WebSocket-Key: ")).findFirst().orElseThrow()
                 .substring("Sec-WebSocket-Key: ".length());
         out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Accept: " + WebSocketConnection.acceptFor(key) + "\r\n"
-                + (protocol == null ? "" : "Sec-WebSocket-Protocol: " + protocol + "\r\n") + "\r\n")
+                + (protocol == null ? "" : "Sec-WebSocket-Protocol: " + protocol + "\r\n")
+                + (extensions == null ? "" : "Sec-WebSocket-Extensions: " + extensions + "\r\n") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -160,6 +241,16 @@ class WebSocketConnectionTest {
 
     /** "text OPCODE PAYLOAD" of a frame the client sent, checked to be final and masked. */
     private static String readClientFrame(DataInputStream in) throws IOException {
+        byte[][] frame = readClientFrameBytes(in);
+        int first = frame[0][0];
+        byte[] payload = frame[1];
+        String text = (first & 0x0F) == 0x1 ? new String(payload, StandardCharsets.UTF_8)
+                : new String(payload, StandardCharsets.ISO_8859_1);
+        return "text " + (first & 0x0F) + " " + text;
+    }
+
+    /** The first byte and the unmasked payload of a frame the client sent, checked to be final and masked. */
+    private static byte[][] readClientFrameBytes(DataInputStream in) throws IOException {
         int first = in.readUnsignedByte();
         int second = in.readUnsignedByte();
         assertEquals(0x80, first & 0x80, "final");
@@ -173,14 +264,16 @@ class WebSocketConnectionTest {
         for (int i = 0; i < payload.length; i++) {
             payload[i] ^= mask[i & 3];
         }
-        String text = (first & 0x0F) == 0x1 ? new String(payload, StandardCharsets.UTF_8)
-                : new String(payload, StandardCharsets.ISO_8859_1);
-        return "text " + (first & 0x0F) + " " + text;
+        return new byte[][] {{(byte) first}, payload};
     }
 
     private static byte[] serverFrame(boolean fin, int opcode, byte[] payload) {
+        return serverFrame((fin ? 0x80 : 0) | opcode, payload);
+    }
+
+    private static byte[] serverFrame(int firstByte, byte[] payload) {
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
-        frame.write((fin ? 0x80 : 0) | opcode);
+        frame.write(firstByte);
         if (payload.length < 126) {
             frame.write(payload.length);
         } else {
