@@ -20,7 +20,15 @@ import org.portico.xml.XmlLimits;
  * @param idleTimeout         a peer from which nothing (not even a pong) arrived for this long is dead and its
  *                            socket is dropped, on the next beat; with pings off too; default 75 s, which gives a
  *                            pong 25 s to come back on a slow mobile link
- * @param permessageDeflate   whether the permessage-deflate extension (RFC 7692) is offered; default true
+ * @param permessageDeflate   whether a client's offer of the permessage-deflate extension (RFC 7692) is accepted;
+ *                            default false. Every browser offers it, and a socket that takes it keeps a compressor
+ *                            and a decompressor with their 32 KiB windows for its whole life (Jetty hands them back
+ *                            only at the close): 130–150 KiB more resident memory per socket once a message has
+ *                            gone each way, five times what an idle session costs otherwise, and 30–40 µs of CPU
+ *                            per message (docs/benchmarks.md). XMPP messages are small, the stream is
+ *                            compressed as one context (attacker-chosen text beside secrets, as with the TLS and
+ *                            stream compression XEP-0206 does not recommend), and neither Prosody's nor ejabberd's
+ *                            WebSocket endpoint accepts it
  * @param resumeGrace         how long a session whose socket dropped without {@code <close/>} stays resumable
  *                            (upstream kept open, stanzas buffered); zero ends such sessions at once; default 120 s
  * @param maxBufferedElements most elements kept for replay to a resuming client; default 1000
@@ -141,7 +149,7 @@ public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes,
         private int maxFrameBytes = XmlLimits.DEFAULT.maxBytes();
         private Duration pingInterval = Duration.ofSeconds(50);
         private Duration idleTimeout = Duration.ofSeconds(75);
-        private boolean permessageDeflate = true;
+        private boolean permessageDeflate = false;
         private Duration resumeGrace = Duration.ofSeconds(120);
         private int maxBufferedElements = 1000;
         private int maxBufferedBytes = 1024 * 1024;

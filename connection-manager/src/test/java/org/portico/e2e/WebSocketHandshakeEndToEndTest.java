@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -18,10 +19,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.portico.session.SessionLog;
+import org.portico.testing.LocalProsody;
 import org.portico.testing.LogCapture;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.WebSocketTestClient;
@@ -33,6 +37,9 @@ import org.portico.xml.XmlLimits;
  * origins, text only (R84), size limits, permessage-deflate, and host-meta discovery (R97).
  */
 class WebSocketHandshakeEndToEndTest {
+
+    /** What Chrome and Firefox send. */
+    private static final String BROWSER_OFFER = "permessage-deflate; client_max_window_bits";
 
     @AutoClose
     private static PorticoHarness portico;
@@ -184,20 +191,84 @@ class WebSocketHandshakeEndToEndTest {
     }
 
     @Test
-    void permessageDeflateIsOfferedWhenEnabled() throws Exception {
-        RawResponse on = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
-                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
-        assertEquals(101, on.status());
-        assertTrue(on.headers().getOrDefault("sec-websocket-extensions", "").contains("permessage-deflate"),
-                on.headers().toString());
+    void aBrowsersOfferOfPermessageDeflateIsDeclinedByDefault() throws Exception {
+        RawResponse off = rawHandshake(portico.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
+                "Sec-WebSocket-Extensions: " + BROWSER_OFFER);
 
-        WebSocketConfig noDeflate = WebSocketConfig.DEFAULT.toBuilder().permessageDeflate(false).build();
-        try (PorticoHarness plain = PorticoHarness.start(config -> config.withWebSocket(noDeflate))) {
-            RawResponse off = rawHandshake(plain.port(), "/xmpp-websocket", "Sec-WebSocket-Protocol: xmpp",
-                    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
-            assertEquals(101, off.status());
-            assertFalse(off.headers().containsKey("sec-websocket-extensions"), off.headers().toString());
+        assertEquals(101, off.status());
+        assertFalse(off.headers().containsKey("sec-websocket-extensions"), off.headers().toString());
+    }
+
+    /**
+     * RFC 7692 §6 and §7.2 with the context carried over, as browsers use it: the client's compressed
+     * {@code <open/>} reaches the server, and the server's answer and features come back compressed.
+     */
+    @Test
+    void whenEnabledPermessageDeflateCompressesBothWaysEndToEnd_Rfc7692() throws Exception {
+        WebSocketConfig deflate = WebSocketConfig.DEFAULT.toBuilder().permessageDeflate(true).build();
+        try (PorticoHarness compressing = PorticoHarness.start(config -> config.withWebSocket(deflate));
+                Socket socket = new Socket("127.0.0.1", compressing.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /xmpp-websocket HTTP/1.1\r\nHost: 127.0.0.1:" + compressing.port()
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: xmpp\r\n"
+                    + "Sec-WebSocket-Extensions: " + BROWSER_OFFER + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 101"), head);
+            assertTrue(head.toLowerCase(Locale.ROOT).contains("\r\nsec-websocket-extensions: permessage-deflate"), head);
+
+            Deflater compressor = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+            Inflater inflater = new Inflater(true);
+            byte[] open = ("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='" + LocalProsody.DOMAIN
+                    + "' version='1.0'/>").getBytes(StandardCharsets.UTF_8);
+            out.write(maskedCompressedTextFrame(compressor, open));
+
+            String answer = inflateNextMessage(in, inflater);
+            assertTrue(answer.startsWith("<open ") && answer.contains("urn:ietf:params:xml:ns:xmpp-framing"), answer);
+            String features = inflateNextMessage(in, inflater);
+            assertTrue(features.contains("features") && features.contains("mechanism"),
+                    "the server's features, inflated with the window of the answer before: " + features);
+            compressor.end();
+            inflater.end();
         }
+    }
+
+    /** A final text frame with RSV1 (RFC 7692 §6), compressed with the tail left off (§7.2.1), masked. */
+    private static byte[] maskedCompressedTextFrame(Deflater compressor, byte[] message) {
+        compressor.setInput(message);
+        byte[] compressed = new byte[message.length + 64];
+        int length = compressor.deflate(compressed, 0, compressed.length, Deflater.SYNC_FLUSH) - 4;
+        assertTrue(length < 126, "one short frame");
+        byte[] frame = new byte[6 + length];
+        frame[0] = (byte) 0xC1;
+        frame[1] = (byte) (0x80 | length);
+        byte[] mask = {0x11, 0x22, 0x33, 0x44};
+        System.arraycopy(mask, 0, frame, 2, 4);
+        for (int i = 0; i < length; i++) {
+            frame[6 + i] = (byte) (compressed[i] ^ mask[i & 3]);
+        }
+        return frame;
+    }
+
+    /** The next message from the server, which must be one compressed text frame. */
+    private static String inflateNextMessage(DataInputStream in, Inflater inflater) throws Exception {
+        int first = in.readUnsignedByte();
+        assertEquals(0xC1, first, "FIN, RSV1 (compressed), text");
+        int length = in.readUnsignedByte();
+        length = length == 126 ? in.readUnsignedShort() : length;
+        byte[] payload = new byte[length + 4];
+        in.readFully(payload, 0, length);
+        payload[length + 2] = (byte) 0xFF; // §7.2.2: the tail 00 00 FF FF put back
+        payload[length + 3] = (byte) 0xFF;
+        inflater.setInput(payload);
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        while (!inflater.needsInput()) {
+            message.write(buffer, 0, inflater.inflate(buffer));
+        }
+        return message.toString(StandardCharsets.UTF_8);
     }
 
     @Test

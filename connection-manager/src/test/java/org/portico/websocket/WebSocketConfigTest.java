@@ -61,7 +61,7 @@ class WebSocketConfigTest {
         assertEquals(Duration.ofSeconds(50), D.pingInterval());
         assertEquals(Duration.ofSeconds(75), D.idleTimeout());
         assertEquals(Duration.ofSeconds(120), D.resumeGrace());
-        assertTrue(D.permessageDeflate());
+        assertFalse(D.permessageDeflate(), "off unless asked: it costs each socket a compressor and more");
         assertTrue(D.resumable());
         assertFalse(D.redirectToBosh());
         assertEquals(1024, D.inputBufferBytes());
@@ -93,7 +93,7 @@ class WebSocketConfigTest {
                 websocket.path = /ws
                 websocket.pingInterval = 10s
                 websocket.idleTimeout = 30s
-                websocket.permessageDeflate = false
+                websocket.permessageDeflate = true
                 websocket.resumeGrace = 5m
                 websocket.maxBufferedElements = 50
                 websocket.maxBufferedBytes = 65536
@@ -109,7 +109,7 @@ class WebSocketConfigTest {
         assertEquals(65536, w.maxFrameBytes());
         assertEquals(Duration.ofSeconds(10), w.pingInterval());
         assertEquals(Duration.ofSeconds(30), w.idleTimeout());
-        assertFalse(w.permessageDeflate());
+        assertTrue(w.permessageDeflate());
         assertEquals(Duration.ofMinutes(5), w.resumeGrace());
         assertEquals(50, w.maxBufferedElements());
         assertEquals(65536, w.maxBufferedBytes());
