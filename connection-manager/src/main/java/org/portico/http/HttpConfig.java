@@ -11,6 +11,10 @@ import java.util.List;
  * @param allowedOrigins  browser origins allowed cross-origin (CORS), e.g. {@code https://app.example}; {@code *}
  *                        allows any; empty allows none (same-origin pages only); default empty
  * @param gzip            whether responses are compressed when the client accepts it (R4); default true
+ * @param gzipMinBytes    smallest response body that is compressed; 0 compresses every one; default 1024. Every
+ *                        browser accepts gzip, and compressing a BOSH answer cost 30–40 µs of CPU, a fifth or more
+ *                        of relaying a message through BOSH, to save about 90 bytes of a 300-byte chat message
+ *                        (docs/benchmarks.md). Larger bodies (archive pages, rosters) are still compressed
  * @param maxConnections  most open HTTP connections before new ones wait (Jetty's connection limit); default 10000
  * @param publicUrl       the URL browsers reach Portico at (behind a proxy), for host-meta; empty derives it from
  *                        each request; default empty
@@ -33,7 +37,8 @@ import java.util.List;
  *                         held request; Jetty's default of 8192 was a quarter of an idle BOSH session's memory
  *                         (docs/benchmarks.md). A request larger than the buffer is read in several passes
  */
-public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int maxConnections,
+public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int gzipMinBytes,
+        int maxConnections,
         String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout, int headerCacheSize,
         int inputBufferBytes) {
 
@@ -49,6 +54,9 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("http.port must be between 0 and 65535, was " + port);
+        }
+        if (gzipMinBytes < 0) {
+            throw new IllegalArgumentException("http.gzipMinBytes must be 0 or more, was " + gzipMinBytes);
         }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("http.maxConnections must be positive, was " + maxConnections);
@@ -80,7 +88,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
 
     /** Starts from these settings, to change some of them. */
     public Builder toBuilder() {
-        return new Builder().host(host).port(port).allowedOrigins(allowedOrigins).gzip(gzip)
+        return new Builder().host(host).port(port).allowedOrigins(allowedOrigins).gzip(gzip).gzipMinBytes(gzipMinBytes)
                 .maxConnections(maxConnections).publicUrl(publicUrl).demo(demo).shutdownRedirect(shutdownRedirect)
                 .idleTimeout(idleTimeout).headerCacheSize(headerCacheSize).inputBufferBytes(inputBufferBytes);
     }
@@ -91,6 +99,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         private int port = 7070;
         private List<String> allowedOrigins = List.of();
         private boolean gzip = true;
+        private int gzipMinBytes = 1024;
         private int maxConnections = 10_000;
         private String publicUrl = "";
         private boolean demo = true;
@@ -119,6 +128,11 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
 
         public Builder gzip(boolean value) {
             gzip = value;
+            return this;
+        }
+
+        public Builder gzipMinBytes(int value) {
+            gzipMinBytes = value;
             return this;
         }
 
@@ -158,7 +172,7 @@ public record HttpConfig(String host, int port, List<String> allowedOrigins, boo
         }
 
         public HttpConfig build() {
-            return new HttpConfig(host, port, allowedOrigins, gzip, maxConnections, publicUrl, demo,
+            return new HttpConfig(host, port, allowedOrigins, gzip, gzipMinBytes, maxConnections, publicUrl, demo,
                     shutdownRedirect, idleTimeout, headerCacheSize, inputBufferBytes);
         }
     }

@@ -32,7 +32,8 @@ final class ConfigReader {
         HttpConfig h = HttpConfig.DEFAULT;
         HttpConfig http = HttpConfig.builder().host(s.string("http.host", h.host()))
                 .port(s.integer("http.port", h.port())).allowedOrigins(s.list("http.allowedOrigins"))
-                .gzip(s.bool("http.gzip", h.gzip())).maxConnections(s.integer("http.maxConnections", h.maxConnections()))
+                .gzip(s.bool("http.gzip", h.gzip())).gzipMinBytes(s.integer("http.gzipMinBytes", h.gzipMinBytes()))
+                .maxConnections(s.integer("http.maxConnections", h.maxConnections()))
                 .publicUrl(s.string("http.publicUrl", h.publicUrl())).demo(s.bool("http.demo", h.demo()))
                 .shutdownRedirect(s.string("http.shutdownRedirect", h.shutdownRedirect()))
                 .idleTimeout(s.duration("http.idleTimeout", h.idleTimeout()))

@@ -179,7 +179,7 @@ public final class PorticoServer implements AutoCloseable {
         if (config.http().gzip()) {
             GzipHandler gzip = new GzipHandler();
             gzip.setIncludedMethods("GET", "POST");
-            gzip.setMinGzipSize(256);
+            gzip.setMinGzipSize(config.http().gzipMinBytes());
             gzip.setHandler(handler);
             handler = gzip;
         }

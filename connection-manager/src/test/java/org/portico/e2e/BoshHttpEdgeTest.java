@@ -35,6 +35,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.portico.http.HttpConfig;
 import org.portico.server.PorticoConfig;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
@@ -329,21 +330,42 @@ class BoshHttpEdgeTest {
 
     @Test
     void responsesAreGzippedWhenTheClientAcceptsIt_R4() throws Exception {
+        try (PorticoHarness compressing = PorticoHarness.start(
+                config -> config.withHttp(config.http().toBuilder().gzipMinBytes(0).build()))) {
+            HttpResponse<byte[]> response = send(HttpRequest.newBuilder(compressing.boshUri()).timeout(SHORT)
+                    .header("Content-Type", "text/xml; charset=utf-8").header("Accept-Encoding", "gzip")
+                    .POST(HttpRequest.BodyPublishers.ofString("<body " + HTTPBIND + " rid='200' to='"
+                            + LocalProsody.DOMAIN + "' wait='10' hold='1' ver='1.11'/>")));
+
+            assertEquals(200, response.statusCode());
+            assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(null));
+            assertTrue(response.headers().firstValue("Content-Length").isPresent(), "not chunked (R3)");
+            XmlElement body = BoshTestClient.parse(new String(gunzip(response.body()), StandardCharsets.UTF_8));
+            String sid = body.attribute("sid").orElseThrow();
+            assertTrue(body.child(Namespaces.STREAMS, "features").isPresent(), "the features came with it: " + body);
+
+            HttpResponse<byte[]> plain = send(HttpRequest.newBuilder(compressing.boshUri()).timeout(SHORT)
+                    .header("Content-Type", "text/xml; charset=utf-8").POST(HttpRequest.BodyPublishers.ofString(
+                            "<body " + HTTPBIND + " sid='" + sid + "' rid='201' type='terminate'/>")));
+            assertTrue(plain.headers().firstValue("Content-Encoding").isEmpty(), "not compressed unless accepted");
+            assertEquals("terminate", parse(plain).attribute("type").orElse(null));
+        }
+    }
+
+    /** http.gzipMinBytes: compressing a small answer costs more CPU than the bytes it saves (docs/benchmarks.md). */
+    @Test
+    void answersSmallerThanTheGzipThresholdAreSentAsTheyAreThoughGzipIsAccepted() throws Exception {
         HttpResponse<byte[]> response = send(request().header("Accept-Encoding", "gzip")
-                .POST(HttpRequest.BodyPublishers.ofString("<body " + HTTPBIND + " rid='200' to='"
+                .POST(HttpRequest.BodyPublishers.ofString("<body " + HTTPBIND + " rid='300' to='"
                         + LocalProsody.DOMAIN + "' wait='10' hold='1' ver='1.11'/>")));
 
         assertEquals(200, response.statusCode());
-        assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(null));
-        assertTrue(response.headers().firstValue("Content-Length").isPresent(), "not chunked (R3)");
-        XmlElement body = BoshTestClient.parse(new String(gunzip(response.body()), StandardCharsets.UTF_8));
-        String sid = body.attribute("sid").orElseThrow();
-        assertTrue(body.child(Namespaces.STREAMS, "features").isPresent(), "the features came with it: " + body);
-
-        HttpResponse<byte[]> plain = post(("<body " + HTTPBIND + " sid='" + sid + "' rid='201' type='terminate'/>")
+        assertTrue(response.body().length < HttpConfig.DEFAULT.gzipMinBytes(), "a small answer: "
+                + response.body().length + " bytes");
+        assertTrue(response.headers().firstValue("Content-Encoding").isEmpty(), response.headers().map().toString());
+        String sid = parse(response).attribute("sid").orElseThrow();
+        post(("<body " + HTTPBIND + " sid='" + sid + "' rid='301' type='terminate'/>")
                 .getBytes(StandardCharsets.UTF_8));
-        assertTrue(plain.headers().firstValue("Content-Encoding").isEmpty(), "not compressed unless accepted");
-        assertEquals("terminate", parse(plain).attribute("type").orElse(null));
     }
 
     // --- CORS (issue 2 "configurable origin allow-list"; R71) ---

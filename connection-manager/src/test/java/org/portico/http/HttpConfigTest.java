@@ -77,6 +77,18 @@ class HttpConfigTest {
         assertEquals(512, load("http.headerCacheSize = 512\n").http().headerCacheSize());
     }
 
+    /** Compressing a small answer costs more CPU than the bytes it saves are worth (R4 is a MAY). */
+    @Test
+    void responsesFromOneKibibyteAreCompressedUnlessConfiguredOtherwise() throws Exception {
+        assertEquals(1024, HttpConfig.DEFAULT.gzipMinBytes());
+        assertEquals(0, load("http.gzipMinBytes = 0\n").http().gzipMinBytes());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load("http.gzipMinBytes = -1\n"));
+        assertTrue(e.getMessage().contains("http.gzipMinBytes"), e.getMessage());
+        assertTrue(Files.readString(Path.of("../conf/portico.properties"))
+                .contains("# http.gzipMinBytes (integer >= 0, default 1024)"), "http.gzipMinBytes documented");
+    }
+
     @Test
     void aNegativeHeaderCacheSizeIsRefusedWithItsKeyNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
