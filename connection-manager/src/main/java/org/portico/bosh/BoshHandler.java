@@ -12,6 +12,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.portico.cluster.RequestForwarder;
+import org.portico.http.GzipCoding;
 import org.portico.http.SelectorReadEndPoint;
 import org.portico.session.SessionLog;
 import org.slf4j.Logger;
@@ -38,10 +39,13 @@ public final class BoshHandler extends Handler.Abstract {
 
     private final BoshSessions sessions;
     private final int maxBodyBytes;
+    private final GzipCoding gzip;
 
-    public BoshHandler(BoshSessions sessions, int maxBodyBytes) {
+    /** @param gzip the coding of large answers (R4), or null for none */
+    public BoshHandler(BoshSessions sessions, int maxBodyBytes, GzipCoding gzip) {
         this.sessions = sessions;
         this.maxBodyBytes = maxBodyBytes;
+        this.gzip = gzip;
     }
 
     @Override
@@ -82,7 +86,7 @@ public final class BoshHandler extends Handler.Abstract {
         new RequestBody(request, maxBodyBytes, new RequestBody.Receiver() {
             @Override
             public void received(byte[] body) {
-                sessions.handle(body, new BoshHttpExchange(request, response, callback, false, sessions.waits()),
+                sessions.handle(body, new BoshHttpExchange(request, response, callback, false, gzip, sessions.waits()),
                         forwarded);
             }
 
@@ -142,7 +146,7 @@ public final class BoshHandler extends Handler.Abstract {
             rejectScript(request, response, callback, e.getMessage());
             return;
         }
-        sessions.handleScript(script, new BoshHttpExchange(request, response, callback, true, sessions.waits()),
+        sessions.handleScript(script, new BoshHttpExchange(request, response, callback, true, gzip, sessions.waits()),
                 forwarded(request));
     }
 

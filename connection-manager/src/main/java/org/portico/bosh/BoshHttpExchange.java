@@ -12,6 +12,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.portico.http.GzipCoding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,8 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
     private final Response response;
     private final Callback callback;
     private final boolean script;
+    /** Compresses large answers for requests that accept gzip (R4); null when {@code http.gzip} is off. */
+    private final GzipCoding gzip;
     private final HeldRequestWaits waits;
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile Listener listener;
@@ -50,12 +53,17 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
     private volatile Scheduler.Task shortWait;
     private volatile long deadline;
 
-    /** @param script whether this is an XEP-0252 GET, whose answers are scripts */
-    BoshHttpExchange(Request request, Response response, Callback callback, boolean script, HeldRequestWaits waits) {
+    /**
+     * @param script whether this is an XEP-0252 GET, whose answers are scripts
+     * @param gzip   the coding of large answers, or null for none
+     */
+    BoshHttpExchange(Request request, Response response, Callback callback, boolean script, GzipCoding gzip,
+            HeldRequestWaits waits) {
         this.request = request;
         this.response = response;
         this.callback = callback;
         this.script = script;
+        this.gzip = gzip;
         this.waits = waits;
     }
 
@@ -127,9 +135,9 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         ByteBuffer bytes = BufferUtil.EMPTY_BUFFER;
         if (script) {
             ScriptSyntax.NO_CACHE_HEADERS.forEach(response.getHeaders()::put);
-            bytes = content(response, contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE, body);
+            bytes = coded(contentType != null ? contentType : ScriptSyntax.CONTENT_TYPE, body);
         } else if (!body.isEmpty()) {
-            bytes = content(response, contentType != null ? contentType : XML_CONTENT_TYPE, body);
+            bytes = coded(contentType != null ? contentType : XML_CONTENT_TYPE, body);
         } else {
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
         }
@@ -146,12 +154,22 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         }));
     }
 
+    /** {@link #content} for an answer, gzipped when it is large enough and the request accepts it (R4). */
+    private ByteBuffer coded(String contentType, String body) {
+        byte[] octets = body.getBytes(StandardCharsets.UTF_8);
+        return content(response, contentType,
+                gzip == null ? octets : gzip.encode(request.getHeaders(), response.getHeaders(), octets));
+    }
+
     /**
      * Sets the headers of a whole BOSH response with a body (its type, its Content-Length, R3, and
      * {@link #INERT_DOCUMENT}) and returns the body's octets; {@link BoshHandler}'s refusals use it too.
      */
     static ByteBuffer content(Response response, String contentType, String body) {
-        byte[] octets = body.getBytes(StandardCharsets.UTF_8);
+        return content(response, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static ByteBuffer content(Response response, String contentType, byte[] octets) {
         response.getHeaders().put("Content-Security-Policy", INERT_DOCUMENT);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, octets.length);

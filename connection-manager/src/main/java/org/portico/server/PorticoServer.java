@@ -19,6 +19,7 @@ import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.handler.CrossOriginHandler;
 import org.eclipse.jetty.server.handler.gzip.GzipHandler;
+import org.eclipse.jetty.util.compression.DeflaterPool;
 import org.eclipse.jetty.util.resource.ResourceFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.portico.admin.AdminServer;
@@ -32,6 +33,7 @@ import org.portico.cluster.InfinispanDirectory;
 import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
 import org.portico.http.ExactPath;
+import org.portico.http.GzipCoding;
 import org.portico.http.HostMetaServlet;
 import org.portico.http.SelectorResumingThreadPool;
 import org.portico.http.ServletsOffPlatformThreads;
@@ -143,25 +145,21 @@ public final class PorticoServer implements AutoCloseable {
             context.addServlet(new ServletHolder("demo", DefaultServlet.class), "/");
         }
         // BOSH and WebSocket on Jetty's core API, each on its own path, before the servlets (see BoshHandler,
-        // XmppWebSocketHandler, ExactPath)
+        // XmppWebSocketHandler, ExactPath); BOSH compresses its own answers (GzipCoding)
+        GzipCoding gzip = config.http().gzip()
+                ? new GzipCoding(config.http().gzipMinBytes(), DeflaterPool.ensurePool(server)) : null;
         Handler.Sequence endpoints = new Handler.Sequence(
-                new ExactPath(config.bosh().path(), new BoshHandler(bosh, config.xml().maxBytes())));
+                new ExactPath(config.bosh().path(), new BoshHandler(bosh, config.xml().maxBytes(), gzip)));
         if (websocket != null) {
             endpoints.addHandler(new ExactPath(config.websocket().path(), websocket.handler(server)));
         }
-        endpoints.addHandler(new ServletsOffPlatformThreads(context));
-        server.setHandler(new HttpOutcomes(wrap(endpoints), metrics));
+        endpoints.addHandler(gzipped(new ServletsOffPlatformThreads(context)));
+        server.setHandler(new HttpOutcomes(cors(endpoints), metrics));
         TrustedProxies.install(server, config.client().trustedProxies());
     }
 
-    /**
-     * CORS and gzip around BOSH and the servlets. GzipHandler is deprecated in Jetty 12.1 for CompressionHandler,
-     * which, as of 12.1.14, sends a compressed BOSH response chunked, where GzipHandler gives a complete one its
-     * Content-Length: BOSH responses must not be chunked (R3;
-     * BoshHttpEdgeTest.responsesAreGzippedWhenTheClientAcceptsIt_R4).
-     */
-    @SuppressWarnings("removal")
-    private Handler wrap(Handler handler) {
+    /** CORS around BOSH, WebSocket handshakes and the servlets, when origins other than the page's are allowed. */
+    private Handler cors(Handler handler) {
         if (!config.http().allowedOrigins().isEmpty()) {
             CrossOriginHandler cors = new CrossOriginHandler();
             Set<String> patterns = new HashSet<>();
@@ -174,16 +172,26 @@ public final class PorticoServer implements AutoCloseable {
             // WebSocket handshakes are judged by the endpoint itself (same origin always allowed, others 403)
             cors.setDeliverNonAllowedOriginWebSocketUpgradeRequests(true);
             cors.setHandler(handler);
-            handler = cors;
-        }
-        if (config.http().gzip()) {
-            GzipHandler gzip = new GzipHandler();
-            gzip.setIncludedMethods("GET", "POST");
-            gzip.setMinGzipSize(config.http().gzipMinBytes());
-            gzip.setHandler(handler);
-            handler = gzip;
+            return cors;
         }
         return handler;
+    }
+
+    /**
+     * Gzip around the servlets (the demo page, host-meta); BOSH answers are compressed by {@link GzipCoding}, which
+     * looks at an answer once its size is known instead of wrapping every request that accepts gzip. GzipHandler is
+     * deprecated in Jetty 12.1 for CompressionHandler, which as of 12.1.14 sends its responses chunked.
+     */
+    @SuppressWarnings("removal")
+    private Handler gzipped(Handler handler) {
+        if (!config.http().gzip()) {
+            return handler;
+        }
+        GzipHandler gzip = new GzipHandler();
+        gzip.setIncludedMethods("GET", "POST");
+        gzip.setMinGzipSize(config.http().gzipMinBytes());
+        gzip.setHandler(handler);
+        return gzip;
     }
 
     private static void removed(String id, ClientSession session, RemovalReason reason) {

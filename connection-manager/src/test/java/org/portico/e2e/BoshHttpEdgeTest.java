@@ -339,6 +339,8 @@ class BoshHttpEdgeTest {
 
             assertEquals(200, response.statusCode());
             assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(null));
+            assertTrue(response.headers().firstValue("Vary").orElse("").contains("Accept-Encoding"),
+                    response.headers().map().toString());
             assertTrue(response.headers().firstValue("Content-Length").isPresent(), "not chunked (R3)");
             XmlElement body = BoshTestClient.parse(new String(gunzip(response.body()), StandardCharsets.UTF_8));
             String sid = body.attribute("sid").orElseThrow();
