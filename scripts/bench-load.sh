@@ -40,6 +40,7 @@
 # senders they hit, and how late the sends themselves were, which tells the generator's hiccups from the target's),
 # --compression=none|browser (browser: ask for compression as browsers do, permessage-deflate offered on each WebSocket
 # and Accept-Encoding: gzip on each BOSH request; a row's compressed_sessions says how many sessions got any),
+# --request-headers=minimal|browser (browser: each BOSH request also carries the headers Chrome sends with an XHR),
 # and for --mode=idle --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second
 # row's portico_rss_kib_slope_per_session is the resident set's growth between the two holds per session added, e.g.
 #   PORTICO_TEST_USERS=9000 scripts/bench-load.sh --mode=idle --targets=portico-bosh --sessions=9000 --step-sessions=5000

@@ -65,13 +65,13 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private HttpConnection awaitedOn;
     /** The connection the last request went on. */
     private HttpConnection lastSent;
-    private final boolean acceptGzip;
+    private final BrowserHabits habits;
     /** Whether an answer came gzipped; set on the connections' reader threads. */
     private volatile boolean gzipped;
 
-    BoshClient(URI creation, URI endpoint, String domain, int wait, boolean acceptGzip, Duration timeout) {
+    BoshClient(URI creation, URI endpoint, String domain, int wait, BrowserHabits habits, Duration timeout) {
         super(domain, timeout);
-        this.acceptGzip = acceptGzip;
+        this.habits = habits;
         this.creation = creation;
         this.endpoint = endpoint;
         this.wait = wait;
@@ -120,7 +120,7 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     }
 
     private HttpConnection connect(URI to) throws IOException {
-        return new HttpConnection(to, timeout, timeout.plusSeconds(wait), acceptGzip, this);
+        return new HttpConnection(to, timeout, timeout.plusSeconds(wait), habits, this);
     }
 
     @Override

@@ -16,8 +16,9 @@ import java.util.zip.GZIPInputStream;
 /**
  * One persistent HTTP/1.1 connection (RFC 9112) for BOSH, the way a browser keeps one: a request is written whole by
  * the caller, one at a time (no pipelining), and a virtual thread reads each response (sized by
- * {@code Content-Length} or chunked, gunzipped if the server gzipped it) and hands it to the {@link Handler}. With
- * {@code acceptGzip} each request says {@code Accept-Encoding: gzip}, as every browser's does. A request goes on a connection only while
+ * {@code Content-Length} or chunked, gunzipped if the server gzipped it) and hands it to the {@link Handler}. Each
+ * request says {@code Accept-Encoding: gzip} and carries Chrome's other headers if those {@link BrowserHabits} are
+ * asked for. A request goes on a connection only while
  * none is out on it, which the owner of the connection tracks under its own lock.
  *
  * <p>It replaced the JDK's {@code java.net.http} client in the load generator's BOSH client: that client cost about
@@ -56,8 +57,8 @@ final class HttpConnection implements AutoCloseable {
      * @param readTimeout how long a response may take; a connection that waits longer for one ends. Long enough for
      *                    a held long-poll (BOSH {@code wait} and a margin).
      */
-    HttpConnection(URI endpoint, Duration connectTimeout, Duration readTimeout, boolean acceptGzip, Handler handler)
-            throws IOException {
+    HttpConnection(URI endpoint, Duration connectTimeout, Duration readTimeout, BrowserHabits habits,
+            Handler handler) throws IOException {
         this.handler = handler;
         int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
         socket.connect(new InetSocketAddress(endpoint.getHost(), port), (int) connectTimeout.toMillis());
@@ -66,7 +67,9 @@ final class HttpConnection implements AutoCloseable {
         out = socket.getOutputStream();
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
         requestHead = ("POST " + path + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + port
-                + (acceptGzip ? "\r\nAccept-Encoding: gzip" : "")
+                + (habits.requestHeaders()
+                        ? BrowserHabits.chromeXhrHeaders("http://" + endpoint.getHost() + ":" + port) : "")
+                + (habits.compression() ? "\r\nAccept-Encoding: gzip" : "")
                 + "\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: ").getBytes(StandardCharsets.US_ASCII);
         InputStream in = socket.getInputStream();
         Thread.ofVirtual().name("bosh-http").start(() -> read(in));

@@ -264,9 +264,9 @@ public final class LoadGenerator {
             throws IOException, InterruptedException {
         try {
             SessionGroup group = SessionGroup.login(target, sessions, skipped, options.domain(),
-                    options.loginConcurrency(), options.boshWait(), options.browserCompression(), options.timeout());
+                    options.loginConcurrency(), options.boshWait(), options.habits(), options.timeout());
             row.put("login_seconds", round(group.loginSeconds()));
-            if (options.browserCompression()) {
+            if (options.habits().compression()) {
                 row.put("compressed_sessions", group.compressedSessions());
             }
             return group;

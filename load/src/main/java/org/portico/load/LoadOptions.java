@@ -15,7 +15,7 @@ import java.util.Set;
 record LoadOptions(String mode, List<Target> targets, int sessions, String domain, long clockTicks,
         Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
         double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
-        int boshWait, boolean browserCompression, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
+        int boshWait, BrowserHabits habits, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
         int stepSessions, Duration stall, WindowProfiler profile) {
 
     static final String USAGE = """
@@ -29,6 +29,7 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
               [--probe-interval-ms=1000] [--bosh-wait=60] [--timeout-seconds=10] [--login-concurrency=16]
               [--compression=none|browser] (browser: offer permessage-deflate on WebSockets and accept gzip on
                                    BOSH, as browsers do)
+              [--request-headers=minimal|browser] (browser: each BOSH request carries Chrome's XHR headers)
               [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
               [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)
               [--stall-ms=50]       (latency, throughput: messages slower than this are reported as stalls)
@@ -84,7 +85,8 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
                 bounded(values, "p99-limit-ms", 200, 1, 60_000),
                 Duration.ofMillis(bounded(values, "probe-interval-ms", 1000, 10, 60_000)),
                 bounded(values, "bosh-wait", 60, 1, 3600),
-                compression(take(values, "compression", "none")),
+                new BrowserHabits(browser(values, "compression", "none"),
+                        browser(values, "request-headers", "minimal")),
                 Duration.ofSeconds(bounded(values, "timeout-seconds", 10, 1, 600)),
                 bounded(values, "login-concurrency", 16, 1, 1000),
                 bounded(values, "max-seconds", 1800, 1, 86_400),
@@ -108,12 +110,13 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
         return options;
     }
 
-    private static boolean compression(String value) {
-        return switch (value) {
-            case "none" -> false;
-            case "browser" -> true;
-            default -> throw new IllegalArgumentException("--compression must be none or browser, got " + value);
-        };
+    /** Whether option {@code name} says {@code browser}; its other value is {@code otherwise}. */
+    private static boolean browser(Map<String, String> values, String name, String otherwise) {
+        String value = take(values, name, otherwise);
+        if (!value.equals("browser") && !value.equals(otherwise)) {
+            throw new IllegalArgumentException("--" + name + " must be " + otherwise + " or browser, got " + value);
+        }
+        return value.equals("browser");
     }
 
     private static WindowProfiler profile(String spec, String mode) {

@@ -53,7 +53,7 @@ final class SessionGroup implements AutoCloseable {
      * a time; fails if any login fails.
      */
     static SessionGroup login(Target target, int sessions, int skipped, String domain, int concurrency,
-            int boshWait, boolean compression, Duration timeout) throws IOException, InterruptedException {
+            int boshWait, BrowserHabits habits, Duration timeout) throws IOException, InterruptedException {
         SessionGroup group = new SessionGroup(target, sessions);
         long started = System.nanoTime();
         Semaphore permits = new Semaphore(concurrency);
@@ -70,7 +70,7 @@ final class SessionGroup implements AutoCloseable {
                     }
                     String user = "test" + (skipped + index + 1);
                     try {
-                        group.clients[index] = target.connect(domain, boshWait, compression, timeout);
+                        group.clients[index] = target.connect(domain, boshWait, habits, timeout);
                         group.jids[index] = group.clients[index].login(user, user + "pw",
                                 "load-" + target.kind().label + "-" + (skipped + index), group.sinkFor(index));
                     } catch (IOException | InterruptedException | RuntimeException e) {

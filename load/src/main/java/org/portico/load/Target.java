@@ -54,13 +54,13 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
         return server + "/" + kind.label;
     }
 
-    /** A client for this target; with {@code compression} it asks for compression as browsers do. */
-    XmppClient connect(String domain, int boshWait, boolean compression, Duration timeout)
+    /** A client for this target, with those of a browser's {@code habits} that are asked for. */
+    XmppClient connect(String domain, int boshWait, BrowserHabits habits, Duration timeout)
             throws IOException, InterruptedException {
         return switch (kind) {
             case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(URI.create(endpoint),
-                    URI.create(via), domain, boshWait, compression, timeout);
-            case PORTICO_WS, SERVER_WS -> new WebSocketClient(URI.create(endpoint), domain, compression, timeout);
+                    URI.create(via), domain, boshWait, habits, timeout);
+            case PORTICO_WS, SERVER_WS -> new WebSocketClient(URI.create(endpoint), domain, habits.compression(), timeout);
             case C2S, C2S_RELAY -> {
                 int colon = endpoint.lastIndexOf(':');
                 yield new C2sClient(new InetSocketAddress(endpoint.substring(0, colon),

@@ -49,7 +49,7 @@ class HttpConnectionTest {
     @Test
     void writesAPostWithItsLengthAndReadsKeptAliveResponsesOfBothFramings() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, false, handler);
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, BrowserHabits.NONE, handler);
             try (Socket accepted = server.accept()) {
                 accepted.setSoTimeout((int) TIMEOUT.toMillis());
                 InputStream in = accepted.getInputStream();
@@ -76,14 +76,17 @@ class HttpConnectionTest {
     }
 
     @Test
-    void acceptingGzipAsBrowsersDoItReadsGzippedResponses_Rfc9110Section8_4() throws Exception {
+    void aClientWithABrowsersHabitsSendsItsHeadersAndReadsGzippedResponses_Rfc9110Section8_4() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, true, handler);
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, new BrowserHabits(true, true), handler);
             try (Socket accepted = server.accept()) {
                 accepted.setSoTimeout((int) TIMEOUT.toMillis());
                 InputStream in = accepted.getInputStream();
                 connection.post("<body rid='1'/>");
-                assertTrue(readRequest(in).contains("\r\nAccept-Encoding: gzip\r\n"));
+                String request = readRequest(in);
+                assertTrue(request.contains("\r\nAccept-Encoding: gzip\r\n"), request);
+                assertTrue(request.contains("\r\nUser-Agent: Mozilla/5.0 ") && request.contains("\r\nOrigin: http://"
+                        + "127.0.0.1:" + server.getLocalPort() + "\r\n"), "a browser's headers: " + request);
                 write(accepted, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n<body/>");
                 assertEquals("200 <body/>", next());
                 assertFalse(connection.gzipped(), "a server may answer without compressing");
@@ -128,7 +131,7 @@ class HttpConnectionTest {
     /** A server that reads one POST on a new connection and writes {@code response}; then closes its end. */
     private void answerOnePost(String response, WhileOpen whileOpen) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, false, handler);
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, BrowserHabits.NONE, handler);
             try (Socket accepted = server.accept()) {
                 connection.post("<body rid='1'/>");
                 readRequest(accepted.getInputStream());

@@ -61,11 +61,14 @@ class LoadOptionsTest {
     }
 
     @Test
-    void clientsAskForCompressionOnlyWhenToldToBehaveAsBrowsers() {
-        assertFalse(parse("--mode=idle").browserCompression(), "by default the generator asks for none");
-        assertFalse(parse("--mode=idle", "--compression=none").browserCompression());
-        assertTrue(parse("--mode=idle", "--compression=browser").browserCompression());
+    void clientsHaveABrowsersHabitsOnlyWhenAsked() {
+        assertEquals(BrowserHabits.NONE, parse("--mode=idle").habits(), "by default, as before the options");
+        assertEquals(new BrowserHabits(true, false), parse("--mode=idle", "--compression=browser").habits());
+        assertEquals(new BrowserHabits(false, true), parse("--mode=idle", "--request-headers=browser").habits());
+        assertEquals(BrowserHabits.NONE, parse("--mode=idle", "--compression=none", "--request-headers=minimal")
+                .habits());
         assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", "--compression=gzip"));
+        assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", "--request-headers=none"));
     }
 
     @Test
