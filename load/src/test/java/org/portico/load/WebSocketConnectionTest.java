@@ -56,108 +56,87 @@ class WebSocketConnectionTest {
 
     @Test
     void sendsMaskedFramesJoinsFragmentsAnswersPingsAndReportsTheClose() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<WebSocketConnection> connecting = connect(server);
-            try (Socket accepted = server.accept()) {
-                accepted.setSoTimeout((int) TIMEOUT.toMillis());
-                DataInputStream in = new DataInputStream(accepted.getInputStream());
-                OutputStream out = accepted.getOutputStream();
-                String request = readHead(in);
-                assertTrue(request.startsWith("GET /xmpp-websocket HTTP/1.1\r\n"), request);
-                assertTrue(request.contains("\r\nUpgrade: websocket\r\n"), request);
-                assertTrue(request.contains("\r\nSec-WebSocket-Version: 13\r\n"), request);
-                assertTrue(request.contains("\r\nSec-WebSocket-Protocol: xmpp\r\n"), request);
-                accept(out, request, "xmpp");
-                WebSocketConnection connection = connecting.get(10, TimeUnit.SECONDS);
+        try (Scripted server = new Scripted(false)) {
+            String request = readHead(server.in);
+            assertTrue(request.startsWith("GET /xmpp-websocket HTTP/1.1\r\n"), request);
+            assertTrue(request.contains("\r\nUpgrade: websocket\r\n"), request);
+            assertTrue(request.contains("\r\nSec-WebSocket-Version: 13\r\n"), request);
+            assertTrue(request.contains("\r\nSec-WebSocket-Protocol: xmpp\r\n"), request);
+            accept(server.out, request, "xmpp");
+            WebSocketConnection connection = server.connecting.get(10, TimeUnit.SECONDS);
 
-                String open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>";
-                connection.sendText(open);
-                assertEquals("text 1 " + open, readClientFrame(in), "a masked, final text frame");
+            String open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>";
+            connection.sendText(open);
+            assertEquals("text 1 " + open, readClientFrame(server.in), "a masked, final text frame");
 
-                String long_ = "<message>" + "\u00e9".repeat(200) + "</message>";
-                byte[] bytes = long_.getBytes(StandardCharsets.UTF_8);
-                int cut = 100; // inside a two-byte character: only the joined message decodes
-                out.write(serverFrame(false, 0x1, Arrays.copyOfRange(bytes, 0, cut)));
-                out.write(serverFrame(true, 0x0, Arrays.copyOfRange(bytes, cut, bytes.length)));
-                assertEquals("text " + long_, next(), "two fragments, the second with a 16-bit length");
+            String long_ = "<message>" + "\u00e9".repeat(200) + "</message>";
+            byte[] bytes = long_.getBytes(StandardCharsets.UTF_8);
+            int cut = 100; // inside a two-byte character: only the joined message decodes
+            server.out.write(serverFrame(false, 0x1, Arrays.copyOfRange(bytes, 0, cut)));
+            server.out.write(serverFrame(true, 0x0, Arrays.copyOfRange(bytes, cut, bytes.length)));
+            assertEquals("text " + long_, next(), "two fragments, the second with a 16-bit length");
 
-                out.write(serverFrame(true, 0x9, "p1".getBytes(StandardCharsets.US_ASCII)));
-                assertEquals("text 10 p1", readClientFrame(in), "the ping's payload, in a masked pong");
+            server.out.write(serverFrame(true, 0x9, "p1".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals("text 10 p1", readClientFrame(server.in), "the ping's payload, in a masked pong");
 
-                out.write(serverFrame(true, 0x8, new byte[] {0x03, (byte) 0xE9}));
-                assertEquals("ended WebSocket closed by the server: 1001", next());
-                assertEquals("text 8 \u0003\u00e8", readClientFrame(in), "the close echoed with 1000");
-            }
+            server.out.write(serverFrame(true, 0x8, new byte[] {0x03, (byte) 0xE9}));
+            assertEquals("ended WebSocket closed by the server: 1001", next());
+            assertEquals("text 8 \u0003\u00e8", readClientFrame(server.in), "the close echoed with 1000");
         }
     }
 
     @Test
     void offersPermessageDeflateAsBrowsersDoAndCompressesBothWaysWhenAccepted_Rfc7692() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<WebSocketConnection> connecting = connect(server, true);
-            try (Socket accepted = server.accept()) {
-                accepted.setSoTimeout((int) TIMEOUT.toMillis());
-                DataInputStream in = new DataInputStream(accepted.getInputStream());
-                OutputStream out = accepted.getOutputStream();
-                String request = readHead(in);
-                assertTrue(request.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
-                        request);
-                accept(out, request, "xmpp", "permessage-deflate");
-                WebSocketConnection connection = connecting.get(10, TimeUnit.SECONDS);
-                assertTrue(connection.compressed());
+        try (Scripted server = new Scripted(true)) {
+            String request = readHead(server.in);
+            assertTrue(request.contains(
+                    "\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"), request);
+            accept(server.out, request, "xmpp", "permessage-deflate");
+            WebSocketConnection connection = server.connecting.get(10, TimeUnit.SECONDS);
+            assertTrue(connection.compressed());
 
-                PerMessageDeflate serverSide = PerMessageDeflate.accepted("permessage-deflate");
-                String message = "<message to='a@localhost'><body>one</body></message>";
-                connection.sendText(message);
-                connection.sendText(message);
-                byte[][] firstFrame = readClientFrameBytes(in);
-                byte[][] secondFrame = readClientFrameBytes(in);
-                assertEquals(0xC1, firstFrame[0][0] & 0xFF, "FIN, RSV1 (compressed, RFC 7692 §6), text");
-                assertEquals(message, new String(serverSide.inflate(firstFrame[1], 1000), StandardCharsets.UTF_8));
-                assertEquals(message, new String(serverSide.inflate(secondFrame[1], 1000), StandardCharsets.UTF_8));
-                assertTrue(secondFrame[1].length < firstFrame[1].length / 2,
-                        "the second refers to the first: " + secondFrame[1].length + " bytes");
+            PerMessageDeflate serverSide = PerMessageDeflate.accepted("permessage-deflate");
+            String message = "<message to='a@localhost'><body>one</body></message>";
+            connection.sendText(message);
+            connection.sendText(message);
+            byte[][] firstFrame = readClientFrameBytes(server.in);
+            byte[][] secondFrame = readClientFrameBytes(server.in);
+            assertEquals(0xC1, firstFrame[0][0] & 0xFF, "FIN, RSV1 (compressed, RFC 7692 §6), text");
+            assertEquals(message, new String(serverSide.inflate(firstFrame[1], 1000), StandardCharsets.UTF_8));
+            assertEquals(message, new String(serverSide.inflate(secondFrame[1], 1000), StandardCharsets.UTF_8));
+            assertTrue(secondFrame[1].length < firstFrame[1].length / 2,
+                    "the second refers to the first: " + secondFrame[1].length + " bytes");
 
-                String reply = "<message from='a@localhost'><body>two</body></message>";
-                out.write(serverFrame(0xC1, serverSide.compress(reply.getBytes(StandardCharsets.UTF_8))));
-                out.write(serverFrame(0xC1, serverSide.compress(reply.getBytes(StandardCharsets.UTF_8))));
-                out.write(serverFrame(true, 0x1, "plain".getBytes(StandardCharsets.US_ASCII)));
-                assertEquals("text " + reply, next());
-                assertEquals("text " + reply, next(), "inflated with the first reply's window");
-                assertEquals("text plain", next(), "a message without RSV1 is not compressed (§6)");
-            }
+            String reply = "<message from='a@localhost'><body>two</body></message>";
+            server.out.write(serverFrame(0xC1, serverSide.compress(reply.getBytes(StandardCharsets.UTF_8))));
+            server.out.write(serverFrame(0xC1, serverSide.compress(reply.getBytes(StandardCharsets.UTF_8))));
+            server.out.write(serverFrame(true, 0x1, "plain".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals("text " + reply, next());
+            assertEquals("text " + reply, next(), "inflated with the first reply's window");
+            assertEquals("text plain", next(), "a message without RSV1 is not compressed (§6)");
         }
     }
 
     @Test
     void aServerThatDeclinesTheOfferGetsPlainFrames() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<WebSocketConnection> connecting = connect(server, true);
-            try (Socket accepted = server.accept()) {
-                accepted.setSoTimeout((int) TIMEOUT.toMillis());
-                DataInputStream in = new DataInputStream(accepted.getInputStream());
-                accept(accepted.getOutputStream(), readHead(in), "xmpp");
-                WebSocketConnection connection = connecting.get(10, TimeUnit.SECONDS);
-                assertFalse(connection.compressed());
-                connection.sendText("<presence/>");
-                assertEquals("text 1 <presence/>", readClientFrame(in), "RSV1 clear, the text as it is");
-                accepted.getOutputStream().write(serverFrame(0xC1, "<presence/>".getBytes(StandardCharsets.US_ASCII)));
-                assertTrue(next().startsWith("ended reserved bits 40"), "RSV1 means nothing without the extension");
-            }
+        try (Scripted server = new Scripted(true)) {
+            accept(server.out, readHead(server.in), "xmpp");
+            WebSocketConnection connection = server.connecting.get(10, TimeUnit.SECONDS);
+            assertFalse(connection.compressed());
+            connection.sendText("<presence/>");
+            assertEquals("text 1 <presence/>", readClientFrame(server.in), "RSV1 clear, the text as it is");
+            server.out.write(serverFrame(0xC1, "<presence/>".getBytes(StandardCharsets.US_ASCII)));
+            assertTrue(next().startsWith("ended reserved bits 40"), "RSV1 means nothing without the extension");
         }
     }
 
     @Test
     void anExtensionAcceptedThatWasNotOfferedFailsTheHandshake_Rfc6455Section4_1() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<WebSocketConnection> connecting = connect(server, false);
-            try (Socket accepted = server.accept()) {
-                DataInputStream in = new DataInputStream(accepted.getInputStream());
-                accept(accepted.getOutputStream(), readHead(in), "xmpp", "permessage-deflate");
-                Exception e = assertThrows(Exception.class, () -> connecting.get(10, TimeUnit.SECONDS));
-                assertTrue(e.getCause().getMessage().contains("extensions permessage-deflate accepted, none offered"),
-                        e.getCause().getMessage());
-            }
+        try (Scripted server = new Scripted(false)) {
+            accept(server.out, readHead(server.in), "xmpp", "permessage-deflate");
+            Exception e = assertThrows(Exception.class, () -> server.connecting.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("extensions permessage-deflate accepted, none offered"),
+                    e.getCause().getMessage());
         }
     }
 
@@ -171,31 +150,52 @@ class WebSocketConnectionTest {
 
     @Test
     void aHandshakeWithoutTheSubprotocolIsRefused() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<WebSocketConnection> connecting = connect(server);
-            try (Socket accepted = server.accept()) {
-                DataInputStream in = new DataInputStream(accepted.getInputStream());
-                accept(accepted.getOutputStream(), readHead(in), null);
-                Exception e = assertThrows(Exception.class, () -> connecting.get(10, TimeUnit.SECONDS));
-                assertTrue(e.getCause().getMessage().contains("subprotocol null"), e.getCause().getMessage());
-            }
+        try (Scripted server = new Scripted(false)) {
+            accept(server.out, readHead(server.in), null);
+            Exception e = assertThrows(Exception.class, () -> server.connecting.get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("subprotocol null"), e.getCause().getMessage());
         }
     }
 
     private IOException refusedHandshake(String response) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CompletableFuture<WebSocketConnection> connecting = connect(server);
-            try (Socket accepted = server.accept()) {
-                readHead(new DataInputStream(accepted.getInputStream()));
-                accepted.getOutputStream().write(response.getBytes(StandardCharsets.US_ASCII));
-                Exception e = assertThrows(Exception.class, () -> connecting.get(10, TimeUnit.SECONDS));
-                return (IOException) e.getCause();
-            }
+        try (Scripted server = new Scripted(false)) {
+            readHead(server.in);
+            server.out.write(response.getBytes(StandardCharsets.US_ASCII));
+            Exception e = assertThrows(Exception.class, () -> server.connecting.get(10, TimeUnit.SECONDS));
+            return (IOException) e.getCause();
         }
     }
 
-    private CompletableFuture<WebSocketConnection> connect(ServerSocket server) {
-        return connect(server, false);
+    /**
+     * One client connection ({@code offerDeflate} as given) to a server socket of the test's, accepted, whose server
+     * side the test plays; the client's handshake request is not read yet.
+     */
+    private final class Scripted implements AutoCloseable {
+        final CompletableFuture<WebSocketConnection> connecting;
+        final DataInputStream in;
+        final OutputStream out;
+        private final ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        private final Socket accepted;
+
+        Scripted(boolean offerDeflate) throws IOException {
+            try {
+                connecting = connect(server, offerDeflate);
+                accepted = server.accept();
+                accepted.setSoTimeout((int) TIMEOUT.toMillis());
+                in = new DataInputStream(accepted.getInputStream());
+                out = accepted.getOutputStream();
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (server) {
+                accepted.close();
+            }
+        }
     }
 
     private CompletableFuture<WebSocketConnection> connect(ServerSocket server, boolean offerDeflate) {
