@@ -32,6 +32,8 @@ public final class GzipCoding {
     /** RFC 1952 §2.3: magic, deflate, no flags, no time, no extra flags, OS unknown. */
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
     private static final int TRAILER_BYTES = 8;
+    private static final HttpField VARY_ACCEPT_ENCODING =
+            new HttpField(HttpHeader.VARY, HttpHeader.ACCEPT_ENCODING.asString());
 
     private final int minBytes;
     private final DeflaterPool deflaters;
@@ -51,7 +53,7 @@ public final class GzipCoding {
         if (body.length < minBytes) {
             return body;
         }
-        responseHeaders.ensureField(new HttpField(HttpHeader.VARY, HttpHeader.ACCEPT_ENCODING.asString()));
+        responseHeaders.ensureField(VARY_ACCEPT_ENCODING);
         if (!acceptsGzip(requestHeaders)) {
             return body;
         }

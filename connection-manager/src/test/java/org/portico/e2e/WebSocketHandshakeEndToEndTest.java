@@ -217,7 +217,8 @@ class WebSocketHandshakeEndToEndTest {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             String head = readHead(in);
             assertTrue(head.startsWith("HTTP/1.1 101"), head);
-            assertTrue(head.toLowerCase(Locale.ROOT).contains("\r\nsec-websocket-extensions: permessage-deflate"), head);
+            assertTrue(head.toLowerCase(Locale.ROOT).contains("\r\nsec-websocket-extensions: permessage-deflate"),
+                    head);
 
             Deflater compressor = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
             Inflater inflater = new Inflater(true);

@@ -15,8 +15,8 @@ import java.util.Set;
 record LoadOptions(String mode, List<Target> targets, int sessions, String domain, long clockTicks,
         Duration duration, Duration warmup, Duration settle, Duration grace, int rounds, double rate,
         double startRate, double rateFactor, double maxRate, double p99LimitMs, Duration probeInterval,
-        int boshWait, BrowserHabits habits, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl, Path markdown,
-        int stepSessions, Duration stall, WindowProfiler profile) {
+        int boshWait, BrowserHabits habits, Duration timeout, int loginConcurrency, long maxSeconds, Path jsonl,
+        Path markdown, int stepSessions, Duration stall, WindowProfiler profile) {
 
     static final String USAGE = """
             usage: LoadGenerator --mode=idle|latency|throughput

@@ -60,7 +60,8 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
         return switch (kind) {
             case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(URI.create(endpoint),
                     URI.create(via), domain, boshWait, habits, timeout);
-            case PORTICO_WS, SERVER_WS -> new WebSocketClient(URI.create(endpoint), domain, habits.compression(), timeout);
+            case PORTICO_WS, SERVER_WS ->
+                    new WebSocketClient(URI.create(endpoint), domain, habits.compression(), timeout);
             case C2S, C2S_RELAY -> {
                 int colon = endpoint.lastIndexOf(':');
                 yield new C2sClient(new InetSocketAddress(endpoint.substring(0, colon),

@@ -78,7 +78,8 @@ class HttpConnectionTest {
     @Test
     void aClientWithABrowsersHabitsSendsItsHeadersAndReadsGzippedResponses_Rfc9110Section8_4() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT, new BrowserHabits(true, true), handler);
+            HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT,
+                    new BrowserHabits(true, true), handler);
             try (Socket accepted = server.accept()) {
                 accepted.setSoTimeout((int) TIMEOUT.toMillis());
                 InputStream in = accepted.getInputStream();
