@@ -9,6 +9,30 @@ import java.time.Duration;
 public interface BoshExchange {
 
     /**
+     * Stands for a request whose client has gone for good: answers to it go nowhere. An early pause request is filed
+     * with it once answered (§10), so that the pause still takes effect in rid order (§14.2).
+     */
+    BoshExchange DEPARTED = new BoshExchange() {
+        @Override
+        public void respond(int status, String contentType, String body, Outcome outcome) {
+            outcome.delivered(false);
+        }
+
+        @Override
+        public void relay(int status, String contentType, String body) {
+        }
+
+        @Override
+        public void holdFor(Duration wait, Listener listener) {
+        }
+
+        @Override
+        public String toString() {
+            return "BoshExchange.DEPARTED";
+        }
+    };
+
+    /**
      * Sends the response and completes the request; later calls do nothing. Never waits for the network and is never
      * called under a session lock.
      *

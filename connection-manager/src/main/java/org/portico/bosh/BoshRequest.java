@@ -119,6 +119,15 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads, 
         return pause.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(pause.get(), "pause"));
     }
 
+    /** Whether this request asks for a pause (§10) with a well-formed value; a malformed one is judged in turn. */
+    public boolean isPause() {
+        try {
+            return pause().isPresent();
+        } catch (BoshException e) {
+            return false;
+        }
+    }
+
     /** A non-negative integer attribute, or {@code bad-request}. */
     public OptionalLong number(QName name) throws BoshException {
         Optional<String> value = body.attribute(name);

@@ -23,6 +23,10 @@ final class BoshResponder {
 
     /** A request in hand: its body (null for the creation request, processed at once) and its HTTP exchange. */
     record Request(BoshRequest body, BoshExchange exchange) {
+        /** Whether a client waits on the request's connection: not for an early pause answered at once. */
+        boolean onConnection() {
+            return exchange != BoshExchange.DEPARTED;
+        }
     }
 
     /** The payloads an answer carried, kept until the transport says whether it was delivered. */
@@ -98,7 +102,7 @@ final class BoshResponder {
         if (lifecycle.isEnded()) {
             return;
         }
-        if (requests.isEmpty()) {
+        if (requests.heldCount() == 0 && !requests.defers(Request::onConnection)) {
             after.idleFor(idle);
         } else {
             after.busy();
@@ -131,6 +135,18 @@ final class BoshResponder {
         requests.answerOldestUnbuffered();
         limits.responded(false);
         respond(exchange, new BoshBody().text(), after);
+    }
+
+    /**
+     * A pause request that came before a rid it follows (§14.2) is answered now, with nothing, as every pause is
+     * (§10), and waits for its turn without its connection: its client is leaving (a page unloading, whose other
+     * requests the browser may have cut off) and will never send it again, so if it waited for the gap and got a
+     * recoverable error, the next page, which resends what the old one had in flight, would wait for a rid nobody
+     * sends. The pause takes effect when the gap is filled.
+     */
+    void answerEarlyPause(Request early, AfterLock after) {
+        requests.replaceDeferred(early.body().rid(), new Request(early.body(), BoshExchange.DEPARTED));
+        respond(early.exchange(), new BoshBody().text(), after);
     }
 
     /**
@@ -263,7 +279,9 @@ final class BoshResponder {
             }
         }
         remaining.deferred().forEach(deferred -> answerTerminal(deferred.exchange(), after));
-        if (cause != null || !remaining.held().isEmpty() || !remaining.deferred().isEmpty()) {
+        boolean told = cause != null && cause != BoshExchange.DEPARTED || !remaining.held().isEmpty()
+                || remaining.deferred().stream().anyMatch(Request::onConnection);
+        if (told) {
             lifecycle.terminalSent();
         }
     }

@@ -139,7 +139,7 @@ public final class BoshSession implements ClientSession {
                 }
                 settle(after);
             }
-            case DEFER -> hold(arrived.exchange());
+            case DEFER -> awaitTurn(arrived, after);
             case REPLAY -> {
                 reloads.repeated(rid, decision.kind(), lifecycle.state());
                 responder.respond(arrived.exchange(), decision.response(), after);
@@ -147,13 +147,26 @@ public final class BoshSession implements ClientSession {
             case HELD_REPEAT, DUPLICATE_DEFERRED -> {
                 // R44: the older connection for a repeated rid gets a recoverable error; the new one waits
                 reloads.repeated(rid, decision.kind(), lifecycle.state());
-                hold(arrived.exchange());
+                if (decision.kind() == RidWindow.Kind.DUPLICATE_DEFERRED) {
+                    awaitTurn(arrived, after);
+                } else {
+                    hold(arrived.exchange());
+                }
                 if (arrival.displaced() != null) {
                     responder.respond(arrival.displaced().exchange(), BoshResponses.recoverableError(), after);
                 }
             }
             case REJECT -> terminate(BoshCondition.ITEM_NOT_FOUND, "rid " + rid + " outside the window "
                     + requests.window(), arrived.exchange(), after);
+        }
+    }
+
+    /** An early request waits for its turn (§14.2) on its connection; a pause without it ({@link BoshResponder}). */
+    private void awaitTurn(BoshResponder.Request early, AfterLock after) {
+        if (early.body().isPause()) {
+            responder.answerEarlyPause(early, after);
+        } else {
+            hold(early.exchange());
         }
     }
 
@@ -174,7 +187,9 @@ public final class BoshSession implements ClientSession {
                 request.attribute(BoshNames.NEWKEY).orElse(null)).accepted()) {
             throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)");
         }
-        RequestLimits.Verdict verdict = limits.check(requests.window().unansweredCount(),
+        // an early pause answered at once no longer occupies a connection (§11)
+        int open = requests.window().unansweredCount() - requests.count(inHand -> !inHand.onConnection());
+        RequestLimits.Verdict verdict = limits.check(open,
                 pause.isPresent() || request.isTerminate(), request.isEmpty(), now);
         if (!verdict.allowed()) {
             throw new BoshException(BoshCondition.POLICY_VIOLATION, "overactivity: " + verdict);
@@ -256,11 +271,7 @@ public final class BoshSession implements ClientSession {
         log.info(condition == null ? "terminated ({})" : "terminated: " + condition.wireName() + " ({})", detail);
     }
 
-    /**
-     * The wait of a request ran out (R25): it and every older held request are answered, in rid order, with what is
-     * pending or empty. A deferred request still waiting for its gap gets a recoverable error and is forgotten, so
-     * the client's resend (R58) is judged afresh.
-     */
+    /** The wait of a request ran out (R25): {@link BoshResponder#waitExpired}. */
     private void waitExpired(BoshExchange exchange) {
         event(after -> {
             responder.waitExpired(exchange, after);
@@ -268,11 +279,7 @@ public final class BoshSession implements ClientSession {
         });
     }
 
-    /**
-     * The client closed the connection of a held or deferred request. A held one counts as answered with an empty
-     * body that went nowhere (older held requests are answered first, keeping rid order, R24), so whatever arrives
-     * next waits for the client's next request; a deferred one is forgotten, so its resend is judged afresh.
-     */
+    /** The client closed the connection of a held or deferred request: {@link BoshResponder#connectionLost}. */
     private void connectionLost(BoshExchange exchange) {
         event(after -> {
             if (!lifecycle.isEnded()) {

@@ -72,6 +72,16 @@ final class HeldRequests<T> {
         return held.isEmpty() && deferred.isEmpty();
     }
 
+    /** Whether an item that {@code which} picks waits for its turn. */
+    boolean defers(Predicate<T> which) {
+        return deferred.values().stream().anyMatch(which);
+    }
+
+    /** How many items, held or deferred, {@code which} picks. */
+    int count(Predicate<T> which) {
+        return (int) (held.values().stream().filter(which).count() + deferred.values().stream().filter(which).count());
+    }
+
     int heldCount() {
         return held.size();
     }
@@ -123,6 +133,13 @@ final class HeldRequests<T> {
             }
         }
         return false;
+    }
+
+    /** Puts {@code item} in place of the deferred item of {@code rid}, which still waits for its turn. */
+    void replaceDeferred(long rid, T item) {
+        if (deferred.replace(rid, item) == null) {
+            throw new IllegalStateException("rid " + rid + " is not deferred");
+        }
     }
 
     /** Everything in hand when the session ends: held items in rid order, then deferred ones. */

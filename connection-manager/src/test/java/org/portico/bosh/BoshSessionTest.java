@@ -256,6 +256,48 @@ class BoshSessionTest {
         assertEquals("idle 90", lifetime.last());
     }
 
+    /**
+     * A page unloading: the browser cut off its request with data (rid+2) before it reached Portico, and the
+     * pause it sent next (rid+3) came early. The page is gone, so the pause is answered at once (§10) and never
+     * left to wait for rid+2 and get a recoverable error nobody would act on; the next page resends rid+2, and
+     * only then, in rid order (§14.2), does the pause take effect. The next page's first request resumes.
+     */
+    @Test
+    void anEarlyPauseIsAnsweredAtOnceAndTakesEffectInRidOrderWhenTheNextPageFillsTheGap_R31_R40() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        RecordingExchange pause = send(RID + 3, "pause='90'", "");
+
+        assertEquals(200, pause.status(), "answered at once, without waiting for rid+2");
+        XmlElement pauseBody = parse(pause.body());
+        assertTrue(pauseBody.children().isEmpty(), "the pause response carries nothing (R32)");
+        assertEquals(null, attr(pauseBody, "type"), "not a recoverable error: nobody would resend the pause");
+        assertFalse(held.answered(), "the pause waits for its turn: rid+1 is still held");
+        assertEquals(null, pause.heldFor(), "never held: no wait of its own runs out to answer it again");
+
+        String cutOff = "<message xmlns='jabber:client' to='bob@localhost' id='cut-off'/>";
+        RecordingExchange resent = send(RID + 2, "", cutOff);
+        assertEquals(List.of("cut-off"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList());
+        assertTrue(held.answered() && resent.answered(), "the pause, now in order, answered everything held (R31)");
+        assertEquals("idle 90", lifetime.last(), "and the session may idle for the pause");
+
+        RecordingExchange nextPage = send(RID + 4, "", "<r xmlns='urn:xmpp:sm:3'/>");
+        assertEquals("r", upstream.sent.get(upstream.sent.size() - 1).localName(), "forwarded at once");
+        assertFalse(nextPage.answered(), "held: the session continues");
+        assertEquals("busy", lifetime.last());
+    }
+
+    @Test
+    void anEarlyPauseWhoseGapIsNeverFilledLeavesTheSessionToItsInactivity_R31() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        send(RID + 3, "pause='90'", "");
+        held.expireWait();
+
+        assertTrue(held.answered());
+        assertEquals("idle 60", lifetime.last(), "not paused: the pause never came in order");
+    }
+
     @Test
     void aStanzaArrivingAfterTheClientClosedItsHeldConnectionWaitsForTheNextRequest_R22() throws Exception {
         created("");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -174,6 +175,37 @@ class DemoPageTest extends HtmlUnitDemoTest {
         alice.awaitIncoming(meanwhile);
         bob.awaitStatus(id, "displayed");
 
+        String after = unique("after the reload");
+        alice.awaitStatus(alice.send(after), "displayed");
+        bob.awaitIncoming(after);
+    }
+
+    /**
+     * A page unloading in a browser may cut off a request it has just sent (queued, or on its way), so the pause it
+     * sends next (XEP-0124 §10) reaches Portico early, before a rid it follows (§14.2). Portico answers that pause
+     * at once and lets it take effect in rid order; the next page sends the cut-off request again (§14.3), and the
+     * session resumes with the message delivered. Before, the early pause waited for the gap, got a recoverable
+     * error after its wait that nobody would act on, and the next page's requests waited for it for ever ("Resuming
+     * the session…", seen in full runs on 2026-12-05 and 06).
+     */
+    @Test
+    void aMessageWhoseRequestTheReloadCutOffIsSentByTheNextPageAndTheSessionResumes_XEP0124_S10_S14() {
+        HtmlUnitTab alice = (HtmlUnitTab) loggedIn(Transport.BOSH, "alice");
+        DemoTab bob = loggedIn(Transport.BOSH, "bob");
+        DemoTab.openConversation(alice, bob);
+        alice.awaitStatus(alice.send(unique("before the reload")), "displayed");
+
+        String cutOff = unique("cut off by the reload");
+        alice.cutOffRequests(body -> body.contains(cutOff));
+        String id = alice.send(cutOff);
+        alice.awaitSentInConsole(cutOff);
+        alice.leave();
+        alice.comeBack();
+
+        alice.awaitAttribute("body", "data-connection", "online");
+        assertEquals("true", alice.attribute("#resume-info", "data-resumed"), alice.text("#resume-info"));
+        assertEquals("0", alice.attribute("#resume-info", "data-lost"), alice.text("#resume-info"));
+        assertEquals(id, bob.awaitIncoming(cutOff), "sent once, by the next page");
         String after = unique("after the reload");
         alice.awaitStatus(alice.send(after), "displayed");
         bob.awaitIncoming(after);

@@ -244,6 +244,15 @@ abstract class DemoTab implements AutoCloseable {
                 + " return false; }())");
     }
 
+    /** Waits until the XML console shows {@code text} going out: the page has put it in a request (or frame). */
+    void awaitSentInConsole(String text) {
+        await("'" + text + "' going out in the XML console", () -> (Boolean) evaluate("(function () {"
+                + " var out = document.querySelectorAll('#console-log .console-entry[data-direction=out]');"
+                + " for (var i = 0; i < out.length; i++) {"
+                + "   if (out[i].textContent.indexOf(" + js(text) + ") >= 0) { return true; } }"
+                + " return false; }())"));
+    }
+
     /** The statuses recorded for one message, in order, separated by spaces. */
     String recordedStatuses(String messageId) {
         return (String) evaluate(PageScripts.recordedStatuses(messageId));

@@ -7,16 +7,21 @@ import java.net.URL;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.htmlunit.BrowserVersion;
 import org.htmlunit.Page;
 import org.htmlunit.ScriptException;
 import org.htmlunit.WebClient;
+import org.htmlunit.WebRequest;
+import org.htmlunit.WebResponse;
 import org.htmlunit.corejs.javascript.Undefined;
 import org.htmlunit.html.HtmlElement;
 import org.htmlunit.html.HtmlFileInput;
 import org.htmlunit.html.HtmlInput;
 import org.htmlunit.html.HtmlPage;
 import org.htmlunit.javascript.SilentJavaScriptErrorListener;
+import org.htmlunit.util.WebConnectionWrapper;
 
 /**
  * A {@link DemoTab} in HtmlUnit. The page is loaded with {@code ?wait=1}: HtmlUnit runs asynchronous XHRs one at a
@@ -34,6 +39,9 @@ final class HtmlUnitTab extends DemoTab {
 
     private final WebClient client = new WebClient(BrowserVersion.CHROME);
     private final List<String> scriptErrors = new CopyOnWriteArrayList<>();
+    /** Which requests are cut off until this tab leaves its page, by body, or null. */
+    private volatile Predicate<String> cutOff;
+    private final AtomicInteger requestsCutOff = new AtomicInteger();
 
     /** A tab that will open {@code portico}'s demo page and log in over {@code transport}. */
     HtmlUnitTab(URI portico, Transport transport) {
@@ -42,6 +50,18 @@ final class HtmlUnitTab extends DemoTab {
         client.getOptions().setThrowExceptionOnScriptError(false);
         client.getOptions().setThrowExceptionOnFailingStatusCode(false);
         client.setWebSocketAdapter(new XmppSubprotocolWebSockets("xmpp"));
+        new WebConnectionWrapper(client) {
+            @Override
+            public WebResponse getResponse(WebRequest request) throws IOException {
+                String body = request.getRequestBody();
+                Predicate<String> which = cutOff;
+                if (which != null && body != null && which.test(body)) {
+                    requestsCutOff.incrementAndGet();
+                    throw new IOException("cut off by the test: the request never reaches the server");
+                }
+                return super.getResponse(request);
+            }
+        };
         client.setJavaScriptErrorListener(new SilentJavaScriptErrorListener() {
             @Override
             public void scriptException(HtmlPage page, ScriptException e) {
@@ -81,7 +101,23 @@ final class HtmlUnitTab extends DemoTab {
             client.getPage(url);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            cutOff = null;
         }
+    }
+
+    /**
+     * Until this tab next leaves its page, every request whose body {@code which} picks fails before it reaches the
+     * server, as a browser cuts off a request still queued or on its way when the page unloads: what the page sent
+     * in it (and in its retries) only the next page can send again.
+     */
+    void cutOffRequests(Predicate<String> which) {
+        cutOff = which;
+    }
+
+    /** How many requests {@link #cutOffRequests} has cut off. */
+    int requestsCutOff() {
+        return requestsCutOff.get();
     }
 
     @Override
