@@ -495,9 +495,11 @@
   /*
    * Continues the session after a reload: the next request simply uses the next rid (as Strophe's
    * keepalive does) and carries 'ack' so the connection manager can 'report' a response we lost.
-   * Requests that carried data and were never answered are resent first, with their own rid and bytes,
-   * since the old page may have been torn down before they reached the server. Empty polls are not
-   * resent; their rids are skipped unless the connection manager reports them.
+   * Requests that were never answered are resent first, with their own rid and bytes, since the browser
+   * may have cut them off before they reached the server (§14.3), and the connection manager processes
+   * every later rid, the pause included, only after them (§14.2). With acks the connection manager keeps
+   * every response we have not acknowledged, so even an empty poll can be resent safely; without acks an
+   * empty poll is not resent, and its rid is skipped unless the connection manager reports it.
    * firstElements go in the first new request (the client puts an ack request there, so the answer comes
    * at once instead of after 'wait').
    */
@@ -510,7 +512,7 @@
       var rid = Number(key);
       var body = saved.unanswered[key];
       self.bodies[rid] = body;
-      if (/<body[^>]*\/>\s*$/.test(body)) {
+      if (!saved.cmAcks && /<body[^>]*\/>\s*$/.test(body)) {
         self.skipped[rid] = true;
       } else {
         resendRids.push(rid);

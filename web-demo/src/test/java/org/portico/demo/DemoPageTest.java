@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -14,6 +15,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * local Prosody, over each transport (issue 4; web-demo/README.md lists the hooks these tests read).
  */
 class DemoPageTest extends HtmlUnitDemoTest {
+
+    /** The page's empty poll: a {@code <body/>} with nothing in it and no pause, restart or terminate. */
+    private static final Pattern EMPTY_POLL = Pattern.compile("<body(?![^>]*\\b(?:pause|type|xmpp:restart)=)[^>]*/>");
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Transport.class)
@@ -206,6 +210,28 @@ class DemoPageTest extends HtmlUnitDemoTest {
         assertEquals("true", alice.attribute("#resume-info", "data-resumed"), alice.text("#resume-info"));
         assertEquals("0", alice.attribute("#resume-info", "data-lost"), alice.text("#resume-info"));
         assertEquals(id, bob.awaitIncoming(cutOff), "sent once, by the next page");
+        String after = unique("after the reload");
+        alice.awaitStatus(alice.send(after), "displayed");
+        bob.awaitIncoming(after);
+    }
+
+    /**
+     * As above with an empty poll cut off: the next page sends it again too (the connection manager keeps every
+     * response not acknowledged, §9), since the early pause after it takes effect only once it came (§14.2).
+     */
+    @Test
+    void anEmptyPollTheReloadCutOffIsSentByTheNextPageAndTheSessionResumes_XEP0124_S10_S14() {
+        HtmlUnitTab alice = (HtmlUnitTab) loggedIn(Transport.BOSH, "alice");
+        DemoTab bob = loggedIn(Transport.BOSH, "bob");
+        DemoTab.openConversation(alice, bob);
+
+        alice.cutOffRequests(EMPTY_POLL.asMatchPredicate());
+        alice.await("an empty poll cut off", () -> alice.requestsCutOff() > 0);
+        alice.leave();
+        alice.comeBack();
+
+        alice.awaitAttribute("body", "data-connection", "online");
+        assertEquals("true", alice.attribute("#resume-info", "data-resumed"), alice.text("#resume-info"));
         String after = unique("after the reload");
         alice.awaitStatus(alice.send(after), "displayed");
         bob.awaitIncoming(after);
