@@ -260,6 +260,9 @@ try {
         });
     }
     await step('reloads', () => reloadRepeatedly());
+    if (transport === 'bosh') {
+        await step('cut-off reload', () => reloadCuttingOffARequest());
+    }
     await step('disconnect', async () => {
         const currentJid = await inPage((_converse) => _converse.api.connection.get().jid);
         await inPage((_converse) => _converse.api.user.logout());
@@ -345,4 +348,53 @@ async function reloadRepeatedly() {
     };
     log('reload figures:', JSON.stringify(figures));
     return figures;
+}
+
+/**
+ * A reload that cuts off the page's last request: converse sends a message, the browser never lets that request
+ * reach Portico (it fails at once, as one queued or on a connection still opening does when the page unloads), and
+ * the page reloads before Strophe retries it. Strophe's restore continues with the rid after it and never sends the
+ * cut-off one. Reports how long converse took to be connected again and to get a message to the peer after the
+ * reload, and whether it is still the same BOSH session.
+ */
+async function reloadCuttingOffARequest() {
+    const body = `cut off by a reload ${config.run}`;
+    const sidOf = (_converse) => _converse.api.connection.get()._proto.sid;
+    const sidBefore = await inPage(sidOf);
+    let cutOff = 0;
+    await page.route(config.boshUrl, (route) => {
+        if ((route.request().postData() || '').includes(body)) {
+            cutOff++;
+            return route.abort('connectionreset');
+        }
+        return route.continue();
+    });
+    try {
+        await inPage(async (_converse, [to, text]) => {
+            const chat = await _converse.api.chats.open(to, {}, true);
+            await chat.sendMessage({ body: text });
+        }, [config.peer, body]);
+        const deadline = Date.now() + millis;
+        while (cutOff === 0 && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        const started = Date.now();
+        await page.reload({ waitUntil: 'load' });
+        await page.waitForFunction(() => window.probe && window.probe.api, null, { timeout: 120000 });
+        await page.waitForFunction(() => window.probe.api.connection.connected()
+            && window.probe.api.connection.get().authenticated, null, { timeout: 120000, polling: 50 });
+        const millisToConnected = Date.now() - started;
+        const after = `after the cut-off reload ${config.run}`;
+        await inPage(async (_converse, [to, text]) => {
+            const chat = await _converse.api.chats.open(to, {}, true);
+            await chat.sendMessage({ body: text });
+        }, [config.peer, after]);
+        await peer.inbox.waitFor((s) => s.kind === 'message' && s.body === after,
+            'the peer to get the message converse sent after the reload');
+        const millisToMessage = Date.now() - started;
+        const sidAfter = await inPage(sidOf);
+        return { cutOff, millisToConnected, millisToMessage, sameSession: sidAfter === sidBefore };
+    } finally {
+        await page.unroute(config.boshUrl);
+    }
 }

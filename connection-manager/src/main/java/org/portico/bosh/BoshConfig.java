@@ -26,6 +26,13 @@ import java.util.List;
  * @param reportAfter          how old an unacknowledged response must be before a lagging client ack is answered
  *                             with {@code report} (§9.2): clients ack a response only after handling it, so a
  *                             younger one is most likely still on its way; default 1 s
+ * @param ridGapGrace          how long a request that came before a lower rid (§14.2) waits for it before the missing
+ *                             rid counts as lost and the requests after it are processed: a reloading page can cut
+ *                             off a request that never arrives, and a client that continues with the next rid
+ *                             (Strophe's restore) would otherwise wait for it until its wait runs out and then lose
+ *                             the session. A given-up rid that arrives later is forwarded then. Not for sessions
+ *                             with keys (§15), whose chain a lost request breaks. {@link Duration#ZERO}: never (the
+ *                             early request is answered with a recoverable error after its wait); default 5 s
  * @param charsets             request charsets besides UTF-8 advertised in {@code charsets} (R20); a body's XML
  *                             declaration decides its encoding, and any charset the JDK knows is decoded
  * @param requestsOnSelector   whether a plain HTTP/1.1 connection that carried a BOSH request has its next requests
@@ -34,7 +41,8 @@ import java.util.List;
  */
 public record BoshConfig(String path, Duration maxWait, int maxHold, Duration polling, Duration inactivity,
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,
-        boolean scriptSyntax, List<String> charsets, Duration reportAfter, boolean requestsOnSelector) {
+        boolean scriptSyntax, List<String> charsets, Duration reportAfter, Duration ridGapGrace,
+        boolean requestsOnSelector) {
 
     /** Every setting at its default. */
     public static final BoshConfig DEFAULT = builder().build();
@@ -65,6 +73,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         }
         charsets = List.copyOf(charsets);
         requireNonNegative("bosh.reportAfter", reportAfter);
+        requireNonNegative("bosh.ridGapGrace", ridGapGrace);
     }
 
     /** Starts from the defaults documented on each component. */
@@ -77,7 +86,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         return new Builder().path(path).maxWait(maxWait).maxHold(maxHold).polling(polling).inactivity(inactivity)
                 .maxPause(maxPause).maxPendingBytes(maxPendingBytes).maxBufferedResponses(maxBufferedResponses)
                 .maxRidRepeats(maxRidRepeats).maxStreams(maxStreams).scriptSyntax(scriptSyntax).charsets(charsets)
-                .reportAfter(reportAfter).requestsOnSelector(requestsOnSelector);
+                .reportAfter(reportAfter).ridGapGrace(ridGapGrace).requestsOnSelector(requestsOnSelector);
     }
 
     /** Mutable staging for a {@link BoshConfig}, named field by field; {@link #build()} validates. */
@@ -95,6 +104,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         private boolean scriptSyntax;
         private List<String> charsets = List.of("ISO-8859-1", "UTF-16");
         private Duration reportAfter = Duration.ofSeconds(1);
+        private Duration ridGapGrace = Duration.ofSeconds(5);
         private boolean requestsOnSelector = true;
 
         private Builder() {
@@ -165,6 +175,11 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
             return this;
         }
 
+        public Builder ridGapGrace(Duration value) {
+            ridGapGrace = value;
+            return this;
+        }
+
         public Builder requestsOnSelector(boolean value) {
             requestsOnSelector = value;
             return this;
@@ -173,7 +188,7 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         public BoshConfig build() {
             return new BoshConfig(path, maxWait, maxHold, polling, inactivity, maxPause, maxPendingBytes,
                     maxBufferedResponses, maxRidRepeats, maxStreams, scriptSyntax, charsets, reportAfter,
-                    requestsOnSelector);
+                    ridGapGrace, requestsOnSelector);
         }
     }
 

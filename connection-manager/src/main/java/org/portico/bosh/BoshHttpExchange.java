@@ -74,8 +74,12 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
 
     @Override
     public void holdFor(Duration wait, Listener listener) {
+        if (this.listener != null) {
+            release(); // held again (an early request once processed, §14.2): the new wait replaces the old
+        } else {
+            request.addFailureListener(this::failed);
+        }
         this.listener = listener;
-        request.addFailureListener(this::failed);
         if (wait.compareTo(HeldRequestWaits.BEAT) < 0) {
             // shorter than a beat: the beat could answer it only late, so Jetty's scheduler times it exactly
             shortWait = request.getComponents().getScheduler().schedule(this::expired,

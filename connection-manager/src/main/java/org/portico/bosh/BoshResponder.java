@@ -21,8 +21,11 @@ import org.portico.xml.XmlElement;
  */
 final class BoshResponder {
 
-    /** A request in hand: its body (null for the creation request, processed at once) and its HTTP exchange. */
-    record Request(BoshRequest body, BoshExchange exchange) {
+    /**
+     * A request in hand: its body (null for the creation request, processed at once), its HTTP exchange, and when
+     * it arrived, so that one processed late (§14.2) is held only for what is left of its wait.
+     */
+    record Request(BoshRequest body, BoshExchange exchange, long arrivedMillis) {
         /** Whether a client waits on the request's connection: not for an early pause answered at once. */
         boolean onConnection() {
             return exchange != BoshExchange.DEPARTED;
@@ -73,7 +76,7 @@ final class BoshResponder {
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses(), config.reportAfter().toMillis());
-        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation));
+        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation, TimeUnit.NANOSECONDS.toMillis(clock.read())));
     }
 
     HeldRequests<Request> requests() {
@@ -145,7 +148,7 @@ final class BoshResponder {
      * sends. The pause takes effect when the gap is filled.
      */
     void answerEarlyPause(Request early, AfterLock after) {
-        requests.replaceDeferred(early.body().rid(), new Request(early.body(), BoshExchange.DEPARTED));
+        requests.replaceDeferred(early.body().rid(), new Request(early.body(), BoshExchange.DEPARTED, early.arrivedMillis()));
         respond(early.exchange(), new BoshBody().text(), after);
     }
 

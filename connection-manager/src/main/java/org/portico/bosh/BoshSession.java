@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How requests are answered (held and deferred requests, pending payloads, the end) is {@link BoshResponder};
  * the rid window, limits, keys, streams, response shapes and the lifecycle are classes of their own; this class
- * orders them. Each event of §7–§17 (a request, a wait running out, a closed connection, a written answer, an
- * upstream header, stanza or end, expiry, shutdown, redirect) is one locked method here, the one place where the
- * lock is taken.
+ * orders them. Each event of §7–§17 (a request, a wait running out, a gap given up, a closed connection, a written
+ * answer, an upstream header, stanza or end, expiry, shutdown, redirect) is one locked method here, the one place
+ * where the lock is taken; that is why the class runs past 400 lines: splitting the events would split the lock.
  */
 public final class BoshSession implements ClientSession {
 
@@ -106,13 +106,17 @@ public final class BoshSession implements ClientSession {
 
     /** Holds a request for the session's wait; the transport reports its expiry or its client's leaving here. */
     private void hold(BoshExchange exchange) {
-        exchange.holdFor(params.waitDuration(),
+        hold(exchange, params.waitDuration());
+    }
+
+    private void hold(BoshExchange exchange, Duration wait) {
+        exchange.holdFor(wait,
                 BoshExchange.Listener.of(() -> waitExpired(exchange), () -> connectionLost(exchange)));
     }
 
     /** A request for this session arrived (any rid). */
     public void handle(BoshRequest request, BoshExchange exchange) {
-        event(after -> receive(new BoshResponder.Request(request, exchange), after));
+        event(after -> receive(new BoshResponder.Request(request, exchange, responder.nowMillis()), after));
     }
 
     private void receive(BoshResponder.Request arrived, AfterLock after) {
@@ -133,13 +137,10 @@ public final class BoshSession implements ClientSession {
         switch (decision.kind()) {
             case PROCESS -> {
                 process(arrived, after);
-                Optional<BoshResponder.Request> next;
-                while (!lifecycle.isEnded() && (next = requests.nextReady()).isPresent()) {
-                    process(next.get(), after);
-                }
-                settle(after);
+                processReady(after);
             }
             case DEFER -> awaitTurn(arrived, after);
+            case LATE -> late(arrived, after);
             case REPLAY -> {
                 reloads.repeated(rid, decision.kind(), lifecycle.state());
                 responder.respond(arrived.exchange(), decision.response(), after);
@@ -161,26 +162,73 @@ public final class BoshSession implements ClientSession {
         }
     }
 
-    /** An early request waits for its turn (§14.2) on its connection; a pause without it ({@link BoshResponder}). */
+    /** Processes the deferred requests now in rid order (§14.2), then answers what can be answered. */
+    private void processReady(AfterLock after) {
+        Optional<BoshResponder.Request> next;
+        while (!lifecycle.isEnded() && (next = requests.nextReady()).isPresent()) {
+            process(next.get(), after);
+        }
+        settle(after);
+    }
+
+    /**
+     * An early request waits for its turn (§14.2) on its connection, for {@link BoshConfig#ridGapGrace} at most
+     * (then {@link #gapOverdue}) unless keys are in use; a pause without its connection ({@link BoshResponder}).
+     */
     private void awaitTurn(BoshResponder.Request early, AfterLock after) {
+        BoshExchange exchange = early.exchange();
+        Duration grace = config.ridGapGrace();
         if (early.body().isPause()) {
             responder.answerEarlyPause(early, after);
+        } else if (keys == null && !grace.isZero()) {
+            exchange.holdFor(grace.compareTo(params.waitDuration()) < 0 ? grace : params.waitDuration(),
+                    BoshExchange.Listener.of(() -> gapOverdue(exchange), () -> connectionLost(exchange)));
         } else {
-            hold(early.exchange());
+            hold(exchange);
+        }
+    }
+
+    /** The rid an early request waits for did not come in time: given up as lost ({@link RidWindow#giveUpGap}). */
+    private void gapOverdue(BoshExchange exchange) {
+        event(after -> {
+            if (!lifecycle.isEnded() && requests.defers(waiting -> waiting.exchange() == exchange)) {
+                long[] lost = requests.window().giveUpGap();
+                log.info("rids {}..{} given up as lost: not arrived within {} of a later one", lost[0], lost[1],
+                        config.ridGapGrace());
+                processReady(after);
+            }
+        });
+    }
+
+    /** A rid given up as lost came after all ({@link RidWindow.Kind#LATE}): what it carries goes up late, not lost. */
+    private void late(BoshResponder.Request arrived, AfterLock after) {
+        BoshRequest request = arrived.body();
+        try {
+            streams.targets(request).forEach(stream -> BoshStreams.send(stream, request.payloads(), after));
+        } catch (BoshException e) {
+            terminate(e.condition(), e.getMessage(), arrived.exchange(), after);
+            return;
+        }
+        log.info("rid {} came after it was given up: its payloads forwarded late", request.rid());
+        if (request.isTerminate()) {
+            terminate(null, "terminated by the client", arrived.exchange(), after);
+        } else {
+            responder.respond(arrived.exchange(), new BoshBody().text(), after);
         }
     }
 
     /** Handles one request in rid order (§8); any spec violation in it ends the session with its condition. */
     private void process(BoshResponder.Request inHand, AfterLock after) {
         try {
-            processInOrder(inHand.body(), inHand.exchange(), after);
+            processInOrder(inHand.body(), inHand.exchange(), inHand.arrivedMillis(), after);
         } catch (BoshException e) {
             terminate(e.condition(), e.getMessage(), inHand.exchange(), after);
         }
     }
 
     /** Key, limits, then pause, terminate, restart, a new stream or payloads; the request is then held. */
-    private void processInOrder(BoshRequest request, BoshExchange exchange, AfterLock after) throws BoshException {
+    private void processInOrder(BoshRequest request, BoshExchange exchange, long arrivedMillis, AfterLock after)
+            throws BoshException {
         long now = responder.nowMillis();
         OptionalLong pause = request.pause();
         if (keys != null && !keys.verify(request.attribute(BoshNames.KEY).orElse(null),
@@ -208,7 +256,7 @@ public final class BoshSession implements ClientSession {
             terminate(null, "terminated by the client", exchange, after);
             return;
         }
-        hold(exchange);
+        hold(exchange, waitLeft(arrivedMillis, now));
         if (pause.isPresent()) {
             pause(Duration.ofSeconds(pause.getAsLong()), exchange, after);
         } else if (request.isTerminate()) {
@@ -224,6 +272,13 @@ public final class BoshSession implements ClientSession {
             // §9.1: once acks are in use, a request without one acknowledges everything before it
             responder.clientAcked(request.ack().orElse(request.rid() - 1), now, after);
         }
+    }
+
+    /** What is left of a request's wait (R25) when it is processed: all of it, unless it waited for its turn. */
+    private Duration waitLeft(long arrivedMillis, long now) {
+        long waited = now - arrivedMillis;
+        return waited <= 0 ? params.waitDuration()
+                : Duration.ofMillis(Math.max(1, params.waitDuration().toMillis() - waited));
     }
 
     /** §16.3: the new stream's name goes out with this request's answer. */

@@ -52,7 +52,7 @@ final class HeldRequests<T> {
             case DEFER -> deferred.put(rid, item);
             case HELD_REPEAT -> held.put(rid, item);
             case DUPLICATE_DEFERRED -> deferred.put(rid, item);
-            case REPLAY, REJECT -> null;
+            case REPLAY, LATE, REJECT -> null;
         };
         return new Arrival<>(decision, displaced);
     }

@@ -24,8 +24,9 @@ import java.util.TreeSet;
  *       {@link Kind#DUPLICATE_DEFERRED} if it already is;</li>
  *   <li>{@code diff > window}: {@link Kind#REJECT}, terminal {@code item-not-found} (R41);</li>
  *   <li>{@code diff <= 0}: a repeat (§14.3): {@link Kind#HELD_REPEAT} while it is held (R44),
- *       {@link Kind#REPLAY} while its response is buffered (R43), else {@link Kind#REJECT} (R46, the same answer
- *       as too high, so the window cannot be probed).</li>
+ *       {@link Kind#REPLAY} while its response is buffered (R43), {@link Kind#LATE} if it was given up
+ *       ({@link #giveUpGap}), else {@link Kind#REJECT} (R46, the same answer as too high, so the window cannot be
+ *       probed).</li>
  * </ul>
  * A rid is <em>held</em> from the moment it is processed until {@link #answered} or {@link #answeredUnbuffered}; the
  * creation request's rid starts out processed and held.
@@ -66,6 +67,11 @@ public final class RidWindow {
          * {@code type='error'} and replaced by this one (R44 applied to a rid not yet processed).
          */
         DUPLICATE_DEFERRED,
+        /**
+         * A rid given up as lost ({@link #giveUpGap}) that came after all: forward what it carries now, late, and
+         * answer it at once; it is not held (the rids after it were processed without it).
+         */
+        LATE,
         /** Outside the window, or a repeat whose response is gone: terminal {@code item-not-found} (R41, R46). */
         REJECT;
 
@@ -110,6 +116,8 @@ public final class RidWindow {
 
     private long lastInOrder;
     private final NavigableSet<Long> deferred = new TreeSet<>();
+    /** Rids given up as lost by {@link #giveUpGap}, within {@code window} of {@code lastInOrder}. */
+    private final NavigableSet<Long> givenUp = new TreeSet<>();
     private final NavigableSet<Long> held = new TreeSet<>();
     private final NavigableMap<Long, Sent> buffered = new TreeMap<>();
     /** How often each rid still in play came again (R45); forgotten with the rid. */
@@ -190,7 +198,8 @@ public final class RidWindow {
             buffered.put(rid, new Sent(sent.response(), sent.sentAtMillis(), true));
             return new Decision(Kind.REPLAY, rid, sent.response(), countRepeat(rid));
         }
-        return Decision.of(Kind.REJECT, rid);
+        boolean late = givenUp.remove(rid) && lastInOrder - rid < window;
+        return Decision.of(late ? Kind.LATE : Kind.REJECT, rid);
     }
 
     private int countRepeat(long rid) {
@@ -209,6 +218,27 @@ public final class RidWindow {
         lastInOrder = rid;
         held.add(rid);
         return OptionalLong.of(rid);
+    }
+
+    /**
+     * Gives up the rids missing below the lowest deferred one as lost (a request the client's browser cut off
+     * never comes): the deferred rids from there on become ready in order ({@link #nextDeferredReady()}), and a
+     * given-up rid that comes after all is {@link Kind#LATE}. Returns the given-up rids, first and last.
+     *
+     * @throws IllegalStateException if no deferred rid waits for a gap
+     */
+    public long[] giveUpGap() {
+        if (deferred.isEmpty()) {
+            throw new IllegalStateException("no deferred rid waits for a gap: " + this);
+        }
+        long first = lastInOrder + 1;
+        long last = deferred.first() - 1;
+        for (long rid = first; rid <= last; rid++) {
+            givenUp.add(rid);
+        }
+        lastInOrder = last;
+        givenUp.headSet(lastInOrder - window, true).clear();
+        return new long[] {first, last};
     }
 
     /**
@@ -359,6 +389,9 @@ public final class RidWindow {
         StringBuilder s = new StringBuilder("RidWindow[last=").append(lastInOrder);
         s.append(" deferred=").append(list(deferred));
         s.append(" held=").append(list(held));
+        if (!givenUp.isEmpty()) {
+            s.append(" givenUp=").append(list(givenUp));
+        }
         s.append(" buffered=");
         if (buffered.isEmpty()) {
             s.append("none");

@@ -53,6 +53,7 @@ final class ConfigReader {
                 .scriptSyntax(s.bool("bosh.scriptSyntax", b.scriptSyntax()))
                 .charsets(s.list("bosh.charsets").isEmpty() ? b.charsets() : s.list("bosh.charsets"))
                 .reportAfter(s.duration("bosh.reportAfter", b.reportAfter()))
+                .ridGapGrace(s.duration("bosh.ridGapGrace", b.ridGapGrace()))
                 .requestsOnSelector(s.bool("bosh.requestsOnSelector", b.requestsOnSelector())).build();
 
         XmlLimits x = XmlLimits.DEFAULT;

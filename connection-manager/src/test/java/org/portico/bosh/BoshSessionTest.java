@@ -298,6 +298,58 @@ class BoshSessionTest {
         assertEquals("idle 60", lifetime.last(), "not paused: the pause never came in order");
     }
 
+    /**
+     * Strophe's restore after a reload that cut off rid+2: it continues with rid+3 and never sends rid+2. The early
+     * request waits for the gap for bosh.ridGapGrace, not its whole wait; then rid+2 is given up as lost and rid+3
+     * is processed, held for what is left of its wait.
+     */
+    @Test
+    void aRidThatNeverComesIsGivenUpAfterTheGraceAndTheRequestsAfterItAreProcessed_S14_2() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        RecordingExchange early = send(RID + 3, "", "<message xmlns='jabber:client' to='bob@localhost' id='after'/>");
+
+        assertTrue(upstream.sent.isEmpty(), "rid+3 waits for rid+2 (R40)");
+        assertEquals(BoshConfig.DEFAULT.ridGapGrace(), early.heldFor(), "for the grace, not its whole wait");
+        clock.advance(BoshConfig.DEFAULT.ridGapGrace());
+        early.expireWait();
+
+        assertEquals(List.of("after"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList());
+        assertTrue(held.answered(), "hold=1: the older request answered, in rid order");
+        assertFalse(early.answered(), "held now, as any processed request");
+        assertEquals(Duration.ofSeconds(30).minus(BoshConfig.DEFAULT.ridGapGrace()), early.heldFor(),
+                "for what is left of its wait (R25)");
+        RecordingExchange next = send(RID + 4, "", "");
+        assertTrue(early.answered() && !next.answered(), "the session goes on");
+    }
+
+    @Test
+    void aGivenUpRidThatComesAfterAllIsForwardedLateAndAnsweredAtOnce_S14_2() throws Exception {
+        created("");
+        send(RID + 1, "", "");
+        RecordingExchange early = send(RID + 3, "", "<message xmlns='jabber:client' to='bob@localhost' id='after'/>");
+        early.expireWait();
+        RecordingExchange late = send(RID + 2, "", "<message xmlns='jabber:client' to='bob@localhost' id='late'/>");
+
+        assertEquals(List.of("after", "late"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow())
+                .toList(), "forwarded late rather than lost");
+        assertEquals(200, late.status());
+        assertTrue(parse(late.body()).children().isEmpty());
+        assertFalse(early.answered(), "not the session's end: rid+3 is still held");
+    }
+
+    @Test
+    void withKeysAnEarlyRequestWaitsForTheGapItsWholeWait_S15() throws Exception {
+        create("newkey='" + sha1("k2") + "'");
+        upstream.open("s");
+        upstream.features();
+        RecordingExchange early = send(RID + 2, "key='k2'", "");
+
+        assertEquals(Duration.ofSeconds(30), early.heldFor(), "a lost request would break the key chain");
+        early.expireWait();
+        assertEquals("error", attr(parse(early.body()), "type"), "recoverable: the client resends (§17.3)");
+    }
+
     @Test
     void aStanzaArrivingAfterTheClientClosedItsHeldConnectionWaitsForTheNextRequest_R22() throws Exception {
         created("");

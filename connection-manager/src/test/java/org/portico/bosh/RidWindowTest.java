@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   answer 11 at 500              answered(11, "r11", 500)
  *   unbuffered 11                 answeredUnbuffered(11), e.g. a pause response
  *   drop 12 -&gt; true              dropDeferred(12)
+ *   giveup -&gt; 11..12             giveUpGap() gave up rids 11 to 12
  *   ack 10 at 1900 -&gt; report 11 after 1400 | ack 10 at 900 -&gt; none
  *   ackattr 11 -&gt; 12 | ackattr 11 -&gt; none
  *   unanswered -&gt; 2               unansweredCount()
@@ -55,6 +56,22 @@ class RidWindowTest {
                         "init=10 window=3 acks=off",
                         "req 12 -> DEFER; drop 12 -> true; drop 12 -> false; unanswered -> 1; req 11 -> PROCESS;"
                                 + " ready -> none; req 12 -> PROCESS"),
+                Arguments.of("a gap given up lets the rids after it through, in order (§14.2, R40)",
+                        "init=10 window=3 acks=off",
+                        "req 13 -> DEFER; req 12 -> DEFER; giveup -> 11..11; ready -> 12; ready -> 13;"
+                                + " ready -> none; show -> RidWindow[last=13 deferred=[] held=[10,12,13] givenUp=[11]"
+                                + " buffered=none]"),
+                Arguments.of("a given-up rid that comes after all is late, once; then item-not-found (§14.2)",
+                        "init=10 window=3 acks=off",
+                        "req 12 -> DEFER; giveup -> 11..11; ready -> 12; req 11 -> LATE; req 11 -> REJECT;"
+                                + " unanswered -> 2; req 13 -> PROCESS"),
+                Arguments.of("only the lowest gap is given up; a second gap waits on (§14.2)",
+                        "init=10 window=4 acks=off",
+                        "req 12 -> DEFER; req 14 -> DEFER; giveup -> 11..11; ready -> 12; ready -> none;"
+                                + " req 13 -> PROCESS; ready -> 14"),
+                Arguments.of("a given-up rid a window behind is item-not-found (R46)",
+                        "init=10 window=2 acks=off",
+                        "req 12 -> DEFER; giveup -> 11..11; ready -> 12; req 13 -> PROCESS; req 11 -> REJECT"),
                 Arguments.of("a rid exactly at lastInOrder+window is accepted (§14.2, R41)",
                         "init=10 window=2 acks=off",
                         "req 12 -> DEFER; req 11 -> PROCESS; ready -> 12; req 14 -> DEFER"),
@@ -70,6 +87,13 @@ class RidWindowTest {
                 Arguments.of("rids run up to exactly 2^53-1 and no further (§14.1, R39)",
                         "init=MAX-1 window=2 acks=off",
                         "req MAX+1 -> REJECT; req MAX -> PROCESS; req MAX+1 -> REJECT; req MAX -> HELD_REPEAT x1"));
+    }
+
+    /** Nothing deferred, nothing to give up. */
+    @Test
+    void givingUpAGapWhenNoRidWaitsForOneIsAnError() {
+        RidWindow window = new RidWindow(10, 2, false, 2);
+        assertThrows(IllegalStateException.class, window::giveUpGap);
     }
 
     /** §14.3: repeated rids, the response buffer, and item-not-found for what cannot be resent. */
@@ -211,6 +235,10 @@ class RidWindowTest {
                 case "ready" -> assertEquals(optional(expected), window.nextDeferredReady(), context);
                 case "answer" -> window.answered(rid(action[1]), "r" + action[1], Long.parseLong(action[3]));
                 case "unbuffered" -> window.answeredUnbuffered(rid(action[1]));
+                case "giveup" -> {
+                    long[] lost = window.giveUpGap();
+                    assertEquals(expected, lost[0] + ".." + lost[1], context);
+                }
                 case "drop" -> assertEquals(Boolean.parseBoolean(expected), window.dropDeferred(rid(action[1])),
                         context);
                 case "ack" -> {

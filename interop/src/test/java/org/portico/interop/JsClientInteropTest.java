@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.portico.testing.LocalProsody;
@@ -470,6 +471,23 @@ class JsClientInteropTest {
         } catch (Exception e) {
             throw new AssertionError("Portico wrote an answer that does not parse: " + xml, e);
         }
+    }
+
+    /**
+     * A reload that cuts off converse's last BOSH request before it reaches Portico (Playwright fails it at once, as
+     * a browser fails a request still queued or connecting when the page goes). Strophe's restore continues with
+     * the rid after it and never sends it again; Portico gives that rid up after {@code bosh.ridGapGrace} (5 s,
+     * XEP-0124 §14.2) and the same session goes on. Before, the restored page's requests waited for it for a whole
+     * wait (converse looked connected and sent nothing), and the next request after that ended the session
+     * ({@code item-not-found}: outside the window).
+     */
+    @Test
+    void converseOverBoshGoesOnInTheSameSessionAfterAReloadThatCutOffItsLastRequest_XEP0124_14_2() {
+        Map<String, Object> cutOff = report(new Target(Library.CONVERSE, Transport.BOSH)).of("cut-off reload");
+        assertTrue(number(cutOff, "cutOff") >= 1, "a request was cut off: " + cutOff);
+        assertEquals(Boolean.TRUE, cutOff.get("sameSession"), "the BOSH session went on: " + cutOff);
+        assertTrue(number(cutOff, "millisToMessage") < 5_000 + STEP.toMillis(),
+                "a message after the reload reached the peer within the grace and a step: " + cutOff);
     }
 
     /**
