@@ -64,6 +64,10 @@ public interface BoshExchange {
      */
     void holdFor(Duration wait, Listener listener);
 
+    /** Names the session this request belongs to, for the {@code sid} of its lines on the wire log. */
+    default void forSession(String sid) {
+    }
+
     /** The client's address as this request shows it, for log lines; null when unknown. */
     default String clientAddress() {
         return null;

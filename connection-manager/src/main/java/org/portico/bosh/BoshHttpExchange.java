@@ -13,6 +13,7 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.portico.http.GzipCoding;
+import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
     private volatile ClosedConnectionWatch watch;
     private volatile Scheduler.Task shortWait;
     private volatile long deadline;
+    /** The session's id once known, for the wire log's MDC. */
+    private volatile String sid;
 
     /**
      * @param script whether this is an XEP-0252 GET, whose answers are scripts
@@ -70,6 +73,18 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
     @Override
     public String clientAddress() {
         return Request.getRemoteAddr(request);
+    }
+
+    @Override
+    public void forSession(String sid) {
+        this.sid = sid;
+    }
+
+    /** A line on the wire log (DEBUG), with the session's id and the client's address in the MDC. */
+    private void onWire(String format, Object... arguments) {
+        if (wire.isDebugEnabled()) {
+            new SessionLog(wire, sid, clientAddress()).debug(format, arguments);
+        }
     }
 
     @Override
@@ -130,7 +145,7 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         ClosedConnectionWatch watching = watch;
         if (watching != null && !watching.stop(outcome != Outcome.IGNORED)) {
             log.debug("BOSH client closed the connection before its answer was written");
-            wire.debug("bosh -> not delivered (connection closed): {}", body);
+            onWire("bosh -> not delivered (connection closed): {}", body);
             callback.failed(new EofException("client closed the connection"));
             outcome.delivered(false);
             return;
@@ -147,12 +162,12 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         }
         response.write(true, bytes, Callback.from(() -> {
             // logged once written: the wire log tells answers that reached the connection from those that did not
-            wire.debug("bosh -> {}", body);
+            onWire("bosh -> {}", body);
             callback.succeeded();
             outcome.delivered(true);
         }, failure -> {
             log.debug("BOSH response not delivered: {}", failure.toString());
-            wire.debug("bosh -> not delivered ({}): {}", failure, body);
+            onWire("bosh -> not delivered ({}): {}", failure, body);
             callback.failed(failure);
             outcome.delivered(false);
         }));

@@ -152,14 +152,16 @@ public final class BoshSessions implements AutoCloseable {
             reject(exchange, e.condition(), e.getMessage(), false);
             return;
         }
-        if (wire.isDebugEnabled()) {
-            wire.debug("bosh <- {}", new String(body, java.nio.charset.StandardCharsets.UTF_8));
-        }
         Optional<String> sid = request.sid();
+        if (wire.isDebugEnabled()) {
+            new SessionLog(wire, sid.orElse(null), exchange.clientAddress()).debug("bosh <- {}",
+                    new String(body, java.nio.charset.StandardCharsets.UTF_8));
+        }
         if (sid.isEmpty()) {
             mayWait.execute(() -> create(request, exchange));
             return;
         }
+        exchange.forSession(sid.get());
         Optional<ClientSession> session = store.get(sid.get());
         if (session.isPresent() && session.get() instanceof BoshSession bosh) {
             bosh.handle(request, exchange);
@@ -197,6 +199,7 @@ public final class BoshSessions implements AutoCloseable {
             return;
         }
         String sid = newSid();
+        exchange.forSession(sid);
         Optional<AddressLimits.Refusal> refusal = limits.admit(sid, exchange.clientAddress());
         if (refusal.isPresent()) {
             reject(exchange, BoshCondition.POLICY_VIOLATION, "new session refused: " + refusal.get() + " ("

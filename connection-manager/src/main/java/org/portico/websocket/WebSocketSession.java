@@ -233,7 +233,9 @@ public final class WebSocketSession implements ClientSink, ClientSession {
                     log = new SessionLog(logger, id, to.client());
                     to.offer(FramingCodec.open(serverHeader, resumed.openAttributes()));
                     resumed.missed().forEach(to::offer);
-                    after.toClient(to::flush);
+                    SessionLog resumedLog = log;
+                    // the replay's lines on the wire log name the session: the thread is the new socket's
+                    after.toClient(() -> resumedLog.withMdc(to::flush));
                     after.busy();
                     if (before == State.DETACHED) {
                         clientActive(true, after);

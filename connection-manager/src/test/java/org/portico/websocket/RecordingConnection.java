@@ -3,9 +3,11 @@ package org.portico.websocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.portico.session.SessionLog;
 import org.portico.xml.XmlElement;
 import org.portico.xml.XmlLimits;
 import org.portico.xml.XmlParser;
+import org.slf4j.MDC;
 
 /** A client socket that records what a session queued and flushed, for session unit tests. */
 final class RecordingConnection implements ClientConnection {
@@ -18,6 +20,8 @@ final class RecordingConnection implements ClientConnection {
 
     private final List<String> queued = new ArrayList<>();
     private final List<String> flushed = new ArrayList<>();
+    /** The MDC's session id at each flush. */
+    private final List<String> sidsAtFlush = new ArrayList<>();
     private CloseCode closeQueued;
     private CloseCode closed;
     private final String origin;
@@ -47,6 +51,7 @@ final class RecordingConnection implements ClientConnection {
 
     @Override
     public synchronized void flush() {
+        sidsAtFlush.add(MDC.get(SessionLog.SID));
         flushed.addAll(queued);
         queued.clear();
         if (closeQueued != null) {
@@ -71,6 +76,11 @@ final class RecordingConnection implements ClientConnection {
             frames.add(PARSER.parseDocument(frame.getBytes(StandardCharsets.UTF_8)));
         }
         return frames;
+    }
+
+    /** The logging context's session id at each flush so far, null where there was none. */
+    synchronized List<String> sidsAtFlush() {
+        return new ArrayList<>(sidsAtFlush);
     }
 
     /** Frames flushed since the last call. */

@@ -22,9 +22,11 @@ import org.portico.testing.RecordingLease;
 import org.portico.upstream.StreamHeader;
 import org.portico.upstream.UpstreamEnd;
 import org.portico.websocket.WebSocketLifecycle.State;
+import org.portico.session.SessionLog;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 import org.portico.xml.XmlText;
+import org.slf4j.MDC;
 
 /** WebSocketSession against an in-memory upstream: RFC 7395 §3 and Portico's resumption, one session at a time. */
 class WebSocketSessionTest {
@@ -325,6 +327,20 @@ class WebSocketSessionTest {
         session.socketClosed(socket, false);
 
         assertTrue(upstream.sent.isEmpty());
+    }
+
+    /** DEVELOPERS.md "Logging": the replay's lines on the wire log name the session, on the new socket's thread. */
+    @Test
+    void theReplayOnResumeIsWrittenInTheSessionsLoggingContext() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        upstream.receive(featuresWithCsi());
+        session.socketClosed(socket, false);
+        upstream.receive(message("m1"));
+        RecordingConnection reloaded = new RecordingConnection();
+
+        assertTrue(resume(reloaded, token, 2));
+        assertEquals(List.of(session.id()), reloaded.sidsAtFlush());
+        assertNull(MDC.get(SessionLog.SID), "and the thread's context is left as it was");
     }
 
     @Test
