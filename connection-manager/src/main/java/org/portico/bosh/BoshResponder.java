@@ -76,7 +76,8 @@ final class BoshResponder {
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses(), config.reportAfter().toMillis());
-        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation, TimeUnit.NANOSECONDS.toMillis(clock.read())));
+        this.requests = new HeldRequests<>(window, params.creationRid(),
+                new Request(null, creation, TimeUnit.NANOSECONDS.toMillis(clock.read())));
     }
 
     HeldRequests<Request> requests() {
@@ -148,7 +149,8 @@ final class BoshResponder {
      * sends. The pause takes effect when the gap is filled.
      */
     void answerEarlyPause(Request early, AfterLock after) {
-        requests.replaceDeferred(early.body().rid(), new Request(early.body(), BoshExchange.DEPARTED, early.arrivedMillis()));
+        requests.replaceDeferred(early.body().rid(),
+                new Request(early.body(), BoshExchange.DEPARTED, early.arrivedMillis()));
         respond(early.exchange(), new BoshBody().text(), after);
     }
 

@@ -68,10 +68,6 @@ final class HeldRequests<T> {
         return Optional.of(item);
     }
 
-    boolean isEmpty() {
-        return held.isEmpty() && deferred.isEmpty();
-    }
-
     /** Whether an item that {@code which} picks waits for its turn. */
     boolean defers(Predicate<T> which) {
         return deferred.values().stream().anyMatch(which);
