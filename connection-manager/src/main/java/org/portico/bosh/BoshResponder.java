@@ -76,8 +76,7 @@ final class BoshResponder {
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses(), config.reportAfter().toMillis());
-        this.requests = new HeldRequests<>(window, params.creationRid(),
-                new Request(null, creation, TimeUnit.NANOSECONDS.toMillis(clock.read())));
+        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation, nowMillis()));
     }
 
     HeldRequests<Request> requests() {
@@ -138,7 +137,7 @@ final class BoshResponder {
         }
         requests.answerOldestUnbuffered();
         limits.responded(false);
-        respond(exchange, new BoshBody().text(), after);
+        respond(exchange, BoshResponses.empty(), after);
     }
 
     /**
@@ -151,7 +150,7 @@ final class BoshResponder {
     void answerEarlyPause(Request early, AfterLock after) {
         requests.replaceDeferred(early.body().rid(),
                 new Request(early.body(), BoshExchange.DEPARTED, early.arrivedMillis()));
-        respond(early.exchange(), new BoshBody().text(), after);
+        respond(early.exchange(), BoshResponses.empty(), after);
     }
 
     /**

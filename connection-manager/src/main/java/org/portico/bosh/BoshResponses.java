@@ -90,6 +90,11 @@ final class BoshResponses {
         return new Assembled(body, stream, run, streamEnd || !run.isEmpty());
     }
 
+    /** An empty body: a pause's answer (§10), or one that carries nothing back. */
+    static String empty() {
+        return new BoshBody().text();
+    }
+
     /** A recoverable error: the client resends the request (§17.3). */
     static String recoverableError() {
         return new BoshBody().attribute(BoshNames.TYPE, BoshNames.TYPE_ERROR).text();

@@ -213,7 +213,7 @@ public final class BoshSession implements ClientSession {
         if (request.isTerminate()) {
             terminate(null, "terminated by the client", arrived.exchange(), after);
         } else {
-            responder.respond(arrived.exchange(), new BoshBody().text(), after);
+            responder.respond(arrived.exchange(), BoshResponses.empty(), after);
         }
     }
 

@@ -70,12 +70,24 @@ final class HeldRequests<T> {
 
     /** Whether an item that {@code which} picks waits for its turn. */
     boolean defers(Predicate<T> which) {
-        return deferred.values().stream().anyMatch(which);
+        for (T item : deferred.values()) {
+            if (which.test(item)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** How many items, held or deferred, {@code which} picks. */
+    /** How many items, held or deferred, {@code which} picks; asked on every request processed, so no streams. */
     int count(Predicate<T> which) {
-        return (int) (held.values().stream().filter(which).count() + deferred.values().stream().filter(which).count());
+        int count = 0;
+        for (T item : held.values()) {
+            count += which.test(item) ? 1 : 0;
+        }
+        for (T item : deferred.values()) {
+            count += which.test(item) ? 1 : 0;
+        }
+        return count;
     }
 
     int heldCount() {

@@ -38,9 +38,8 @@ import java.util.List;
  *                         (docs/benchmarks.md). A request larger than the buffer is read in several passes
  */
 public record HttpConfig(String host, int port, List<String> allowedOrigins, boolean gzip, int gzipMinBytes,
-        int maxConnections,
-        String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout, int headerCacheSize,
-        int inputBufferBytes) {
+        int maxConnections, String publicUrl, boolean demo, String shutdownRedirect, Duration idleTimeout,
+        int headerCacheSize, int inputBufferBytes) {
 
     /** Smallest read buffer: room for a request line and its usual headers in one pass. */
     public static final int MIN_INPUT_BUFFER_BYTES = 512;

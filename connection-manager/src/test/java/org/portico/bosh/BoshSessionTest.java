@@ -74,6 +74,11 @@ class BoshSessionTest {
         return exchange;
     }
 
+    /** The ids of the stanzas forwarded upstream so far, in order. */
+    private List<String> sentIds() {
+        return upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList();
+    }
+
     private static XmlElement parse(String body) throws Exception {
         return PARSER.parseDocument(body.getBytes(StandardCharsets.UTF_8));
     }
@@ -202,7 +207,7 @@ class BoshSessionTest {
         assertTrue(upstream.sent.isEmpty(), "rid+2 waits for rid+1");
         send(RID + 1, "", "<message xmlns='jabber:client' to='b@localhost' id='first'/>");
 
-        assertEquals(List.of("first", "second"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList());
+        assertEquals(List.of("first", "second"), sentIds());
         assertFalse(later.answered());
     }
 
@@ -277,7 +282,7 @@ class BoshSessionTest {
 
         String cutOff = "<message xmlns='jabber:client' to='bob@localhost' id='cut-off'/>";
         RecordingExchange resent = send(RID + 2, "", cutOff);
-        assertEquals(List.of("cut-off"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList());
+        assertEquals(List.of("cut-off"), sentIds());
         assertTrue(held.answered() && resent.answered(), "the pause, now in order, answered everything held (R31)");
         assertEquals("idle 90", lifetime.last(), "and the session may idle for the pause");
 
@@ -314,7 +319,7 @@ class BoshSessionTest {
         clock.advance(BoshConfig.DEFAULT.ridGapGrace());
         early.expireWait();
 
-        assertEquals(List.of("after"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow()).toList());
+        assertEquals(List.of("after"), sentIds());
         assertTrue(held.answered(), "hold=1: the older request answered, in rid order");
         assertFalse(early.answered(), "held now, as any processed request");
         assertEquals(Duration.ofSeconds(30).minus(BoshConfig.DEFAULT.ridGapGrace()), early.heldFor(),
@@ -331,8 +336,7 @@ class BoshSessionTest {
         early.expireWait();
         RecordingExchange late = send(RID + 2, "", "<message xmlns='jabber:client' to='bob@localhost' id='late'/>");
 
-        assertEquals(List.of("after", "late"), upstream.sent.stream().map(e -> e.attribute("id").orElseThrow())
-                .toList(), "forwarded late rather than lost");
+        assertEquals(List.of("after", "late"), sentIds(), "forwarded late rather than lost");
         assertEquals(200, late.status());
         assertTrue(parse(late.body()).children().isEmpty());
         assertFalse(early.answered(), "not the session's end: rid+3 is still held");

@@ -18,8 +18,8 @@ import java.util.zip.GZIPInputStream;
  * the caller, one at a time (no pipelining), and a virtual thread reads each response (sized by
  * {@code Content-Length} or chunked, gunzipped if the server gzipped it) and hands it to the {@link Handler}. Each
  * request says {@code Accept-Encoding: gzip} and carries Chrome's other headers if those {@link BrowserHabits} are
- * asked for. A request goes on a connection only while
- * none is out on it, which the owner of the connection tracks under its own lock.
+ * asked for. A request goes on a connection only while none is out on it, which the owner of the connection tracks
+ * under its own lock.
  *
  * <p>It replaced the JDK's {@code java.net.http} client in the load generator's BOSH client: that client cost about
  * three times as much CPU per message as the generator's c2s and WebSocket clients (its executor hops and futures),
