@@ -41,6 +41,9 @@
 # --compression=none|browser (browser: ask for compression as browsers do, permessage-deflate offered on each WebSocket
 # and Accept-Encoding: gzip on each BOSH request; a row's compressed_sessions says how many sessions got any),
 # --request-headers=minimal|browser (browser: each BOSH request also carries the headers Chrome sends with an XHR),
+# --http=1.1|2 (2: each session's BOSH requests go as streams of one HTTP/2 connection, h2c with prior knowledge, as a
+# browser's go over TLS to an endpoint that offers h2; this script then starts each Portico with http2.cleartext on;
+# the servers' own BOSH endpoints speak HTTP/1.1 alone and stay on it),
 # and for --mode=idle --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second
 # row's portico_rss_kib_slope_per_session is the resident set's growth between the two holds per session added, e.g.
 #   PORTICO_TEST_USERS=9000 scripts/bench-load.sh --mode=idle --targets=portico-bosh --sessions=9000 --step-sessions=5000
@@ -82,6 +85,7 @@ sessions=200
 with_relay=false
 upstream_tls=disabled
 profile_cpu=false
+http2_cleartext=false
 generator_args=()
 for arg in "$@"; do
 	case "$arg" in
@@ -93,6 +97,7 @@ for arg in "$@"; do
 		--sessions=*) sessions="${arg#--sessions=}"; generator_args+=("$arg") ;;
 		--mode=*) mode="${arg#--mode=}"; generator_args+=("$arg") ;;
 		--targets=*c2s-relay*) with_relay=true; generator_args+=("$arg") ;;
+		--http=2) http2_cleartext=true; generator_args+=("$arg") ;;
 		--profile=jfr) generator_args+=("$arg") ;;
 		--profile=cpu) profile_cpu=true ;;
 		--profile=*) portico_die "--profile must be jfr or cpu, got '${arg#--profile=}'" ;;
@@ -194,7 +199,7 @@ start_portico() { # name http-port upstream-port trust-file
 		PORTICO_CFG_CLIENT_MAXSESSIONSPERADDRESS="$sessions_cap" \
 		PORTICO_CFG_CLIENT_NEWSESSIONSPERSECOND=100000 PORTICO_CFG_CLIENT_NEWSESSIONSBURST="$((sessions + 100))" \
 		PORTICO_CFG_STORE_MAXSESSIONS="$((sessions_cap > 10000 ? sessions_cap : 10000))" \
-		PORTICO_CFG_ADMIN_DRAINGRACE=5s \
+		PORTICO_CFG_ADMIN_DRAINGRACE=5s PORTICO_CFG_HTTP2_CLEARTEXT="$http2_cleartext" \
 		PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST="127.0.0.1:$3 $upstream_tls" \
 		PORTICO_CFG_UPSTREAM_TRUSTSTORE="$4" \
 		PORTICO_JAVA_OPTS="${PORTICO_BENCH_PORTICO_JAVA_OPTS:-} -Dportico.log.level=WARN" \

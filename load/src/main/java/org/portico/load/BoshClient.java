@@ -27,11 +27,12 @@ import java.util.regex.Pattern;
  * one rid ahead until the one before it is answered — which, for a held empty poll, is when data comes or
  * {@code wait} ends. So while logging in the client keeps one request out at a time and polls only after an answer
  * without payload: each login step is itself the request the server holds until its answer is ready.
- * Requests go on at most two persistent {@link HttpConnection}s, as a browser's do, each written whole under the
- * client's {@code lock}, which also guards the queue and the rid, so rid N is on its connection before rid N+1 is
- * built; responses are handled on each connection's reader thread.
+ * Requests go on at most two {@link RequestLane}s, as a browser's do: two persistent HTTP/1.1 connections, or two
+ * lanes of one HTTP/2 connection ({@code --http=2}). Each request is written whole under the client's {@code lock},
+ * which also guards the queue and the rid, so rid N is on its lane before rid N+1 is built; responses are handled on
+ * the reader thread of each lane's connection.
  */
-final class BoshClient extends XmppClient implements HttpConnection.Handler {
+final class BoshClient extends XmppClient implements RequestLane.Handler {
 
     private static final String HTTPBIND = "http://jabber.org/protocol/httpbind";
     private static final Pattern SID = Pattern.compile("\\ssid=['\"]([^'\"]+)['\"]");
@@ -39,7 +40,7 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private static final Pattern FEATURES = Pattern.compile("features[\\s>/]");
     private static final Pattern TERMINATE = Pattern.compile("<body[^>]*\\stype=['\"]terminate['\"]");
     /** hold='1': one request held, one to send with. */
-    private static final int MAX_CONNECTIONS = 2;
+    private static final int MAX_LANES = 2;
 
     /** Where the session is created. */
     private final URI creation;
@@ -49,10 +50,10 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private final Duration timeout;
     private final Object lock = new Object();
     private final Deque<String> queue = new ArrayDeque<>();
-    /** The connections to {@link #endpoint}, at most {@link #MAX_CONNECTIONS}. */
-    private final List<HttpConnection> connections = new ArrayList<>(MAX_CONNECTIONS);
-    /** The body of the request out on each connection that has one: a connection not in it is free. */
-    private final Map<HttpConnection, String> carried = new IdentityHashMap<>();
+    /** The lanes to {@link #endpoint}, at most {@link #MAX_LANES}. */
+    private final List<RequestLane> lanes = new ArrayList<>(MAX_LANES);
+    /** The body of the request out on each lane that has one: a lane not in it is free. */
+    private final Map<RequestLane, String> carried = new IdentityHashMap<>();
     private long rid = ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50);
     private String sid;
     private boolean restartPending;
@@ -60,13 +61,15 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     private boolean loggingIn = true;
     /** While logging in: the last answer carried nothing, so an empty poll is needed to get the next step's data. */
     private boolean pollNeeded;
-    /** The answer to the session creation, or to the terminate once the session has ended, and its connection. */
+    /** The answer to the session creation, or to the terminate once the session has ended, and its lane. */
     private CompletableFuture<String> awaited;
-    private HttpConnection awaitedOn;
-    /** The connection the last request went on. */
-    private HttpConnection lastSent;
+    private RequestLane awaitedOn;
+    /** The lane the last request went on. */
+    private RequestLane lastSent;
+    /** With {@code habits.http2()}: the connection to {@link #endpoint} whose lanes carry the requests. */
+    private Http2Connection http2;
     private final BrowserHabits habits;
-    /** Whether an answer came gzipped; set on the connections' reader threads. */
+    /** Whether an answer came gzipped; set on the reader threads of the lanes' connections. */
     private volatile boolean gzipped;
 
     BoshClient(URI creation, URI endpoint, String domain, int wait, BrowserHabits habits, Duration timeout) {
@@ -84,18 +87,18 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
                 + "' ver='1.6' wait='" + wait + "' xml:lang='en' xmpp:version='1.0' xmlns='" + HTTPBIND
                 + "' xmlns:xmpp='urn:xmpp:xbosh'/>";
         CompletableFuture<String> answer = new CompletableFuture<>();
-        HttpConnection connection = connect(creation);
+        RequestLane lane = connect(creation);
         synchronized (lock) {
             awaited = answer;
-            awaitedOn = connection;
+            awaitedOn = lane;
             if (creation.equals(endpoint)) {
-                connections.add(connection);
+                lanes.add(lane);
             }
-            send(connection, body);
+            send(lane, body);
         }
         String created = await(answer, "BOSH session creation");
         if (!creation.equals(endpoint)) {
-            connection.close();
+            lane.close();
         }
         Matcher matcher = SID.matcher(created);
         if (!matcher.find()) {
@@ -119,8 +122,20 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
         }
     }
 
-    private HttpConnection connect(URI to) throws IOException {
-        return new HttpConnection(to, timeout, timeout.plusSeconds(wait), habits, this);
+    private RequestLane connect(URI to) throws IOException {
+        Duration readTimeout = timeout.plusSeconds(wait);
+        if (!habits.http2()) {
+            return new HttpConnection(to, timeout, readTimeout, habits, this);
+        }
+        if (!to.equals(endpoint)) {
+            return new Http2Connection(to, timeout, readTimeout, habits).lane(this);
+        }
+        synchronized (lock) {
+            if (http2 == null || !http2.open()) {
+                http2 = new Http2Connection(endpoint, timeout, readTimeout, habits);
+            }
+            return http2.lane(this);
+        }
     }
 
     @Override
@@ -172,25 +187,25 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     }
 
     /**
-     * Puts a request on a free connection, or on a new one; a pooled connection the server has closed meanwhile is
+     * Puts a request on a free lane, or on a new one; a pooled lane the server has closed meanwhile is
      * replaced once. Called under the lock. @return why the request could not be sent, or null
      */
     private String dispatch(String body) {
-        HttpConnection connection = null;
-        for (HttpConnection open : connections) {
+        RequestLane lane = null;
+        for (RequestLane open : lanes) {
             if (!carried.containsKey(open) && open.open()) {
-                connection = open;
+                lane = open;
                 break;
             }
         }
         try {
-            if (connection == null) {
-                connection = fresh();
+            if (lane == null) {
+                lane = fresh();
             }
             try {
-                send(connection, body);
+                send(lane, body);
             } catch (IOException stale) {
-                forget(connection);
+                forget(lane);
                 send(fresh(), body);
             }
             return null;
@@ -199,34 +214,34 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
         }
     }
 
-    private HttpConnection fresh() throws IOException {
-        connections.removeIf(connection -> !connection.open() && !carried.containsKey(connection));
-        HttpConnection connection = connect(endpoint);
-        connections.add(connection);
-        return connection;
+    private RequestLane fresh() throws IOException {
+        lanes.removeIf(lane -> !lane.open() && !carried.containsKey(lane));
+        RequestLane lane = connect(endpoint);
+        lanes.add(lane);
+        return lane;
     }
 
-    private void send(HttpConnection connection, String body) throws IOException {
-        lastSent = connection;
-        carried.put(connection, body);
-        connection.post(body);
+    private void send(RequestLane lane, String body) throws IOException {
+        lastSent = lane;
+        carried.put(lane, body);
+        lane.post(body);
     }
 
-    private void forget(HttpConnection connection) {
-        carried.remove(connection);
-        connections.remove(connection);
-        connection.close();
+    private void forget(RequestLane lane) {
+        carried.remove(lane);
+        lanes.remove(lane);
+        lane.close();
     }
 
     @Override
-    public void answered(HttpConnection connection, int status, String body) {
-        if (connection.gzipped()) {
+    public void answered(RequestLane lane, int status, String body) {
+        if (lane.gzipped()) {
             gzipped = true;
         }
         CompletableFuture<String> waiting;
         synchronized (lock) {
-            carried.remove(connection);
-            waiting = connection == awaitedOn ? awaited : null;
+            carried.remove(lane);
+            waiting = lane == awaitedOn ? awaited : null;
             if (waiting != null) {
                 awaitedOn = null;
             } else if (ended) {
@@ -257,19 +272,18 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
     }
 
     @Override
-    public void ended(HttpConnection connection, boolean atBoundary, String reason) {
+    public void ended(RequestLane lane, boolean resendable, String reason) {
         String failure = null;
         CompletableFuture<String> waiting = null;
         synchronized (lock) {
-            connections.remove(connection);
-            String body = carried.remove(connection);
+            lanes.remove(lane);
+            String body = carried.remove(lane);
             if (body == null) {
                 return;
             }
-            boolean awaitedHere = connection == awaitedOn;
-            if (atBoundary && connection.answers() > 0) {
-                // a kept-alive connection the server closed as the request went out: nothing reached it
-                System.err.println("load: BOSH request sent again after a stale pooled connection");
+            boolean awaitedHere = lane == awaitedOn;
+            if (resendable) {
+                System.err.println("load: BOSH request sent again: " + reason);
                 failure = dispatch(body);
                 if (awaitedHere) {
                     awaitedOn = lastSent;
@@ -345,12 +359,12 @@ final class BoshClient extends XmppClient implements HttpConnection.Handler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<HttpConnection> open;
+        List<RequestLane> open;
         synchronized (lock) {
-            open = List.copyOf(connections);
-            connections.clear();
+            open = List.copyOf(lanes);
+            lanes.clear();
             carried.clear();
         }
-        open.forEach(HttpConnection::close);
+        open.forEach(RequestLane::close);
     }
 }

@@ -25,19 +25,7 @@ import java.util.zip.GZIPInputStream;
  * three times as much CPU per message as the generator's c2s and WebSocket clients (its executor hops and futures),
  * and on two cores the generator's own cost moves the latency it measures (docs/benchmarks.md).
  */
-final class HttpConnection implements AutoCloseable {
-
-    /** What happens to a connection's requests; called on the connection's reader thread. */
-    interface Handler {
-        void answered(HttpConnection connection, int status, String body);
-
-        /**
-         * The connection ended. {@code atBoundary}: between two responses, so a request that was out got no byte of
-         * its answer; a server closes a connection it kept alive so, and the request may then be sent again on
-         * another (a BOSH request may be, with its rid, XEP-0124 §14.1).
-         */
-        void ended(HttpConnection connection, boolean atBoundary, String reason);
-    }
+final class HttpConnection implements RequestLane {
 
     private static final int MAX_HEADER_BYTES = 16 * 1024;
     /** Larger than any BOSH answer of a run once inflated; a bigger one is a broken peer. */
@@ -75,8 +63,8 @@ final class HttpConnection implements AutoCloseable {
         Thread.ofVirtual().name("bosh-http").start(() -> read(in));
     }
 
-    /** Writes one request; the caller knows none is out on this connection. */
-    void post(String body) throws IOException {
+    @Override
+    public void post(String body) throws IOException {
         byte[] content = body.getBytes(StandardCharsets.UTF_8);
         byte[] length = (content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] request = new byte[requestHead.length + length.length + content.length];
@@ -87,17 +75,14 @@ final class HttpConnection implements AutoCloseable {
         out.flush();
     }
 
-    boolean open() {
+    @Override
+    public boolean open() {
         return !closed;
     }
 
-    /** How many responses came on this connection; read on its reader thread, in {@link Handler}'s calls. */
-    int answers() {
-        return answers;
-    }
-
     /** Whether a response on this connection came with {@code Content-Encoding: gzip}. */
-    boolean gzipped() {
+    @Override
+    public boolean gzipped() {
         return gzipped;
     }
 
@@ -160,7 +145,9 @@ final class HttpConnection implements AutoCloseable {
             reason = closed ? "closed" : "read: " + e;
         }
         closeQuietly();
-        handler.ended(this, atBoundary, reason);
+        // between two responses after at least one: a kept-alive connection the server closed as the request went
+        // out, so nothing reached it; on a new connection the request itself may be what the server refused
+        handler.ended(this, atBoundary && answers > 0, reason);
     }
 
     private static byte[] gunzip(byte[] body) throws IOException {

@@ -30,6 +30,8 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
               [--compression=none|browser] (browser: offer permessage-deflate on WebSockets and accept gzip on
                                    BOSH, as browsers do)
               [--request-headers=minimal|browser] (browser: each BOSH request carries Chrome's XHR headers)
+              [--http=1.1|2]        (2: each session's BOSH requests go as streams of one HTTP/2 connection, h2c
+                                   with prior knowledge, to Portico; the servers' own BOSH stays on HTTP/1.1)
               [--max-seconds=1800] [--clock-ticks=100] [--jsonl=FILE] [--markdown=FILE]
               [--step-sessions=N]   (idle: hold N sessions, then all --sessions, in the same processes)
               [--stall-ms=50]       (latency, throughput: messages slower than this are reported as stalls)
@@ -86,7 +88,7 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
                 Duration.ofMillis(bounded(values, "probe-interval-ms", 1000, 10, 60_000)),
                 bounded(values, "bosh-wait", 60, 1, 3600),
                 new BrowserHabits(browser(values, "compression", "none"),
-                        browser(values, "request-headers", "minimal")),
+                        browser(values, "request-headers", "minimal"), http2(take(values, "http", "1.1"))),
                 Duration.ofSeconds(bounded(values, "timeout-seconds", 10, 1, 600)),
                 bounded(values, "login-concurrency", 16, 1, 1000),
                 bounded(values, "max-seconds", 1800, 1, 86_400),
@@ -117,6 +119,13 @@ record LoadOptions(String mode, List<Target> targets, int sessions, String domai
             throw new IllegalArgumentException("--" + name + " must be " + otherwise + " or browser, got " + value);
         }
         return value.equals("browser");
+    }
+
+    private static boolean http2(String version) {
+        if (!version.equals("1.1") && !version.equals("2")) {
+            throw new IllegalArgumentException("--http must be 1.1 or 2, got " + version);
+        }
+        return version.equals("2");
     }
 
     private static WindowProfiler profile(String spec, String mode) {

@@ -58,8 +58,11 @@ record Target(String server, Kind kind, String endpoint, String via, List<Watche
     XmppClient connect(String domain, int boshWait, BrowserHabits habits, Duration timeout)
             throws IOException, InterruptedException {
         return switch (kind) {
-            case PORTICO_BOSH, PORTICO_BOSH_FORWARDED, SERVER_BOSH -> new BoshClient(URI.create(endpoint),
-                    URI.create(via), domain, boshWait, habits, timeout);
+            case PORTICO_BOSH, PORTICO_BOSH_FORWARDED -> new BoshClient(URI.create(endpoint), URI.create(via),
+                    domain, boshWait, habits, timeout);
+            // Prosody's and ejabberd's HTTP servers speak HTTP/1.1 alone
+            case SERVER_BOSH -> new BoshClient(URI.create(endpoint), URI.create(via), domain, boshWait,
+                    habits.overHttp1(), timeout);
             case PORTICO_WS, SERVER_WS ->
                     new WebSocketClient(URI.create(endpoint), domain, habits.compression(), timeout);
             case C2S, C2S_RELAY -> {

@@ -34,15 +34,15 @@ class HttpConnectionTest {
 
     /** What the handler was told, in order. */
     private final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    private final HttpConnection.Handler handler = new HttpConnection.Handler() {
+    private final RequestLane.Handler handler = new RequestLane.Handler() {
         @Override
-        public void answered(HttpConnection connection, int status, String body) {
+        public void answered(RequestLane connection, int status, String body) {
             events.add(status + " " + body);
         }
 
         @Override
-        public void ended(HttpConnection connection, boolean atBoundary, String reason) {
-            events.add("ended atBoundary=" + atBoundary + " answers=" + connection.answers());
+        public void ended(RequestLane connection, boolean resendable, String reason) {
+            events.add("ended resendable=" + resendable);
         }
     };
 
@@ -71,7 +71,7 @@ class HttpConnectionTest {
                 write(accepted, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
                 assertEquals("404 ", next());
             }
-            assertEquals("ended atBoundary=true answers=3", next(), "closed between responses: a stale connection");
+            assertEquals("ended resendable=true", next(), "closed between responses: a stale kept-alive connection");
         }
     }
 
@@ -79,7 +79,7 @@ class HttpConnectionTest {
     void aClientWithABrowsersHabitsSendsItsHeadersAndReadsGzippedResponses_Rfc9110Section8_4() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             HttpConnection connection = new HttpConnection(uri(server), TIMEOUT, TIMEOUT,
-                    new BrowserHabits(true, true), handler);
+                    new BrowserHabits(true, true, false), handler);
             try (Socket accepted = server.accept()) {
                 accepted.setSoTimeout((int) TIMEOUT.toMillis());
                 InputStream in = accepted.getInputStream();
@@ -111,7 +111,13 @@ class HttpConnectionTest {
     @Test
     void aConnectionThatEndsInsideAResponseIsNotAtABoundary() throws Exception {
         answerOnePost("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n<body", connection -> { });
-        assertEquals("ended atBoundary=false answers=0", next(), "told once the server closed its end");
+        assertEquals("ended resendable=false", next(), "told once the server closed its end");
+    }
+
+    @Test
+    void aNewConnectionClosedBeforeItsFirstAnswerIsNotResent() throws Exception {
+        answerOnePost("", connection -> { });
+        assertEquals("ended resendable=false", next(), "the request itself may be what the server refused");
     }
 
     @Test
@@ -119,7 +125,7 @@ class HttpConnectionTest {
         answerOnePost("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 7\r\n\r\n<body/>", connection -> {
             // the server still has its end open: the client ends the connection because the response said so
             assertEquals("200 <body/>", next());
-            assertEquals("ended atBoundary=true answers=1", next());
+            assertEquals("ended resendable=true", next());
             assertFalse(connection.open());
         });
     }

@@ -63,12 +63,15 @@ class LoadOptionsTest {
     @Test
     void clientsHaveABrowsersHabitsOnlyWhenAsked() {
         assertEquals(BrowserHabits.NONE, parse("--mode=idle").habits(), "by default, as before the options");
-        assertEquals(new BrowserHabits(true, false), parse("--mode=idle", "--compression=browser").habits());
-        assertEquals(new BrowserHabits(false, true), parse("--mode=idle", "--request-headers=browser").habits());
-        assertEquals(BrowserHabits.NONE, parse("--mode=idle", "--compression=none", "--request-headers=minimal")
+        assertEquals(new BrowserHabits(true, false, false), parse("--mode=idle", "--compression=browser").habits());
+        assertEquals(new BrowserHabits(false, true, false), parse("--mode=idle", "--request-headers=browser")
                 .habits());
+        assertEquals(new BrowserHabits(false, false, true), parse("--mode=idle", "--http=2").habits());
+        assertEquals(BrowserHabits.NONE, parse("--mode=idle", "--compression=none", "--request-headers=minimal",
+                "--http=1.1").habits());
         assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", "--compression=gzip"));
         assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", "--request-headers=none"));
+        assertThrows(IllegalArgumentException.class, () -> parse("--mode=idle", "--http=3"));
     }
 
     @Test
