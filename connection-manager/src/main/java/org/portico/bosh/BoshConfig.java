@@ -35,9 +35,10 @@ import java.util.List;
  *                             early request is answered with a recoverable error after its wait); default 5 s
  * @param charsets             request charsets besides UTF-8 advertised in {@code charsets} (R20); a body's XML
  *                             declaration decides its encoding, and any charset the JDK knows is decoded
- * @param requestsOnSelector   whether a plain HTTP/1.1 connection that carried a BOSH request has its next requests
- *                             read, and those for open sessions handled, on Jetty's selector thread instead of a
- *                             thread of their own each; default true ({@code SelectorReadEndPoint})
+ * @param requestsOnSelector   whether every HTTP request is handled on the thread that read it (Jetty's selector
+ *                             for HTTP/1.1, plain or TLS; the connection's reading thread for HTTP/2) instead of a
+ *                             thread of its own each; default true. Under {@code bosh.} because BOSH is what it is
+ *                             for: a long-poll's every answer is followed by a request ({@code PorticoServer})
  */
 public record BoshConfig(String path, Duration maxWait, int maxHold, Duration polling, Duration inactivity,
         Duration maxPause, int maxPendingBytes, int maxBufferedResponses, int maxRidRepeats, int maxStreams,

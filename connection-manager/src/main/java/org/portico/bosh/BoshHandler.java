@@ -13,7 +13,6 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.portico.cluster.RequestForwarder;
 import org.portico.http.GzipCoding;
-import org.portico.http.SelectorReadEndPoint;
 import org.portico.session.SessionLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,13 +23,14 @@ import org.slf4j.LoggerFactory;
  * deflate as advertised in {@code accept}, R17), and hands it to {@link BoshSessions} as a {@link BoshHttpExchange},
  * whose answer is written without waiting too. So a request for an open session is handled on whichever thread Jetty
  * delivers it, and answered on whichever thread decided the answer, with no thread of its own; what may wait
- * (opening a session, forwarding to another node) {@link BoshSessions} moves off platform threads.
+ * (opening a session, forwarding to another node) {@link BoshSessions} moves off platform threads. So it tells Jetty
+ * it does not block, and Jetty handles its requests on the thread that read them ({@code bosh.requestsOnSelector}).
  *
  * <p>Why not a servlet: a servlet reads and writes with blocking streams, so every request and every answer needed
  * a thread of its own (the request's, and one per answer decided on the upstream poller), and Jetty's servlet layer
  * cost more per request than the relay (docs/benchmarks.md).
  */
-public final class BoshHandler extends Handler.Abstract {
+public final class BoshHandler extends Handler.Abstract.NonBlocking {
 
     private static final Logger log = LoggerFactory.getLogger(BoshHandler.class);
     /** How much of a refused body, in multiples of the body limit, is read and dropped after the answer. */
@@ -52,10 +52,8 @@ public final class BoshHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         String method = request.getMethod();
         if (HttpMethod.POST.is(method)) {
-            readNextOnSelector(request);
             post(request, response, callback);
         } else if (HttpMethod.GET.is(method)) {
-            readNextOnSelector(request);
             get(request, response, callback);
         } else if (HttpMethod.OPTIONS.is(method)) {
             response.getHeaders().put(HttpHeader.ALLOW, ALLOWED);
@@ -66,19 +64,6 @@ public final class BoshHandler extends Handler.Abstract {
             Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
         }
         return true;
-    }
-
-    /**
-     * A connection that carries BOSH carries little else: its next requests are read on Jetty's selector, and those
-     * for open sessions handled there ({@code bosh.requestsOnSelector}, {@link SelectorReadEndPoint}).
-     */
-    private void readNextOnSelector(Request request) {
-        if (sessions.config().requestsOnSelector()) {
-            SelectorReadEndPoint endPoint = SelectorReadEndPoint.of(request);
-            if (endPoint != null) {
-                endPoint.readRequestsOnSelector();
-            }
-        }
     }
 
     private void post(Request request, Response response, Callback callback) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>HTTP/2 streams are not watched: HTTP/2 reads its connection all the time and fails the stream's request itself.
  *
  * <p>A closed connection is closed on our side too, so no answer is written into it, and then reported to
- * {@code lost}.
+ * {@code lost}. Neither that nor handing bytes back waits, so the selector runs the watch itself
+ * ({@link #getInvocationType()}).
  *
  * <p>Thread safety: {@link #stop(boolean)} may race the selector's callback; {@code this} guards {@link #stopped}, so
  * once {@code stop} returns no read happens and the watch holds no fill interest, which Jetty requires before the
@@ -99,6 +100,11 @@ final class ClosedConnectionWatch implements Callback {
             endPoint.close();
         }
         return open;
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
     }
 
     /** The connection is readable: end-of-stream, a reset, or the next request's bytes. */

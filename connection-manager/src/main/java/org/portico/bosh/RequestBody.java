@@ -12,6 +12,7 @@ import java.util.zip.ZipException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * The body of one BOSH POST, decoded as its {@code Content-Encoding} says (R17) and never larger than the limit: the
@@ -24,9 +25,11 @@ import org.eclipse.jetty.server.Request;
  * its own, since the decoders read from blocking streams; it is refused as soon as its output passes the limit.
  *
  * <p>Threads: the plain read runs on the thread that delivered the request, then on the one Jetty calls for more
- * content; Jetty never runs two at once. The receiver is called on whichever thread finished the body.
+ * content; Jetty never runs two at once. The receiver is called on whichever thread finished the body. The read
+ * never waits, so it tells Jetty so ({@link #getInvocationType()}): the rest of a body that did not come with its
+ * headers is then read on the thread that received it, Jetty's selector for HTTP/1.1.
  */
-final class RequestBody implements Runnable {
+final class RequestBody implements Runnable, Invocable {
 
     /** Where the body goes: exactly one method is called, once. */
     interface Receiver {
@@ -70,6 +73,11 @@ final class RequestBody implements Runnable {
             case "gzip", "x-gzip", "deflate" -> Thread.ofVirtual().name("bosh-body").start(() -> inflate(name));
             default -> receiver.unreadable("unsupported Content-Encoding " + encoding);
         }
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
     }
 
     /** Takes what Jetty has of a plain body; also the callback for more. */

@@ -17,7 +17,7 @@ public final class ExactPath extends Handler.Wrapper {
     private final String path;
 
     public ExactPath(String path, Handler handler) {
-        super(handler);
+        super(false, handler); // static, so Jetty takes the handler's invocation type (PorticoServer)
         this.path = path;
     }
 

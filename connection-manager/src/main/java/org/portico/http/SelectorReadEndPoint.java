@@ -8,19 +8,18 @@ import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.eclipse.jetty.websocket.core.WebSocketConnection;
 
 /**
- * A plain-TCP client socket whose input may be read and handled on Jetty's selector thread rather than on a thread
- * of its own: WebSocket frames once their session is bound ({@code websocket.framesOnSelector}), and HTTP/1.1
- * requests once the connection carried a BOSH request ({@code bosh.requestsOnSelector}).
+ * A plain-TCP client socket whose WebSocket frames may be read and handled on Jetty's selector thread rather than on
+ * a thread of their own, once their session is bound ({@code websocket.framesOnSelector}).
  *
  * <p>Why: Jetty hands a readable connection to a pool thread unless the connection's read callback says it never
- * blocks, and neither its WebSocket nor its HTTP/1.1 connection says so while servlets can be behind them. That
- * hand-off cost more system calls than the relay itself: a virtual thread started and a carrier woken (futex), the
+ * blocks, and its WebSocket connection does not say so. (Its HTTP connections say what the server's handlers say,
+ * which is that they never block: {@code PorticoServer}.) That hand-off cost more system calls than the relay
+ * itself: a virtual thread started and a carrier woken (futex), the
  * socket's read interest dropped and restored by that thread (two {@code epoll_ctl}) and the selector woken to apply
  * it (an eventfd write); {@code strace -c} counted 13.6 system calls per WebSocket message through Portico, of which
  * the relay needs six (docs/benchmarks.md). On the selector, the read interest is back before the selector's next
@@ -28,11 +27,8 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  *
  * <p>WebSocket frames are read there only while the socket's endpoint says they never wait
  * ({@code XmppWebSocketEndpoint.framesNeverWait}): once its session is bound, a frame only takes the session's lock
- * for a decision, queues, and writes what the upstream socket takes at once. HTTP/1.1 requests of a connection
- * marked by {@link #readRequestsOnSelector} are parsed there always, and handled there as far as their handler never
- * waits: BOSH requests for open sessions; what may wait is moved to a virtual thread by whoever would wait (BOSH
- * creation and forwarding, and every servlet: see {@link ServletsOffPlatformThreads}). Not affected: TLS sockets (their
- * connections read through Jetty's decrypting endpoint) and HTTP/2.
+ * for a decision, queues, and writes what the upstream socket takes at once. Not affected: TLS sockets (their
+ * connections read through Jetty's decrypting endpoint).
  *
  * <p>A read interest the selection key already has is not asked for again ({@link #needsFillInterest}): Jetty's
  * endpoint wakes the selector for every such request made off the selector, even when the key already watches for
@@ -41,18 +37,14 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  * for the same interest, waking the selector (an eventfd write, a return from {@code epoll_wait} and a drain) to
  * change nothing: 6 % of Portico's CPU-time samples at 1,000 BOSH messages a second (docs/benchmarks.md).
  *
- * <p>Threads: the marks are set by a request's or a handshake's thread, before the connection reads on; the selector
- * and the connection's thread read the volatile fields. {@link #readWatched} is written on the selector thread only
+ * <p>Threads: the condition is set by a handshake's thread, before the connection reads on; the selector and the
+ * connection's thread read the volatile fields. {@link #readWatched} is written on the selector thread only
  * ({@link #updateKey}, {@link #onSelected}) and read by any thread.
  */
 public final class SelectorReadEndPoint extends SocketChannelEndPoint {
 
-    private static final BooleanSupplier ALWAYS = () -> true;
-
     /** Null until a WebSocket handshake on this socket asks for it. */
     private volatile BooleanSupplier framesNeverWait;
-    /** Whether this socket's HTTP/1.1 requests are read on the selector. */
-    private volatile boolean requestsOnSelector;
     /** The connection's read callback, as the selector sees it; made once, since Jetty reuses its own. */
     private volatile OnSelector onSelector;
     /** The socket's selection key, which Jetty keeps to itself. */
@@ -80,16 +72,6 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
     /** From the upgrade on, the socket's frames are read on the selector whenever {@code condition} holds. */
     public void readFramesOnSelectorWhile(BooleanSupplier condition) {
         framesNeverWait = condition;
-    }
-
-    /** From the next request on, this socket's HTTP/1.1 requests are read, and handled, on the selector. */
-    public void readRequestsOnSelector() {
-        requestsOnSelector = true;
-    }
-
-    /** Whether this socket's HTTP/1.1 requests are read on the selector. */
-    public boolean readsRequestsOnSelector() {
-        return requestsOnSelector;
     }
 
     /**
@@ -134,32 +116,9 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
         super.fillInterested(asSeenBySelector(callback));
     }
 
-    /**
-     * Jetty asks this way for more of a request's body (and the BOSH closed-connection watch for a client's
-     * leaving): on a marked connection the rest of a body that did not come with its headers is then read, and the
-     * request handled, on the selector too. Neither callback waits: Jetty's only signals or runs the handler's
-     * demand, and servlets, which could wait in theirs, never run here ({@link ServletsOffPlatformThreads}).
-     */
-    @Override
-    public boolean tryFillInterested(Callback callback) {
-        return super.tryFillInterested(httpOnSelector() ? new OnSelector(callback, ALWAYS) : callback);
-    }
-
-    /** Whether this socket now carries HTTP/1.1 that is read on the selector. */
-    private boolean httpOnSelector() {
-        return requestsOnSelector && getConnection() instanceof HttpConnection;
-    }
-
     private Callback asSeenBySelector(Callback callback) {
-        BooleanSupplier condition;
-        if (getConnection() instanceof WebSocketConnection) {
-            condition = framesNeverWait;
-        } else if (httpOnSelector()) {
-            condition = ALWAYS;
-        } else {
-            return callback;
-        }
-        if (condition == null) {
+        BooleanSupplier condition = framesNeverWait;
+        if (condition == null || !(getConnection() instanceof WebSocketConnection)) {
             return callback;
         }
         OnSelector wrapped = onSelector;

@@ -5,9 +5,9 @@ import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * Jetty's thread pool, except that a connection whose requests are read on the selector
- * ({@link SelectorReadEndPoint#readsRequestsOnSelector}) and that holds no unread bytes is resumed by asking the
- * selector to tell it when its next request comes, rather than by a pool thread.
+ * Jetty's thread pool, except that a plain HTTP/1.1 connection ({@link SelectorReadEndPoint}) that holds no unread
+ * bytes is resumed by asking the selector to tell it when its next request comes, rather than by a pool thread, when
+ * its requests are read on the selector ({@code bosh.requestsOnSelector}: the server says it never blocks).
  *
  * <p>Why: when a response completes on a thread other than the one handling the request (a held BOSH request
  * answered by the upstream poller or the wait beat), Jetty resumes the connection, to read its next request, by
@@ -21,11 +21,17 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class SelectorResumingThreadPool extends QueuedThreadPool {
 
+    private final boolean requestsOnSelector;
+
+    /** @param requestsOnSelector whether the server's HTTP/1.1 requests are read on the selector */
+    public SelectorResumingThreadPool(boolean requestsOnSelector) {
+        this.requestsOnSelector = requestsOnSelector;
+    }
+
     @Override
     public void execute(Runnable job) {
-        if (job instanceof HttpConnection connection && connection.isRequestBufferEmpty()
-                && connection.getEndPoint() instanceof SelectorReadEndPoint endPoint
-                && endPoint.readsRequestsOnSelector()) {
+        if (requestsOnSelector && job instanceof HttpConnection connection && connection.isRequestBufferEmpty()
+                && connection.getEndPoint() instanceof SelectorReadEndPoint) {
             try {
                 connection.fillInterested();
                 return;

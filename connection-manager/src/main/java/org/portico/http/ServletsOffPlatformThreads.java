@@ -13,14 +13,20 @@ import org.slf4j.LoggerFactory;
  * carried a BOSH request has its HTTP/1.1 requests read on Jetty's selector ({@link SelectorReadEndPoint}), and a
  * servlet reads and writes with blocking streams: one that reached the selector would stop every other socket. So a
  * request that arrives here on a platform thread moves to a virtual thread of its own first, which is where Jetty
- * would have run it on any other connection.
+ * would have run it on any other connection. For the same reason it tells Jetty it does not block
+ * ({@link #getInvocationType()}): whatever thread Jetty calls it on, no servlet runs there unless it is virtual.
  */
 public final class ServletsOffPlatformThreads extends Handler.Wrapper {
 
     private static final Logger log = LoggerFactory.getLogger(ServletsOffPlatformThreads.class);
 
     public ServletsOffPlatformThreads(Handler servlets) {
-        super(servlets);
+        super(false, servlets);
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING;
     }
 
     @Override

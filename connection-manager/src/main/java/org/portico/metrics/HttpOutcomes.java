@@ -20,7 +20,7 @@ public final class HttpOutcomes extends Handler.Wrapper {
     private final Metrics metrics;
 
     public HttpOutcomes(Handler handler, Metrics metrics) {
-        super(handler);
+        super(false, handler); // static, so Jetty takes the handlers' invocation type (PorticoServer)
         this.metrics = metrics;
     }
 

@@ -105,7 +105,7 @@ final class Connectors {
     private static ServerConnector connector(Server server, String host, int port, HttpConfig http,
             List<ConnectionFactory> protocols) {
         ServerConnector connector = new ServerConnector(server, protocols.toArray(ConnectionFactory[]::new)) {
-            /** Sockets read on the selector when they may be (websocket.framesOnSelector, bosh.requestsOnSelector). */
+            /** WebSocket frames read on the selector when they may be (websocket.framesOnSelector). */
             @Override
             protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector,
                     SelectionKey key) {

@@ -4,7 +4,9 @@ import com.github.benmanes.caffeine.cache.Scheduler;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.URL;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -124,7 +126,7 @@ public final class PorticoServer implements AutoCloseable {
         bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
                 store, limits, clock, metrics, gate, directory, forwarding);
 
-        QueuedThreadPool threads = new SelectorResumingThreadPool();
+        QueuedThreadPool threads = new SelectorResumingThreadPool(config.bosh().requestsOnSelector());
         threads.setName("portico-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads, new TickScheduler(), Connectors.bufferPool());
@@ -148,13 +150,19 @@ public final class PorticoServer implements AutoCloseable {
         // XmppWebSocketHandler, ExactPath); BOSH compresses its own answers (GzipCoding)
         GzipCoding gzip = config.http().gzip()
                 ? new GzipCoding(config.http().gzipMinBytes(), DeflaterPool.ensurePool(server)) : null;
-        Handler.Sequence endpoints = new Handler.Sequence(
-                new ExactPath(config.bosh().path(), new BoshHandler(bosh, config.xml().maxBytes(), gzip)));
+        List<Handler> handlers = new ArrayList<>();
+        handlers.add(new ExactPath(config.bosh().path(), new BoshHandler(bosh, config.xml().maxBytes(), gzip)));
         if (websocket != null) {
-            endpoints.addHandler(new ExactPath(config.websocket().path(), websocket.handler(server)));
+            handlers.add(new ExactPath(config.websocket().path(), websocket.handler(server)));
         }
-        endpoints.addHandler(gzipped(new ServletsOffPlatformThreads(context)));
-        server.setHandler(new HttpOutcomes(cors(endpoints), metrics));
+        handlers.add(gzipped(new ServletsOffPlatformThreads(context)));
+        // No handler blocks the thread it is called on, and the tree is static (Jetty counts a dynamic container as
+        // blocking): so the server says it never blocks, and Jetty handles each request on the thread that read
+        // it, its selector for HTTP/1.1 and the connection's reading thread for HTTP/2, instead of handing each to
+        // a thread of its own (bosh.requestsOnSelector, docs/benchmarks.md). With that off, the server alone stays
+        // dynamic, which makes it blocking.
+        server.setHandler(new HttpOutcomes(cors(new Handler.Sequence(false, handlers)), metrics));
+        server.setDynamic(!config.bosh().requestsOnSelector());
         TrustedProxies.install(server, config.client().trustedProxies());
     }
 
@@ -172,6 +180,7 @@ public final class PorticoServer implements AutoCloseable {
             // WebSocket handshakes are judged by the endpoint itself (same origin always allowed, others 403)
             cors.setDeliverNonAllowedOriginWebSocketUpgradeRequests(true);
             cors.setHandler(handler);
+            cors.setDynamic(false);
             return cors;
         }
         return handler;
@@ -191,6 +200,7 @@ public final class PorticoServer implements AutoCloseable {
         gzip.setIncludedMethods("GET", "POST");
         gzip.setMinGzipSize(config.http().gzipMinBytes());
         gzip.setHandler(handler);
+        gzip.setDynamic(false);
         return gzip;
     }
 

@@ -9,28 +9,40 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.portico.bosh.BoshConfig;
+import org.portico.http.Http2Config;
+import org.portico.server.PorticoConfig;
 import org.portico.testing.BoshTestClient;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.LoggingThreads;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.RawHttp;
+import org.portico.testing.TestCertificates;
+import org.portico.testing.TestCertificates.Issued;
+import org.portico.tls.TlsConfig;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
 
 /**
- * {@code bosh.requestsOnSelector} (issue 10): once a plain HTTP/1.1 connection carried a BOSH request, Jetty's
- * selector reads its next requests and handles those for open sessions itself, instead of handing each to another
- * thread; opening a session, which may wait on the upstream, the session store and the cluster directory, runs on a
- * virtual thread. Seen from the threads that log ({@link LoggingThreads}: run by Jetty's selector loop itself, or
- * virtual), with messages really relayed through Prosody both ways.
+ * {@code bosh.requestsOnSelector} (issue 10): Portico's server says its handlers never block, so Jetty's selector
+ * reads a plain HTTP/1.1 connection's requests and handles those for open sessions itself, instead of handing each to
+ * another thread; opening a session, which may wait on the upstream, the session store and the cluster directory,
+ * runs on a virtual thread. Over HTTP/2 the same holds for each stream: Jetty handles a stream's request on the
+ * thread that read its frames, in the same produce-consume mode, instead of starting a thread for it. Seen from the
+ * threads that log ({@link LoggingThreads}: run by Jetty's selector loop itself, or virtual), with messages really
+ * relayed through Prosody both ways.
  */
 class BoshRequestsOnSelectorEndToEndTest {
 
@@ -38,14 +50,34 @@ class BoshRequestsOnSelectorEndToEndTest {
 
     @Test
     void anOpenSessionsRequestsAreHandledOnTheSelectorAndOpeningASessionIsNot() throws Exception {
-        Handling handling = exchange(BoshConfig.DEFAULT);
+        Handling handling = exchange(config -> config, PorticoHarness::boshClient);
         assertFalse(handling.creation(), "a session was opened on a platform thread");
         assertTrue(handling.chat(), "the open session's message was not run by the selector loop itself");
     }
 
     @Test
+    void overHttp2AnOpenSessionsRequestsAreHandledOnTheThreadThatReadTheirFrames_RFC9113(@TempDir Path dir)
+            throws Exception {
+        Issued certificate = TestCertificates.issue(dir, "localhost");
+        TlsConfig tls = TlsConfig.builder().port(0).certificate(certificate.certificate())
+                .privateKey(certificate.privateKey()).build();
+        try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(TestCertificates.trusting(certificate)).connectTimeout(SHORT).build()) {
+            Handling handling = exchange(config -> config.withTls(tls, Http2Config.DEFAULT), portico -> {
+                URI endpoint = URI.create("https://localhost:" + portico.server().tlsPort()
+                        + portico.boshUri().getPath());
+                return BoshTestClient.shared(endpoint, LocalProsody.DOMAIN, http, 30);
+            });
+            assertFalse(handling.creation(), "a session was opened on a platform thread");
+            assertTrue(handling.chat(), "the open session's message was not run by the thread that read it");
+            assertEquals(HttpClient.Version.HTTP_2, handling.version(), "ALPN chose h2");
+        }
+    }
+
+    @Test
     void switchedOffEveryRequestIsHandedToAnotherThread() throws Exception {
-        Handling handling = exchange(BoshConfig.DEFAULT.toBuilder().requestsOnSelector(false).build());
+        Handling handling = exchange(config -> config.withBosh(BoshConfig.DEFAULT.toBuilder()
+                .requestsOnSelector(false).build()), PorticoHarness::boshClient);
         assertFalse(handling.chat(), "with bosh.requestsOnSelector=false the message was run by the selector loop");
     }
 
@@ -86,20 +118,25 @@ class BoshRequestsOnSelectorEndToEndTest {
     }
 
     /**
-     * Whether a session was opened on a platform thread, and whether the selector loop itself ran test1's second
-     * message to test2, sent on the connection its first message opened.
+     * Whether a session was opened on a platform thread, whether the selector loop itself ran test1's second
+     * message to test2, sent on the connection its first message opened, and the HTTP version of a request.
      */
-    private record Handling(boolean creation, boolean chat) {
+    private record Handling(boolean creation, boolean chat, HttpClient.Version version) {
     }
 
-    private static Handling exchange(BoshConfig bosh) throws Exception {
+    /** A BOSH client of the Portico under test. */
+    private interface Clients {
+        BoshTestClient client(PorticoHarness portico) throws Exception;
+    }
+
+    private static Handling exchange(UnaryOperator<PorticoConfig> adjust, Clients clients) throws Exception {
         String first = "first-to-test2-" + UUID.randomUUID();
         String there = "to-test2-" + UUID.randomUUID();
         String back = "to-test1-" + UUID.randomUUID();
         try (LoggingThreads logged = LoggingThreads.recording();
-                PorticoHarness portico = PorticoHarness.start(config -> config.withBosh(bosh));
-                BoshTestClient one = portico.boshClient();
-                BoshTestClient two = portico.boshClient()) {
+                PorticoHarness portico = PorticoHarness.start(adjust);
+                BoshTestClient one = clients.client(portico);
+                BoshTestClient two = clients.client(portico)) {
             String jidOne = one.login("test1", LocalProsody.password("test1"), "selector");
             String jidTwo = two.login("test2", LocalProsody.password("test2"), "selector");
             one.startPolling();
@@ -113,7 +150,7 @@ class BoshRequestsOnSelectorEndToEndTest {
             List<LoggingThreads.Logged> opened = logged.all(e -> e.message().startsWith("BOSH session created"));
             assertEquals(2, opened.size(), "sessions opened: " + opened);
             return new Handling(opened.stream().anyMatch(e -> !e.virtual()),
-                    logged.wire("bosh <- ", there).bySelectorLoop());
+                    logged.wire("bosh <- ", there).bySelectorLoop(), one.post("<body/>").version());
         }
     }
 

@@ -13,9 +13,9 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.Test;
 
 /**
- * Servlets wait on blocking streams, so they never run on a platform thread, which could be Jetty's selector on a
- * connection BOSH marked ({@code bosh.requestsOnSelector}): there they move to a virtual thread, and on a virtual
- * thread they run in place.
+ * Servlets wait on blocking streams, so they never run on a platform thread, which could be Jetty's selector, since
+ * Portico's server says its handlers never block ({@code bosh.requestsOnSelector}): there they move to a virtual
+ * thread, and on a virtual thread they run in place.
  */
 class ServletsOffPlatformThreadsTest {
 
