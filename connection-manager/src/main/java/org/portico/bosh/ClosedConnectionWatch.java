@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>HTTP/2 streams are not watched: HTTP/2 reads its connection all the time and fails the stream's request itself.
  *
  * <p>A closed connection is closed on our side too, so no answer is written into it, and then reported to
- * {@code lost}. Neither that nor handing bytes back waits, so the selector runs the watch itself
- * ({@link #getInvocationType()}).
+ * {@code lost}. Neither that nor handing bytes back waits, so the watch says what the server says
+ * ({@link #getInvocationType()}), and with {@code bosh.requestsOnSelector} the selector runs it itself.
  *
  * <p>Thread safety: {@link #stop(boolean)} may race the selector's callback; {@code this} guards {@link #stopped}, so
  * once {@code stop} returns no read happens and the watch holds no fill interest, which Jetty requires before the
@@ -52,9 +52,13 @@ final class ClosedConnectionWatch implements Callback {
     private final AbstractEndPoint endPoint;
     private final Connection connection;
     private final Runnable lost;
+    /** The server's: non-blocking unless {@code bosh.requestsOnSelector} is off. */
+    private final InvocationType invocationType;
     private boolean stopped;
 
-    private ClosedConnectionWatch(AbstractEndPoint endPoint, Connection connection, Runnable lost) {
+    private ClosedConnectionWatch(AbstractEndPoint endPoint, Connection connection, Runnable lost,
+            InvocationType invocationType) {
+        this.invocationType = invocationType;
         this.endPoint = endPoint;
         this.connection = connection;
         this.lost = lost;
@@ -73,7 +77,8 @@ final class ClosedConnectionWatch implements Callback {
                 || !(connection.getEndPoint() instanceof AbstractEndPoint endPoint)) {
             return null;
         }
-        ClosedConnectionWatch watch = new ClosedConnectionWatch(endPoint, connection, lost);
+        ClosedConnectionWatch watch = new ClosedConnectionWatch(endPoint, connection, lost,
+                meta.getConnector().getServer().getInvocationType());
         return endPoint.tryFillInterested(watch) ? watch : null;
     }
 
@@ -104,7 +109,7 @@ final class ClosedConnectionWatch implements Callback {
 
     @Override
     public InvocationType getInvocationType() {
-        return InvocationType.NON_BLOCKING;
+        return invocationType;
     }
 
     /** The connection is readable: end-of-stream, a reset, or the next request's bytes. */

@@ -26,8 +26,9 @@ import org.eclipse.jetty.util.thread.Invocable;
  *
  * <p>Threads: the plain read runs on the thread that delivered the request, then on the one Jetty calls for more
  * content; Jetty never runs two at once. The receiver is called on whichever thread finished the body. The read
- * never waits, so it tells Jetty so ({@link #getInvocationType()}): the rest of a body that did not come with its
- * headers is then read on the thread that received it, Jetty's selector for HTTP/1.1.
+ * never waits, so it says what the server says ({@link #getInvocationType()}): with {@code bosh.requestsOnSelector}
+ * the rest of a body that did not come with its headers is read on the thread that received it, Jetty's selector for
+ * HTTP/1.1, and the request handled there.
  */
 final class RequestBody implements Runnable, Invocable {
 
@@ -46,6 +47,8 @@ final class RequestBody implements Runnable, Invocable {
     private final Request request;
     private final int maxBytes;
     private final Receiver receiver;
+    /** The server's: non-blocking unless {@code bosh.requestsOnSelector} is off. */
+    private final InvocationType invocationType;
     private byte[] octets;
     private int length;
 
@@ -53,6 +56,7 @@ final class RequestBody implements Runnable, Invocable {
         this.request = request;
         this.maxBytes = maxBytes;
         this.receiver = receiver;
+        this.invocationType = request.getConnectionMetaData().getConnector().getServer().getInvocationType();
     }
 
     /** Starts reading. */
@@ -77,7 +81,7 @@ final class RequestBody implements Runnable, Invocable {
 
     @Override
     public InvocationType getInvocationType() {
-        return InvocationType.NON_BLOCKING;
+        return invocationType;
     }
 
     /** Takes what Jetty has of a plain body; also the callback for more. */

@@ -2,6 +2,8 @@ package org.portico.http;
 
 import java.nio.channels.ReadPendingException;
 import org.eclipse.jetty.server.internal.HttpConnection;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -33,7 +35,10 @@ public final class SelectorResumingThreadPool extends QueuedThreadPool {
         if (requestsOnSelector && job instanceof HttpConnection connection && connection.isRequestBufferEmpty()
                 && connection.getEndPoint() instanceof SelectorReadEndPoint) {
             try {
-                connection.fillInterested();
+                // not connection.fillInterested(): that registers the read callback of Jetty's AbstractConnection,
+                // which says it may block, and the selector would hand the next request to a thread after all
+                connection.getEndPoint().fillInterested(Callback.from(InvocationType.NON_BLOCKING,
+                        connection::onFillable, connection::onFillInterestedFailed));
                 return;
             } catch (ReadPendingException e) {
                 // someone is waiting for input already: let Jetty's own resumption sort it out

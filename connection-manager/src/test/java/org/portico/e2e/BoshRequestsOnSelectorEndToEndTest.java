@@ -74,6 +74,43 @@ class BoshRequestsOnSelectorEndToEndTest {
         }
     }
 
+    /**
+     * A held request answered when its wait ran out, on the thread that keeps the waits (XEP-0124 §7.1), leaves its
+     * connection to be resumed by Jetty's thread pool ({@code SelectorResumingThreadPool}): the next request on that
+     * connection must still be read and handled by the selector loop, not by a thread the resumption started. This
+     * is every cycle of an idle long-poll.
+     */
+    @Test
+    void aConnectionWhoseHeldRequestTheWaitAnsweredHasItsNextRequestHandledOnTheSelector() throws Exception {
+        try (LoggingThreads logged = LoggingThreads.recording();
+                PorticoHarness portico = PorticoHarness.start();
+                BoshTestClient client = portico.boshClient();
+                Socket socket = new Socket(portico.boshUri().getHost(), portico.boshUri().getPort())) {
+            socket.setSoTimeout((int) SHORT.toMillis());
+            client.create(1, false);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            for (int cycle = 0; cycle < 2; cycle++) {
+                post(out, portico, client.body(client.nextRid(), "", ""));
+                String head = RawHttp.readHead(in);
+                assertTrue(head.startsWith("HTTP/1.1 200"), head);
+                body(in, head);
+            }
+            long second = client.currentRid();
+            assertTrue(logged.wire("bosh <- ", "rid='" + second + "'").bySelectorLoop(),
+                    "the request after a wait's answer was not run by the selector loop");
+        }
+    }
+
+    private static void post(OutputStream out, PorticoHarness portico, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        out.write(("POST " + portico.boshUri().getPath() + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: text/xml; charset=utf-8\r\nContent-Length: " + bytes.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(bytes);
+        out.flush();
+    }
+
     @Test
     void switchedOffEveryRequestIsHandedToAnotherThread() throws Exception {
         Handling handling = exchange(config -> config.withBosh(BoshConfig.DEFAULT.toBuilder()
