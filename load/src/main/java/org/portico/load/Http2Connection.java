@@ -27,14 +27,12 @@ import static org.portico.load.Http2Frames.int32;
 import static org.portico.load.Http2Frames.setting;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +43,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.zip.GZIPInputStream;
 
 /**
  * One HTTP/2 connection (RFC 9113) in cleartext with prior knowledge (§3.3), carrying a BOSH session's requests as
@@ -71,7 +68,7 @@ final class Http2Connection {
     /** Larger than any BOSH answer of a run once inflated; a bigger one is a broken peer. */
     private static final int MAX_BODY_BYTES = 1 << 20;
 
-    private final Socket socket = new Socket();
+    private final Socket socket;
     private final OutputStream out;
     /** Every request's header fields after {@code :method} and {@code :scheme}, but its {@code content-length}. */
     private final List<Field> requestFields = new ArrayList<>();
@@ -104,9 +101,7 @@ final class Http2Connection {
     Http2Connection(URI endpoint, Duration connectTimeout, Duration readTimeout, BrowserHabits habits)
             throws IOException {
         int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
-        socket.connect(new InetSocketAddress(endpoint.getHost(), port), (int) connectTimeout.toMillis());
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) readTimeout.toMillis());
+        socket = HttpConnection.connect(endpoint, connectTimeout, readTimeout);
         out = socket.getOutputStream();
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
         String authority = endpoint.getHost() + ":" + port;
@@ -355,12 +350,7 @@ final class Http2Connection {
         // a BOSH body starts with '<'; these are gzip's magic bytes (RFC 1952 §2.3.1)
         if (body.length > 1 && (body[0] & 0xff) == 0x1f && (body[1] & 0xff) == 0x8b) {
             stream.lane.gzipped = true;
-            try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-                body = in.readNBytes(MAX_BODY_BYTES + 1);
-            }
-            if (body.length > MAX_BODY_BYTES) {
-                throw new IOException("a gzipped answer of more than " + MAX_BODY_BYTES + " bytes");
-            }
+            body = HttpConnection.gunzip(body);
         }
         stream.lane.answered(stream.status, new String(body, StandardCharsets.UTF_8));
     }
@@ -376,11 +366,7 @@ final class Http2Connection {
 
     private void closeSocket() {
         closed = true;
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // nothing more to release
-        }
+        HttpConnection.closeQuietly(socket);
     }
 
     /** A request header field, and the index of its name in HPACK's static table (0: none). */

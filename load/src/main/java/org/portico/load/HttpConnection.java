@@ -31,7 +31,7 @@ final class HttpConnection implements RequestLane {
     /** Larger than any BOSH answer of a run once inflated; a bigger one is a broken peer. */
     private static final int MAX_BODY_BYTES = 1 << 20;
 
-    private final Socket socket = new Socket();
+    private final Socket socket;
     private final OutputStream out;
     private final byte[] requestHead;
     private final Handler handler;
@@ -49,9 +49,7 @@ final class HttpConnection implements RequestLane {
             Handler handler) throws IOException {
         this.handler = handler;
         int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
-        socket.connect(new InetSocketAddress(endpoint.getHost(), port), (int) connectTimeout.toMillis());
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) readTimeout.toMillis());
+        socket = connect(endpoint, connectTimeout, readTimeout);
         out = socket.getOutputStream();
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
         requestHead = ("POST " + path + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + port
@@ -150,7 +148,8 @@ final class HttpConnection implements RequestLane {
         handler.ended(this, atBoundary && answers > 0, reason);
     }
 
-    private static byte[] gunzip(byte[] body) throws IOException {
+    /** A gzipped answer inflated, refused past {@link #MAX_BODY_BYTES}; also for {@link Http2Connection}. */
+    static byte[] gunzip(byte[] body) throws IOException {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
             byte[] inflated = in.readNBytes(MAX_BODY_BYTES + 1);
             if (inflated.length > MAX_BODY_BYTES) {
@@ -242,6 +241,20 @@ final class HttpConnection implements RequestLane {
 
     private void closeQuietly() {
         closed = true;
+        closeQuietly(socket);
+    }
+
+    /** A socket to {@code endpoint}'s host and port (80 if none), without Nagle's delay, its reads timed out. */
+    static Socket connect(URI endpoint, Duration connectTimeout, Duration readTimeout) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort() > 0 ? endpoint.getPort() : 80),
+                (int) connectTimeout.toMillis());
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout((int) readTimeout.toMillis());
+        return socket;
+    }
+
+    static void closeQuietly(Socket socket) {
         try {
             socket.close();
         } catch (IOException e) {

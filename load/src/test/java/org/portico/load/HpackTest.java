@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The part of HPACK (RFC 7541) the generator's HTTP/2 client encodes and decodes, on the RFC's own examples. */
@@ -25,56 +26,53 @@ class HpackTest {
         assertArrayEquals(hex("0a 1f9a0a 2a"), out.toByteArray());
     }
 
+    /** A request's block as in RFC 7541 C.3: {@code :method GET}, then {@code :scheme} and {@code :path} by index. */
+    private static byte[] request(Hpack.Encoder encoder, int scheme, int path, Consumer<ByteArrayOutputStream> fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        encoder.start(out);
+        Hpack.indexed(out, 2);
+        Hpack.indexed(out, scheme);
+        Hpack.indexed(out, path);
+        fields.accept(out);
+        return out.toByteArray();
+    }
+
     @Test
     void theEncoderIndexesEachFieldOnceAndNamesItByIndexAfterwards_C_3() {
         Hpack.Encoder encoder = new Hpack.Encoder();
-        ByteArrayOutputStream first = new ByteArrayOutputStream();
-        encoder.start(first);
-        Hpack.indexed(first, 2);
-        Hpack.indexed(first, 6);
-        Hpack.indexed(first, 4);
-        encoder.field(first, Hpack.AUTHORITY, ":authority", "www.example.com");
-        assertArrayEquals(hex("8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d"), first.toByteArray());
-        ByteArrayOutputStream second = new ByteArrayOutputStream();
-        encoder.start(second);
-        Hpack.indexed(second, 2);
-        Hpack.indexed(second, 6);
-        Hpack.indexed(second, 4);
-        encoder.field(second, Hpack.AUTHORITY, ":authority", "www.example.com");
-        encoder.field(second, 24, "cache-control", "no-cache");
-        assertArrayEquals(hex("8286 84be 5808 6e6f 2d63 6163 6865"), second.toByteArray());
-        ByteArrayOutputStream third = new ByteArrayOutputStream();
-        encoder.start(third);
-        Hpack.indexed(third, 2);
-        Hpack.indexed(third, 7);
-        Hpack.indexed(third, 5);
-        encoder.field(third, Hpack.AUTHORITY, ":authority", "www.example.com");
-        encoder.field(third, 0, "custom-key", "custom-value");
+        assertArrayEquals(hex("8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d"), request(encoder, 6, 4,
+                out -> encoder.field(out, Hpack.AUTHORITY, ":authority", "www.example.com")));
+        assertArrayEquals(hex("8286 84be 5808 6e6f 2d63 6163 6865"), request(encoder, 6, 4, out -> {
+            encoder.field(out, Hpack.AUTHORITY, ":authority", "www.example.com");
+            encoder.field(out, 24, "cache-control", "no-cache");
+        }));
         assertArrayEquals(hex("8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65"),
-                third.toByteArray());
+                request(encoder, 7, 5, out -> {
+                    encoder.field(out, Hpack.AUTHORITY, ":authority", "www.example.com");
+                    encoder.field(out, 0, "custom-key", "custom-value");
+                }));
+    }
+
+    /** The answer of RFC 7541 C.5 with the given status, every field indexed by the encoder. */
+    private static byte[] answer(Hpack.Encoder encoder, String status) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        encoder.start(out);
+        encoder.field(out, 8, ":status", status);
+        encoder.field(out, 24, "cache-control", "private");
+        encoder.field(out, 33, "date", "Mon, 21 Oct 2013 20:13:21 GMT");
+        encoder.field(out, 46, "location", "https://www.example.com");
+        return out.toByteArray();
     }
 
     @Test
     void aSmallerTableIsAnnouncedAndEvictsTheOldestEntries_C_5() {
         Hpack.Encoder encoder = new Hpack.Encoder();
         encoder.maxTableSize(256);
-        ByteArrayOutputStream first = new ByteArrayOutputStream();
-        encoder.start(first);
-        encoder.field(first, 8, ":status", "302");
-        encoder.field(first, 24, "cache-control", "private");
-        encoder.field(first, 33, "date", "Mon, 21 Oct 2013 20:13:21 GMT");
-        encoder.field(first, 46, "location", "https://www.example.com");
         assertArrayEquals(hex("3fe101" // the size update, §6.3: 256 after a 5-bit prefix
                 + "4803 3330 3258 0770 7269 7661 7465 611d 4d6f 6e2c 2032 3120 4f63 7420 3230 3133 2032 303a 3133"
                 + "3a32 3120 474d 546e 1768 7474 7073 3a2f 2f77 7777 2e65 7861 6d70 6c65 2e63 6f6d"),
-                first.toByteArray());
-        ByteArrayOutputStream second = new ByteArrayOutputStream();
-        encoder.start(second);
-        encoder.field(second, 8, ":status", "307");
-        encoder.field(second, 24, "cache-control", "private");
-        encoder.field(second, 33, "date", "Mon, 21 Oct 2013 20:13:21 GMT");
-        encoder.field(second, 46, "location", "https://www.example.com");
-        assertArrayEquals(hex("4803 3330 37c1 c0bf"), second.toByteArray(), ":status 302 evicted for 307");
+                answer(encoder, "302"));
+        assertArrayEquals(hex("4803 3330 37c1 c0bf"), answer(encoder, "307"), ":status 302 evicted for 307");
     }
 
     @Test
