@@ -17,13 +17,13 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  * a thread of their own, once their session is bound ({@code websocket.framesOnSelector}).
  *
  * <p>Why: Jetty hands a readable connection to a pool thread unless the connection's read callback says it never
- * blocks, and its WebSocket connection does not say so. (Its HTTP connections say what the server's handlers say,
- * which is that they never block: {@code PorticoServer}.) That hand-off cost more system calls than the relay
- * itself: a virtual thread started and a carrier woken (futex), the
- * socket's read interest dropped and restored by that thread (two {@code epoll_ctl}) and the selector woken to apply
- * it (an eventfd write); {@code strace -c} counted 13.6 system calls per WebSocket message through Portico, of which
- * the relay needs six (docs/benchmarks.md). On the selector, the read interest is back before the selector's next
- * {@code epoll_wait}, so the JDK applies no change at all.
+ * blocks, and its WebSocket connection does not say so. (Its HTTP connections say what the server's handlers say:
+ * {@code PorticoServer}, {@code bosh.requestsOnSelector}.) That hand-off cost more system calls than the relay
+ * itself: a virtual thread started and a carrier woken (futex), the socket's read interest dropped and restored by
+ * that thread (two {@code epoll_ctl}) and the selector woken to apply it (an eventfd write); {@code strace -c}
+ * counted 13.6 system calls per WebSocket message through Portico, of which the relay needs six
+ * (docs/benchmarks.md). On the selector, the read interest is back before the selector's next {@code epoll_wait}, so
+ * the JDK applies no change at all.
  *
  * <p>WebSocket frames are read there only while the socket's endpoint says they never wait
  * ({@code XmppWebSocketEndpoint.framesNeverWait}): once its session is bound, a frame only takes the session's lock
