@@ -51,9 +51,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * as an HTTP/1.1 connection does. The connection closes when its last lane closes.
  *
  * <p>Only what the generator needs: no server push ({@code SETTINGS_ENABLE_PUSH} 0), requests' fields indexed as
- * a browser's are and answers' read without a dynamic table ({@link Hpack}), receive windows large enough that the server never waits for the client; a request body larger
- * than the server's windows fails instead of waiting for a {@code WINDOW_UPDATE} (BOSH bodies here are a few hundred
- * bytes, Jetty's windows hundreds of kilobytes). Gzipped answers are told by their first bytes, since of an answer's
+ * a browser's are and answers' read without a dynamic table ({@link Hpack}), receive windows large enough that the
+ * server never waits for the client; a request body larger than the server's windows fails instead of waiting for a
+ * {@code WINDOW_UPDATE} (BOSH bodies here are a few hundred bytes, Jetty's windows hundreds of kilobytes). Gzipped answers are told by their first bytes, since of an answer's
  * header fields only {@code :status} is decoded. {@code writeLock} owns the stream ids, the send window and the
  * socket's output, and every frame is written whole under it; a virtual thread reads the frames and calls the lanes'
  * handlers.
