@@ -47,8 +47,6 @@ final class RequestBody implements Runnable, Invocable {
     private final Request request;
     private final int maxBytes;
     private final Receiver receiver;
-    /** The server's: non-blocking unless {@code bosh.requestsOnSelector} is off. */
-    private final InvocationType invocationType;
     private byte[] octets;
     private int length;
 
@@ -56,7 +54,6 @@ final class RequestBody implements Runnable, Invocable {
         this.request = request;
         this.maxBytes = maxBytes;
         this.receiver = receiver;
-        this.invocationType = request.getConnectionMetaData().getConnector().getServer().getInvocationType();
     }
 
     /** Starts reading. */
@@ -79,9 +76,10 @@ final class RequestBody implements Runnable, Invocable {
         }
     }
 
+    /** The server's: non-blocking unless {@code bosh.requestsOnSelector} is off; asked only when more is awaited. */
     @Override
     public InvocationType getInvocationType() {
-        return invocationType;
+        return request.getConnectionMetaData().getConnector().getServer().getInvocationType();
     }
 
     /** Takes what Jetty has of a plain body; also the callback for more. */

@@ -9,7 +9,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * Jetty's thread pool, except that a plain HTTP/1.1 connection ({@link SelectorReadEndPoint}) that holds no unread
  * bytes is resumed by asking the selector to tell it when its next request comes, rather than by a pool thread, when
- * its requests are read on the selector ({@code bosh.requestsOnSelector}: the server says it never blocks).
+ * its requests are read on the selector: when its server says it never blocks ({@code bosh.requestsOnSelector}).
  *
  * <p>Why: when a response completes on a thread other than the one handling the request (a held BOSH request
  * answered by the upstream poller or the wait beat), Jetty resumes the connection, to read its next request, by
@@ -23,17 +23,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class SelectorResumingThreadPool extends QueuedThreadPool {
 
-    private final boolean requestsOnSelector;
-
-    /** @param requestsOnSelector whether the server's HTTP/1.1 requests are read on the selector */
-    public SelectorResumingThreadPool(boolean requestsOnSelector) {
-        this.requestsOnSelector = requestsOnSelector;
-    }
-
     @Override
     public void execute(Runnable job) {
-        if (requestsOnSelector && job instanceof HttpConnection connection && connection.isRequestBufferEmpty()
-                && connection.getEndPoint() instanceof SelectorReadEndPoint) {
+        if (job instanceof HttpConnection connection && connection.isRequestBufferEmpty()
+                && connection.getEndPoint() instanceof SelectorReadEndPoint
+                && connection.getServer().getInvocationType() == InvocationType.NON_BLOCKING) {
             try {
                 // not connection.fillInterested(): that registers the read callback of Jetty's AbstractConnection,
                 // which says it may block, and the selector would hand the next request to a thread after all

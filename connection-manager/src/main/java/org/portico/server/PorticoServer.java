@@ -126,7 +126,7 @@ public final class PorticoServer implements AutoCloseable {
         bosh = new BoshSessions(config.bosh(), parser, upstreams.forTransport(Metrics.Transport.BOSH),
                 store, limits, clock, metrics, gate, directory, forwarding);
 
-        QueuedThreadPool threads = new SelectorResumingThreadPool(config.bosh().requestsOnSelector());
+        QueuedThreadPool threads = new SelectorResumingThreadPool();
         threads.setName("portico-http");
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server = new Server(threads, new TickScheduler(), Connectors.bufferPool());
