@@ -83,8 +83,7 @@ final class Http2Connection {
     private int streamWindow = DEFAULT_WINDOW;
     /** The largest frame the server takes; under {@code writeLock}. */
     private int maxFrameSize = DEFAULT_MAX_FRAME;
-    /** Lanes taken and not closed; under {@code writeLock}. */
-    private int openLanes;
+    /** Every lane taken, closed or not: a few per connection. */
     private final List<Lane> lanes = new CopyOnWriteArrayList<>();
     private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
     /** DATA bytes read since the last connection WINDOW_UPDATE; on the reader thread. */
@@ -100,12 +99,10 @@ final class Http2Connection {
      */
     Http2Connection(URI endpoint, Duration connectTimeout, Duration readTimeout, BrowserHabits habits)
             throws IOException {
-        int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
         socket = HttpConnection.connect(endpoint, connectTimeout, readTimeout);
         out = socket.getOutputStream();
-        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
-        String authority = endpoint.getHost() + ":" + port;
-        requestFields.add(new Field(Hpack.PATH, ":path", path));
+        String authority = HttpConnection.authority(endpoint);
+        requestFields.add(new Field(Hpack.PATH, ":path", HttpConnection.path(endpoint)));
         requestFields.add(new Field(Hpack.AUTHORITY, ":authority", authority));
         if (habits.requestHeaders()) {
             for (Map.Entry<String, String> field : BrowserHabits.chromeXhrFields("http://" + authority)) {
@@ -137,9 +134,6 @@ final class Http2Connection {
     /** A new lane of this connection, whose answers and end go to {@code handler}. */
     Lane lane(RequestLane.Handler handler) {
         Lane lane = new Lane(handler);
-        synchronized (writeLock) {
-            openLanes++;
-        }
         lanes.add(lane);
         return lane;
     }
@@ -245,13 +239,8 @@ final class Http2Connection {
                     }
                 }
             }
-            case HEADERS -> {
-                Stream stream = streams.get(id);
-                int start = (flags & PADDED) != 0 ? 1 : 0;
-                start += (flags & PRIORITY) != 0 ? 5 : 0;
-                int end = payload.length - ((flags & PADDED) != 0 ? payload[0] & 0xff : 0);
-                fields(stream, id, payload, start, end, flags);
-            }
+            case HEADERS -> fields(streams.get(id), id, payload,
+                    contentStart(flags) + ((flags & PRIORITY) != 0 ? 5 : 0), contentEnd(flags, payload), flags);
             case CONTINUATION -> {
                 if (continuing == null) {
                     throw new IOException("CONTINUATION without a header block going on (§6.10)");
@@ -280,6 +269,16 @@ final class Http2Connection {
                 // PRIORITY and unknown frame types are ignored (§5.5)
             }
         }
+    }
+
+    /** Where a DATA or HEADERS frame's content starts: after the pad length, if padded (§6.1, §6.2). */
+    private static int contentStart(int flags) {
+        return (flags & PADDED) != 0 ? 1 : 0;
+    }
+
+    /** Where a DATA or HEADERS frame's content ends: before its padding. */
+    private static int contentEnd(int flags, byte[] payload) {
+        return payload.length - ((flags & PADDED) != 0 ? payload[0] & 0xff : 0);
     }
 
     private void settings(int flags, byte[] payload) throws IOException {
@@ -334,8 +333,8 @@ final class Http2Connection {
         if (stream == null) {
             return;
         }
-        int padding = (flags & PADDED) != 0 ? (payload[0] & 0xff) + 1 : 0;
-        stream.body.write(payload, padding > 0 ? 1 : 0, payload.length - padding);
+        int start = contentStart(flags);
+        stream.body.write(payload, start, contentEnd(flags, payload) - start);
         if (stream.body.size() > MAX_BODY_BYTES) {
             throw new IOException("an answer of more than " + MAX_BODY_BYTES + " bytes");
         }
@@ -355,9 +354,10 @@ final class Http2Connection {
         stream.lane.answered(stream.status, new String(body, StandardCharsets.UTF_8));
     }
 
+    /** Closes the socket once no lane is left open. */
     private void laneClosed() {
-        synchronized (writeLock) {
-            if (--openLanes > 0) {
+        for (Lane lane : lanes) {
+            if (!lane.closed) {
                 return;
             }
         }

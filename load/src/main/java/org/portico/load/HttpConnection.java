@@ -48,13 +48,12 @@ final class HttpConnection implements RequestLane {
     HttpConnection(URI endpoint, Duration connectTimeout, Duration readTimeout, BrowserHabits habits,
             Handler handler) throws IOException {
         this.handler = handler;
-        int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
         socket = connect(endpoint, connectTimeout, readTimeout);
         out = socket.getOutputStream();
-        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
-        requestHead = ("POST " + path + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + port
+        String authority = authority(endpoint);
+        requestHead = ("POST " + path(endpoint) + " HTTP/1.1\r\nHost: " + authority
                 + (habits.requestHeaders()
-                        ? BrowserHabits.chromeXhrHeaders("http://" + endpoint.getHost() + ":" + port) : "")
+                        ? BrowserHabits.chromeXhrHeaders("http://" + authority) : "")
                 + (habits.compression() ? "\r\nAccept-Encoding: gzip" : "")
                 + "\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: ").getBytes(StandardCharsets.US_ASCII);
         InputStream in = socket.getInputStream();
@@ -247,11 +246,25 @@ final class HttpConnection implements RequestLane {
     /** A socket to {@code endpoint}'s host and port (80 if none), without Nagle's delay, its reads timed out. */
     static Socket connect(URI endpoint, Duration connectTimeout, Duration readTimeout) throws IOException {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(endpoint.getHost(), endpoint.getPort() > 0 ? endpoint.getPort() : 80),
-                (int) connectTimeout.toMillis());
+        socket.connect(new InetSocketAddress(endpoint.getHost(), port(endpoint)), (int) connectTimeout.toMillis());
         socket.setTcpNoDelay(true);
         socket.setSoTimeout((int) readTimeout.toMillis());
         return socket;
+    }
+
+    /** {@code host:port} of {@code endpoint}, as a request names it (Host, :authority). */
+    static String authority(URI endpoint) {
+        return endpoint.getHost() + ":" + port(endpoint);
+    }
+
+    /** The request target: {@code endpoint}'s path, or {@code /}. */
+    static String path(URI endpoint) {
+        String path = endpoint.getRawPath();
+        return path == null || path.isEmpty() ? "/" : path;
+    }
+
+    private static int port(URI endpoint) {
+        return endpoint.getPort() > 0 ? endpoint.getPort() : 80;
     }
 
     static void closeQuietly(Socket socket) {
