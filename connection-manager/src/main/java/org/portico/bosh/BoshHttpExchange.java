@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
@@ -40,6 +41,16 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
      * origin) keeps such a document inert; XHR, fetch and script-syntax {@code <script>} loads ignore it.
      */
     private static final String INERT_DOCUMENT = "default-src 'none'; sandbox";
+    /**
+     * {@link #INERT_DOCUMENT} as one field for every answer. Jetty has no constant for its name, so HPACK would
+     * lower-case the name anew for each HTTP/2 answer (RFC 9113 §8.2); this field hands it over lower-cased.
+     */
+    private static final HttpField INERT_DOCUMENT_POLICY = new HttpField("Content-Security-Policy", INERT_DOCUMENT) {
+        @Override
+        public String getLowerCaseName() {
+            return "content-security-policy";
+        }
+    };
 
     private final Request request;
     private final Response response;
@@ -189,7 +200,7 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
     }
 
     private static ByteBuffer content(Response response, String contentType, byte[] octets) {
-        response.getHeaders().put("Content-Security-Policy", INERT_DOCUMENT);
+        response.getHeaders().put(INERT_DOCUMENT_POLICY);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, octets.length);
         return ByteBuffer.wrap(octets);

@@ -96,6 +96,29 @@ class HttpsListenerTest {
         assertEquals(certificate.x509(), response.sslSession().orElseThrow().getPeerCertificates()[0]);
     }
 
+    /**
+     * A BOSH answer over HTTP/2 keeps the policy that stops a browser from running it as a page: its field reaches
+     * the client with the name lower-cased, as HTTP/2 requires (RFC 9113 §8.2), and its value whole.
+     */
+    @Test
+    void aBoshAnswerOverHttp2CarriesTheInertDocumentPolicy() throws Exception {
+        start(pem(), b -> b);
+
+        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
+                .sslContext(TestCertificates.trusting(certificate)).connectTimeout(Duration.ofSeconds(5)).build()) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(https("/http-bind"))
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.ofString("<body rid='1' sid='none' "
+                            + "xmlns='http://jabber.org/protocol/httpbind'/>"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(HttpClient.Version.HTTP_2, response.version());
+            assertTrue(response.body().contains("item-not-found"), response.body());
+            assertEquals("default-src 'none'; sandbox",
+                    response.headers().firstValue("content-security-policy").orElse(""), response.headers().toString());
+        }
+    }
+
     @Test
     void aPkcs12KeyStoreServesTheSameCertificate() throws Exception {
         start(TlsConfig.builder().port(0).keyStore(certificate.keyStore()).keyStorePassword(TestCertificates.PASSWORD)
