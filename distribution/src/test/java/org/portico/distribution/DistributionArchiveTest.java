@@ -1,6 +1,7 @@
 package org.portico.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -87,6 +88,8 @@ class DistributionArchiveTest {
         environment.put("PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST", LocalProsody.HOST + ":" + LocalProsody.PORT
                 + " required");
         environment.put("PORTICO_CFG_UPSTREAM_TRUSTSTORE", LocalProsody.certificate().toString());
+        Path gcLog = dir.resolve("gc.log");
+        environment.put("PORTICO_JAVA_OPTS", "-Xlog:gc:file=" + gcLog);
         ProcessBuilder command = new ProcessBuilder(home.resolve("bin/portico").toString())
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
         command.environment().clear();
@@ -126,6 +129,11 @@ class DistributionArchiveTest {
         assertTrue(log.contains("drained in ") && log.contains("sessions told to leave: 1"), log);
         assertTrue(log.lines().noneMatch(line -> line.contains(" ERROR ") || line.startsWith("\tat ")
                 || line.contains("Exception")), "no error or stack trace:\n" + log);
+        // bin/portico-jvm-options: loading the classes of TLS, HTTP/2 and a BOSH session started no collection,
+        // whose marking would have shrunk the heap just as the sessions came
+        String collections = Files.readString(gcLog, StandardCharsets.UTF_8);
+        assertTrue(collections.contains("Using G1"), collections);
+        assertFalse(collections.contains("Metadata GC Threshold"), collections);
     }
 
     private Path unpack() throws IOException, InterruptedException {
