@@ -77,6 +77,11 @@ public record BoshConfig(String path, Duration maxWait, int maxHold, Duration po
         requireNonNegative("bosh.ridGapGrace", ridGapGrace);
     }
 
+    /** §10: whether a client may pause for {@code pause}: within {@code maxPause}, and never when that is zero. */
+    public boolean allowsPause(Duration pause) {
+        return !maxPause.isZero() && pause.compareTo(maxPause) <= 0;
+    }
+
     /** Starts from the defaults documented on each component. */
     public static Builder builder() {
         return new Builder();

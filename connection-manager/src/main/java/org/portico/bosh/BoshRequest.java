@@ -119,12 +119,12 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads, 
         return pause.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(pause.get(), "pause"));
     }
 
-    /** Whether this request asks for a pause (§10) with a well-formed value; a malformed one is judged in turn. */
-    public boolean isPause() {
+    /** The pause this request asks for (§10) when its value is well-formed; a malformed one is judged in turn. */
+    public OptionalLong wellFormedPause() {
         try {
-            return pause().isPresent();
+            return pause();
         } catch (BoshException e) {
-            return false;
+            return OptionalLong.empty();
         }
     }
 

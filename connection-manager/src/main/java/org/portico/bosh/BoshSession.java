@@ -66,6 +66,11 @@ public final class BoshSession implements ClientSession {
     private final PendingPayloads pending;
     /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
     private Duration pausedFor;
+    /**
+     * A legal pause that came early and waits for its gap ({@link #awaitTurn}): the page that sent it is gone, so
+     * the session is kept for it (§10) even if the gap is never filled, until the pause is processed in turn.
+     */
+    private Duration earlyPause;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
             UpstreamConnector connector, ScriptStream script, BoshExchange creation, Metrics metrics) {
@@ -178,8 +183,11 @@ public final class BoshSession implements ClientSession {
     private void awaitTurn(BoshResponder.Request early, AfterLock after) {
         BoshExchange exchange = early.exchange();
         Duration grace = config.ridGapGrace();
-        if (early.body().isPause()) {
+        OptionalLong pause = early.body().wellFormedPause();
+        if (pause.isPresent()) {
             responder.answerEarlyPause(early, after);
+            Duration requested = Duration.ofSeconds(pause.getAsLong());
+            earlyPause = config.allowsPause(requested) ? requested : null;
         } else if (keys == null && !grace.isZero()) {
             exchange.holdFor(grace.compareTo(params.waitDuration()) < 0 ? grace : params.waitDuration(),
                     BoshExchange.Listener.of(() -> gapOverdue(exchange), () -> connectionLost(exchange)));
@@ -298,19 +306,27 @@ public final class BoshSession implements ClientSession {
      * payloads; the session may then idle for the pause.
      */
     private void pause(Duration requested, BoshExchange exchange, AfterLock after) throws BoshException {
-        if (config.maxPause().isZero() || requested.compareTo(config.maxPause()) > 0) {
+        if (!config.allowsPause(requested)) {
             throw new BoshException(BoshCondition.POLICY_VIOLATION, "pause of " + requested + " above maxpause");
         }
         responder.answerForPause(exchange, after);
         lifecycle.paused();
         pausedFor = requested;
+        earlyPause = null;
         streams.clientActive(false, after);
         log.info("paused for {}", requested);
     }
 
-    /** After an event: answers what can be answered and sets the lease (§8, §10). */
+    /**
+     * After an event: answers what can be answered and sets the lease (§8, §10): the pause in force, else the
+     * inactivity or an early pause still waiting for its turn, whichever is longer.
+     */
     private void settle(AfterLock after) {
-        responder.settle(pausedFor != null ? pausedFor : config.inactivity(), after);
+        Duration idle = pausedFor != null ? pausedFor : config.inactivity();
+        if (pausedFor == null && earlyPause != null && earlyPause.compareTo(idle) > 0) {
+            idle = earlyPause;
+        }
+        responder.settle(idle, after);
     }
 
     /**

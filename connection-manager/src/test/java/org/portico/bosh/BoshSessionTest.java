@@ -292,15 +292,45 @@ class BoshSessionTest {
         assertEquals("busy", lifetime.last());
     }
 
+    /**
+     * §10: the page asked for the session to be kept for 90 s while it reloads. If the gap before its pause is never
+     * filled (the next page is slow, or never comes), the session is still kept for the pause, not only for the
+     * 60 s of inactivity, so a page back within the pause finds it.
+     */
     @Test
-    void anEarlyPauseWhoseGapIsNeverFilledLeavesTheSessionToItsInactivity_R31() throws Exception {
+    void anEarlyPauseWhoseGapIsNeverFilledStillKeepsTheSessionForThePause_R31() throws Exception {
         created("");
         RecordingExchange held = send(RID + 1, "", "");
         send(RID + 3, "pause='90'", "");
         held.expireWait();
 
         assertTrue(held.answered());
-        assertEquals("idle 60", lifetime.last(), "not paused: the pause never came in order");
+        assertEquals("idle 90", lifetime.last(), "kept for the pause the page asked for");
+    }
+
+    /** An early pause above maxpause keeps nothing: processed in turn it ends the session (R32). */
+    @Test
+    void anEarlyPauseAboveMaxpauseLeavesTheSessionToItsInactivity_R32() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        send(RID + 3, "pause='" + (BoshConfig.DEFAULT.maxPause().toSeconds() + 1) + "'", "");
+        held.expireWait();
+
+        assertEquals("idle 60", lifetime.last(), "not kept for a pause it may not have");
+    }
+
+    /** Once the early pause is processed, the next page's request resumes and inactivity applies again (§10). */
+    @Test
+    void anEarlyPauseKeepsTheSessionOnlyUntilItIsProcessed_R31() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        send(RID + 3, "pause='90'", "");
+        send(RID + 2, "", "");
+        RecordingExchange nextPage = send(RID + 4, "", "");
+        nextPage.expireWait();
+
+        assertTrue(held.answered() && nextPage.answered());
+        assertEquals("idle 60", lifetime.last(), "the pause is over: the session idles for its inactivity");
     }
 
     /**
