@@ -71,7 +71,8 @@ final class Connectors {
             HttpConnectionFactory http1 = http1(secureConfiguration, http);
             List<ConnectionFactory> negotiated = new ArrayList<>();
             if (http2.tls()) {
-                negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), secureConfiguration, http2));
+                negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), secureConfiguration,
+                        http2));
             }
             negotiated.add(http1);
             // ALPN ids are compared byte for byte (RFC 7301 §3.1): "http/1.1" as registered, not Jetty's "HTTP/1.1"

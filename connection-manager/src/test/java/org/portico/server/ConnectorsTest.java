@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
 import org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -24,8 +23,9 @@ import org.portico.testing.TestCertificates.Issued;
 import org.portico.tls.TlsConfig;
 
 /**
- * http.inputBufferBytes: Jetty keeps an HTTP/1.1 connection's read buffer while its request is unanswered, so every
- * held BOSH request (XEP-0124 §7) costs that buffer; it is the configured size, not Jetty's 8 KiB rounded to 4 KiB.
+ * The listeners' connection factories. http.inputBufferBytes: Jetty keeps an HTTP/1.1 connection's read buffer while
+ * its request is unanswered, so every held BOSH request (XEP-0124 §7) costs that buffer; it is the configured size,
+ * not Jetty's 8 KiB rounded to 4 KiB. And no work per HTTP/2 request for a protocol Portico does not serve.
  */
 class ConnectorsTest {
 
