@@ -30,6 +30,14 @@ final class BoshResponder {
         boolean onConnection() {
             return exchange != BoshExchange.DEPARTED;
         }
+
+        /**
+         * What answering needs of a processed request: not its body, which would otherwise live as long as the
+         * request is held, through the young collections of a whole wait.
+         */
+        Request withoutBody() {
+            return body == null ? this : new Request(null, exchange, arrivedMillis);
+        }
     }
 
     /** The payloads an answer carried, kept until the transport says whether it was delivered. */
@@ -76,7 +84,8 @@ final class BoshResponder {
         // one more than requests: a pause or terminate may come on top of a full set of requests (§11)
         RidWindow window = new RidWindow(params.creationRid(), params.requests() + 1, params.acks(),
                 config.maxBufferedResponses(), config.reportAfter().toMillis());
-        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation, nowMillis()));
+        this.requests = new HeldRequests<>(window, params.creationRid(), new Request(null, creation, nowMillis()),
+                Request::withoutBody);
     }
 
     HeldRequests<Request> requests() {

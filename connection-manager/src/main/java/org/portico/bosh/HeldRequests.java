@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * The requests a BOSH session has in hand, by rid: the {@link RidWindow}'s decisions with the item (request and
@@ -31,26 +32,31 @@ final class HeldRequests<T> {
     }
 
     private final RidWindow window;
+    /** What is kept of an item once it is processed: a held request may wait a whole {@code wait} (§7). */
+    private final UnaryOperator<T> keptWhileHeld;
     private final NavigableMap<Long, T> held = new TreeMap<>();
     private final NavigableMap<Long, T> deferred = new TreeMap<>();
 
     /** The creation request starts out processed and held (§7.1). */
-    HeldRequests(RidWindow window, long creationRid, T creation) {
+    HeldRequests(RidWindow window, long creationRid, T creation, UnaryOperator<T> keptWhileHeld) {
         this.window = window;
-        held.put(creationRid, creation);
+        this.keptWhileHeld = keptWhileHeld;
+        held.put(creationRid, keptWhileHeld.apply(creation));
     }
 
     RidWindow window() {
         return window;
     }
 
-    /** Decides on a request and files its item: held when processed now, kept when deferred, replacing a repeat. */
+    /**
+     * Decides on a request and files its item: held (what {@code keptWhileHeld} keeps of it) when processed now,
+     * whole when deferred, replacing a repeat.
+     */
     Arrival<T> arrive(long rid, T item) {
         RidWindow.Decision decision = window.onRequest(rid);
         T displaced = switch (decision.kind()) {
-            case PROCESS -> held.put(rid, item);
+            case PROCESS, HELD_REPEAT -> held.put(rid, keptWhileHeld.apply(item));
             case DEFER -> deferred.put(rid, item);
-            case HELD_REPEAT -> held.put(rid, item);
             case DUPLICATE_DEFERRED -> deferred.put(rid, item);
             case REPLAY, LATE, REJECT -> null;
         };
@@ -64,7 +70,7 @@ final class HeldRequests<T> {
             return Optional.empty();
         }
         T item = deferred.remove(rid.getAsLong());
-        held.put(rid.getAsLong(), item);
+        held.put(rid.getAsLong(), keptWhileHeld.apply(item));
         return Optional.of(item);
     }
 

@@ -13,13 +13,33 @@ import org.junit.jupiter.api.Test;
 class HeldRequestsTest {
 
     private final HeldRequests<String> requests =
-            new HeldRequests<>(new RidWindow(10, 3, false, 8), 10, "creation");
+            new HeldRequests<>(new RidWindow(10, 3, false, 8), 10, "creation", item -> item);
 
     @Test
     void theCreationRequestStartsOutHeld_7_1() {
         assertEquals(10L, requests.oldest().orElseThrow().getKey());
         assertEquals("creation", requests.oldest().orElseThrow().getValue());
         assertEquals(1, requests.heldCount());
+    }
+
+    /**
+     * §7: a held request may wait a whole {@code wait}, so only what answering it needs is kept while it is held; a
+     * deferred one is kept whole and handed over whole when its turn comes, to be processed.
+     */
+    @Test
+    void aProcessedRequestIsKeptInItsHeldFormAndADeferredOneWhole_7() {
+        HeldRequests<String> trimmed =
+                new HeldRequests<>(new RidWindow(10, 3, false, 8), 10, "creation", item -> "held " + item);
+
+        assertEquals(RidWindow.Kind.DEFER, trimmed.arrive(12, "twelve").decision().kind());
+        assertTrue(trimmed.defers("twelve"::equals), "whole while it waits for its turn");
+        assertEquals(RidWindow.Kind.PROCESS, trimmed.arrive(11, "eleven").decision().kind());
+        assertEquals(Optional.of("twelve"), trimmed.nextReady(), "handed over whole to be processed");
+        assertEquals(RidWindow.Kind.HELD_REPEAT, trimmed.arrive(11, "eleven again").decision().kind());
+
+        assertEquals("held creation", trimmed.answerOldest("r10", 0));
+        assertEquals("held eleven again", trimmed.answerOldest("r11", 0));
+        assertEquals("held twelve", trimmed.answerOldest("r12", 0));
     }
 
     @Test
