@@ -64,13 +64,7 @@ public final class BoshSession implements ClientSession {
     private final BoshResponder responder;
     private final HeldRequests<BoshResponder.Request> requests;
     private final PendingPayloads pending;
-    /** While {@link BoshLifecycle.State#PAUSED}: how long the client may stay away. */
-    private Duration pausedFor;
-    /**
-     * A legal pause that came early and waits for its gap ({@link #awaitTurn}): the page that sent it is gone, so
-     * the session is kept for it (§10) even if the gap is never filled, until the pause is processed in turn.
-     */
-    private Duration earlyPause;
+    private final BoshIdleAllowance idle;
 
     BoshSession(String sid, BoshParams params, BoshConfig config, Ticker clock, SessionLease lease, KeySequence keys,
             UpstreamConnector connector, ScriptStream script, BoshExchange creation, Metrics metrics) {
@@ -90,6 +84,7 @@ public final class BoshSession implements ClientSession {
                 creation, this::written);
         this.requests = responder.requests();
         this.pending = responder.pending();
+        this.idle = new BoshIdleAllowance(config.inactivity());
     }
 
     @Override
@@ -187,7 +182,9 @@ public final class BoshSession implements ClientSession {
         if (pause.isPresent()) {
             responder.answerEarlyPause(early, after);
             Duration requested = Duration.ofSeconds(pause.getAsLong());
-            earlyPause = config.allowsPause(requested) ? requested : null;
+            if (config.allowsPause(requested)) {
+                idle.pauseArrivedEarly(requested);
+            }
         } else if (keys == null && !grace.isZero()) {
             exchange.holdFor(grace.compareTo(params.waitDuration()) < 0 ? grace : params.waitDuration(),
                     BoshExchange.Listener.of(() -> gapOverdue(exchange), () -> connectionLost(exchange)));
@@ -252,7 +249,7 @@ public final class BoshSession implements ClientSession {
         }
         boolean fromPause = lifecycle.requestArrived();
         if (fromPause) {
-            pausedFor = null;
+            idle.resumed();
             streams.clientActive(true, after);
         }
         reloads.inOrder(request.rid(), fromPause);
@@ -311,22 +308,14 @@ public final class BoshSession implements ClientSession {
         }
         responder.answerForPause(exchange, after);
         lifecycle.paused();
-        pausedFor = requested;
-        earlyPause = null;
+        idle.paused(requested);
         streams.clientActive(false, after);
         log.info("paused for {}", requested);
     }
 
-    /**
-     * After an event: answers what can be answered and sets the lease (§8, §10): the pause in force, else the
-     * inactivity or an early pause still waiting for its turn, whichever is longer.
-     */
+    /** After an event: answers what can be answered and sets the lease (§8, §10). */
     private void settle(AfterLock after) {
-        Duration idle = pausedFor != null ? pausedFor : config.inactivity();
-        if (pausedFor == null && earlyPause != null && earlyPause.compareTo(idle) > 0) {
-            idle = earlyPause;
-        }
-        responder.settle(idle, after);
+        responder.settle(idle.idle(), after);
     }
 
     /**
@@ -476,7 +465,7 @@ public final class BoshSession implements ClientSession {
     @Override
     public String toString() {
         return read(() -> "BoshSession[" + sid + " " + lifecycle + " " + streams + " " + responder
-                + (pausedFor != null ? " paused=" + pausedFor : "") + "]");
+                + idle + "]");
     }
 
     private <T> T read(Supplier<T> state) {
