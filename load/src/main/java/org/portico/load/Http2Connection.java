@@ -53,10 +53,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Only what the generator needs: no server push ({@code SETTINGS_ENABLE_PUSH} 0), requests' fields indexed as
  * a browser's are and answers' read without a dynamic table ({@link Hpack}), receive windows large enough that the
  * server never waits for the client; a request body larger than the server's windows fails instead of waiting for a
- * {@code WINDOW_UPDATE} (BOSH bodies here are a few hundred bytes, Jetty's windows hundreds of kilobytes). Gzipped answers are told by their first bytes, since of an answer's
- * header fields only {@code :status} is decoded. {@code writeLock} owns the stream ids, the send window and the
- * socket's output, and every frame is written whole under it; a virtual thread reads the frames and calls the lanes'
- * handlers.
+ * {@code WINDOW_UPDATE} (BOSH bodies here are a few hundred bytes, Jetty's windows hundreds of kilobytes). Gzipped
+ * answers are told by their first bytes, since of an answer's header fields only {@code :status} is decoded.
+ * {@code writeLock} owns the stream ids, the send window and the socket's output, and every frame is written whole
+ * under it; a virtual thread reads the frames and calls the lanes' handlers.
  */
 final class Http2Connection {
 
@@ -65,9 +65,6 @@ final class Http2Connection {
     private static final int DEFAULT_MAX_FRAME = 16_384;
     /** What the client lets the server send on each stream, and on the connection before it is replenished. */
     private static final int RECEIVE_WINDOW = 1 << 24;
-    /** Larger than any BOSH answer of a run once inflated; a bigger one is a broken peer. */
-    private static final int MAX_BODY_BYTES = 1 << 20;
-
     private final Socket socket;
     private final OutputStream out;
     /** Every request's header fields after {@code :method} and {@code :scheme}, but its {@code content-length}. */
@@ -99,10 +96,10 @@ final class Http2Connection {
      */
     Http2Connection(URI endpoint, Duration connectTimeout, Duration readTimeout, BrowserHabits habits)
             throws IOException {
-        socket = HttpConnection.connect(endpoint, connectTimeout, readTimeout);
+        socket = PlainSockets.connect(endpoint, connectTimeout, readTimeout);
         out = socket.getOutputStream();
-        String authority = HttpConnection.authority(endpoint);
-        requestFields.add(new Field(Hpack.PATH, ":path", HttpConnection.path(endpoint)));
+        String authority = PlainSockets.authority(endpoint);
+        requestFields.add(new Field(Hpack.PATH, ":path", PlainSockets.path(endpoint)));
         requestFields.add(new Field(Hpack.AUTHORITY, ":authority", authority));
         if (habits.requestHeaders()) {
             for (Map.Entry<String, String> field : BrowserHabits.chromeXhrFields("http://" + authority)) {
@@ -335,8 +332,8 @@ final class Http2Connection {
         }
         int start = contentStart(flags);
         stream.body.write(payload, start, contentEnd(flags, payload) - start);
-        if (stream.body.size() > MAX_BODY_BYTES) {
-            throw new IOException("an answer of more than " + MAX_BODY_BYTES + " bytes");
+        if (stream.body.size() > HttpConnection.MAX_BODY_BYTES) {
+            throw new IOException("an answer of more than " + HttpConnection.MAX_BODY_BYTES + " bytes");
         }
         if ((flags & END_STREAM) != 0) {
             complete(id, stream);
@@ -366,7 +363,7 @@ final class Http2Connection {
 
     private void closeSocket() {
         closed = true;
-        HttpConnection.closeQuietly(socket);
+        PlainSockets.closeQuietly(socket);
     }
 
     /** A request header field, and the index of its name in HPACK's static table (0: none). */

@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,7 @@ final class HttpConnection implements RequestLane {
 
     private static final int MAX_HEADER_BYTES = 16 * 1024;
     /** Larger than any BOSH answer of a run once inflated; a bigger one is a broken peer. */
-    private static final int MAX_BODY_BYTES = 1 << 20;
+    static final int MAX_BODY_BYTES = 1 << 20;
 
     private final Socket socket;
     private final OutputStream out;
@@ -48,10 +47,10 @@ final class HttpConnection implements RequestLane {
     HttpConnection(URI endpoint, Duration connectTimeout, Duration readTimeout, BrowserHabits habits,
             Handler handler) throws IOException {
         this.handler = handler;
-        socket = connect(endpoint, connectTimeout, readTimeout);
+        socket = PlainSockets.connect(endpoint, connectTimeout, readTimeout);
         out = socket.getOutputStream();
-        String authority = authority(endpoint);
-        requestHead = ("POST " + path(endpoint) + " HTTP/1.1\r\nHost: " + authority
+        String authority = PlainSockets.authority(endpoint);
+        requestHead = ("POST " + PlainSockets.path(endpoint) + " HTTP/1.1\r\nHost: " + authority
                 + (habits.requestHeaders()
                         ? BrowserHabits.chromeXhrHeaders("http://" + authority) : "")
                 + (habits.compression() ? "\r\nAccept-Encoding: gzip" : "")
@@ -240,39 +239,7 @@ final class HttpConnection implements RequestLane {
 
     private void closeQuietly() {
         closed = true;
-        closeQuietly(socket);
-    }
-
-    /** A socket to {@code endpoint}'s host and port (80 if none), without Nagle's delay, its reads timed out. */
-    static Socket connect(URI endpoint, Duration connectTimeout, Duration readTimeout) throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(endpoint.getHost(), port(endpoint)), (int) connectTimeout.toMillis());
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) readTimeout.toMillis());
-        return socket;
-    }
-
-    /** {@code host:port} of {@code endpoint}, as a request names it (Host, :authority). */
-    static String authority(URI endpoint) {
-        return endpoint.getHost() + ":" + port(endpoint);
-    }
-
-    /** The request target: {@code endpoint}'s path, or {@code /}. */
-    static String path(URI endpoint) {
-        String path = endpoint.getRawPath();
-        return path == null || path.isEmpty() ? "/" : path;
-    }
-
-    private static int port(URI endpoint) {
-        return endpoint.getPort() > 0 ? endpoint.getPort() : 80;
-    }
-
-    static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // nothing more to release
-        }
+        PlainSockets.closeQuietly(socket);
     }
 
     @Override

@@ -6,7 +6,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +57,7 @@ final class WebSocketConnection implements AutoCloseable {
     private static final int RSV1 = 0x40;
     private static final int RSV_BITS = 0x70;
 
-    private final Socket socket = new Socket();
+    private final Socket socket;
     private final OutputStream out;
     private final Handler handler;
     /** The extension the server accepted; null when none was offered or the server declined it. */
@@ -69,17 +68,13 @@ final class WebSocketConnection implements AutoCloseable {
     WebSocketConnection(URI endpoint, String subprotocol, boolean offerDeflate, Duration timeout, Handler handler)
             throws IOException {
         this.handler = handler;
-        int port = endpoint.getPort() > 0 ? endpoint.getPort() : 80;
-        socket.connect(new InetSocketAddress(endpoint.getHost(), port), (int) timeout.toMillis());
-        socket.setTcpNoDelay(true);
-        socket.setSoTimeout((int) timeout.toMillis());
+        socket = PlainSockets.connect(endpoint, timeout, timeout);
         out = socket.getOutputStream();
         DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
         byte[] nonce = new byte[16];
         ThreadLocalRandom.current().nextBytes(nonce);
         String key = Base64.getEncoder().encodeToString(nonce);
-        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + endpoint.getHost() + ":" + port
+        out.write(("GET " + PlainSockets.path(endpoint) + " HTTP/1.1\r\nHost: " + PlainSockets.authority(endpoint)
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key
                 + "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: " + subprotocol
                 + (offerDeflate ? "\r\nSec-WebSocket-Extensions: " + PerMessageDeflate.OFFER : "") + "\r\n\r\n")
@@ -132,11 +127,7 @@ final class WebSocketConnection implements AutoCloseable {
                 deflate.endDeflater();
             }
         }
-        try {
-            socket.close();
-        } catch (IOException e) {
-            // nothing more to release
-        }
+        PlainSockets.closeQuietly(socket);
     }
 
     private static String readHead(DataInputStream in) throws IOException {
