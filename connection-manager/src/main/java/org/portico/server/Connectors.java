@@ -60,7 +60,7 @@ final class Connectors {
 
         List<ConnectionFactory> plainProtocols = new ArrayList<>(List.of(http1(configuration, http)));
         if (http2.cleartext()) {
-            plainProtocols.add(http2(new HTTP2CServerConnectionFactory(configuration), configuration, http2));
+            plainProtocols.add(http2(new HTTP2CServerConnectionFactory(configuration), http2));
         }
         plain = connector(server, http.host(), http.port(), http, plainProtocols);
 
@@ -71,8 +71,7 @@ final class Connectors {
             HttpConnectionFactory http1 = http1(secureConfiguration, http);
             List<ConnectionFactory> negotiated = new ArrayList<>();
             if (http2.tls()) {
-                negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), secureConfiguration,
-                        http2));
+                negotiated.add(http2(new HTTP2ServerConnectionFactory(secureConfiguration), http2));
             }
             negotiated.add(http1);
             // ALPN ids are compared byte for byte (RFC 7301 §3.1): "http/1.1" as registered, not Jetty's "HTTP/1.1"
@@ -125,13 +124,13 @@ final class Connectors {
     }
 
     /**
-     * Sets up an HTTP/2 factory made with {@code configuration}. Jetty's factory adds a customizer to it that, on
-     * every HTTP/2 request, walks the server's connectors (a copy of their list) for an HTTP/3 one to advertise
-     * with Alt-Svc (RFC 7838); Portico serves no HTTP/3, so the walk never finds one and is taken out.
+     * Sets up an HTTP/2 factory. Jetty's factory adds a customizer to its HTTP configuration that, on every HTTP/2
+     * request, walks the server's connectors (a copy of their list) for an HTTP/3 one to advertise with Alt-Svc
+     * (RFC 7838); Portico serves no HTTP/3, so the walk never finds one and is taken out.
      */
-    private static <F extends AbstractHTTP2ServerConnectionFactory> F http2(F factory,
-            HttpConfiguration configuration, Http2Config config) {
-        configuration.getCustomizers().removeIf(HTTP2ServerConnectionFactory.AltSvcCustomizer.class::isInstance);
+    private static <F extends AbstractHTTP2ServerConnectionFactory> F http2(F factory, Http2Config config) {
+        factory.getHttpConfiguration().getCustomizers()
+                .removeIf(HTTP2ServerConnectionFactory.AltSvcCustomizer.class::isInstance);
         factory.setMaxConcurrentStreams(config.maxConcurrentStreams());
         // RFC 8441: WebSocket opened as an HTTP/2 stream (SETTINGS_ENABLE_CONNECT_PROTOCOL)
         factory.setConnectProtocolEnabled(config.websocket());
