@@ -70,10 +70,13 @@ class HttpsListenerTest {
     }
 
     private HttpResponse<String> get(URI uri, HttpClient.Version version) throws Exception {
+        return send(HttpRequest.newBuilder(uri), version);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, HttpClient.Version version) throws Exception {
         try (HttpClient client = HttpClient.newBuilder().version(version)
                 .sslContext(TestCertificates.trusting(certificate)).connectTimeout(Duration.ofSeconds(5)).build()) {
-            return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            return client.send(request.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         }
     }
 
@@ -104,19 +107,14 @@ class HttpsListenerTest {
     void aBoshAnswerOverHttp2CarriesTheInertDocumentPolicy() throws Exception {
         start(pem(), b -> b);
 
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2)
-                .sslContext(TestCertificates.trusting(certificate)).connectTimeout(Duration.ofSeconds(5)).build()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(https("/http-bind"))
-                    .timeout(Duration.ofSeconds(10))
-                    .POST(HttpRequest.BodyPublishers.ofString("<body rid='1' sid='none' "
-                            + "xmlns='http://jabber.org/protocol/httpbind'/>"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = send(HttpRequest.newBuilder(https("/http-bind")).POST(HttpRequest.BodyPublishers
+                .ofString("<body rid='1' sid='none' xmlns='http://jabber.org/protocol/httpbind'/>")),
+                HttpClient.Version.HTTP_2);
 
-            assertEquals(HttpClient.Version.HTTP_2, response.version());
-            assertTrue(response.body().contains("item-not-found"), response.body());
-            assertEquals("default-src 'none'; sandbox",
-                    response.headers().firstValue("content-security-policy").orElse(""), response.headers().toString());
-        }
+        assertEquals(HttpClient.Version.HTTP_2, response.version());
+        assertTrue(response.body().contains("item-not-found"), response.body());
+        assertEquals("default-src 'none'; sandbox",
+                response.headers().firstValue("content-security-policy").orElse(""), response.headers().toString());
     }
 
     @Test
