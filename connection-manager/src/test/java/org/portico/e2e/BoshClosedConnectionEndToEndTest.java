@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -155,13 +154,7 @@ class BoshClosedConnectionEndToEndTest {
 
         /** Writes one POST on this connection (a second one is pipelined behind the first). */
         void post(String body) throws IOException {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /http-bind HTTP/1.1\r\nHost: 127.0.0.1:" + socket.getPort() + "\r\nContent-Type: "
-                    + "text/xml; charset=utf-8\r\nContent-Length: " + bytes.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(bytes);
-            out.flush();
+            RawHttp.postXml(socket.getOutputStream(), "127.0.0.1:" + socket.getPort(), "/http-bind", body);
         }
 
         /** Reads one HTTP/1.1 response (status 200 with a Content-Length) and returns its body. */
@@ -169,13 +162,7 @@ class BoshClosedConnectionEndToEndTest {
             InputStream in = socket.getInputStream();
             String head = RawHttp.readHead(in);
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
-            int length = 0;
-            for (String line : head.split("\r\n")) {
-                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
-                }
-            }
-            return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            return new String(RawHttp.readBody(in, head), StandardCharsets.UTF_8);
         }
 
         /** Closes with a FIN, or an RST (SO_LINGER zero). */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -17,8 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.portico.bosh.BoshConfig;
@@ -91,24 +88,15 @@ class BoshRequestsOnSelectorEndToEndTest {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
             for (int cycle = 0; cycle < 2; cycle++) {
-                post(out, portico, client.body(client.nextRid(), "", ""));
+                RawHttp.postXml(out, "localhost", portico.boshUri().getPath(), client.body(client.nextRid(), "", ""));
                 String head = RawHttp.readHead(in);
                 assertTrue(head.startsWith("HTTP/1.1 200"), head);
-                body(in, head);
+                RawHttp.readBody(in, head);
             }
             long second = client.currentRid();
             assertTrue(logged.wire("bosh <- ", "rid='" + second + "'").bySelectorLoop(),
                     "the request after a wait's answer was not run by the selector loop");
         }
-    }
-
-    private static void post(OutputStream out, PorticoHarness portico, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        out.write(("POST " + portico.boshUri().getPath() + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: text/xml; charset=utf-8\r\nContent-Length: " + bytes.length + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.write(bytes);
-        out.flush();
     }
 
     @Test
@@ -129,29 +117,19 @@ class BoshRequestsOnSelectorEndToEndTest {
             socket.setSoTimeout((int) SHORT.toMillis());
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-            byte[] unknownSid = ("<body xmlns='http://jabber.org/protocol/httpbind' sid='no-such-sid' rid='7'/>")
-                    .getBytes(StandardCharsets.UTF_8);
-            out.write(("POST " + portico.boshUri().getPath() + " HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Content-Type: text/xml; charset=utf-8\r\nContent-Length: " + unknownSid.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(unknownSid);
-            out.flush();
-            assertTrue(new String(body(in, RawHttp.readHead(in)), StandardCharsets.UTF_8).contains("item-not-found"));
+            RawHttp.postXml(out, "localhost", portico.boshUri().getPath(),
+                    "<body xmlns='http://jabber.org/protocol/httpbind' sid='no-such-sid' rid='7'/>");
+            assertTrue(new String(RawHttp.readBody(in, RawHttp.readHead(in)), StandardCharsets.UTF_8)
+                    .contains("item-not-found"));
 
             out.write("GET /.well-known/host-meta HTTP/1.1\r\nHost: localhost\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String head = RawHttp.readHead(in);
             assertTrue(head.startsWith("HTTP/1.1 200"), head);
-            assertTrue(new String(body(in, head), StandardCharsets.UTF_8).contains("urn:xmpp:alt-connections:xbosh"));
+            assertTrue(new String(RawHttp.readBody(in, head), StandardCharsets.UTF_8)
+                    .contains("urn:xmpp:alt-connections:xbosh"));
         }
-    }
-
-    /** The body of a response whose head declared its Content-Length. */
-    private static byte[] body(InputStream in, String head) throws IOException {
-        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
-        assertTrue(length.find(), head);
-        return in.readNBytes(Integer.parseInt(length.group(1)));
     }
 
     /**
