@@ -119,6 +119,10 @@ class DistributionArchiveTest {
             assertEquals(200, hostMeta.statusCode());
             assertEquals(HttpClient.Version.HTTP_2, hostMeta.version(), "ALPN works from lib/ too");
         }
+        // bin/portico-jvm-options: where the kernel hands out huge pages on request, the heap is in them
+        if (kernelHandsOutHugePages()) {
+            assertTrue(anonymousHugePagesKib(portico.pid()) > 0, "the heap in transparent huge pages");
+        }
 
         portico.destroy(); // SIGTERM
         assertTrue(portico.waitFor(DRAIN_GRACE.toSeconds() + 20, TimeUnit.SECONDS),
@@ -134,6 +138,26 @@ class DistributionArchiveTest {
         String collections = Files.readString(gcLog, StandardCharsets.UTF_8);
         assertTrue(collections.contains("Using G1"), collections);
         assertFalse(collections.contains("Metadata GC Threshold"), collections);
+    }
+
+    /** Whether the kernel gives transparent huge pages to a process that asks ({@code madvise} or {@code always}). */
+    private static boolean kernelHandsOutHugePages() throws IOException {
+        Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        if (!Files.isReadable(setting)) {
+            return false;
+        }
+        String mode = Files.readString(setting, StandardCharsets.UTF_8);
+        return mode.contains("[madvise]") || mode.contains("[always]");
+    }
+
+    /** The process's anonymous memory in transparent huge pages ({@code AnonHugePages} of its smaps_rollup), in kB. */
+    private static long anonymousHugePagesKib(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
+            if (line.startsWith("AnonHugePages:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new AssertionError("no AnonHugePages in /proc/" + pid + "/smaps_rollup");
     }
 
     private Path unpack() throws IOException, InterruptedException {

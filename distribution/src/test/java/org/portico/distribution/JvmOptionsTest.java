@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,13 +22,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code bin/portico-jvm-options}: the defaults {@code bin/portico} and {@code scripts/portico-run.sh} start Portico
  * with, before the operator's {@code PORTICO_JAVA_OPTS}. Every default must be overridable there; for the collector
  * that means leaving G1 out when the operator names another, since the JVM refuses to start with two ("Multiple
- * garbage collectors selected").
+ * garbage collectors selected"). Huge pages are asked for only where the kernel hands them out, since the JVM warns
+ * on every start where it does not.
  */
 class JvmOptionsTest {
 
     private static final Path SCRIPT = Path.of("src/bin/portico-jvm-options");
     private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
     private static final int RELEASE = Runtime.version().feature();
+    private static final String HUGE_PAGES = "-XX:+UseTransparentHugePages";
+
+    @TempDir
+    Path dir;
 
     @Test
     void withoutOperatorOptionsTheDefaultsChooseG1() throws Exception {
@@ -54,8 +62,48 @@ class JvmOptionsTest {
         assertEquals(0, javaVersion(defaults, operator), "java " + defaults + " " + operator + " -version");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"always [madvise] never", "[always] madvise never"})
+    void theHeapAsksForHugePagesWhenTheKernelHandsThemOut(String setting) throws Exception {
+        Path file = Files.writeString(dir.resolve("enabled"), setting + "\n");
+
+        assertTrue(defaults("", file).contains(HUGE_PAGES), defaults("", file).toString());
+    }
+
+    @Test
+    void theHeapDoesNotAskForHugePagesWhenTheKernelHasThemOffOrSaysNothing() throws Exception {
+        Path never = Files.writeString(dir.resolve("enabled"), "always madvise [never]\n");
+
+        assertFalse(defaults("", never).contains(HUGE_PAGES), "the JVM would warn on every start");
+        assertFalse(defaults("", dir.resolve("absent")).contains(HUGE_PAGES), "a kernel without the setting");
+    }
+
+    @Test
+    void onThisMachineTheJvmStartsWithTheDefaultsAndWarnsOfNothing() throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(JAVA.toString());
+        command.addAll(defaults(""));
+        command.add("-version");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "java -version ends");
+        assertEquals(0, process.exitValue(), output);
+        assertFalse(output.toLowerCase(Locale.ROOT).contains("warning"), output);
+    }
+
     private static List<String> defaults(String operatorOptions) throws IOException, InterruptedException {
-        ProcessBuilder command = new ProcessBuilder(SCRIPT.toString(), Integer.toString(RELEASE));
+        return defaults(operatorOptions, null);
+    }
+
+    /** The script's options; with {@code hugePagesSetting}, read as the kernel's transparent huge page setting. */
+    private static List<String> defaults(String operatorOptions, Path hugePagesSetting)
+            throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(List.of(SCRIPT.toString(), Integer.toString(RELEASE)));
+        if (hugePagesSetting != null) {
+            arguments.add(hugePagesSetting.toString());
+        }
+        ProcessBuilder command = new ProcessBuilder(arguments);
         command.environment().put("PORTICO_JAVA_OPTS", operatorOptions);
         Process process = command.redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
