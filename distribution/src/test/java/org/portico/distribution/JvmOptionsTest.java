@@ -65,9 +65,9 @@ class JvmOptionsTest {
     @ParameterizedTest
     @ValueSource(strings = {"always [madvise] never", "[always] madvise never"})
     void theHeapAsksForHugePagesWhenTheKernelHandsThemOut(String setting) throws Exception {
-        Path file = Files.writeString(dir.resolve("enabled"), setting + "\n");
+        List<String> defaults = defaults("", Files.writeString(dir.resolve("enabled"), setting + "\n"));
 
-        assertTrue(defaults("", file).contains(HUGE_PAGES), defaults("", file).toString());
+        assertTrue(defaults.contains(HUGE_PAGES), defaults.toString());
     }
 
     @Test
