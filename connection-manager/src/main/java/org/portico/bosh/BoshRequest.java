@@ -1,5 +1,6 @@
 package org.portico.bosh;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -109,22 +110,21 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads, 
 
     /** The client's {@code ack} (§9.2), when present. */
     public OptionalLong ack() throws BoshException {
-        Optional<String> ack = body.attribute(BoshNames.ACK);
-        return ack.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(ack.get(), "ack"));
+        return number(BoshNames.ACK);
     }
 
-    /** The requested pause in seconds (§10), when present. */
-    public OptionalLong pause() throws BoshException {
-        Optional<String> pause = body.attribute(BoshNames.PAUSE);
-        return pause.isEmpty() ? OptionalLong.empty() : OptionalLong.of(parseLong(pause.get(), "pause"));
+    /** The requested pause (§10, given in seconds), when present. */
+    public Optional<Duration> pause() throws BoshException {
+        OptionalLong seconds = number(BoshNames.PAUSE);
+        return seconds.isEmpty() ? Optional.empty() : Optional.of(Duration.ofSeconds(seconds.getAsLong()));
     }
 
     /** The pause this request asks for (§10) when its value is well-formed; a malformed one is judged in turn. */
-    public OptionalLong wellFormedPause() {
+    public Optional<Duration> wellFormedPause() {
         try {
             return pause();
         } catch (BoshException e) {
-            return OptionalLong.empty();
+            return Optional.empty();
         }
     }
 

@@ -178,12 +178,11 @@ public final class BoshSession implements ClientSession {
     private void awaitTurn(BoshResponder.Request early, AfterLock after) {
         BoshExchange exchange = early.exchange();
         Duration grace = config.ridGapGrace();
-        OptionalLong pause = early.body().wellFormedPause();
+        Optional<Duration> pause = early.body().wellFormedPause();
         if (pause.isPresent()) {
             responder.answerEarlyPause(early, after);
-            Duration requested = Duration.ofSeconds(pause.getAsLong());
-            if (config.allowsPause(requested)) {
-                idle.pauseArrivedEarly(requested);
+            if (config.allowsPause(pause.get())) {
+                idle.pauseArrivedEarly(pause.get());
             }
         } else if (keys == null && !grace.isZero()) {
             exchange.holdFor(grace.compareTo(params.waitDuration()) < 0 ? grace : params.waitDuration(),
@@ -235,7 +234,7 @@ public final class BoshSession implements ClientSession {
     private void processInOrder(BoshRequest request, BoshExchange exchange, long arrivedMillis, AfterLock after)
             throws BoshException {
         long now = responder.nowMillis();
-        OptionalLong pause = request.pause();
+        Optional<Duration> pause = request.pause();
         if (keys != null && !keys.verify(request.attribute(BoshNames.KEY).orElse(null),
                 request.attribute(BoshNames.NEWKEY).orElse(null)).accepted()) {
             throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)");
@@ -263,7 +262,7 @@ public final class BoshSession implements ClientSession {
         }
         hold(exchange, waitLeft(arrivedMillis, now));
         if (pause.isPresent()) {
-            pause(Duration.ofSeconds(pause.getAsLong()), exchange, after);
+            pause(pause.get(), exchange, after);
         } else if (request.isTerminate()) {
             streams.close(targets.get(0), payloads, pending, after);
         } else if (request.isRestart()) {
