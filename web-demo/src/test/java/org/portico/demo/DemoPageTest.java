@@ -75,8 +75,8 @@ class DemoPageTest extends HtmlUnitDemoTest {
         alice.awaitIncoming(reply);
 
         alice.logOut();
-        assertEquals(0, alice.count("#messages .message"),
-                "logging out clears the conversation");
+        assertEquals(0, alice.count("#messages .message"), () -> "logging out clears the conversation, yet it shows "
+                + alice.evaluate("document.getElementById('messages').outerHTML") + " " + alice.summary());
         alice.logIn("alice");
         alice.openChat("bob");
 

@@ -27,9 +27,9 @@ import org.htmlunit.util.WebConnectionWrapper;
  * A {@link DemoTab} in HtmlUnit. The page is loaded with {@code ?wait=1}: HtmlUnit runs asynchronous XHRs one at a
  * time, so a BOSH request held for a minute would stall every other request and timer of the page (HtmlUnit issues
  * #1140, #1142). WebSockets get the {@code xmpp} subprotocol through {@link XmppSubprotocolWebSockets}, whose events
- * take their turn with HtmlUnit's JavaScript jobs on the tab's {@link PageEventLoop}. The test's own actions do not:
- * a test that leaves the page right after a script sent an asynchronous XHR must not keep HtmlUnit from starting it,
- * as a browser's request is on its way the moment {@code send()} returns.
+ * take their turn with HtmlUnit's JavaScript jobs on the tab's {@link PageEventLoop}, as the test's scripts, clicks and
+ * typing do. Loading a page does not: a test that leaves the page right after a script sent an asynchronous XHR must
+ * not keep HtmlUnit from starting it, as a browser's request is on its way the moment {@code send()} returns.
  */
 final class HtmlUnitTab extends DemoTab {
 
@@ -38,6 +38,7 @@ final class HtmlUnitTab extends DemoTab {
     }
 
     private final WebClient client = new WebClient(BrowserVersion.CHROME);
+    private final PageEventLoop loop = PageEventLoop.of(client);
     private final List<String> scriptErrors = new CopyOnWriteArrayList<>();
     /** Which requests are cut off until this tab leaves its page, by body, or null. */
     private volatile Predicate<String> cutOff;
@@ -131,34 +132,48 @@ final class HtmlUnitTab extends DemoTab {
 
     @Override
     Object evaluate(String expression) {
+        return loop.call(() -> evaluateOffTheLoop(expression));
+    }
+
+    /**
+     * Runs a script without waiting for the tab's turn, beside whatever the page runs: only for a test of what two
+     * scripts running at once do ({@link XmppSubprotocolWebSocketsTest}).
+     */
+    Object evaluateOffTheLoop(String expression) {
         Object result = page().executeJavaScript(expression).getJavaScriptResult();
         return Undefined.isUndefined(result) ? null : result instanceof CharSequence text ? text.toString() : result;
     }
 
     @Override
     void clickElement(String selector) {
-        try {
-            page().<HtmlElement>querySelector(selector).click();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        loop.run(() -> {
+            try {
+                page().<HtmlElement>querySelector(selector).click();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     @Override
     void typeInto(String selector, String text) {
-        try {
-            page().<HtmlInput>querySelector(selector).type(text);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        loop.run(() -> {
+            try {
+                page().<HtmlInput>querySelector(selector).type(text);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** HtmlUnit's file dialog: set the files, then fire the change event a browser fires. */
     @Override
     void chooseFile(String selector, Path file) {
-        HtmlFileInput input = page().querySelector(selector);
-        input.setFiles(file.toFile());
-        input.fireEvent("change");
+        loop.run(() -> {
+            HtmlFileInput input = page().querySelector(selector);
+            input.setFiles(file.toFile());
+            input.fireEvent("change");
+        });
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.htmlunit.Page;
 import org.htmlunit.WebClient;
 import org.htmlunit.WebRequest;
@@ -33,11 +34,14 @@ import org.htmlunit.util.WebConnectionWrapper;
  * WebSocket message is not held up by an upload on its way. The turn is always taken before the page's monitor,
  * never while holding it.
  *
- * <p>The test's own actions ({@link HtmlUnitTab}) do not take the turn. They did at first, and a test that left the
- * page (BOSH) right after its script had sent an asynchronous XHR then held the turn through the unload: HtmlUnit's
- * executor could not start that request's job before the page dropped its jobs, the request (an empty poll, rid N)
- * never reached Portico, and the next page's requests waited for rid N in vain (the reload test failed in 3 of 11
- * runs). A browser's request is on its way the moment {@code send()} returns.
+ * <p>The test's scripts, clicks and typing ({@link HtmlUnitTab}) take the turn too, as a browser's automation runs
+ * them as tasks: outside it, a test read the page while a promise reaction was half done, and a click re-rendered the
+ * chat beside a reaction that re-rendered it too, which drew a message twice (one copy stayed after logging out).
+ * Leaving the page does not take the turn: a test that left the page (BOSH) right after its script had sent an
+ * asynchronous XHR held the turn through the unload, HtmlUnit's executor could not start that request's job before
+ * the page dropped its jobs, the request (an empty poll, rid N) never reached Portico, and the next page's requests
+ * waited for rid N in vain (the reload test failed in 3 of 11 runs). A browser's request is on its way the moment
+ * {@code send()} returns.
  */
 final class PageEventLoop {
 
@@ -73,9 +77,17 @@ final class PageEventLoop {
 
     /** Runs {@code action} in its turn: after the job running now, before the next. */
     void run(Runnable action) {
+        call(() -> {
+            action.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code action} in its turn and returns what it returned. */
+    <T> T call(Supplier<T> action) {
         turn.lock();
         try {
-            action.run();
+            return action.get();
         } finally {
             turn.unlock();
         }

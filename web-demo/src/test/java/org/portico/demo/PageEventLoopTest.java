@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link PageEventLoop}: a tab's scripts run one at a time, as in a browser (HTML standard, "event loops"), also what
  * HtmlUnit runs outside the page's monitor, the promise reactions after an XHR. The test starts such a reaction that
- * keeps the page busy for a while and checks that no WebSocket event ran meanwhile.
+ * keeps the page busy for a while and checks that no WebSocket event ran meanwhile, and that the test's own reads of
+ * the page did not either.
  */
 class PageEventLoopTest extends HtmlUnitDemoTest {
 
@@ -60,5 +61,27 @@ class PageEventLoopTest extends HtmlUnitDemoTest {
 
         assertEquals(0, ((Number) alice.evaluate("probe.messagesDuring")).intValue(),
                 "messages handed to the page while the reaction ran");
+    }
+
+    /**
+     * The test reads the page as a browser's automation does, between its tasks, never while a promise reaction is
+     * half done: the demo test that logged out and found one message left on the page had read it while a reaction
+     * re-rendered the conversation beside the test's own click, and two copies of a message were drawn.
+     */
+    @Test
+    void theTestsOwnReadsWaitForTheXhrReactionRunning() {
+        DemoTab alice = loggedIn(Transport.WEBSOCKET, "alice");
+        startABusyReaction(alice);
+
+        int readsDuring = 0;
+        boolean done = false;
+        while (!done) {
+            Object running = alice.evaluate("probe.running");
+            done = Boolean.TRUE.equals(alice.evaluate("probe.done"));
+            if (Boolean.TRUE.equals(running)) {
+                readsDuring++;
+            }
+        }
+        assertEquals(0, readsDuring, "reads of the page that found the reaction half done");
     }
 }
