@@ -1,9 +1,5 @@
 package org.portico.cluster;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiPredicate;
 import org.infinispan.Cache;
 import org.infinispan.commons.IllegalLifecycleStateException;
@@ -25,6 +22,9 @@ import org.infinispan.context.Flag;
 import org.infinispan.factories.GlobalComponentRegistry;
 import org.infinispan.manager.DefaultCacheManager;
 import org.infinispan.notifications.Listener;
+import org.infinispan.notifications.cachelistener.annotation.TopologyChanged;
+import org.infinispan.notifications.cachelistener.event.Event;
+import org.infinispan.notifications.cachelistener.event.TopologyChangedEvent;
 import org.infinispan.notifications.cachemanagerlistener.annotation.Merged;
 import org.infinispan.notifications.cachemanagerlistener.annotation.ViewChanged;
 import org.infinispan.notifications.cachemanagerlistener.event.MergeEvent;
@@ -32,25 +32,7 @@ import org.infinispan.notifications.cachemanagerlistener.event.ViewChangedEvent;
 import org.infinispan.remoting.transport.Address;
 import org.infinispan.remoting.transport.Transport;
 import org.infinispan.remoting.transport.jgroups.JGroupsTransport;
-import javax.sql.DataSource;
-import org.infinispan.remoting.transport.jgroups.JGroupsChannelConfigurator;
 import org.jgroups.JChannel;
-import org.jgroups.conf.ProtocolConfiguration;
-import org.jgroups.util.SocketFactory;
-import org.jgroups.protocols.FD_ALL3;
-import org.jgroups.protocols.FD_SOCK2;
-import org.jgroups.protocols.FRAG4;
-import org.jgroups.protocols.MERGE3;
-import org.jgroups.protocols.MFC;
-import org.jgroups.protocols.TCP;
-import org.jgroups.protocols.TCPPING;
-import org.jgroups.protocols.UFC;
-import org.jgroups.protocols.UNICAST3;
-import org.jgroups.protocols.VERIFY_SUSPECT2;
-import org.jgroups.protocols.pbcast.GMS;
-import org.jgroups.protocols.pbcast.NAKACK2;
-import org.jgroups.protocols.pbcast.STABLE;
-import org.jgroups.stack.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +50,13 @@ import org.slf4j.LoggerFactory;
  * network cut) merges again when the halves find each other. Infinispan then tells only its merge listeners, not its
  * view listeners, so the view listener takes both: without the merge, every node kept the members of its own half
  * and routed nothing to the other. Each half wrote claims the other never saw, and the merge keeps an entry if either
- * half had it; then every node writes again what it owns ({@link #owned}: its URLs and its live sessions) and
- * removes entries naming it that it no longer owns.
+ * half had it, when it can: Infinispan merges the caches after the merged view, and a merge that ignores one half's
+ * topology, or whose conflict resolution fails (a member left meanwhile), leaves copies without that half's entries.
+ * So every node writes again what it owns ({@link #owned}: its URLs and its live sessions), and removes the entries
+ * naming it that it no longer owns, each time a topology of either cache is installed with this node a member and no
+ * rebalance under way (the topology listener): after the merge has settled, and after any later join or leave,
+ * which repairs what a failed merge lost. {@link #reclaimQueued} is set by the topology listener and cleared by the
+ * reclaim it queued, so that a burst of topologies costs one or two reclaims, not one each.
  */
 public final class InfinispanDirectory implements SessionDirectory, AutoCloseable {
 
@@ -80,9 +67,6 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
     private static final String NODES = "portico-nodes";
     /** Between a node's internal and public URL in the {@code nodes} cache: URLs hold no space. */
     private static final String URL_SEPARATOR = " ";
-    /** How often a partitioned cluster looks for its other half (MERGE3): a rare event, looked for often. */
-    private static final long MERGE_MIN_MILLIS = 2000;
-    private static final long MERGE_MAX_MILLIS = 5000;
 
     private final ClusterConfig config;
     private final DefaultCacheManager manager;
@@ -98,8 +82,10 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
     private volatile boolean closing;
     /** Names of the nodes in the current view; replaced whole by the view listener. */
     private volatile Set<String> members;
-    /** Ids of the sessions living on this node: what it writes again after a merge. */
+    /** Ids of the sessions living on this node: what it writes again after a topology change. */
     private final Set<String> owned = ConcurrentHashMap.newKeySet();
+    /** Whether a reclaim is queued and not yet started: another topology then needs none of its own. */
+    private final AtomicBoolean reclaimQueued = new AtomicBoolean();
 
     private InfinispanDirectory(ClusterConfig config, DefaultCacheManager manager) {
         this.config = config;
@@ -120,8 +106,6 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             throw new IllegalArgumentException("cluster.enabled is false");
         }
         GlobalConfigurationBuilder global = GlobalConfigurationBuilder.defaultClusteredBuilder();
-        // a channel configurator, not a JGroupsTransport instance: Infinispan 16 builds its transport afresh from the
-        // configuration, and would leave an instance's channel unused for its default (multicast) stack
         global.transport().clusterName(config.name()).nodeName(config.nodeName())
                 .addProperty(JGroupsTransport.CHANNEL_CONFIGURATOR, new TcpPingStack(config));
         // Portico's own metrics are Prometheus' on the admin listener; Infinispan's would need Micrometer
@@ -138,6 +122,9 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             manager.start();
             InfinispanDirectory directory = new InfinispanDirectory(config, manager);
             manager.addListener(directory.new ViewListener());
+            TopologyListener topologies = directory.new TopologyListener();
+            directory.sessions.addListener(topologies);
+            directory.nodes.addListener(topologies);
             directory.nodes.put(config.nodeName(), directory.urls());
             directory.members = names(manager.getMembers());
             log.info("cluster {}: node {} joined, members {}", config.name(), config.nodeName(), directory.members);
@@ -146,42 +133,6 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             manager.stop();
             throw new IllegalStateException("cluster node " + config.nodeName() + " could not join on "
                     + config.bindHost() + ":" + config.bindPort() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The JGroups stack of Infinispan's default TCP one, with TCPPING in place of multicast discovery and the
-     * ports and timeouts from {@code cluster.*}.
-     */
-    private static JChannel channel(ClusterConfig config) {
-        try {
-            InetAddress bind = InetAddress.getByName(config.bindHost());
-            List<InetSocketAddress> initial = new ArrayList<>();
-            for (String member : config.members()) {
-                int colon = member.lastIndexOf(':');
-                initial.add(new InetSocketAddress(member.substring(0, colon),
-                        Integer.parseInt(member.substring(colon + 1))));
-            }
-            long failure = config.failureTimeout().toMillis();
-            List<Protocol> stack = List.of(
-                    new TCP().setBindAddress(bind).setBindPort(config.bindPort()).setPortRange(0),
-                    new TCPPING().setInitialHosts(initial).setPortRange(0),
-                    new MERGE3().setMinInterval(MERGE_MIN_MILLIS).setMaxInterval(MERGE_MAX_MILLIS),
-                    new FD_SOCK2().setOffset(config.failureDetectionOffset()).setPortRange(0),
-                    new FD_ALL3().setTimeout(failure).setInterval(Math.max(250, failure / 4)),
-                    new VERIFY_SUSPECT2().setTimeout(Math.min(1000, failure / 2)),
-                    new NAKACK2(),
-                    new UNICAST3(),
-                    new STABLE(),
-                    new GMS().setJoinTimeout(config.joinTimeout().toMillis()),
-                    new UFC(),
-                    new MFC(),
-                    new FRAG4());
-            return new JChannel(stack).name(config.nodeName());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("cluster.bind: unknown host " + config.bindHost(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot build the JGroups channel: " + e.getMessage(), e);
         }
     }
 
@@ -253,16 +204,21 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         log.info("cluster {}: forgot {} sessions of departed nodes {}", config.name(), removed, departed);
     }
 
-    /** After a merge: this node's URLs and live sessions written again, its entries for ended sessions removed. */
+    /**
+     * This node's URLs and live sessions written again, whatever this node's own copy holds (another's may have lost
+     * them), and its entries for ended sessions removed.
+     */
     private void reclaim() {
+        reclaimQueued.set(false);
         String me = config.nodeName();
         nodes.put(me, urls());
         Map<String, String> live = new HashMap<>();
         owned.forEach(id -> live.put(id, me));
         sessions.putAll(live);
         int stale = removeSessions((id, owner) -> me.equals(owner) && !owned.contains(id));
-        log.info("cluster {}: after the merge, wrote again {} sessions of node {}, removed {} ended", config.name(),
-                live.size(), me, stale);
+        // after every settled topology, on every node: routine, so not INFO
+        log.debug("cluster {}: wrote again {} sessions of node {}, removed {} ended", config.name(), live.size(), me,
+                stale);
     }
 
     /**
@@ -279,6 +235,16 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             }
         }
         return removed;
+    }
+
+    /** The {@code sessions} cache: tests lose entries from one node's copy with it, as a failed merge can. */
+    Cache<String, String> sessionsCache() {
+        return sessions;
+    }
+
+    /** The {@code nodes} cache: tests lose entries from one node's copy with it, as a failed merge can. */
+    Cache<String, String> nodesCache() {
+        return nodes;
     }
 
     /** The JGroups channel under the directory: tests cut a node off with it, as a network cut would. */
@@ -329,39 +295,6 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
         return "InfinispanDirectory[" + config.nodeName() + " in " + members + "]";
     }
 
-    /** Hands Infinispan the channel {@link #channel} builds. */
-    private record TcpPingStack(ClusterConfig config) implements JGroupsChannelConfigurator {
-        @Override
-        public String getName() {
-            return "portico-tcpping";
-        }
-
-        @Override
-        public JChannel createChannel(String name) {
-            return channel(config);
-        }
-
-        @Override
-        public void setSocketFactory(SocketFactory factory) {
-            // JGroups' default sockets: Portico secures nothing of its own on this channel (docs/cluster.md)
-        }
-
-        @Override
-        public void setDataSource(DataSource dataSource) {
-            // no JDBC discovery
-        }
-
-        @Override
-        public String getProtocolStackString() {
-            return "TCP(" + config.bindHost() + ":" + config.bindPort() + "):TCPPING" + config.members();
-        }
-
-        @Override
-        public List<ProtocolConfiguration> getProtocolStack() {
-            return List.of();
-        }
-    }
-
     /**
      * Infinispan calls it on each new view, and on each merge of two halves of a split; public, as Infinispan's
      * listener registry requires.
@@ -373,10 +306,10 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
             accept(event, "view");
         }
 
+        /** What this node owns is written again by the topology listener, once Infinispan has merged the caches. */
         @Merged
         public void merged(MergeEvent event) {
             accept(event, "merged view");
-            inBackground("writing again what this node owns", InfinispanDirectory.this::reclaim);
         }
 
         private void accept(ViewChangedEvent event, String kind) {
@@ -388,6 +321,25 @@ public final class InfinispanDirectory implements SessionDirectory, AutoCloseabl
                     departed.isEmpty() ? "" : ", departed " + departed);
             if (!departed.isEmpty()) {
                 inBackground("forgetting the sessions of " + departed, () -> purge(departed));
+            }
+        }
+    }
+
+    /**
+     * Infinispan calls it on each topology of either cache, before and after installing it ({@link Event#isPre()});
+     * after, the state transfer it started has been applied. A topology whose reads and writes go to the same owners,
+     * this node among them, is one that no rebalance is moving data under: the merged topology, the one that ends
+     * conflict resolution or a rebalance, the one after a leave. A reclaim is queued then, unless one is already.
+     */
+    @Listener
+    public final class TopologyListener {
+        @TopologyChanged
+        public void topologyChanged(TopologyChangedEvent<String, String> event) {
+            boolean settled = !event.isPre()
+                    && event.getReadConsistentHashAtEnd().equals(event.getWriteConsistentHashAtEnd())
+                    && event.getWriteConsistentHashAtEnd().getMembers().contains(manager.getAddress());
+            if (settled && reclaimQueued.compareAndSet(false, true)) {
+                inBackground("writing again what this node owns", InfinispanDirectory.this::reclaim);
             }
         }
     }

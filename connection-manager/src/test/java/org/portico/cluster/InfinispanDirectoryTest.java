@@ -13,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.infinispan.context.Flag;
 import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.TCP;
 import org.jgroups.stack.ProtocolStack;
@@ -170,5 +171,32 @@ class InfinispanDirectoryTest {
         await(() -> cut.ownerElsewhere(others).isPresent(), "node0 routes a session the others made meanwhile");
         assertEquals("node1", cut.ownerElsewhere(others).orElseThrow().name());
         assertEquals(Optional.empty(), cut.ownerElsewhere(ended), "a session that ended meanwhile is routed nowhere");
+    }
+
+    /**
+     * The failure behind a lost rolling restart, after the merge: Infinispan merges the caches after the merged view,
+     * and a merge whose conflict resolution fails (a member left during it) can leave the other nodes' copies without
+     * a node's entries while its own copy keeps them; the others then refused its sessions as unknown sids for good.
+     * Here the other nodes' copies lose node0's session and URLs; the next topology of the caches, a fourth node
+     * joining, has node0 write them again.
+     */
+    @Test
+    void entriesLostFromTheOtherNodesCopiesAreWrittenAgainAtTheNextTopologyChange() throws Exception {
+        startThree();
+        InfinispanDirectory owner = nodes.get(0);
+        String id = owner.newId("kept");
+        owner.claim(id);
+        for (InfinispanDirectory other : nodes.subList(1, 3)) {
+            await(() -> other.ownerElsewhere(id).isPresent(), other + " routes node0's session");
+            other.sessionsCache().getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL).remove(id);
+            other.nodesCache().getAdvancedCache().withFlags(Flag.CACHE_MODE_LOCAL).remove("node0");
+            assertEquals(Optional.empty(), other.ownerElsewhere(id), other + " lost node0's entries");
+        }
+
+        nodes.add(InfinispanDirectory.join(config(3)));
+        for (InfinispanDirectory other : nodes.subList(1, 4)) {
+            await(() -> other.ownerElsewhere(id).isPresent(), other + " routes node0's session again");
+            assertEquals("http://127.0.0.1:9000", other.ownerElsewhere(id).orElseThrow().internalUrl());
+        }
     }
 }
