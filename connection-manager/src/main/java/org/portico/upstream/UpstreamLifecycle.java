@@ -27,13 +27,26 @@ final class UpstreamLifecycle {
     enum CloseAction {
         /** Queue {@code </stream:stream>} and start the close timeout. */
         SEND_CLOSING_TAG,
+        /**
+         * As {@link #SEND_CLOSING_TAG}, after a new stream header: the server accepted SASL and waits for the
+         * restart (RFC 6120 §6.4.6), so our last bytes must open its new document first; a closing tag alone would
+         * begin it with an end tag, and Prosody ends such a stream with {@code not-well-formed}.
+         */
+        SEND_HEADER_AND_CLOSING_TAG,
         /** Nothing was relayed yet: drop the connection. */
         DISCONNECT,
         /** Already closing or closed. */
-        NONE
+        NONE;
+
+        /** Whether our last bytes are to be queued. */
+        boolean writes() {
+            return this == SEND_CLOSING_TAG || this == SEND_HEADER_AND_CLOSING_TAG;
+        }
     }
 
     private State state = State.CONNECTING;
+    /** The server sent SASL success and waits for our new stream header, not yet queued (RFC 6120 §6.4.6). */
+    private boolean restartDue;
 
     State state() {
         return state;
@@ -68,10 +81,20 @@ final class UpstreamLifecycle {
         return state != State.CLOSING && state != State.CLOSED;
     }
 
+    /** Reader: SASL succeeded; until the session's restart is queued, a close must open the new stream first. */
+    void saslSucceeded() {
+        if (state == State.OPEN) {
+            restartDue = true;
+        }
+    }
+
     /** Session: a restart (RFC 6120 §4.3.3) is only meaningful once the stream is open. @return false to ignore */
     boolean restartRequested() {
         return switch (state) {
-            case OPEN -> true;
+            case OPEN -> {
+                restartDue = false;
+                yield true;
+            }
             case CLOSING, CLOSED -> false;
             default -> throw illegal("restart");
         };
@@ -85,7 +108,7 @@ final class UpstreamLifecycle {
             }
             case OPEN -> {
                 state = State.CLOSING;
-                yield CloseAction.SEND_CLOSING_TAG;
+                yield restartDue ? CloseAction.SEND_HEADER_AND_CLOSING_TAG : CloseAction.SEND_CLOSING_TAG;
             }
             case CLOSING, CLOSED -> CloseAction.NONE;
         };

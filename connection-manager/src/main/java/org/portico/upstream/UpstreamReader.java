@@ -43,6 +43,12 @@ final class UpstreamReader {
         /** Negotiation is done; false when the stream was closed meanwhile. */
         boolean opened(UpstreamOutput output);
 
+        /**
+         * The server sent SASL success and now waits for our new stream header (RFC 6120 §6.4.6); told before the
+         * listener hears of it, since the listener may restart the stream at once.
+         */
+        void saslSucceeded();
+
         /** The stream was aborted: nothing more is relayed. */
         boolean aborted();
 
@@ -264,8 +270,12 @@ final class UpstreamReader {
             case XmlStreamParser.Element element when element.element().is(Namespaces.STREAMS, "error") ->
                     throw new UpstreamFailure(element.element());
             case XmlStreamParser.Element element -> {
+                boolean saslSuccess = element.element().is(Namespaces.SASL, "success");
+                if (saslSuccess) {
+                    stream.saslSucceeded();
+                }
                 notifyElement(element.element());
-                if (element.element().is(Namespaces.SASL, "success")) {
+                if (saslSuccess) {
                     connection.startDocument();
                 }
             }

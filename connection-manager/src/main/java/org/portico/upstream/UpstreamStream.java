@@ -3,6 +3,7 @@ package org.portico.upstream;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -141,8 +142,8 @@ final class UpstreamStream implements Upstream {
         lock.lock();
         try {
             action = lifecycle.closeRequested();
-            if (action == CloseAction.SEND_CLOSING_TAG) {
-                writer.offerFinal(CLOSING_TAG);
+            if (action.writes()) {
+                writer.offerFinal(finalBytes(action, CLOSING_TAG));
             } else if (action == CloseAction.DISCONNECT && forcedEnd == null) {
                 forcedEnd = new UpstreamEnd(Reason.CLOSED_BY_US, null, "closed before the stream opened");
             }
@@ -151,10 +152,25 @@ final class UpstreamStream implements Upstream {
         }
         switch (action) {
             case DISCONNECT -> connection.close();
-            case SEND_CLOSING_TAG -> timer.schedule(CLOSE_TIMER, this::closeTimedOut, config.closeTimeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            case SEND_CLOSING_TAG, SEND_HEADER_AND_CLOSING_TAG -> timer.schedule(CLOSE_TIMER, this::closeTimedOut,
+                    config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             case NONE -> { }
         }
+    }
+
+    /**
+     * Our last bytes, {@code last}, for a close action that sends any: after a new stream header when the server
+     * waits for the restart that follows SASL success, so that they close (or report an error on) a stream it has
+     * seen open (RFC 6120 §6.4.6, §4.9.1.1) instead of beginning its new document with an end tag.
+     */
+    private byte[] finalBytes(CloseAction action, byte[] last) {
+        if (action != CloseAction.SEND_HEADER_AND_CLOSING_TAG) {
+            return last;
+        }
+        byte[] opening = headerBytes(header);
+        byte[] bytes = Arrays.copyOf(opening, opening.length + last.length);
+        System.arraycopy(last, 0, bytes, opening.length, last.length);
+        return bytes;
     }
 
     /** RFC 6120 §4.4: the server had a bounded time for its closing tag; without it, drop the connection. */
@@ -257,6 +273,16 @@ final class UpstreamStream implements Upstream {
         }
 
         @Override
+        public void saslSucceeded() {
+            lock.lock();
+            try {
+                lifecycle.saslSucceeded();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
         public boolean aborted() {
             lock.lock();
             try {
@@ -271,8 +297,9 @@ final class UpstreamStream implements Upstream {
         public UpstreamEnd serverClosed() {
             lock.lock();
             try {
-                if (lifecycle.closeRequested() == CloseAction.SEND_CLOSING_TAG) {
-                    writer.offerFinal(CLOSING_TAG);
+                CloseAction action = lifecycle.closeRequested();
+                if (action.writes()) {
+                    writer.offerFinal(finalBytes(action, CLOSING_TAG));
                     replyQueued = true;
                     return new UpstreamEnd(Reason.CLOSED_BY_SERVER, null, "server closed the stream");
                 }
@@ -287,8 +314,9 @@ final class UpstreamStream implements Upstream {
         public void badFormat() {
             lock.lock();
             try {
-                if (lifecycle.closeRequested() == CloseAction.SEND_CLOSING_TAG) {
-                    writer.offerFinal(BAD_FORMAT);
+                CloseAction action = lifecycle.closeRequested();
+                if (action.writes()) {
+                    writer.offerFinal(finalBytes(action, BAD_FORMAT));
                     replyQueued = true;
                 }
             } finally {

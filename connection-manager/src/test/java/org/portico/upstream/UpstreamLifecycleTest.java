@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.portico.upstream.UpstreamLifecycle.CloseAction;
 import org.portico.upstream.UpstreamLifecycle.State;
 
 /** Every event in every state of the upstream stream's life. */
@@ -88,5 +90,22 @@ class UpstreamLifecycleTest {
             assertEquals(result, String.valueOf(event(event).apply(lifecycle)));
         }
         assertEquals(next, lifecycle.state());
+    }
+
+    /** RFC 6120 §6.4.6: between SASL success and the session's restart, a close must open the new stream first. */
+    @Test
+    void aCloseBetweenSaslSuccessAndTheRestartSendsAHeaderBeforeTheClosingTag_RFC6120_6_4_6() {
+        UpstreamLifecycle lifecycle = in(State.OPEN);
+        lifecycle.saslSucceeded();
+        assertEquals(CloseAction.SEND_HEADER_AND_CLOSING_TAG, lifecycle.closeRequested());
+        assertEquals(State.CLOSING, lifecycle.state());
+    }
+
+    @Test
+    void aCloseAfterTheRestartWasQueuedSendsTheClosingTagAlone() {
+        UpstreamLifecycle lifecycle = in(State.OPEN);
+        lifecycle.saslSucceeded();
+        lifecycle.restartRequested();
+        assertEquals(CloseAction.SEND_CLOSING_TAG, lifecycle.closeRequested());
     }
 }

@@ -111,6 +111,41 @@ class UpstreamProsodyIT {
         assertEquals(Reason.CLOSED_BY_US, listener.awaitClosed().reason());
     }
 
+    /**
+     * RFC 6120 §6.4.6 and §4.4: after {@code <success/>} Prosody waits for a new stream header, so a stream closed
+     * before its restart (a drain, a terminate or an expiry between a client's SASL success and its restart) must
+     * open the new stream before closing it: a bare {@code </stream:stream>} would begin the new document with an
+     * end tag, and Prosody answered it with a {@code not-well-formed} stream error.
+     */
+    @Test
+    void aStreamClosedBetweenSaslSuccessAndItsRestartEndsWellFormed_RFC6120_6_4_6() {
+        UpstreamConfig config = UpstreamConfig.builder()
+                .domain(domain, new UpstreamRoute("127.0.0.1", port, TlsPolicy.REQUIRED))
+                .trustStore(certificate, null)
+                .build();
+        StreamHeader header = new StreamHeader(domain, null, "en", "1.0");
+        Upstream upstream = new TcpUpstreamConnector(config, name -> List.of(), Scheduler.systemScheduler())
+                .connect(header, null, listener);
+        listener.awaitOpened();
+        listener.awaitElement();
+        String credentials = Base64.getEncoder().encodeToString("\0test2\0test2pw".getBytes(StandardCharsets.UTF_8));
+        upstream.send(UpstreamStreamTest.xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + credentials + "</auth>"));
+        XmlElement outcome = listener.awaitElement();
+        assertTrue(outcome.is(Namespaces.SASL, "success"), "test2 authenticates: " + outcome);
+
+        upstream.close();
+
+        UpstreamEnd end = null;
+        while (end == null) {
+            if (listener.next() instanceof RecordingUpstreamListener.Closed closed) {
+                end = closed.end();
+            }
+        }
+        assertEquals(Reason.CLOSED_BY_US, end.reason(), "Prosody answered our close, no stream error: " + end);
+        assertEquals("closed; the server answered", end.detail());
+    }
+
     @Test
     void prosodysStreamErrorForAnUnservedDomainIsReported() {
         String other = "not-" + domain;

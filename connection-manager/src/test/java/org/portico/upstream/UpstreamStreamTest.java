@@ -417,6 +417,60 @@ class UpstreamStreamTest {
         assertEquals("host-unknown", UpstreamFailure.condition(end.streamError()));
     }
 
+    /**
+     * RFC 6120 §6.4.6: after SASL success the server waits for a new header, so a close before the session's restart
+     * sends one, then the closing tag; a closing tag alone would begin the server's new document with an end tag.
+     */
+    @Test
+    void aCloseBeforeTheRestartDueAfterSaslSuccessOpensTheNewStreamFirst_RFC6120_6_4_6() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + "AGFsaWNlAHNlY3JldA==</auth>"));
+        peer[0].expect("</auth>");
+        peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"));
+
+        upstream.close();
+
+        String restarted = peer[0].expectHeader();
+        assertTrue(restarted.contains("to='localhost'"), restarted);
+        peer[0].open("s2", ScriptedXmppServer.FEATURES_BIND);
+        peer[0].expect(ScriptedXmppServer.CLOSING_TAG);
+        peer[0].send(ScriptedXmppServer.CLOSING_TAG);
+        UpstreamEnd end = null;
+        while (end == null) {
+            if (listener.next() instanceof RecordingUpstreamListener.Closed closed) {
+                end = closed.end();
+            }
+        }
+        assertEquals(Reason.CLOSED_BY_US, end.reason(), end.toString());
+    }
+
+    /** Once the session's restart is queued, the new stream is the session's own, and a close is the closing tag. */
+    @Test
+    void aCloseAfterTheRestartSendsTheClosingTagAlone() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + "AGFsaWNlAHNlY3JldA==</auth>"));
+        peer[0].expect("</auth>");
+        peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"));
+        upstream.restart(new StreamHeader("localhost", null, "en", "1.0"));
+        peer[0].expectHeader();
+        peer[0].open("s2", ScriptedXmppServer.FEATURES_BIND);
+        listener.awaitOpened();
+        listener.awaitElement();
+
+        upstream.close();
+
+        peer[0].send(ScriptedXmppServer.CLOSING_TAG);
+        assertEquals(Reason.CLOSED_BY_US, listener.awaitClosed().reason());
+        String rest = peer[0].readToEnd();
+        assertEquals(ScriptedXmppServer.CLOSING_TAG, rest.strip(), "no second header: " + rest);
+    }
+
     @Test
     void theServersCloseIsAnsweredAndReportedAsClosedByServer() throws IOException {
         Peer[] peer = new Peer[1];
