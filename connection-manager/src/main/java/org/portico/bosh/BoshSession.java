@@ -204,11 +204,20 @@ public final class BoshSession implements ClientSession {
         });
     }
 
-    /** A rid given up as lost came after all ({@link RidWindow.Kind#LATE}): what it carries goes up late, not lost. */
+    /**
+     * A rid given up as lost came after all ({@link RidWindow.Kind#LATE}): what it carries goes up late, not lost. A
+     * restart too: the server waits for it after SASL success (RFC 6120 §6.4.6), and the new features go out on the
+     * next held request.
+     */
     private void late(BoshResponder.Request arrived, AfterLock after) {
         BoshRequest request = arrived.body();
         try {
-            streams.targets(request).forEach(stream -> BoshStreams.send(stream, request.payloads(), after));
+            List<BoshStreams.Stream> targets = streams.targets(request);
+            if (request.isRestart()) {
+                BoshStreams.restart(targets.get(0), request.restartHeader(params.header()), after);
+            } else {
+                targets.forEach(stream -> BoshStreams.send(stream, request.payloads(), after));
+            }
         } catch (BoshException e) {
             terminate(e.condition(), e.getMessage(), arrived.exchange(), after);
             return;

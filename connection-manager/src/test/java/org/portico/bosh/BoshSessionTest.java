@@ -372,6 +372,29 @@ class BoshSessionTest {
         assertFalse(early.answered(), "not the session's end: rid+3 is still held");
     }
 
+    /**
+     * A restart request given up as lost and then arriving still restarts the stream: the server waits for it after
+     * SASL success (RFC 6120 §6.4.6), and without it the session stayed stuck (seen when a client's restart went to
+     * another cluster node first).
+     */
+    @Test
+    void aGivenUpRestartThatComesAfterAllRestartsTheStreamAndItsFeaturesGoOutOnTheHeldRequest_S14_2_R80()
+            throws Exception {
+        created("");
+        send(RID + 1, "", "");
+        RecordingExchange early = send(RID + 3, "", "");
+        early.expireWait();
+        RecordingExchange late = send(RID + 2, "to='localhost' xml:lang='en' xmpp:restart='true' "
+                + "xmlns:xmpp='urn:xmpp:xbosh'", "");
+
+        assertEquals(2, upstream.headers.size(), "the restart went up");
+        assertEquals(200, late.status());
+        upstream.open("stream-2");
+        upstream.features();
+        assertTrue(parse(early.body()).child(Namespaces.STREAMS, "features").isPresent(),
+                "the new features on the request held meanwhile");
+    }
+
     @Test
     void withKeysAnEarlyRequestWaitsForTheGapItsWholeWait_S15() throws Exception {
         create("newkey='" + sha1("k2") + "'");
