@@ -13,6 +13,7 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.portico.cluster.ClusterReadiness;
 import org.portico.session.SessionGate;
 import org.portico.upstream.UpstreamConfig;
 import org.slf4j.Logger;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code GET /metrics}: Prometheus' text exposition of {@link org.portico.metrics.PrometheusMetrics};</li>
  *   <li>{@code GET /healthz}: 200 while the process serves at all (liveness);</li>
- *   <li>{@code GET /readyz}: 200 when new sessions are welcome; 503 while draining, or when no configured upstream
- *       accepts a connection ({@link UpstreamProbe});</li>
+ *   <li>{@code GET /readyz}: 200 when new sessions are welcome; 503 while draining, while a cluster node is alone
+ *       in its view although other members are listed ({@link ClusterReadiness}), or when no configured upstream
+ *       accepts a connection ({@link UpstreamProbe}): see {@link Readiness};</li>
  *   <li>{@code POST /drain}: starts the {@link Drain} and answers 202 at once.</li>
  * </ul>
  */
@@ -41,7 +43,7 @@ public final class AdminServer implements AutoCloseable {
     private final Server server;
 
     public AdminServer(AdminConfig config, UpstreamConfig upstream, PrometheusRegistry registry, SessionGate gate,
-            Drain drain, Ticker clock) {
+            ClusterReadiness cluster, Drain drain, Ticker clock) {
         this.config = config;
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("portico-admin");
@@ -55,7 +57,7 @@ public final class AdminServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler("/");
         context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(registry)), "/metrics");
         context.addServlet(new ServletHolder("healthz", new Healthz()), "/healthz");
-        context.addServlet(new ServletHolder("readyz", new Readyz(gate, probe)), "/readyz");
+        context.addServlet(new ServletHolder("readyz", new Readyz(new Readiness(gate, cluster, probe))), "/readyz");
         context.addServlet(new ServletHolder("drain", new DrainServlet(drain)), "/drain");
         server.setHandler(context);
     }
@@ -107,24 +109,17 @@ public final class AdminServer implements AutoCloseable {
 
     /** Readiness: whether a load balancer should send new sessions here. */
     private static final class Readyz extends HttpServlet {
-        private final transient SessionGate gate;
-        private final transient UpstreamProbe probe;
+        private final transient Readiness readiness;
 
-        Readyz(SessionGate gate, UpstreamProbe probe) {
-            this.gate = gate;
-            this.probe = probe;
+        Readyz(Readiness readiness) {
+            this.readiness = readiness;
         }
 
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            if (!gate.isOpen()) {
-                answer(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "draining");
-                return;
-            }
-            UpstreamProbe.Answer upstream = probe.check();
-            answer(response, upstream.reachable() ? HttpServletResponse.SC_OK
-                    : HttpServletResponse.SC_SERVICE_UNAVAILABLE, (upstream.reachable() ? "ready: " : "not ready: ")
-                    + upstream.detail());
+            Readiness.Answer answer = readiness.check();
+            answer(response, answer.ready() ? HttpServletResponse.SC_OK : HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                    answer.detail());
         }
     }
 

@@ -31,10 +31,18 @@ import java.util.regex.Pattern;
  * @param joinTimeout      how long a starting node waits for a listed member to answer before it founds a cluster
  *                         of its own (JGroups GMS); a node that restarts on a loaded host and does not hear back in
  *                         time forms a second cluster, which merges with the first seconds later; default 3 s
+ * @param formTimeout      how long after joining a node whose view holds only itself, although {@code members} lists
+ *                         other nodes, answers readiness 503 ({@link ClusterReadiness}): it may have founded a second
+ *                         cluster that has not merged yet, and requests for the other half's sessions would be
+ *                         {@code item-not-found} there. It is ready as soon as another member is in its view, and
+ *                         on its own once this has passed (the first node of a cold start, the only survivor).
+ *                         Default 15 s: MERGE3 looks for the other half every 2 to 5 s, so three of its slowest
+ *                         rounds, and half again the 10 s split that a failed join was seen to last; 0: ready at
+ *                         once, as before this setting
  */
 public record ClusterConfig(boolean enabled, String name, String nodeName, String bindHost, int bindPort,
         List<String> members, String internalUrl, String publicUrl, int failureDetectionOffset,
-        Duration failureTimeout, Duration forwardTimeout, Duration joinTimeout) {
+        Duration failureTimeout, Duration forwardTimeout, Duration joinTimeout, Duration formTimeout) {
 
     /** No cluster: a single Portico, as before clustering existed. */
     public static final ClusterConfig OFF = builder().build();
@@ -72,6 +80,9 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
         if (joinTimeout == null || joinTimeout.toMillis() < 100) {
             throw new IllegalArgumentException("cluster.joinTimeout must be at least 100ms, was " + joinTimeout);
         }
+        if (formTimeout == null || formTimeout.isNegative()) {
+            throw new IllegalArgumentException("cluster.formTimeout must be 0 or more, was " + formTimeout);
+        }
         if (enabled) {
             if (nodeName == null || !NODE_NAME.matcher(nodeName).matches()) {
                 throw new IllegalArgumentException("cluster.nodeName must be 1-32 lower-case letters, digits or "
@@ -81,6 +92,17 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
             publicUrl = publicUrl == null || publicUrl.isEmpty() ? internalUrl : baseUrl("cluster.publicUrl",
                     publicUrl);
         }
+    }
+
+    /**
+     * Whether {@code members} names a node other than this one, that is an entry other than {@code bindHost:bindPort}
+     * as written: a node that lists only itself, or nothing, expects to be alone. An own entry written differently
+     * (a host name for the bound address) counts as another node; its only cost is that such a lone node becomes
+     * ready after {@code formTimeout} rather than at once.
+     */
+    public boolean listsOtherMembers() {
+        String self = bindHost + ":" + bindPort;
+        return members.stream().anyMatch(member -> !member.equals(self));
     }
 
     /** An http(s) URL without a trailing slash, path, query or fragment. */
@@ -119,6 +141,7 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
         private Duration failureTimeout = Duration.ofSeconds(10);
         private Duration forwardTimeout = Duration.ofSeconds(10);
         private Duration joinTimeout = Duration.ofSeconds(3);
+        private Duration formTimeout = Duration.ofSeconds(15);
 
         private Builder() {
         }
@@ -183,9 +206,14 @@ public record ClusterConfig(boolean enabled, String name, String nodeName, Strin
             return this;
         }
 
+        public Builder formTimeout(Duration value) {
+            formTimeout = value;
+            return this;
+        }
+
         public ClusterConfig build() {
             return new ClusterConfig(enabled, name, nodeName, bindHost, bindPort, members, internalUrl, publicUrl,
-                    failureDetectionOffset, failureTimeout, forwardTimeout, joinTimeout);
+                    failureDetectionOffset, failureTimeout, forwardTimeout, joinTimeout, formTimeout);
         }
     }
 }

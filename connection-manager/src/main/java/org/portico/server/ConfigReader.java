@@ -88,6 +88,7 @@ final class ConfigReader {
                 .failureDetectionOffset(s.integer("cluster.failureDetectionOffset", c.failureDetectionOffset()))
                 .failureTimeout(s.duration("cluster.failureTimeout", c.failureTimeout()))
                 .joinTimeout(s.duration("cluster.joinTimeout", c.joinTimeout()))
+                .formTimeout(s.duration("cluster.formTimeout", c.formTimeout()))
                 .forwardTimeout(s.duration("cluster.forwardTimeout", c.forwardTimeout())).build();
     }
 

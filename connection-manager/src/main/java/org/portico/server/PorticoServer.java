@@ -31,6 +31,7 @@ import org.portico.bosh.BoshHandler;
 import org.portico.bosh.BoshSessions;
 import org.portico.client.AddressLimits;
 import org.portico.client.TrustedProxies;
+import org.portico.cluster.ClusterReadiness;
 import org.portico.cluster.InfinispanDirectory;
 import org.portico.cluster.RequestForwarder;
 import org.portico.cluster.SessionDirectory;
@@ -117,8 +118,11 @@ public final class PorticoServer implements AutoCloseable {
         ObservedUpstreams upstreams = new ObservedUpstreams(connector, metrics, clock);
         drain = new Drain(config.admin().drainGrace(), config.http().shutdownRedirect(), gate, store, upstreams,
                 clock, this::close);
+        // the wait of a node alone in its view counts from here, once the join has returned
+        ClusterReadiness readiness = cluster != null ? ClusterReadiness.joined(cluster, config.cluster(), clock)
+                : ClusterReadiness.NONE;
         admin = prometheus != null ? new AdminServer(config.admin(), config.upstream(), prometheus.registry(), gate,
-                drain, clock) : null;
+                readiness, drain, clock) : null;
         forwarder = cluster != null ? new RequestForwarder(config.cluster().nodeName(),
                 config.cluster().forwardTimeout()) : null;
         BoshForwarding forwarding = forwarder != null ? new BoshForwarding(forwarder, config.bosh().path(),

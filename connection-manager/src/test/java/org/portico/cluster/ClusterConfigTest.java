@@ -43,6 +43,9 @@ class ClusterConfigTest {
                         "cluster.forwardTimeout"),
                 Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.joinTimeout(Duration.ofMillis(10)),
                         "cluster.joinTimeout"),
+                Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.formTimeout(Duration.ofSeconds(-1)),
+                        "cluster.formTimeout"),
+                Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.formTimeout(null), "cluster.formTimeout"),
                 Arguments.of((UnaryOperator<ClusterConfig.Builder>) b -> b.failureDetectionOffset(0),
                         "cluster.failureDetectionOffset"));
     }
@@ -61,6 +64,21 @@ class ClusterConfigTest {
     }
 
     @Test
+    void aNodeAloneWaitsFifteenSecondsForTheOthersByDefaultAndZeroIsAllowed() {
+        assertEquals(Duration.ofSeconds(15), node().build().formTimeout(), "three of MERGE3's slowest rounds");
+        assertEquals(Duration.ZERO, node().formTimeout(Duration.ZERO).build().formTimeout(), "ready alone at once");
+    }
+
+    @Test
+    void otherMembersAreTheListedEntriesOtherThanThisNodesOwnBindAddress() {
+        ClusterConfig.Builder node = node().bindHost("10.0.0.1").bindPort(7800);
+        assertFalse(node.members(List.of()).build().listsOtherMembers(), "none listed");
+        assertFalse(node.members(List.of("10.0.0.1:7800")).build().listsOtherMembers(), "only itself");
+        assertTrue(node.members(List.of("10.0.0.1:7800", "10.0.0.2:7800")).build().listsOtherMembers());
+        assertTrue(node.members(List.of("10.0.0.1:7801")).build().listsOtherMembers(), "another port");
+    }
+
+    @Test
     void theShippedConfigurationIsASinglePorticoAndTheKeysAreRead() throws Exception {
         Path shipped = Path.of("../conf/portico.properties");
         assertFalse(PorticoConfig.load(shipped, Map.of()).cluster().enabled(), "clustering is off by default");
@@ -69,9 +87,11 @@ class ClusterConfigTest {
                 "PORTICO_CFG_CLUSTER_NODENAME", "node2", "PORTICO_CFG_CLUSTER_BIND", "10.0.0.2:7900",
                 "PORTICO_CFG_CLUSTER_MEMBERS", "10.0.0.1:7900, 10.0.0.2:7900",
                 "PORTICO_CFG_CLUSTER_INTERNALURL", "http://10.0.0.2:7070",
-                "PORTICO_CFG_CLUSTER_FORWARDTIMEOUT", "3s", "PORTICO_CFG_CLUSTER_JOINTIMEOUT", "8s")).cluster();
+                "PORTICO_CFG_CLUSTER_FORWARDTIMEOUT", "3s", "PORTICO_CFG_CLUSTER_JOINTIMEOUT", "8s",
+                "PORTICO_CFG_CLUSTER_FORMTIMEOUT", "20s")).cluster();
         assertEquals(ClusterConfig.builder().enabled(true).nodeName("node2").bindHost("10.0.0.2").bindPort(7900)
                 .members(List.of("10.0.0.1:7900", "10.0.0.2:7900")).internalUrl("http://10.0.0.2:7070")
-                .forwardTimeout(Duration.ofSeconds(3)).joinTimeout(Duration.ofSeconds(8)).build(), read);
+                .forwardTimeout(Duration.ofSeconds(3)).joinTimeout(Duration.ofSeconds(8))
+                .formTimeout(Duration.ofSeconds(20)).build(), read);
     }
 }

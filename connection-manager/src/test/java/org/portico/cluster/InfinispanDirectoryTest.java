@@ -1,6 +1,7 @@
 package org.portico.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -18,6 +19,7 @@ import org.jgroups.protocols.DISCARD;
 import org.jgroups.protocols.TCP;
 import org.jgroups.stack.ProtocolStack;
 import org.junit.jupiter.api.Test;
+import org.portico.store.testing.ManualTicker;
 import org.portico.testing.ClusterPorts;
 
 /**
@@ -35,6 +37,10 @@ class InfinispanDirectoryTest {
     private Thread.UncaughtExceptionHandler previous;
 
     private static ClusterConfig config(int node) {
+        return builder(node).build();
+    }
+
+    private static ClusterConfig.Builder builder(int node) {
         List<String> members = IntStream.range(0, 3).mapToObj(n -> "127.0.0.1:" + ClusterPorts.directoryJgroups(n))
                 .toList();
         return ClusterConfig.builder().enabled(true).name("directory-test").nodeName("node" + node)
@@ -42,7 +48,7 @@ class InfinispanDirectoryTest {
                 .failureDetectionOffset(ClusterPorts.FAILURE_DETECTION_OFFSET)
                 .internalUrl("http://127.0.0.1:" + (9000 + node)).publicUrl("https://node" + node + ".example")
                 // the least allowed: a node cut off leaves the others' view in about a second
-                .failureTimeout(Duration.ofSeconds(1)).build();
+                .failureTimeout(Duration.ofSeconds(1));
     }
 
     /** Three nodes, joined one after the other, each seeing all three. */
@@ -198,5 +204,23 @@ class InfinispanDirectoryTest {
             await(() -> other.ownerElsewhere(id).isPresent(), other + " routes node0's session again");
             assertEquals("http://127.0.0.1:9000", other.ownerElsewhere(id).orElseThrow().internalUrl());
         }
+    }
+
+    /**
+     * Readiness of a node that founded the cluster while the others it lists are not there: alone in its view, it is
+     * not ready (its clock stands still, so the form timeout never passes) until another listed node joins it.
+     */
+    @Test
+    void aNodeAloneInItsViewIsReadyOnceAnotherListedNodeJoinsIt() throws Exception {
+        ClusterConfig first = builder(0).joinTimeout(Duration.ofMillis(100)).build();
+        nodes.add(InfinispanDirectory.join(first));
+        ClusterReadiness readiness = ClusterReadiness.joined(nodes.get(0), first, new ManualTicker());
+        assertEquals(Set.of("node0"), nodes.get(0).members());
+        assertTrue(readiness.check().isPresent(), "alone although node1 and node2 are listed: " + readiness);
+
+        nodes.add(InfinispanDirectory.join(config(1)));
+        await(() -> readiness.check().isEmpty(), "node0 ready once node1 is in its view");
+        assertFalse(ClusterReadiness.joined(nodes.get(1), config(1), new ManualTicker()).check().isPresent(),
+                "node1 joined a running cluster: ready at once");
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -154,9 +155,26 @@ class ClusterEndToEndTest {
         ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
         LocalHaproxy haproxy = null;
         try {
+            // a cold start as an operator does it: the nodes one after another, each joining the ones before, and
+            // then readiness; the first is not ready while it is alone (cluster.formTimeout), so waiting for it
+            // before starting the second would only wait out that timeout
             for (int n = 0; n < NODES; n++) {
-                nodes.add(PorticoNode.of(n, NODES).start());
+                nodes.add(PorticoNode.of(n, NODES).launch());
+                if (n == 0) {
+                    try (AdminClient admin = nodes.get(0).admin()) {
+                        HttpResponse<String> alone = admin.get("/readyz");
+                        report("cold start: node0 alone answers /readyz " + alone.statusCode() + " "
+                                + alone.body().strip());
+                        assertEquals(503, alone.statusCode(), "the first node is not ready alone: " + alone.body());
+                        assertTrue(alone.body().contains("alone in cluster portico-test"), alone.body());
+                    }
+                }
             }
+            for (PorticoNode node : nodes) {
+                node.awaitReady();
+            }
+            report("cold start, readiness awaited once all three ran: ready after " + nodes.stream()
+                    .map(n -> n.name() + " " + n.readyAfter().toMillis() + " ms").toList() + " from its launch");
             haproxy = LocalHaproxy.start(nodes);
             URI balancer = URI.create("http://127.0.0.1:" + ClusterPorts.balancer());
             int users = LocalProsody.testUsers();
@@ -213,13 +231,16 @@ class ClusterEndToEndTest {
 
             nodes.get(KILLED).start();
             haproxy.awaitUp(victim, PATIENCE);
+            report("killed node " + victim + " restarted, ready after " + nodes.get(KILLED).readyAfter().toMillis()
+                    + " ms");
             for (PorticoNode node : nodes) {
                 int before = round.get();
                 node.drain(Duration.ofSeconds(30));
                 node.start();
                 haproxy.awaitUp(node.name(), PATIENCE);
                 report("rolling restart: " + node.name() + " drained and back between rounds " + before
-                        + " and " + round.get() + "; sessions by node " + sessionsByNode());
+                        + " and " + round.get() + ", ready " + node.readyAfter().toMillis()
+                        + " ms after its start; sessions by node " + sessionsByNode());
             }
             chatting.set(false);
             int last = round.get();

@@ -25,6 +25,9 @@ public final class PorticoNode implements AutoCloseable {
     private final int size;
     private Process process;
     private int starts;
+    private Path log;
+    private long launchedAt;
+    private Duration readyAfter;
 
     private PorticoNode(int index, int size) {
         this.index = index;
@@ -73,12 +76,24 @@ public final class PorticoNode implements AutoCloseable {
                 "");
     }
 
-    /** Starts the process and waits until its admin listener says it is ready (cluster joined, upstream up). */
+    /**
+     * Starts the process and waits until its admin listener says it is ready (cluster joined, upstream up, and, when
+     * it is alone in its view, another member joined or {@code cluster.formTimeout} passed).
+     */
     public PorticoNode start() throws Exception {
+        return launch().awaitReady();
+    }
+
+    /**
+     * Starts the process and waits until its admin listener answers at all ({@code /healthz}): it listens once the
+     * node has joined (or founded) the cluster. Then start the next node, and {@link #awaitReady} once they all run:
+     * the first node of a cold start is not ready while it is alone in its view.
+     */
+    public PorticoNode launch() throws Exception {
         Files.createDirectories(DIR);
         Path config = DIR.resolve(name() + ".properties");
         Files.writeString(config, properties());
-        Path log = DIR.resolve(name() + "-" + (++starts) + ".log");
+        log = DIR.resolve(name() + "-" + (++starts) + ".log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx256m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
         if (Runtime.version().feature() >= 23) {
@@ -87,24 +102,41 @@ public final class PorticoNode implements AutoCloseable {
         }
         command.addAll(List.of("-Dlogback.configurationFile=../conf/logback.xml", "-cp",
                 System.getProperty("java.class.path"), "org.portico.server.Portico", "--config", config.toString()));
+        launchedAt = System.nanoTime();
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + START.toNanos();
+        await("/healthz", "answer");
+        return this;
+    }
+
+    /** Waits until the launched node's {@code /readyz} answers 200. */
+    public PorticoNode awaitReady() throws Exception {
+        await("/readyz", "become ready");
+        readyAfter = Duration.ofNanos(System.nanoTime() - launchedAt);
+        return this;
+    }
+
+    /** How long the last start took from the process' launch to its first 200 on {@code /readyz}. */
+    public Duration readyAfter() {
+        return readyAfter;
+    }
+
+    private void await(String path, String what) throws Exception {
+        long deadline = launchedAt + START.toNanos();
         try (AdminClient admin = admin()) {
-            while (!ready(admin)) {
+            while (!answers200(admin, path)) {
                 if (!process.isAlive() || System.nanoTime() > deadline) {
                     close();
-                    throw new AssertionError(name() + " did not become ready: " + Files.readString(log));
+                    throw new AssertionError(name() + " did not " + what + ": " + Files.readString(log));
                 }
                 Thread.sleep(100);
             }
         }
-        return this;
     }
 
-    private static boolean ready(AdminClient admin) throws InterruptedException {
+    private static boolean answers200(AdminClient admin, String path) throws InterruptedException {
         try {
-            HttpResponse<String> ready = admin.get("/readyz");
-            return ready.statusCode() == 200;
+            HttpResponse<String> answer = admin.get(path);
+            return answer.statusCode() == 200;
         } catch (IOException e) {
             return false;
         }
