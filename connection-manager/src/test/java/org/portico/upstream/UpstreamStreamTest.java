@@ -417,6 +417,17 @@ class UpstreamStreamTest {
         assertEquals("host-unknown", UpstreamFailure.condition(end.streamError()));
     }
 
+    /** An open stream whose server has just sent SASL success: it now waits for the restart (RFC 6120 §6.4.6). */
+    private Upstream authenticated(Peer[] peer) throws IOException {
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + "AGFsaWNlAHNlY3JldA==</auth>"));
+        peer[0].expect("</auth>");
+        peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+        assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"));
+        return upstream;
+    }
+
     /**
      * RFC 6120 §6.4.6: after SASL success the server waits for a new header, so a close before the session's restart
      * sends one, then the closing tag; a closing tag alone would begin the server's new document with an end tag.
@@ -424,12 +435,7 @@ class UpstreamStreamTest {
     @Test
     void aCloseBeforeTheRestartDueAfterSaslSuccessOpensTheNewStreamFirst_RFC6120_6_4_6() throws IOException {
         Peer[] peer = new Peer[1];
-        Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
-                + "AGFsaWNlAHNlY3JldA==</auth>"));
-        peer[0].expect("</auth>");
-        peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
-        assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"));
+        Upstream upstream = authenticated(peer);
 
         upstream.close();
 
@@ -451,12 +457,7 @@ class UpstreamStreamTest {
     @Test
     void aCloseAfterTheRestartSendsTheClosingTagAlone() throws IOException {
         Peer[] peer = new Peer[1];
-        Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
-                + "AGFsaWNlAHNlY3JldA==</auth>"));
-        peer[0].expect("</auth>");
-        peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
-        assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"));
+        Upstream upstream = authenticated(peer);
         upstream.restart(new StreamHeader("localhost", null, "en", "1.0"));
         peer[0].expectHeader();
         peer[0].open("s2", ScriptedXmppServer.FEATURES_BIND);
