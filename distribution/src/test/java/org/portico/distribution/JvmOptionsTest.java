@@ -41,7 +41,7 @@ class JvmOptionsTest {
 
         assertTrue(defaults.contains("-XX:+UseG1GC"), defaults.toString());
         assertTrue(defaults.contains("-XX:MaxHeapFreeRatio=30"), defaults.toString());
-        assertEquals(0, javaVersion(defaults, ""), "the JVM starts with the defaults alone");
+        assertEquals(0, javaVersion(defaults, "").exit(), "the JVM starts with the defaults alone");
     }
 
     @Test
@@ -59,7 +59,7 @@ class JvmOptionsTest {
 
         assertFalse(defaults.contains("-XX:+UseG1GC"), defaults.toString());
         assertTrue(defaults.contains("-XX:MinHeapFreeRatio=10"), "the other defaults stay: " + defaults);
-        assertEquals(0, javaVersion(defaults, operator), "java " + defaults + " " + operator + " -version");
+        assertEquals(0, javaVersion(defaults, operator).exit(), "java " + defaults + " " + operator + " -version");
     }
 
     @ParameterizedTest
@@ -80,16 +80,10 @@ class JvmOptionsTest {
 
     @Test
     void onThisMachineTheJvmStartsWithTheDefaultsAndWarnsOfNothing() throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(JAVA.toString());
-        command.addAll(defaults(""));
-        command.add("-version");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        JavaRun run = javaVersion(defaults(""), "");
 
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "java -version ends");
-        assertEquals(0, process.exitValue(), output);
-        assertFalse(output.toLowerCase(Locale.ROOT).contains("warning"), output);
+        assertEquals(0, run.exit(), run.output());
+        assertFalse(run.output().toLowerCase(Locale.ROOT).contains("warning"), run.output());
     }
 
     private static List<String> defaults(String operatorOptions) throws IOException, InterruptedException {
@@ -112,8 +106,12 @@ class JvmOptionsTest {
         return output.lines().toList();
     }
 
-    /** Exit status of {@code java DEFAULTS OPERATOR -version}, in the order bin/portico passes them. */
-    private static int javaVersion(List<String> defaults, String operatorOptions)
+    /** How {@code java -version} ended, and what it printed (standard output and error together). */
+    private record JavaRun(int exit, String output) {
+    }
+
+    /** {@code java DEFAULTS OPERATOR -version}, in the order bin/portico passes them. */
+    private static JavaRun javaVersion(List<String> defaults, String operatorOptions)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(JAVA.toString());
@@ -122,9 +120,9 @@ class JvmOptionsTest {
             command.addAll(Arrays.asList(operatorOptions.trim().split("\\s+")));
         }
         command.add("-version");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "java -version ends");
-        return process.exitValue();
+        return new JavaRun(process.exitValue(), output);
     }
 }
