@@ -35,8 +35,9 @@ import org.htmlunit.util.WebConnectionWrapper;
  * never while holding it.
  *
  * <p>The test's scripts, clicks and typing ({@link HtmlUnitTab}) take the turn too, as a browser's automation runs
- * them as tasks: outside it, a test read the page while a promise reaction was half done, and a click re-rendered the
- * chat beside a reaction that re-rendered it too, which drew a message twice (one copy stayed after logging out).
+ * them as tasks: outside it, a test read the page while a promise reaction was half done, and a click could re-render
+ * the chat beside a reaction re-rendering it too and draw a message twice (the likely cause of the one copy a demo
+ * test found left after logging out).
  * Leaving the page does not take the turn: a test that left the page (BOSH) right after its script had sent an
  * asynchronous XHR held the turn through the unload, HtmlUnit's executor could not start that request's job before
  * the page dropped its jobs, the request (an empty poll, rid N) never reached Portico, and the next page's requests

@@ -41,11 +41,12 @@ import org.htmlunit.websocket.WebSocketListener;
  *   <li>{@code send()} queues the message and returns, as a browser's does, so it never fails because another
  *       script is sending. HtmlUnit runs what follows an asynchronous XHR (its callbacks' promise reactions, e.g.
  *       the demo's upload, which then sends the link and an {@code <r/>}) on its JavaScript executor without the
- *       page's monitor, and the test's own scripts take no turn ({@link PageEventLoop}), so such a send can cross one
- *       from a click. The shaded Jetty client refuses a second blocking send while one is pending
- *       ({@code IllegalStateException: Blocking message pending}), which stopped the page's script halfway (a logout
- *       that never sent its {@code <close/>}); and blocking sends that took turns under a lock could wait for each
- *       other's threads and hung a logout. Its asynchronous sends may overlap.</li>
+ *       page's monitor, so such a send can cross one from a script that runs off the tab's turn
+ *       ({@link HtmlUnitTab#evaluateOffTheLoop}, or a page's own scripts while it loads). The shaded Jetty client
+ *       refuses a second blocking send while one is pending ({@code IllegalStateException: Blocking message
+ *       pending}), which stopped the page's script halfway (a logout that never sent its {@code <close/>}); and
+ *       blocking sends that took turns under a lock could wait for each other's threads and hung a logout. Its
+ *       asynchronous sends may overlap.</li>
  * </ul>
  */
 final class XmppSubprotocolWebSockets implements WebSocketAdapterFactory {
