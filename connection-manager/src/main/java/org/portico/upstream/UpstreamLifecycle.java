@@ -33,7 +33,11 @@ final class UpstreamLifecycle {
          * begin it with an end tag, and Prosody ends such a stream with {@code not-well-formed}.
          */
         SEND_HEADER_AND_CLOSING_TAG,
-        /** Nothing was relayed yet: drop the connection. */
+        /**
+         * Drop the connection: nothing was relayed yet, or the session's SASL {@code <auth/>} or {@code <response/>}
+         * is unanswered, so the server may already have sent success and wait for a restart, or not: no last bytes
+         * are right for both (RFC 6120 §6.4.6), and before authentication the server has nothing to end gracefully.
+         */
         DISCONNECT,
         /** Already closing or closed. */
         NONE;
@@ -47,6 +51,8 @@ final class UpstreamLifecycle {
     private State state = State.CONNECTING;
     /** The server sent SASL success and waits for our new stream header, not yet queued (RFC 6120 §6.4.6). */
     private boolean restartDue;
+    /** The session's last SASL element ({@code <auth/>} or {@code <response/>}) has not been answered yet. */
+    private boolean saslUnanswered;
 
     State state() {
         return state;
@@ -81,8 +87,21 @@ final class UpstreamLifecycle {
         return state != State.CLOSING && state != State.CLOSED;
     }
 
+    /** Session: an {@code <auth/>} or {@code <response/>} was queued; the server's answer decides the next bytes. */
+    void saslSent() {
+        if (state == State.OPEN) {
+            saslUnanswered = true;
+        }
+    }
+
+    /** Reader: a SASL challenge or failure came; the server waits for the session in the stream it has. */
+    void saslAnswered() {
+        saslUnanswered = false;
+    }
+
     /** Reader: SASL succeeded; until the session's restart is queued, a close must open the new stream first. */
     void saslSucceeded() {
+        saslUnanswered = false;
         if (state == State.OPEN) {
             restartDue = true;
         }
@@ -107,6 +126,10 @@ final class UpstreamLifecycle {
                 yield CloseAction.DISCONNECT;
             }
             case OPEN -> {
+                if (saslUnanswered) {
+                    state = State.CLOSED;
+                    yield CloseAction.DISCONNECT;
+                }
                 state = State.CLOSING;
                 yield restartDue ? CloseAction.SEND_HEADER_AND_CLOSING_TAG : CloseAction.SEND_CLOSING_TAG;
             }

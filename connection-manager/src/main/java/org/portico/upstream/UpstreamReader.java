@@ -49,6 +49,9 @@ final class UpstreamReader {
          */
         void saslSucceeded();
 
+        /** The server sent a SASL challenge or failure: it waits for the session in the stream it has. */
+        void saslAnswered();
+
         /** The stream was aborted: nothing more is relayed. */
         boolean aborted();
 
@@ -273,6 +276,9 @@ final class UpstreamReader {
                 boolean saslSuccess = element.element().is(Namespaces.SASL, "success");
                 if (saslSuccess) {
                     stream.saslSucceeded();
+                } else if (element.element().is(Namespaces.SASL, "challenge")
+                        || element.element().is(Namespaces.SASL, "failure")) {
+                    stream.saslAnswered();
                 }
                 notifyElement(element.element());
                 if (saslSuccess) {

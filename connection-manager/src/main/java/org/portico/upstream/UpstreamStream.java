@@ -84,12 +84,17 @@ final class UpstreamStream implements Upstream {
 
     @Override
     public boolean send(XmlElement element) {
-        return enqueue(bytes(element), false, false);
+        return enqueue(bytes(element), false, false, asksSasl(element));
     }
 
     @Override
     public boolean queue(XmlElement element) {
-        return enqueue(bytes(element), false, true);
+        return enqueue(bytes(element), false, true, asksSasl(element));
+    }
+
+    /** An element the server answers with a SASL challenge, success or failure (RFC 6120 §6.4). */
+    private static boolean asksSasl(XmlElement element) {
+        return element.is(Namespaces.SASL, "auth") || element.is(Namespaces.SASL, "response");
     }
 
     @Override
@@ -108,7 +113,7 @@ final class UpstreamStream implements Upstream {
      */
     @Override
     public boolean restart(StreamHeader newHeader) {
-        return enqueue(headerBytes(newHeader), true, false);
+        return enqueue(headerBytes(newHeader), true, false, false);
     }
 
     /**
@@ -116,12 +121,15 @@ final class UpstreamStream implements Upstream {
      * server stopped reading: the end is recorded here, and the caller, who may hold its session lock, drops the
      * connection later with {@link #abort}.
      */
-    private boolean enqueue(byte[] bytes, boolean restart, boolean callerWrites) {
+    private boolean enqueue(byte[] bytes, boolean restart, boolean callerWrites, boolean asksSasl) {
         lock.lock();
         try {
             if (restart ? !lifecycle.restartRequested() : !lifecycle.acceptsWrites()) {
                 LOG.debug("{}: dropping a write after close", this);
                 return true;
+            }
+            if (asksSasl) {
+                lifecycle.saslSent();
             }
             if (callerWrites ? writer.offerForCaller(bytes) : writer.offer(bytes)) {
                 return true;
@@ -141,17 +149,22 @@ final class UpstreamStream implements Upstream {
         CloseAction action;
         lock.lock();
         try {
+            boolean open = lifecycle.state() == State.OPEN;
             action = lifecycle.closeRequested();
             if (action.writes()) {
                 writer.offerFinal(finalBytes(action, CLOSING_TAG));
             } else if (action == CloseAction.DISCONNECT && forcedEnd == null) {
-                forcedEnd = new UpstreamEnd(Reason.CLOSED_BY_US, null, "closed before the stream opened");
+                forcedEnd = new UpstreamEnd(Reason.CLOSED_BY_US, null,
+                        open ? "closed with SASL unanswered" : "closed before the stream opened");
             }
         } finally {
             lock.unlock();
         }
         switch (action) {
-            case DISCONNECT -> connection.close();
+            case DISCONNECT -> {
+                connection.close();
+                connection.readAfterClose();
+            }
             case SEND_CLOSING_TAG, SEND_HEADER_AND_CLOSING_TAG -> timer.schedule(CLOSE_TIMER, this::closeTimedOut,
                     config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             case NONE -> { }
@@ -283,6 +296,16 @@ final class UpstreamStream implements Upstream {
         }
 
         @Override
+        public void saslAnswered() {
+            lock.lock();
+            try {
+                lifecycle.saslAnswered();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
         public boolean aborted() {
             lock.lock();
             try {
@@ -297,6 +320,7 @@ final class UpstreamStream implements Upstream {
         public UpstreamEnd serverClosed() {
             lock.lock();
             try {
+                lifecycle.saslAnswered(); // the server ended its stream: no SASL answer of its is unread
                 CloseAction action = lifecycle.closeRequested();
                 if (action.writes()) {
                     writer.offerFinal(finalBytes(action, CLOSING_TAG));
@@ -314,6 +338,7 @@ final class UpstreamStream implements Upstream {
         public void badFormat() {
             lock.lock();
             try {
+                lifecycle.saslAnswered(); // what the server sent is read up to the bad bytes; it gets our error
                 CloseAction action = lifecycle.closeRequested();
                 if (action.writes()) {
                     writer.offerFinal(finalBytes(action, BAD_FORMAT));

@@ -39,6 +39,18 @@ class UpstreamLifecycleTest {
             case "closeRequested" -> UpstreamLifecycle::closeRequested;
             case "abortRequested" -> UpstreamLifecycle::abortRequested;
             case "ended" -> UpstreamLifecycle::ended;
+            case "saslSent" -> lifecycle -> {
+                lifecycle.saslSent();
+                return "-";
+            };
+            case "saslAnswered" -> lifecycle -> {
+                lifecycle.saslAnswered();
+                return "-";
+            };
+            case "saslSucceeded" -> lifecycle -> {
+                lifecycle.saslSucceeded();
+                return "-";
+            };
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -53,6 +65,9 @@ class UpstreamLifecycleTest {
             "CONNECTING,      closeRequested,   DISCONNECT,       CLOSED",
             "CONNECTING,      abortRequested,   true,             CLOSED",
             "CONNECTING,      ended,            CONNECTING,       CLOSED",
+            "CONNECTING,      saslSent,         -,                CONNECTING",
+            "CONNECTING,      saslAnswered,     -,                CONNECTING",
+            "CONNECTING,      saslSucceeded,    -,                CONNECTING",
             "NEGOTIATING_TLS, tlsStarted,       THROWS,           NEGOTIATING_TLS",
             "NEGOTIATING_TLS, opened,           true,             OPEN",
             "NEGOTIATING_TLS, acceptsWrites,    true,             NEGOTIATING_TLS",
@@ -60,6 +75,9 @@ class UpstreamLifecycleTest {
             "NEGOTIATING_TLS, closeRequested,   DISCONNECT,       CLOSED",
             "NEGOTIATING_TLS, abortRequested,   true,             CLOSED",
             "NEGOTIATING_TLS, ended,            NEGOTIATING_TLS,  CLOSED",
+            "NEGOTIATING_TLS, saslSent,         -,                NEGOTIATING_TLS",
+            "NEGOTIATING_TLS, saslAnswered,     -,                NEGOTIATING_TLS",
+            "NEGOTIATING_TLS, saslSucceeded,    -,                NEGOTIATING_TLS",
             "OPEN,            tlsStarted,       THROWS,           OPEN",
             "OPEN,            opened,           THROWS,           OPEN",
             "OPEN,            acceptsWrites,    true,             OPEN",
@@ -67,6 +85,9 @@ class UpstreamLifecycleTest {
             "OPEN,            closeRequested,   SEND_CLOSING_TAG, CLOSING",
             "OPEN,            abortRequested,   true,             CLOSED",
             "OPEN,            ended,            OPEN,             CLOSED",
+            "OPEN,            saslSent,         -,                OPEN",
+            "OPEN,            saslAnswered,     -,                OPEN",
+            "OPEN,            saslSucceeded,    -,                OPEN",
             "CLOSING,         tlsStarted,       THROWS,           CLOSING",
             "CLOSING,         opened,           THROWS,           CLOSING",
             "CLOSING,         acceptsWrites,    false,            CLOSING",
@@ -74,6 +95,9 @@ class UpstreamLifecycleTest {
             "CLOSING,         closeRequested,   NONE,             CLOSING",
             "CLOSING,         abortRequested,   true,             CLOSED",
             "CLOSING,         ended,            CLOSING,          CLOSED",
+            "CLOSING,         saslSent,         -,                CLOSING",
+            "CLOSING,         saslAnswered,     -,                CLOSING",
+            "CLOSING,         saslSucceeded,    -,                CLOSING",
             "CLOSED,          tlsStarted,       false,            CLOSED",
             "CLOSED,          opened,           false,            CLOSED",
             "CLOSED,          acceptsWrites,    false,            CLOSED",
@@ -81,6 +105,9 @@ class UpstreamLifecycleTest {
             "CLOSED,          closeRequested,   NONE,             CLOSED",
             "CLOSED,          abortRequested,   false,            CLOSED",
             "CLOSED,          ended,            CLOSED,           CLOSED",
+            "CLOSED,          saslSent,         -,                CLOSED",
+            "CLOSED,          saslAnswered,     -,                CLOSED",
+            "CLOSED,          saslSucceeded,    -,                CLOSED",
     })
     void transitions(State state, String event, String result, State next) {
         UpstreamLifecycle lifecycle = in(state);
@@ -99,6 +126,31 @@ class UpstreamLifecycleTest {
         lifecycle.saslSucceeded();
         assertEquals(CloseAction.SEND_HEADER_AND_CLOSING_TAG, lifecycle.closeRequested());
         assertEquals(State.CLOSING, lifecycle.state());
+    }
+
+    /** RFC 6120 §6.4.6: with the session's auth unanswered, no last bytes fit both outcomes: drop the connection. */
+    @Test
+    void aCloseWhileSaslIsUnansweredDisconnects_RFC6120_6_4_6() {
+        UpstreamLifecycle lifecycle = in(State.OPEN);
+        lifecycle.saslSent();
+        assertEquals(CloseAction.DISCONNECT, lifecycle.closeRequested());
+        assertEquals(State.CLOSED, lifecycle.state());
+    }
+
+    @Test
+    void aCloseAfterAChallengeOrFailureSendsTheClosingTag() {
+        UpstreamLifecycle lifecycle = in(State.OPEN);
+        lifecycle.saslSent();
+        lifecycle.saslAnswered();
+        assertEquals(CloseAction.SEND_CLOSING_TAG, lifecycle.closeRequested());
+    }
+
+    @Test
+    void aCloseAfterTheSuccessOfAnAuthSendsAHeaderBeforeTheClosingTag() {
+        UpstreamLifecycle lifecycle = in(State.OPEN);
+        lifecycle.saslSent();
+        lifecycle.saslSucceeded();
+        assertEquals(CloseAction.SEND_HEADER_AND_CLOSING_TAG, lifecycle.closeRequested());
     }
 
     @Test

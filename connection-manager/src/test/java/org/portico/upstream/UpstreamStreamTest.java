@@ -453,6 +453,45 @@ class UpstreamStreamTest {
         assertEquals(Reason.CLOSED_BY_US, end.reason(), end.toString());
     }
 
+    /**
+     * RFC 6120 §6.4.6: while the session's {@code <auth/>} is unanswered the server may have sent success, and then
+     * waits for a new header, or not: no last bytes fit both, so a close drops the connection and writes nothing
+     * after the auth (before authentication the server has no session to end).
+     */
+    @Test
+    void aCloseWhileSaslIsUnansweredDropsTheConnectionWithoutLastBytes_RFC6120_6_4_6() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                + "AGFsaWNlAHNlY3JldA==</auth>"));
+        peer[0].expect("</auth>");
+
+        upstream.close();
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CLOSED_BY_US, end.reason(), end.toString());
+        assertEquals("closed with SASL unanswered", end.detail());
+        assertEquals("", peer[0].readToEnd(), "nothing after the auth");
+    }
+
+    /** A challenge answers the auth: the server waits in the stream it has, so a close is the closing tag. */
+    @Test
+    void aCloseAfterASaslChallengeSendsTheClosingTag() throws IOException {
+        Peer[] peer = new Peer[1];
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>"
+                + "biwsbj1hbGljZSxyPWFiYw==</auth>"));
+        peer[0].expect("</auth>");
+        peer[0].send("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>cj1hYmNkZWYscz1zYWx0LGk9NDA5Ng==</challenge>");
+        assertTrue(listener.awaitElement().is(Namespaces.SASL, "challenge"));
+
+        upstream.close();
+
+        peer[0].expect(ScriptedXmppServer.CLOSING_TAG);
+        peer[0].send(ScriptedXmppServer.CLOSING_TAG);
+        assertEquals(Reason.CLOSED_BY_US, listener.awaitClosed().reason());
+    }
+
     /** Once the session's restart is queued, the new stream is the session's own, and a close is the closing tag. */
     @Test
     void aCloseAfterTheRestartSendsTheClosingTagAlone() throws IOException {
