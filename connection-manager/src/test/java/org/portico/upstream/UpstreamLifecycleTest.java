@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.function.Function;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.portico.upstream.UpstreamLifecycle.CloseAction;
@@ -119,45 +118,28 @@ class UpstreamLifecycleTest {
         assertEquals(next, lifecycle.state());
     }
 
-    /** RFC 6120 §6.4.6: between SASL success and the session's restart, a close must open the new stream first. */
-    @Test
-    void aCloseBetweenSaslSuccessAndTheRestartSendsAHeaderBeforeTheClosingTag_RFC6120_6_4_6() {
+    /**
+     * What a close of an open stream writes after SASL events, in order (RFC 6120 §6.4.6): after success and until
+     * the session's restart is queued, the new stream's header first, since the server waits for one; while an auth
+     * or response is unanswered nothing, since the server may or may not have sent success already.
+     */
+    @ParameterizedTest(name = "{0} → {1}, {2}")
+    @CsvSource({
+            // events before the close,             close action,                next state
+            "saslSucceeded,                         SEND_HEADER_AND_CLOSING_TAG, CLOSING",
+            "saslSucceeded restartRequested,        SEND_CLOSING_TAG,            CLOSING",
+            "saslSent,                              DISCONNECT,                  CLOSED",
+            "saslSent saslAnswered,                 SEND_CLOSING_TAG,            CLOSING",
+            "saslSent saslAnswered saslSent,        DISCONNECT,                  CLOSED",
+            "saslSent saslSucceeded,                SEND_HEADER_AND_CLOSING_TAG, CLOSING",
+            "saslSent saslSucceeded restartRequested, SEND_CLOSING_TAG,          CLOSING",
+    })
+    void aCloseAfterSaslEvents_RFC6120_6_4_6(String events, CloseAction action, State next) {
         UpstreamLifecycle lifecycle = in(State.OPEN);
-        lifecycle.saslSucceeded();
-        assertEquals(CloseAction.SEND_HEADER_AND_CLOSING_TAG, lifecycle.closeRequested());
-        assertEquals(State.CLOSING, lifecycle.state());
-    }
-
-    /** RFC 6120 §6.4.6: with the session's auth unanswered, no last bytes fit both outcomes: drop the connection. */
-    @Test
-    void aCloseWhileSaslIsUnansweredDisconnects_RFC6120_6_4_6() {
-        UpstreamLifecycle lifecycle = in(State.OPEN);
-        lifecycle.saslSent();
-        assertEquals(CloseAction.DISCONNECT, lifecycle.closeRequested());
-        assertEquals(State.CLOSED, lifecycle.state());
-    }
-
-    @Test
-    void aCloseAfterAChallengeOrFailureSendsTheClosingTag() {
-        UpstreamLifecycle lifecycle = in(State.OPEN);
-        lifecycle.saslSent();
-        lifecycle.saslAnswered();
-        assertEquals(CloseAction.SEND_CLOSING_TAG, lifecycle.closeRequested());
-    }
-
-    @Test
-    void aCloseAfterTheSuccessOfAnAuthSendsAHeaderBeforeTheClosingTag() {
-        UpstreamLifecycle lifecycle = in(State.OPEN);
-        lifecycle.saslSent();
-        lifecycle.saslSucceeded();
-        assertEquals(CloseAction.SEND_HEADER_AND_CLOSING_TAG, lifecycle.closeRequested());
-    }
-
-    @Test
-    void aCloseAfterTheRestartWasQueuedSendsTheClosingTagAlone() {
-        UpstreamLifecycle lifecycle = in(State.OPEN);
-        lifecycle.saslSucceeded();
-        lifecycle.restartRequested();
-        assertEquals(CloseAction.SEND_CLOSING_TAG, lifecycle.closeRequested());
+        for (String name : events.split(" ")) {
+            event(name).apply(lifecycle);
+        }
+        assertEquals(action, lifecycle.closeRequested());
+        assertEquals(next, lifecycle.state());
     }
 }

@@ -67,6 +67,8 @@ class UpstreamStreamTest {
 
     static final StreamHeader LOCALHOST = new StreamHeader("localhost", null, "en", "1.0");
     private static final XmlParser PARSER = new XmlParser(XmlLimits.DEFAULT);
+    private static final String PLAIN_AUTH =
+            "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGFsaWNlAHNlY3JldA==</auth>";
 
     private ScriptedXmppServer server;
     private RecordingUpstreamListener listener;
@@ -334,10 +336,7 @@ class UpstreamStreamTest {
     @Test
     void saslSuccessRestartsTheStreamOnTheSameConnection() throws IOException {
         Peer[] peer = new Peer[1];
-        Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
-                + "AGFsaWNlAHNlY3JldA==</auth>"));
-        peer[0].expect("</auth>");
+        Upstream upstream = authSent(peer, PLAIN_AUTH);
         peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
         assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"), "SASL passes through untouched");
 
@@ -417,12 +416,17 @@ class UpstreamStreamTest {
         assertEquals("host-unknown", UpstreamFailure.condition(end.streamError()));
     }
 
+    /** An open stream whose session has sent {@code auth}, which the server has read and not answered yet. */
+    private Upstream authSent(Peer[] peer, String auth) throws IOException {
+        Upstream upstream = open(peer, b -> b);
+        upstream.send(xml(auth));
+        peer[0].expect("</auth>");
+        return upstream;
+    }
+
     /** An open stream whose server has just sent SASL success: it now waits for the restart (RFC 6120 §6.4.6). */
     private Upstream authenticated(Peer[] peer) throws IOException {
-        Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
-                + "AGFsaWNlAHNlY3JldA==</auth>"));
-        peer[0].expect("</auth>");
+        Upstream upstream = authSent(peer, PLAIN_AUTH);
         peer[0].send("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
         assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"));
         return upstream;
@@ -461,10 +465,7 @@ class UpstreamStreamTest {
     @Test
     void aCloseWhileSaslIsUnansweredDropsTheConnectionWithoutLastBytes_RFC6120_6_4_6() throws IOException {
         Peer[] peer = new Peer[1];
-        Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
-                + "AGFsaWNlAHNlY3JldA==</auth>"));
-        peer[0].expect("</auth>");
+        Upstream upstream = authSent(peer, PLAIN_AUTH);
 
         upstream.close();
 
@@ -478,10 +479,8 @@ class UpstreamStreamTest {
     @Test
     void aCloseAfterASaslChallengeSendsTheClosingTag() throws IOException {
         Peer[] peer = new Peer[1];
-        Upstream upstream = open(peer, b -> b);
-        upstream.send(xml("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>"
-                + "biwsbj1hbGljZSxyPWFiYw==</auth>"));
-        peer[0].expect("</auth>");
+        Upstream upstream = authSent(peer, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>"
+                + "biwsbj1hbGljZSxyPWFiYw==</auth>");
         peer[0].send("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>cj1hYmNkZWYscz1zYWx0LGk9NDA5Ng==</challenge>");
         assertTrue(listener.awaitElement().is(Namespaces.SASL, "challenge"));
 
