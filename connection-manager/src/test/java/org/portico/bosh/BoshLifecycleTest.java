@@ -2,6 +2,7 @@ package org.portico.bosh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.portico.testing.TransitionTables.returnsNothing;
 
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,23 +33,11 @@ class BoshLifecycleTest {
 
     private static Function<BoshLifecycle, Object> event(String name) {
         return switch (name) {
-            case "creationAnswered" -> l -> {
-                l.creationAnswered();
-                return "-";
-            };
-            case "paused" -> l -> {
-                l.paused();
-                return "-";
-            };
+            case "creationAnswered" -> returnsNothing(BoshLifecycle::creationAnswered);
+            case "paused" -> returnsNothing(BoshLifecycle::paused);
             case "requestArrived" -> BoshLifecycle::requestArrived;
-            case "ended" -> l -> {
-                l.ended();
-                return "-";
-            };
-            case "terminalSent" -> l -> {
-                l.terminalSent();
-                return "-";
-            };
+            case "ended" -> returnsNothing(BoshLifecycle::ended);
+            case "terminalSent" -> returnsNothing(BoshLifecycle::terminalSent);
             default -> throw new IllegalArgumentException(name);
         };
     }

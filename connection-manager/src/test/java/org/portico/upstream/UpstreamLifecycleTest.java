@@ -2,6 +2,7 @@ package org.portico.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.portico.testing.TransitionTables.returnsNothing;
 
 import java.util.function.Function;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,18 +39,9 @@ class UpstreamLifecycleTest {
             case "closeRequested" -> UpstreamLifecycle::closeRequested;
             case "abortRequested" -> UpstreamLifecycle::abortRequested;
             case "ended" -> UpstreamLifecycle::ended;
-            case "saslSent" -> lifecycle -> {
-                lifecycle.saslSent();
-                return "-";
-            };
-            case "saslAnswered" -> lifecycle -> {
-                lifecycle.saslAnswered();
-                return "-";
-            };
-            case "saslSucceeded" -> lifecycle -> {
-                lifecycle.saslSucceeded();
-                return "-";
-            };
+            case "saslSent" -> returnsNothing(UpstreamLifecycle::saslSent);
+            case "saslAnswered" -> returnsNothing(UpstreamLifecycle::saslAnswered);
+            case "saslSucceeded" -> returnsNothing(UpstreamLifecycle::saslSucceeded);
             default -> throw new IllegalArgumentException(name);
         };
     }
