@@ -137,6 +137,15 @@ final class UpstreamLifecycle {
         };
     }
 
+    /**
+     * Reader: it closes the stream (the server's closing tag, or bytes it cannot relay) with everything the server
+     * sent read, so no answer to the session's SASL is unread: as {@link #closeRequested}, from what was read.
+     */
+    CloseAction closeAfterReading() {
+        saslUnanswered = false;
+        return closeRequested();
+    }
+
     /** Anyone: drop the connection now. @return false when it was already closed */
     boolean abortRequested() {
         if (state == State.CLOSED) {

@@ -320,8 +320,7 @@ final class UpstreamStream implements Upstream {
         public UpstreamEnd serverClosed() {
             lock.lock();
             try {
-                lifecycle.saslAnswered(); // the server ended its stream: no SASL answer of its is unread
-                CloseAction action = lifecycle.closeRequested();
+                CloseAction action = lifecycle.closeAfterReading();
                 if (action.writes()) {
                     writer.offerFinal(finalBytes(action, CLOSING_TAG));
                     replyQueued = true;
@@ -338,8 +337,7 @@ final class UpstreamStream implements Upstream {
         public void badFormat() {
             lock.lock();
             try {
-                lifecycle.saslAnswered(); // what the server sent is read up to the bad bytes; it gets our error
-                CloseAction action = lifecycle.closeRequested();
+                CloseAction action = lifecycle.closeAfterReading();
                 if (action.writes()) {
                     writer.offerFinal(finalBytes(action, BAD_FORMAT));
                     replyQueued = true;

@@ -37,6 +37,7 @@ class UpstreamLifecycleTest {
             case "acceptsWrites" -> UpstreamLifecycle::acceptsWrites;
             case "restartRequested" -> UpstreamLifecycle::restartRequested;
             case "closeRequested" -> UpstreamLifecycle::closeRequested;
+            case "closeAfterReading" -> UpstreamLifecycle::closeAfterReading;
             case "abortRequested" -> UpstreamLifecycle::abortRequested;
             case "ended" -> UpstreamLifecycle::ended;
             case "saslSent" -> returnsNothing(UpstreamLifecycle::saslSent);
@@ -54,6 +55,7 @@ class UpstreamLifecycleTest {
             "CONNECTING,      acceptsWrites,    true,             CONNECTING",
             "CONNECTING,      restartRequested, THROWS,           CONNECTING",
             "CONNECTING,      closeRequested,   DISCONNECT,       CLOSED",
+            "CONNECTING,      closeAfterReading, DISCONNECT,       CLOSED",
             "CONNECTING,      abortRequested,   true,             CLOSED",
             "CONNECTING,      ended,            CONNECTING,       CLOSED",
             "CONNECTING,      saslSent,         -,                CONNECTING",
@@ -64,6 +66,7 @@ class UpstreamLifecycleTest {
             "NEGOTIATING_TLS, acceptsWrites,    true,             NEGOTIATING_TLS",
             "NEGOTIATING_TLS, restartRequested, THROWS,           NEGOTIATING_TLS",
             "NEGOTIATING_TLS, closeRequested,   DISCONNECT,       CLOSED",
+            "NEGOTIATING_TLS, closeAfterReading, DISCONNECT,       CLOSED",
             "NEGOTIATING_TLS, abortRequested,   true,             CLOSED",
             "NEGOTIATING_TLS, ended,            NEGOTIATING_TLS,  CLOSED",
             "NEGOTIATING_TLS, saslSent,         -,                NEGOTIATING_TLS",
@@ -74,6 +77,7 @@ class UpstreamLifecycleTest {
             "OPEN,            acceptsWrites,    true,             OPEN",
             "OPEN,            restartRequested, true,             OPEN",
             "OPEN,            closeRequested,   SEND_CLOSING_TAG, CLOSING",
+            "OPEN,            closeAfterReading, SEND_CLOSING_TAG, CLOSING",
             "OPEN,            abortRequested,   true,             CLOSED",
             "OPEN,            ended,            OPEN,             CLOSED",
             "OPEN,            saslSent,         -,                OPEN",
@@ -84,6 +88,7 @@ class UpstreamLifecycleTest {
             "CLOSING,         acceptsWrites,    false,            CLOSING",
             "CLOSING,         restartRequested, false,            CLOSING",
             "CLOSING,         closeRequested,   NONE,             CLOSING",
+            "CLOSING,         closeAfterReading, NONE,             CLOSING",
             "CLOSING,         abortRequested,   true,             CLOSED",
             "CLOSING,         ended,            CLOSING,          CLOSED",
             "CLOSING,         saslSent,         -,                CLOSING",
@@ -94,6 +99,7 @@ class UpstreamLifecycleTest {
             "CLOSED,          acceptsWrites,    false,            CLOSED",
             "CLOSED,          restartRequested, false,            CLOSED",
             "CLOSED,          closeRequested,   NONE,             CLOSED",
+            "CLOSED,          closeAfterReading, NONE,             CLOSED",
             "CLOSED,          abortRequested,   false,            CLOSED",
             "CLOSED,          ended,            CLOSED,           CLOSED",
             "CLOSED,          saslSent,         -,                CLOSED",
@@ -113,25 +119,28 @@ class UpstreamLifecycleTest {
     /**
      * What a close of an open stream writes after SASL events, in order (RFC 6120 §6.4.6): after success and until
      * the session's restart is queued, the new stream's header first, since the server waits for one; while an auth
-     * or response is unanswered nothing, since the server may or may not have sent success already.
+     * or response is unanswered nothing, since the server may or may not have sent success already, unless the
+     * reader closes, having read all the server sent.
      */
-    @ParameterizedTest(name = "{0} → {1}, {2}")
+    @ParameterizedTest(name = "{0}, {1} → {2}, {3}")
     @CsvSource({
-            // events before the close,             close action,                next state
-            "saslSucceeded,                         SEND_HEADER_AND_CLOSING_TAG, CLOSING",
-            "saslSucceeded restartRequested,        SEND_CLOSING_TAG,            CLOSING",
-            "saslSent,                              DISCONNECT,                  CLOSED",
-            "saslSent saslAnswered,                 SEND_CLOSING_TAG,            CLOSING",
-            "saslSent saslAnswered saslSent,        DISCONNECT,                  CLOSED",
-            "saslSent saslSucceeded,                SEND_HEADER_AND_CLOSING_TAG, CLOSING",
-            "saslSent saslSucceeded restartRequested, SEND_CLOSING_TAG,          CLOSING",
+            // events before the close,               close,             action,                      next state
+            "saslSucceeded,                           closeRequested,    SEND_HEADER_AND_CLOSING_TAG, CLOSING",
+            "saslSucceeded,                           closeAfterReading, SEND_HEADER_AND_CLOSING_TAG, CLOSING",
+            "saslSucceeded restartRequested,          closeRequested,    SEND_CLOSING_TAG,            CLOSING",
+            "saslSent,                                closeRequested,    DISCONNECT,                  CLOSED",
+            "saslSent,                                closeAfterReading, SEND_CLOSING_TAG,            CLOSING",
+            "saslSent saslAnswered,                   closeRequested,    SEND_CLOSING_TAG,            CLOSING",
+            "saslSent saslAnswered saslSent,          closeRequested,    DISCONNECT,                  CLOSED",
+            "saslSent saslSucceeded,                  closeRequested,    SEND_HEADER_AND_CLOSING_TAG, CLOSING",
+            "saslSent saslSucceeded restartRequested, closeRequested,    SEND_CLOSING_TAG,            CLOSING",
     })
-    void aCloseAfterSaslEvents_RFC6120_6_4_6(String events, CloseAction action, State next) {
+    void aCloseAfterSaslEvents_RFC6120_6_4_6(String events, String close, CloseAction action, State next) {
         UpstreamLifecycle lifecycle = in(State.OPEN);
         for (String name : events.split(" ")) {
             event(name).apply(lifecycle);
         }
-        assertEquals(action, lifecycle.closeRequested());
+        assertEquals(action, event(close).apply(lifecycle));
         assertEquals(next, lifecycle.state());
     }
 }
