@@ -86,6 +86,11 @@ public record BoshRequest(XmlElement body, long rid, List<XmlElement> payloads, 
         return BoshNames.TYPE_TERMINATE.equals(body.attribute(BoshNames.TYPE).orElse(null));
     }
 
+    /** Whether it is the one request more than {@code requests} that §11 allows: it pauses or terminates. */
+    public boolean endsOrPauses() {
+        return isTerminate() || body.attribute(BoshNames.PAUSE).isPresent();
+    }
+
     public boolean isRestart() {
         return "true".equals(body.attribute(BoshNames.XMPP_RESTART).orElse(null));
     }

@@ -105,6 +105,19 @@ final class BoshResponder {
         addedStreams.put(rid, stream);
     }
 
+    /**
+     * The requests the client waits on: held, or early (§14.2), on their connection; an early pause answered at once
+     * is not one. §11 counts these against {@code requests}.
+     */
+    int openRequests() {
+        return requests.window().unansweredCount() - requests.count(inHand -> !inHand.onConnection());
+    }
+
+    /** Whether an early request is §11's one request more than {@code requests}: it pauses or terminates. */
+    boolean extraRequestEarly() {
+        return requests.defers(inHand -> inHand.body() != null && inHand.body().endsOrPauses());
+    }
+
     /** After an event: keep within hold (§8), flush what is pending, and set the lease (§10). */
     void settle(Duration idle, AfterLock after) {
         while (requests.heldCount() > params.hold()

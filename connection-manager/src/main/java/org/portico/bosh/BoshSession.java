@@ -248,12 +248,14 @@ public final class BoshSession implements ClientSession {
                 request.attribute(BoshNames.NEWKEY).orElse(null)).accepted()) {
             throw new BoshException(BoshCondition.ITEM_NOT_FOUND, "key sequence broken (§15)");
         }
-        // an early pause answered at once no longer occupies a connection (§11)
-        int open = requests.window().unansweredCount() - requests.count(inHand -> !inHand.onConnection());
-        RequestLimits.Verdict verdict = limits.check(open,
-                pause.isPresent() || request.isTerminate(), request.isEmpty(), now);
+        int open = responder.openRequests();
+        // §11's one extra request to pause or terminate may have overtaken this one and wait for its turn: then it is
+        // the last of the client's sequence, and this one is judged as part of it
+        RequestLimits.Verdict verdict = limits.check(open, request.endsOrPauses() || responder.extraRequestEarly(),
+                request.isEmpty(), now);
         if (!verdict.allowed()) {
-            throw new BoshException(BoshCondition.POLICY_VIOLATION, "overactivity: " + verdict);
+            throw new BoshException(BoshCondition.POLICY_VIOLATION,
+                    "overactivity: " + verdict + " with " + open + " requests open");
         }
         boolean fromPause = lifecycle.requestArrived();
         if (fromPause) {

@@ -81,7 +81,8 @@ public final class RequestLimits {
      *
      * @param unanswered       requests received and not answered, this one included
      *                         ({@link RidWindow#unansweredCount()} after {@link RidWindow#onRequest})
-     * @param pauseOrTerminate it carries {@code pause} or {@code type='terminate'}
+     * @param pauseOrTerminate it, or a later rid already received and waiting for it (§14.2), carries {@code pause}
+     *                         or {@code type='terminate'}: the client's sequence ends with §11's one extra request
      * @param empty            its body has no payloads
      * @param nowMillis        when it arrived
      */

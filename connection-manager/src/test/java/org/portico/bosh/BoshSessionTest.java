@@ -2,6 +2,7 @@ package org.portico.bosh;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -580,6 +581,40 @@ class BoshSessionTest {
         assertEquals("terminate", attr(parse(held.body()), "type"));
         assertTrue(upstream.sent.get(0).is(Namespaces.JABBER_CLIENT, "presence"));
         assertTrue(upstream.closed);
+    }
+
+    /**
+     * §11 lets the client have one request more than {@code requests} if it pauses or terminates. The extra one can
+     * overtake the request before it on the network (seen with every node of a cluster tearing down 300 clients at
+     * once: 79 sessions ended with {@code policy-violation} and the last request's payloads were dropped). The
+     * overtaken request is then processed while the terminate waits for its turn, and the terminate's allowance
+     * must count for it too.
+     */
+    @Test
+    void aTerminateThatOvertookTheRequestBeforeItStillHasItsExtraRequest_R33_R40() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        RecordingExchange terminate = send(RID + 3, "type='terminate'", "");
+        assertFalse(terminate.answered(), "early: it waits for rid+2 (§14.2)");
+        RecordingExchange last = send(RID + 2, "", "<presence xmlns='jabber:client' type='unavailable'/>");
+
+        assertEquals("terminate", attr(parse(terminate.body()), "type"));
+        assertNull(attr(parse(terminate.body()), "condition"), "a clean end, not policy-violation");
+        assertTrue(held.answered() && last.answered());
+        assertTrue(upstream.sent.get(0).is(Namespaces.JABBER_CLIENT, "presence"), "the last payload went upstream");
+        assertTrue(upstream.closed);
+    }
+
+    @Test
+    void aThirdOrdinaryRequestStillOvertakingItsPredecessorIsAPolicyViolation_R33() throws Exception {
+        created("");
+        send(RID + 1, "", "");
+        RecordingExchange early = send(RID + 3, "", "");
+        RecordingExchange overtaken = send(RID + 2, "", "<presence xmlns='jabber:client'/>");
+
+        assertEquals("policy-violation", attr(parse(overtaken.body()), "condition"),
+                "three requests at once where requests=2 and none of them ends or pauses the session");
+        assertEquals("policy-violation", attr(parse(early.body()), "condition"));
     }
 
     @Test

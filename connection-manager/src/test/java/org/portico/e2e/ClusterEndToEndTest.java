@@ -253,17 +253,18 @@ class ClusterEndToEndTest {
                 assertEquals(IntStream.rangeClosed(1, last).boxed().toList(), client.receivedFrom(partnerOf(i).jid()),
                         client + " got every numbered message of its sender exactly once and in order");
             }
+            int endsWithConditionBefore = ResumingChatClient.boshEndsWithCondition();
+            closeAll(threads);
             report("messages: " + SESSIONS * (long) last + " sent, each received exactly once in order "
                     + "(lost 0, duplicated 0); " + resumptions + " resumptions in all; BOSH requests "
                     + ResumingChatClient.boshFigures() + "; forwarded after the restarts "
                     + forwarded("answered") + ", failed " + forwarded("failed"));
+            // a client's terminate may overtake its previous request, and §11 allows it as one request more
+            assertEquals(endsWithConditionBefore, ResumingChatClient.boshEndsWithCondition(),
+                    "every BOSH client's terminate ended its session cleanly: " + ResumingChatClient.boshFigures());
         } finally {
             chatting.set(false);
-            List<Future<?>> closed = new ArrayList<>();
-            clients.forEach(client -> closed.add(threads.submit(client::close)));
-            for (Future<?> close : closed) {
-                close.get();
-            }
+            closeAll(threads);
             threads.shutdownNow();
             if (haproxy != null) {
                 haproxy.close();
@@ -271,6 +272,15 @@ class ClusterEndToEndTest {
             nodes.forEach(PorticoNode::close);
             // not close(): it waits for every request still held, which the stopped nodes will never answer
             http.shutdownNow();
+        }
+    }
+
+    /** Ends every client's session politely, all at once, as a balancer's clients leaving together would. */
+    private void closeAll(ExecutorService threads) throws Exception {
+        List<Future<?>> closed = new ArrayList<>();
+        clients.forEach(client -> closed.add(threads.submit(client::close)));
+        for (Future<?> close : closed) {
+            close.get();
         }
     }
 }

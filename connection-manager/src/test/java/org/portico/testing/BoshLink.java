@@ -33,6 +33,8 @@ final class BoshLink implements ResumingChatClient.Link {
     static final AtomicInteger RESENT = new AtomicInteger();
     /** Requests answered with HTTP 200, over every BOSH link of the test. */
     static final AtomicInteger ANSWERED = new AtomicInteger();
+    /** Polite ends ({@code type='terminate'}) answered with a condition rather than a clean end, over every link. */
+    static final AtomicInteger ENDS_WITH_CONDITION = new AtomicInteger();
 
     private final ResumingChatClient client;
     private final URI endpoint;
@@ -54,9 +56,13 @@ final class BoshLink implements ResumingChatClient.Link {
         this.http = http;
     }
 
-    /** The requests answered with HTTP 200 and the requests sent again, over every BOSH link so far. */
+    /**
+     * The requests answered with HTTP 200, the requests sent again and the terminates answered with a condition, over
+     * every BOSH link so far.
+     */
     static String figures() {
-        return ANSWERED.get() + " answered, " + RESENT.get() + " sent again";
+        return ANSWERED.get() + " answered, " + RESENT.get() + " sent again, " + ENDS_WITH_CONDITION.get()
+                + " terminates answered with a condition";
     }
 
     @Override
@@ -192,8 +198,12 @@ final class BoshLink implements ResumingChatClient.Link {
                 queued.clear();
             }
             try {
-                http.send(request("<body xmlns='http://jabber.org/protocol/httpbind' sid='" + id + "' rid='" + last
-                        + "' type='terminate'>" + payload + "</body>"), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<String> end = http.send(request("<body xmlns='http://jabber.org/protocol/httpbind' sid='"
+                        + id + "' rid='" + last + "' type='terminate'>" + payload + "</body>"),
+                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                if (end.statusCode() != 200 || BoshTestClient.parse(end.body()).attribute("condition").isPresent()) {
+                    ENDS_WITH_CONDITION.incrementAndGet();
+                }
             } catch (Exception e) {
                 // the session is gone already: nothing to end
             }

@@ -92,9 +92,17 @@ public final class ResumingChatClient implements AutoCloseable {
         this.http = http;
     }
 
-    /** The BOSH requests answered, and those sent again after an HTTP failure, over every client so far. */
+    /**
+     * The BOSH requests answered, those sent again after an HTTP failure, and the terminates answered with a
+     * condition, over every client so far.
+     */
     public static String boshFigures() {
         return BoshLink.figures();
+    }
+
+    /** The polite ends over BOSH that the server answered with a condition rather than a clean end (§11, §13). */
+    public static int boshEndsWithCondition() {
+        return BoshLink.ENDS_WITH_CONDITION.get();
     }
 
     public synchronized String jid() {
