@@ -26,13 +26,17 @@ import java.util.List;
  * @param reportAfter          how old an unacknowledged response must be before a lagging client ack is answered
  *                             with {@code report} (§9.2): clients ack a response only after handling it, so a
  *                             younger one is most likely still on its way; default 1 s
- * @param ridGapGrace          how long a request that came before a lower rid (§14.2) waits for it before the missing
+ * @param ridGapGrace          how long requests that came before a lower rid (§14.2) wait for it, once they and
+ *                             the held ones are every request the client may have open (§11), before the missing
  *                             rid counts as lost and the requests after it are processed: a reloading page can cut
  *                             off a request that never arrives, and a client that continues with the next rid
  *                             (Strophe's restore) would otherwise wait for it until its wait runs out and then lose
- *                             the session. A given-up rid that arrives later is forwarded then. Not for sessions
- *                             with keys (§15), whose chain a lost request breaks. {@link Duration#ZERO}: never (the
- *                             early request is answered with a recoverable error after its wait); default 5 s
+ *                             the session. While the client may still have the missing rid open (overtaken on the
+ *                             network, or forwarded through another cluster node), the early request waits its
+ *                             whole wait instead, so the rids keep their order. A given-up rid that arrives later is
+ *                             forwarded then. Not for sessions with keys (§15), whose chain a lost request breaks.
+ *                             {@link Duration#ZERO}: never (the early request is answered with a recoverable error
+ *                             after its wait); default 5 s
  * @param charsets             request charsets besides UTF-8 advertised in {@code charsets} (R20); a body's XML
  *                             declaration decides its encoding, and any charset the JDK knows is decoded
  * @param requestsOnSelector   whether every HTTP request is handled on the thread that read it (Jetty's selector

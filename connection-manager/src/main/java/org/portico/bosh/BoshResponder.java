@@ -118,6 +118,16 @@ final class BoshResponder {
         return requests.defers(inHand -> inHand.body() != null && inHand.body().endsOrPauses());
     }
 
+    /**
+     * Whether every request the client may have open (§11) is here, early or held, so a missing lower rid cannot be
+     * on its way: a client that obeys {@code requests} sent it and counts it as answered (a page that reloaded and
+     * cut it off). Otherwise the missing rid may still be travelling, overtaken on the network or through another
+     * cluster node.
+     */
+    boolean clientWindowFull() {
+        return openRequests() >= params.requests() + (extraRequestEarly() ? 1 : 0);
+    }
+
     /** After an event: keep within hold (§8), flush what is pending, and set the lease (§10). */
     void settle(Duration idle, AfterLock after) {
         while (requests.heldCount() > params.hold()

@@ -172,8 +172,11 @@ public final class BoshSession implements ClientSession {
     }
 
     /**
-     * An early request waits for its turn (§14.2) on its connection, for {@link BoshConfig#ridGapGrace} at most
-     * (then {@link #gapOverdue}) unless keys are in use; a pause without its connection ({@link BoshResponder}).
+     * An early request waits for its turn (§14.2) on its connection; a pause without its connection
+     * ({@link BoshResponder}). Unless keys are in use, the missing rid is then given up ({@link #gapOverdue}) after
+     * {@link BoshConfig#ridGapGrace} once the client's every open request is here, since then it cannot be on its
+     * way, or else after the early request's wait: one overtaken on the network or delayed through another cluster
+     * node comes seconds late under load, and giving it up would relay it out of order.
      */
     private void awaitTurn(BoshResponder.Request early, AfterLock after) {
         BoshExchange exchange = early.exchange();
@@ -185,7 +188,8 @@ public final class BoshSession implements ClientSession {
                 idle.pauseArrivedEarly(pause.get());
             }
         } else if (keys == null && !grace.isZero()) {
-            exchange.holdFor(grace.compareTo(params.waitDuration()) < 0 ? grace : params.waitDuration(),
+            Duration wait = params.waitDuration();
+            exchange.holdFor(responder.clientWindowFull() && grace.compareTo(wait) < 0 ? grace : wait,
                     BoshExchange.Listener.of(() -> gapOverdue(exchange), () -> connectionLost(exchange)));
         } else {
             hold(exchange);
@@ -196,9 +200,10 @@ public final class BoshSession implements ClientSession {
     private void gapOverdue(BoshExchange exchange) {
         event(after -> {
             if (!lifecycle.isEnded() && requests.defers(waiting -> waiting.exchange() == exchange)) {
+                String why = responder.clientWindowFull() ? "every request the client may have open waited "
+                        + config.ridGapGrace() + " behind them" : "a later one waited its whole wait";
                 long[] lost = requests.window().giveUpGap();
-                log.info("rids {}..{} given up as lost: not arrived within {} of a later one", lost[0], lost[1],
-                        config.ridGapGrace());
+                log.info("rids {}..{} given up as lost: {}", lost[0], lost[1], why);
                 processReady(after);
             }
         });

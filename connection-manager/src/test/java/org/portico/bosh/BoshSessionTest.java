@@ -335,9 +335,10 @@ class BoshSessionTest {
     }
 
     /**
-     * Strophe's restore after a reload that cut off rid+2: it continues with rid+3 and never sends rid+2. The early
-     * request waits for the gap for bosh.ridGapGrace, not its whole wait; then rid+2 is given up as lost and rid+3
-     * is processed, held for what is left of its wait.
+     * Strophe's restore after a reload that cut off rid+2: it continues with rid+3 and never sends rid+2. With rid+1
+     * held and rid+3 early, every request the client may have open (requests=2, §11) is here, so rid+2 cannot be on
+     * its way: the early request waits for the gap for bosh.ridGapGrace, not its whole wait; then rid+2 is given up
+     * as lost and rid+3 is processed, held for what is left of its wait.
      */
     @Test
     void aRidThatNeverComesIsGivenUpAfterTheGraceAndTheRequestsAfterItAreProcessed_S14_2() throws Exception {
@@ -357,6 +358,60 @@ class BoshSessionTest {
                 "for what is left of its wait (R25)");
         RecordingExchange next = send(RID + 4, "", "");
         assertTrue(early.answered() && !next.answered(), "the session goes on");
+    }
+
+    /**
+     * A client answered on rid+1 sends rid+2 and then rid+3, and rid+2 is overtaken: through another cluster node it
+     * came up to 9 s late on a loaded host. The client may still have rid+2 open, so rid+3 waits for it its whole
+     * wait, not the grace, and the two go up in rid order (R40); given up after the grace, rid+2 went up after
+     * rid+3 (ClusterEndToEndTest, 2026-12-06).
+     */
+    @Test
+    void aRidTheClientMayStillHaveOpenIsWaitedForTheWholeWaitAndKeepsItsOrder_S14_2_R40() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "answers rid+1"));
+        assertTrue(held.answered());
+        RecordingExchange early = send(RID + 3, "", "<message xmlns='jabber:client' to='bob@localhost' id='third'/>");
+
+        assertEquals(Duration.ofSeconds(30), early.heldFor(), "rid+2 may be on its way: the whole wait");
+        clock.advance(Duration.ofSeconds(9));
+        RecordingExchange overtaken = send(RID + 2, "",
+                "<message xmlns='jabber:client' to='bob@localhost' id='second'/>");
+
+        assertEquals(List.of("second", "third"), sentIds(), "in rid order");
+        assertTrue(overtaken.answered(), "hold=1: rid+2 goes back once rid+3 is held");
+        assertFalse(early.answered());
+    }
+
+    /**
+     * Strophe's restore when the reload also closed the held request's connection: rid+3 alone is not every request
+     * the client may have open, so it waits; rid+4 fills the client's window (requests=2), so rid+2 cannot be on its
+     * way and is given up after the grace.
+     */
+    @Test
+    void aGapIsGivenUpAfterTheGraceOnceTheClientsWholeWindowWaitsBehindIt_S14_2() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        held.closeConnection();
+        RecordingExchange third = send(RID + 3, "", "<message xmlns='jabber:client' to='bob@localhost' id='third'/>");
+        assertEquals(Duration.ofSeconds(30), third.heldFor(), "alone, it may have overtaken rid+2");
+        RecordingExchange fourth = send(RID + 4, "", "<message xmlns='jabber:client' to='bob@localhost' id='fourth'/>");
+
+        assertEquals(BoshConfig.DEFAULT.ridGapGrace(), fourth.heldFor(), "two early requests: the client's window");
+        clock.advance(BoshConfig.DEFAULT.ridGapGrace());
+        fourth.expireWait();
+        assertEquals(List.of("third", "fourth"), sentIds(), "rid+2 given up, the rest in rid order");
+    }
+
+    /** §11's extra request, a terminate, does not fill the window: the request it overtook may be on its way. */
+    @Test
+    void anEarlyTerminateLeavesRoomForTheRequestItOvertook_S11_S14_2() throws Exception {
+        created("");
+        send(RID + 1, "", "");
+        RecordingExchange terminate = send(RID + 3, "type='terminate'", "");
+
+        assertEquals(Duration.ofSeconds(30), terminate.heldFor(), "rid+1, rid+2 and the terminate: allowed");
     }
 
     @Test
