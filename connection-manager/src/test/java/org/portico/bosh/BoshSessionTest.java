@@ -84,7 +84,15 @@ class BoshSessionTest {
         return PARSER.parseDocument(body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String attr(XmlElement body, String name) {
+    /** A session whose rid+1 is held and whose client then closed that request's connection. */
+    private RecordingExchange heldRequestWhoseConnectionClosed() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+        held.closeConnection();
+        return held;
+    }
+
+        private static String attr(XmlElement body, String name) {
         return body.attribute(name).orElse(null);
     }
 
@@ -391,9 +399,7 @@ class BoshSessionTest {
      */
     @Test
     void aGapIsGivenUpAfterTheGraceOnceTheClientsWholeWindowWaitsBehindIt_S14_2() throws Exception {
-        created("");
-        RecordingExchange held = send(RID + 1, "", "");
-        held.closeConnection();
+        heldRequestWhoseConnectionClosed();
         RecordingExchange third = send(RID + 3, "", "<message xmlns='jabber:client' to='bob@localhost' id='third'/>");
         assertEquals(Duration.ofSeconds(30), third.heldFor(), "alone, it may have overtaken rid+2");
         RecordingExchange fourth = send(RID + 4, "", "<message xmlns='jabber:client' to='bob@localhost' id='fourth'/>");
@@ -465,9 +471,7 @@ class BoshSessionTest {
 
     @Test
     void aStanzaArrivingAfterTheClientClosedItsHeldConnectionWaitsForTheNextRequest_R22() throws Exception {
-        created("");
-        RecordingExchange held = send(RID + 1, "", "");
-        held.closeConnection();
+        RecordingExchange held = heldRequestWhoseConnectionClosed();
         assertEquals("idle 60", lifetime.last(), "nothing held any more: inactivity runs (§10)");
         upstream.receive(InMemoryUpstream.message("bob@localhost", "alice@localhost", "while away"));
 
@@ -479,9 +483,7 @@ class BoshSessionTest {
 
     @Test
     void aResendOfTheRidWhoseConnectionClosedGetsAnEmptyReplayNotAnError_R43() throws Exception {
-        created("");
-        RecordingExchange held = send(RID + 1, "", "");
-        held.closeConnection();
+        RecordingExchange held = heldRequestWhoseConnectionClosed();
         RecordingExchange resend = send(RID + 1, "", "");
 
         XmlElement body = parse(resend.body());
