@@ -124,8 +124,10 @@ final class BoshLink implements ResumingChatClient.Link {
         if (dead) {
             return;
         }
+        // never inline: a request that fails at once would complete here, under this link's monitor (pump), and
+        // answered() takes the client's monitor before the link's; the two orders deadlocked a resuming client
         http.sendAsync(request(body), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                .whenComplete((response, failure) -> answered(requestRid, body, attempt, response, failure));
+                .whenCompleteAsync((response, failure) -> answered(requestRid, body, attempt, response, failure));
     }
 
     private void answered(long requestRid, String body, int attempt, HttpResponse<String> response,
