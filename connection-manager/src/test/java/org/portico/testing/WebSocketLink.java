@@ -66,7 +66,8 @@ final class WebSocketLink implements ResumingChatClient.Link, WebSocket.Listener
         for (String element : elements) {
             sending = sending.thenCompose(socket -> socket.sendText(element, true));
         }
-        sending.whenComplete((socket, failure) -> {
+        // never inline, under this link's monitor: end() takes the client's, which is taken before the link's
+        sending.whenCompleteAsync((socket, failure) -> {
             if (failure != null) {
                 end("send failed: " + failure);
             }
