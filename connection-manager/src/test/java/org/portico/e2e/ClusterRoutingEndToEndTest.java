@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.portico.cluster.ClusterConfig;
@@ -15,6 +17,7 @@ import org.portico.testing.BoshTestClient;
 import org.portico.testing.ClusterPorts;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
+import org.portico.testing.TcpForwarder;
 import org.portico.testing.WebSocketTestClient;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -36,13 +39,18 @@ class ClusterRoutingEndToEndTest {
 
     /** Node {@code n} of two, on fixed ports (its internal URL must be known before it starts), admin on port 0. */
     private static PorticoConfig node(PorticoConfig config, int n) {
+        return node(config, n, "http://127.0.0.1:" + httpPort(n));
+    }
+
+    /** As {@link #node(PorticoConfig, int)}, with the URL the other node forwards this one's requests to. */
+    private static PorticoConfig node(PorticoConfig config, int n, String internalUrl) {
         List<String> members = IntStream.range(0, 2).mapToObj(i -> "127.0.0.1:" + (ClusterPorts.BASE + 60 + i))
                 .toList();
         return PorticoHarness.withAdmin(config.withHttp(config.http().toBuilder().port(httpPort(n)).build())
                 .withCluster(ClusterConfig.builder().enabled(true).name("routing-test").nodeName("node" + n)
                         .bindPort(ClusterPorts.BASE + 60 + n).members(members)
                         .failureDetectionOffset(ClusterPorts.FAILURE_DETECTION_OFFSET)
-                        .internalUrl("http://127.0.0.1:" + httpPort(n)).build()));
+                        .internalUrl(internalUrl).build()));
     }
 
     private static void awaitMembers(PorticoHarness node, int members) throws InterruptedException {
@@ -89,6 +97,49 @@ class ClusterRoutingEndToEndTest {
         } finally {
             owner.close();
         }
+    }
+
+    /**
+     * XEP-0124 §14.2 (R40) through the cluster: a request that reached the other node is forwarded to its owner over
+     * a slow hop (here 1.5 s a read; up to 9 s was seen on a loaded host), and the client's next request, sent
+     * straight to the owner, overtakes it. The client may still have the first open, so the owner waits for it past
+     * {@code bosh.ridGapGrace} and the peer gets the two messages in rid order; given up after the grace, the first
+     * went up after the second (ClusterEndToEndTest, 2026-12-06).
+     */
+    @Test
+    void aForwardedRequestOvertakenOnASlowHopStillGoesUpInRidOrder_XEP0124_14_2_R40() throws Exception {
+        Duration grace = Duration.ofMillis(500);
+        try (TcpForwarder slowHop = new TcpForwarder("127.0.0.1", httpPort(0));
+                PorticoHarness owner = PorticoHarness.start(config -> node(config.withBosh(
+                        config.bosh().toBuilder().ridGapGrace(grace).build()), 0, "http://127.0.0.1:" + slowHop.port()));
+                PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
+                BoshTestClient client = owner.boshClient();
+                BoshTestClient elsewhere = other.boshClient();
+                WebSocketTestClient peer = owner.websocketClient()) {
+            awaitMembers(other, 2);
+            client.login("test8", LocalProsody.password("test8"), "slow-hop", false);
+            String peerJid = peer.login("test9", LocalProsody.password("test9"), "slow-hop-peer");
+            long overtaken = client.nextRid();
+            long later = client.nextRid();
+
+            slowHop.delay(grace.multipliedBy(3));
+            CompletableFuture<String> first = elsewhere.rawAsync(client.body(overtaken, "", chat(peerJid, "first")));
+            CompletableFuture<String> second = client.rawAsync(client.body(later, "", chat(peerJid, "second")));
+
+            assertEquals(List.of("first", "second"), List.of(body(peer.nextMessage()), body(peer.nextMessage())),
+                    "in rid order, not given up after the grace");
+            String answer = first.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(BoshTestClient.parse(answer).attribute("type").isEmpty(), "the session goes on: " + answer);
+            second.cancel(true);
+        }
+    }
+
+    private static String chat(String to, String text) {
+        return "<message xmlns='jabber:client' type='chat' to='" + to + "'><body>" + text + "</body></message>";
+    }
+
+    private static String body(XmlElement message) {
+        return message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text();
     }
 
     /**

@@ -94,9 +94,8 @@ class NetworkFaultsEndToEndTest {
     @Test
     void aRequestOvertakenForLongerThanTheGraceStillGoesUpInRidOrder_R40() throws Exception {
         Duration grace = Duration.ofMillis(500);
-        try (PorticoHarness portico = PorticoHarness.start(config -> new PorticoConfig(config.http(),
-                config.bosh().toBuilder().ridGapGrace(grace).build(), config.upstream(), config.xml(),
-                config.store(), config.websocket()));
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withBosh(
+                config.bosh().toBuilder().ridGapGrace(grace).build()));
                 BoshTestClient bosh = portico.boshClient();
                 WebSocketTestClient peer = portico.websocketClient()) {
             bosh.login("test1", LocalProsody.password("test1"), "overtaken", false);

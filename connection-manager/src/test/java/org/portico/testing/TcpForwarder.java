@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,8 @@ public final class TcpForwarder implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger mostOpen = new AtomicInteger();
+    /** How long each read from a client is held before it goes on to the server: a slow hop. */
+    private volatile Duration delay = Duration.ZERO;
 
     public TcpForwarder(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
@@ -112,13 +115,24 @@ public final class TcpForwarder implements AutoCloseable {
                     to.shutdownOutput();
                     return;
                 }
+                Duration late = delay;
+                if (!late.isZero()) {
+                    Thread.sleep(late);
+                }
                 out.write(buffer, 0, n);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (IOException e) {
             // one side was cut or closed; the other pump ends with it
         }
     }
 
+
+    /** From now on, what each client sends reaches the server {@code delay} late (a slow or overloaded hop). */
+    public void delay(Duration delay) {
+        this.delay = delay;
+    }
 
     /**
      * The server stops reading the {@code index}-th connection (0-based, in order of connection): the bytes sent to
