@@ -110,8 +110,8 @@ class ClusterRoutingEndToEndTest {
     void aForwardedRequestOvertakenOnASlowHopStillGoesUpInRidOrder_XEP0124_14_2_R40() throws Exception {
         Duration grace = Duration.ofMillis(500);
         try (TcpForwarder slowHop = new TcpForwarder("127.0.0.1", httpPort(0));
-                PorticoHarness owner = PorticoHarness.start(config -> node(config.withBosh(
-                        config.bosh().toBuilder().ridGapGrace(grace).build()), 0, "http://127.0.0.1:" + slowHop.port()));
+                PorticoHarness owner = PorticoHarness.start(config -> node(config.withBosh(config.bosh().toBuilder()
+                        .ridGapGrace(grace).build()), 0, "http://127.0.0.1:" + slowHop.port()));
                 PorticoHarness other = PorticoHarness.start(config -> node(config, 1));
                 BoshTestClient client = owner.boshClient();
                 BoshTestClient elsewhere = other.boshClient();
@@ -123,10 +123,12 @@ class ClusterRoutingEndToEndTest {
             long later = client.nextRid();
 
             slowHop.delay(grace.multipliedBy(3));
-            CompletableFuture<String> first = elsewhere.rawAsync(client.body(overtaken, "", chat(peerJid, "first")));
-            CompletableFuture<String> second = client.rawAsync(client.body(later, "", chat(peerJid, "second")));
+            CompletableFuture<String> first = elsewhere.rawAsync(client.body(overtaken, "",
+                    BoshTestClient.chat(peerJid, "first")));
+            CompletableFuture<String> second = client.rawAsync(client.body(later, "",
+                    BoshTestClient.chat(peerJid, "second")));
 
-            assertEquals(List.of("first", "second"), List.of(body(peer.nextMessage()), body(peer.nextMessage())),
+            assertEquals(List.of("first", "second"), List.of(peer.nextMessageBody(), peer.nextMessageBody()),
                     "in rid order, not given up after the grace");
             String answer = first.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
             assertTrue(BoshTestClient.parse(answer).attribute("type").isEmpty(), "the session goes on: " + answer);
@@ -134,13 +136,6 @@ class ClusterRoutingEndToEndTest {
         }
     }
 
-    private static String chat(String to, String text) {
-        return "<message xmlns='jabber:client' type='chat' to='" + to + "'><body>" + text + "</body></message>";
-    }
-
-    private static String body(XmlElement message) {
-        return message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text();
-    }
 
     /**
      * XEP-0252: a legacy browser's GET that reaches the other node goes to the owner with its query as it came, and

@@ -103,22 +103,16 @@ class NetworkFaultsEndToEndTest {
             long overtaken = bosh.nextRid();
             long later = bosh.nextRid();
 
-            CompletableFuture<String> second = bosh.rawAsync(bosh.body(later, "", chat(peerJid, "second")));
+            CompletableFuture<String> second = bosh.rawAsync(bosh.body(later, "",
+                    BoshTestClient.chat(peerJid, "second")));
             Thread.sleep(grace.multipliedBy(3).toMillis()); // what the network does: nothing arrives meanwhile
-            String first = bosh.rawAsync(bosh.body(overtaken, "", chat(peerJid, "first"))).get(30, TimeUnit.SECONDS);
+            String first = bosh.rawAsync(bosh.body(overtaken, "", BoshTestClient.chat(peerJid, "first")))
+                    .get(30, TimeUnit.SECONDS);
 
-            assertEquals(List.of("first", "second"), List.of(body(peer.nextMessage()), body(peer.nextMessage())),
+            assertEquals(List.of("first", "second"), List.of(peer.nextMessageBody(), peer.nextMessageBody()),
                     "in rid order, not given up after the grace");
             assertTrue(BoshTestClient.parse(first).attribute("type").isEmpty(), "the session goes on: " + first);
             second.cancel(true);
         }
-    }
-
-    private static String chat(String to, String text) {
-        return "<message xmlns='jabber:client' type='chat' to='" + to + "'><body>" + text + "</body></message>";
-    }
-
-    private static String body(XmlElement message) {
-        return message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text();
     }
 }

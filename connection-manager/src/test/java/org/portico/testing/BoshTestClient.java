@@ -197,6 +197,11 @@ public final class BoshTestClient implements AutoCloseable {
         return raw(body(nextRid(), attributes, payload), Duration.ofSeconds(wait + 60L));
     }
 
+    /** A chat message to {@code to} with {@code text} as its body, as a request's payload. */
+    public static String chat(String to, String text) {
+        return "<message xmlns='jabber:client' type='chat' to='" + to + "'><body>" + text + "</body></message>";
+    }
+
     public String body(long requestRid, String attributes, String payload) {
         return "<body xmlns='http://jabber.org/protocol/httpbind' sid='" + sid + "' rid='" + requestRid + "' "
                 + attributes + ">" + payload + "</body>";

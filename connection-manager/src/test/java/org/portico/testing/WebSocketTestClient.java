@@ -216,6 +216,11 @@ public final class WebSocketTestClient implements AutoCloseable {
                 && e.child(Namespaces.JABBER_CLIENT, "body").isPresent());
     }
 
+    /** The text of the next message's body. */
+    public String nextMessageBody() throws InterruptedException {
+        return nextMessage().child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text();
+    }
+
     /** Waits for the socket to close and returns how. */
     public Closed awaitClosed() throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
