@@ -113,9 +113,12 @@ final class BoshResponder {
         return requests.window().unansweredCount() - requests.count(inHand -> !inHand.onConnection());
     }
 
-    /** Whether an early request is §11's one request more than {@code requests}: it pauses or terminates. */
+    /**
+     * Whether an early request on its connection is §11's one request more than {@code requests}: it pauses or
+     * terminates. An early pause answered at once is not: it no longer counts among {@link #openRequests}.
+     */
     boolean extraRequestEarly() {
-        return requests.defers(inHand -> inHand.body() != null && inHand.body().endsOrPauses());
+        return requests.defers(inHand -> inHand.onConnection() && inHand.body().endsOrPauses());
     }
 
     /**

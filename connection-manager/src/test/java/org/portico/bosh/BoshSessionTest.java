@@ -662,6 +662,23 @@ class BoshSessionTest {
         assertTrue(upstream.closed);
     }
 
+    /**
+     * An early pause is answered at once (§10) and no longer counts as open, so it is not also the extra request of
+     * §11 for the others: rid+1 held, rid+2, rid+3 are three open requests where requests=2.
+     */
+    @Test
+    void anEarlyPauseAnsweredAtOnceLeavesNoExtraRequestForTheOthers_R33() throws Exception {
+        created("");
+        send(RID + 1, "", "");
+        send(RID + 3, "", "");
+        RecordingExchange pause = send(RID + 4, "pause='60'", "");
+        assertTrue(pause.answered(), "answered at once");
+        RecordingExchange overtaken = send(RID + 2, "", "<presence xmlns='jabber:client'/>");
+
+        assertEquals("policy-violation", attr(parse(overtaken.body()), "condition"),
+                "three requests open besides the pause where requests=2");
+    }
+
     @Test
     void aThirdOrdinaryRequestStillOvertakingItsPredecessorIsAPolicyViolation_R33() throws Exception {
         created("");

@@ -136,7 +136,6 @@ class ClusterRoutingEndToEndTest {
         }
     }
 
-
     /**
      * XEP-0252: a legacy browser's GET that reaches the other node goes to the owner with its query as it came, and
      * the owner's answer, already a script, reaches the browser unchanged (encoded once, not twice).
