@@ -22,8 +22,6 @@ import org.portico.testing.FaultyHttpProxy;
 import org.portico.testing.LocalProsody;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.WebSocketTestClient;
-import org.portico.xml.Namespaces;
-import org.portico.xml.XmlElement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,8 +71,7 @@ class NetworkFaultsEndToEndTest {
             assertEquals(expected, bosh.bodies(MESSAGES, WAIT), "peer to BOSH client (" + bosh + ")");
             List<String> atPeer = new ArrayList<>();
             while (atPeer.size() < MESSAGES) {
-                XmlElement message = peer.nextMessage();
-                atPeer.add(message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text());
+                atPeer.add(peer.nextMessageBody());
             }
             assertEquals(expected, atPeer, "BOSH client to peer");
             Map<FaultyHttpProxy.Fault, Long> faults = network.counts();
