@@ -47,6 +47,10 @@
 # and for --mode=idle --step-sessions=N: hold N sessions, then all --sessions beside them, in the same processes; the second
 # row's portico_rss_kib_slope_per_session is the resident set's growth between the two holds per session added, e.g.
 #   PORTICO_TEST_USERS=9000 scripts/bench-load.sh --mode=idle --targets=portico-bosh --sessions=9000 --step-sessions=5000
+# A target may be named more than once. Logins through Portico against the server's own, read against a c2s turn on
+# each side of each Portico turn (the server's c2s logins slow down as it ages, and one turn's leftover work slows
+# the next): the table is then followed by one "logins against the c2s turns on either side" line per such turn, e.g.
+#   PORTICO_TEST_USERS=2000 scripts/bench-load.sh --mode=idle --targets=c2s,portico-ws,c2s,portico-bosh,c2s --sessions=2000
 #
 # Starts the local Prosody (and ejabberd) unless already running for these settings, and stops what it started.
 # Needs PORTICO_TEST_USERS >= --sessions (default here 200; the accounts are created once and kept).

@@ -80,7 +80,7 @@ public final class LoadGenerator {
             case "throughput" -> throughput();
             default -> throw new IllegalStateException(options.mode());
         };
-        String table = Markdown.table(options.mode(), rows);
+        String table = Markdown.table(options.mode(), rows) + LoginComparison.report(rows);
         out.println();
         out.print(table);
         if (options.markdown() != null) {

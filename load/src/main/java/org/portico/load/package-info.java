@@ -9,7 +9,8 @@
  * ({@link org.portico.load.ProcessSample}), profiles of Portico for exactly the measured windows
  * ({@link org.portico.load.WindowProfiler}, with {@link org.portico.load.ProfileGroups} summing a CPU profile), the
  * run that interleaves the targets
- * ({@link org.portico.load.LoadGenerator}) and its tally of threads that ended by an exception nothing caught
+ * ({@link org.portico.load.LoadGenerator}), its reading of each login turn against the c2s turns on either side
+ * ({@link org.portico.load.LoginComparison}) and its tally of threads that ended by an exception nothing caught
  * ({@link org.portico.load.UncaughtTally}).
  * JDK only, so the client costs the same whichever endpoint it talks to.
  */
