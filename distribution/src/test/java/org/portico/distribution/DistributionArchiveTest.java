@@ -3,6 +3,7 @@ package org.portico.distribution;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.HashMap;
@@ -43,6 +45,10 @@ class DistributionArchiveTest {
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(3);
     private static final Pattern LISTENING = Pattern.compile(
             "Portico listening on http://127\\.0\\.0\\.1:(\\d+) and https://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING_PLAIN =
+            Pattern.compile("Portico listening on http://127\\.0\\.0\\.1:(\\d+)");
+    /** How long a stop may take when it also writes the ahead-of-time cache (a child JVM assembles it). */
+    private static final Duration STOP_WRITING_CACHE_WITHIN = Duration.ofSeconds(90);
 
     @TempDir
     Path dir;
@@ -74,12 +80,8 @@ class DistributionArchiveTest {
 
         Issued certificate = TestCertificates.issue(dir, "packaged");
         Path output = dir.resolve("portico.out");
-        Map<String, String> environment = new HashMap<>();
-        environment.put("JAVA_HOME", System.getProperty("java.home"));
-        environment.put("PATH", "/usr/bin:/bin");
-        environment.put("PORTICO_CFG_HTTP_PORT", "0");
+        Map<String, String> environment = operatorEnvironment();
         environment.put("PORTICO_CFG_TLS_PORT", "0");
-        environment.put("PORTICO_CFG_ADMIN_PORT", "0");
         // the BOSH session below is never polled again, so the drain waits the whole grace for it to collect its
         // system-shutdown answer: short here, so that the stop is timed by the grace and not by the default 30 s
         environment.put("PORTICO_CFG_ADMIN_DRAINGRACE", DRAIN_GRACE.toSeconds() + "s");
@@ -90,13 +92,9 @@ class DistributionArchiveTest {
         environment.put("PORTICO_CFG_UPSTREAM_TRUSTSTORE", LocalProsody.certificate().toString());
         Path gcLog = dir.resolve("gc.log");
         environment.put("PORTICO_JAVA_OPTS", "-Xlog:gc:file=" + gcLog);
-        ProcessBuilder command = new ProcessBuilder(home.resolve("bin/portico").toString())
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
-        command.environment().clear();
-        command.environment().putAll(environment);
-        portico = command.start();
+        start(home, environment, output);
 
-        Matcher listening = awaitListening(output);
+        Matcher listening = awaitListening(output, LISTENING);
         int httpPort = Integer.parseInt(listening.group(1));
         int httpsPort = Integer.parseInt(listening.group(2));
 
@@ -140,6 +138,79 @@ class DistributionArchiveTest {
         assertFalse(collections.contains("Metadata GC Threshold"), collections);
     }
 
+    /**
+     * bin/portico's {@code PORTICO_AOT_CACHE} (Java 25+): the first run records the JVM's ahead-of-time cache and
+     * writes it when it stops, the next run starts with it mapped, and a run after lib/ changed records it anew,
+     * since the JVM would silently run without a cache made for another class path (docs/benchmarks.md, "JDK 25's
+     * ahead-of-time cache").
+     */
+    @Test
+    void anAheadOfTimeCacheIsRecordedByTheFirstRunUsedByTheNextAndRecordedAnewWhenLibChanges() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "the cache's options are Java 25's");
+        Path home = unpack();
+        Path cache = dir.resolve("cache").resolve("portico.aot");
+        Files.createDirectories(cache.getParent());
+        Map<String, String> environment = operatorEnvironment();
+        environment.put("PORTICO_CFG_UPSTREAM_DOMAIN_LOCALHOST", "127.0.0.1:5222 disabled");
+        environment.put("PORTICO_AOT_CACHE", cache.toString());
+
+        runUntilListening(home, environment, "recording.out");
+        assertTrue(commandLine(portico.pid()).contains("-XX:AOTCacheOutput=" + cache), "the first run records");
+        stopWritingCache();
+        assertTrue(Files.isRegularFile(cache) && Files.size(cache) > 0, "written when the first run stopped");
+
+        runUntilListening(home, environment, "using.out");
+        assertTrue(commandLine(portico.pid()).contains("-XX:AOTCache=" + cache), "the next run starts with it");
+        assertTrue(Files.readString(Path.of("/proc", Long.toString(portico.pid()), "maps"))
+                .contains(cache.toString()), "and the JVM mapped it");
+        stopWritingCache();
+
+        try (var jars = Files.list(home.resolve("lib"))) {
+            Files.setLastModifiedTime(jars.findFirst().orElseThrow(), FileTime.fromMillis(0));
+        }
+        runUntilListening(home, environment, "recording-again.out");
+        assertTrue(commandLine(portico.pid()).contains("-XX:AOTCacheOutput=" + cache), "a changed lib/ records anew");
+        stopWritingCache();
+    }
+
+    private void runUntilListening(Path home, Map<String, String> environment, String outputName)
+            throws IOException {
+        Path output = dir.resolve(outputName);
+        start(home, environment, output);
+        awaitListening(output, LISTENING_PLAIN);
+    }
+
+    /** Nothing but a JDK and the system's tools, as an operator's shell; every port picked free. */
+    private static Map<String, String> operatorEnvironment() {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("JAVA_HOME", System.getProperty("java.home"));
+        environment.put("PATH", "/usr/bin:/bin");
+        environment.put("PORTICO_CFG_HTTP_PORT", "0");
+        environment.put("PORTICO_CFG_ADMIN_PORT", "0");
+        return environment;
+    }
+
+    /** {@code bin/portico} with exactly this environment, its output to {@code output}. */
+    private void start(Path home, Map<String, String> environment, Path output) throws IOException {
+        ProcessBuilder command = new ProcessBuilder(home.resolve("bin/portico").toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile());
+        command.environment().clear();
+        command.environment().putAll(environment);
+        portico = command.start();
+    }
+
+    private void stopWritingCache() throws InterruptedException {
+        portico.destroy(); // SIGTERM
+        assertTrue(portico.waitFor(STOP_WRITING_CACHE_WITHIN.toSeconds(), TimeUnit.SECONDS),
+                "stopped, the cache written, within " + STOP_WRITING_CACHE_WITHIN);
+    }
+
+    /** The JVM's command line: bin/portico execs java, so the process is the JVM itself. */
+    private static String commandLine(long pid) throws IOException {
+        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                StandardCharsets.UTF_8).replace('\0', ' ');
+    }
+
     /** Whether the kernel gives transparent huge pages to a process that asks ({@code madvise} or {@code always}). */
     private static boolean kernelHandsOutHugePages() throws IOException {
         Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
@@ -170,11 +241,11 @@ class DistributionArchiveTest {
     }
 
     /** Reads Portico's output until it says where it listens; fails with the output if it exits or takes too long. */
-    private Matcher awaitListening(Path output) throws IOException {
+    private Matcher awaitListening(Path output, Pattern listeningLine) throws IOException {
         long deadline = System.nanoTime() + START_WITHIN.toNanos();
         while (true) {
             String text = Files.exists(output) ? Files.readString(output, StandardCharsets.UTF_8) : "";
-            Matcher matcher = LISTENING.matcher(text);
+            Matcher matcher = listeningLine.matcher(text);
             if (matcher.find()) {
                 return matcher;
             }
