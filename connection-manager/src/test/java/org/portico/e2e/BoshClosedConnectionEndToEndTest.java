@@ -2,6 +2,7 @@ package org.portico.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.portico.testing.BoshTestClient.chat;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,11 +126,6 @@ class BoshClosedConnectionEndToEndTest {
             }
         }
         throw new AssertionError("no message within " + PATIENCE);
-    }
-
-    private static String chat(String to, String id, String text) {
-        return "<message xmlns='jabber:client' type='chat' to='" + to + "' id='" + id + "'><body>" + text
-                + "</body></message>";
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {

@@ -3,6 +3,7 @@ package org.portico.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.portico.testing.BoshTestClient.chat;
 
 import java.time.Duration;
 import java.util.List;
@@ -36,11 +37,6 @@ class BoshEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         portico = UPSTREAMS.in(Upstream.PROSODY);
-    }
-
-    private static String chat(String to, String id, String text) {
-        return "<message xmlns='jabber:client' type='chat' to='" + to + "' id='" + id + "'><body>" + text
-                + "</body></message>";
     }
 
     @ParameterizedTest

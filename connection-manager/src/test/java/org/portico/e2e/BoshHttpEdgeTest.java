@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.portico.testing.BoshTestClient.chat;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -707,11 +708,6 @@ class BoshHttpEdgeTest {
             }
         }
         return parts;
-    }
-
-    private static String chat(String to, String id, String text) {
-        return "<message xmlns='jabber:client' type='chat' to='" + to + "' id='" + id + "'><body>" + text
-                + "</body></message>";
     }
 
     private static String unknownSidBody() {

@@ -202,6 +202,12 @@ public final class BoshTestClient implements AutoCloseable {
         return "<message xmlns='jabber:client' type='chat' to='" + to + "'><body>" + text + "</body></message>";
     }
 
+    /** The same with the stanza's {@code id}. */
+    public static String chat(String to, String id, String text) {
+        return "<message xmlns='jabber:client' type='chat' to='" + to + "' id='" + id + "'><body>" + text
+                + "</body></message>";
+    }
+
     public String body(long requestRid, String attributes, String payload) {
         return "<body xmlns='http://jabber.org/protocol/httpbind' sid='" + sid + "' rid='" + requestRid + "' "
                 + attributes + ">" + payload + "</body>";
