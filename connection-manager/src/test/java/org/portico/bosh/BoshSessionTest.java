@@ -92,7 +92,7 @@ class BoshSessionTest {
         return held;
     }
 
-        private static String attr(XmlElement body, String name) {
+    private static String attr(XmlElement body, String name) {
         return body.attribute(name).orElse(null);
     }
 
