@@ -11,8 +11,6 @@ import org.portico.testing.LoggingThreads;
 import org.portico.testing.PorticoHarness;
 import org.portico.testing.WebSocketTestClient;
 import org.portico.websocket.WebSocketConfig;
-import org.portico.xml.Namespaces;
-import org.portico.xml.XmlElement;
 
 /**
  * {@code websocket.framesOnSelector} (issue 10): once a WebSocket's session is bound, Jetty's selector reads, parses
@@ -56,16 +54,12 @@ class WebSocketFramesOnSelectorEndToEndTest {
             String jidOne = one.login("test1", LocalProsody.password("test1"), "selector");
             String jidTwo = two.login("test2", LocalProsody.password("test2"), "selector");
             one.chat(jidTwo, "s1", there);
-            assertEquals(there, body(two.nextMessage()), "relayed from test1 to test2");
+            assertEquals(there, two.nextMessageBody(), "relayed from test1 to test2");
             two.chat(jidOne, "s2", back);
-            assertEquals(back, body(one.nextMessage()), "relayed from test2 to test1");
+            assertEquals(back, one.nextMessageBody(), "relayed from test2 to test1");
             // the first <open/> of all is a socket's first frame, since restarts follow SASL
             return new Threads(logged.wire("ws <- <open", "").bySelectorLoop(),
                     logged.wire("ws <- ", there).bySelectorLoop());
         }
-    }
-
-    private static String body(XmlElement message) {
-        return message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text();
     }
 }
