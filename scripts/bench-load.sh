@@ -5,7 +5,7 @@
 # process (scripts/portico-run.sh), one in front of each server.
 #
 #   scripts/bench-load.sh [--no-build] [--servers=prosody[,ejabberd]] [--upstream-tls=disabled|required]
-#                         [--cluster] --mode=idle|latency|throughput [options of the load generator, see below]
+#                         [--cluster] [--aot-cache] --mode=idle|latency|throughput [options of the load generator]
 #
 # --upstream-tls: Portico's STARTTLS policy towards the server. Default disabled: plain TCP on loopback, as the c2s
 # floor target and the load generator's own clients use, so that the figures compare relaying with relaying and
@@ -16,6 +16,11 @@
 # request to the second, which forwards it: compare it with portico-bosh (every request at the owner), e.g.
 #   scripts/bench-load.sh --cluster --mode=latency --targets=portico-bosh,portico-bosh-forwarded
 # The second node listens on PORTICO_CLUSTER_PORT_BASE+80 (admin +81); JGroups on BASE+70 and +71 (and +170, +171).
+#
+# --aot-cache: each Portico runs with an ahead-of-time cache of its own (PORTICO_AOT_CACHE of scripts/portico-run.sh,
+# Java 25+), run/bench-load/portico-<server>.aot: the first such run after a build records it from its own traffic
+# and writes it when it is stopped, later runs start with it, as a restarted production Portico would. The log says
+# which; the recording run's figures are of a run that records.
 #
 # The target c2s-relay runs the c2s floor's clients through a minimal relay (org.portico.load.TcpRelay, one thread
 # copying bytes between each client and the server), started as its own process in front of each server: its CPU
@@ -89,12 +94,14 @@ sessions=200
 with_relay=false
 upstream_tls=disabled
 profile_cpu=false
+aot_cache=false
 http2_cleartext=false
 generator_args=()
 for arg in "$@"; do
 	case "$arg" in
 		--no-build) build=false ;;
 		--cluster) cluster=true ;;
+		--aot-cache) aot_cache=true ;;
 		--servers=*) servers="${arg#--servers=}" ;;
 		--upstream-tls=disabled | --upstream-tls=required) upstream_tls="${arg#--upstream-tls=}" ;;
 		--upstream-tls=*) portico_die "--upstream-tls must be disabled or required, got '${arg#--upstream-tls=}'" ;;
@@ -156,10 +163,13 @@ cleanup() {
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	# A Portico that records its ahead-of-time cache writes it after its drain: about 10 s more here.
+	local stop_tenths=100
+	! $aot_cache || stop_tenths=600
 	for pid in "${portico_pids[@]}"; do
 		if portico_alive "$pid"; then
 			kill -TERM "$pid" 2>/dev/null || true
-			for ((tenths = 0; tenths < 100; tenths++)); do
+			for ((tenths = 0; tenths < stop_tenths; tenths++)); do
 				portico_alive "$pid" || break
 				sleep 0.1
 			done
@@ -198,7 +208,10 @@ start_portico() { # name http-port upstream-port trust-file
 	# stays in the store as a tombstone (for its wait and bosh.inactivity) and counts, and when one target is left
 	# its turns follow each other faster than that, so two earlier turns' sessions may still count. The drain
 	# on SIGTERM is cut to 5s, since no client is left to collect its end and cleanup kills a Portico still up after
-	# 10s
+	# 10s (60s with --aot-cache)
+	if $aot_cache; then
+		portico_extra_env+=("PORTICO_AOT_CACHE=$out_dir/portico-$1.aot")
+	fi
 	env "${portico_extra_env[@]}" PORTICO_HTTP_PORT="$2" \
 		PORTICO_CFG_CLIENT_MAXSESSIONSPERADDRESS="$sessions_cap" \
 		PORTICO_CFG_CLIENT_NEWSESSIONSPERSECOND=100000 PORTICO_CFG_CLIENT_NEWSESSIONSBURST="$((sessions + 100))" \
@@ -212,6 +225,10 @@ start_portico() { # name http-port upstream-port trust-file
 	portico_pids+=("$pid")
 	portico_extra_env=()
 	await_listening "Portico for $1" "$pid" "$2" "$log" 60
+	if $aot_cache; then
+		portico_log "Portico for $1: $(grep -m1 -o 'recording the ahead-of-time cache.*\|starting with the ahead-of-time cache.*' "$log" \
+			|| echo 'no ahead-of-time cache (it needs Java 25 or newer)')"
+	fi
 }
 
 # Waits until process $2 listens on 127.0.0.1:$3; dies with the end of its log $4 if it exits first, or after $5 s.

@@ -8,6 +8,10 @@
 #   PORTICO_CONFIG      conf/portico.properties   Portico's configuration file
 #   PORTICO_JAVA_OPTS   (empty)                   extra JVM options, e.g. -Xmx256m; they come after the defaults
 #                                                 below, so each default can be overridden here
+#   PORTICO_AOT_CACHE   (empty)                   on Java 25+, a file for the JVM's ahead-of-time cache, as for
+#                                                 bin/portico: a run without it records it and writes it when it
+#                                                 stops, later runs start with it (distribution/src/bin/
+#                                                 portico-aot-option decides, and says why)
 #   PORTICO_CFG_*       (none)                    overrides of configuration keys (http.port -> PORTICO_CFG_HTTP_PORT);
 #                                                 PORTICO_HTTP_PORT, PORTICO_DOMAIN and PORTICO_XMPP_PORT are turned
 #                                                 into PORTICO_CFG_HTTP_PORT, PORTICO_CFG_ADMIN_PORT and
@@ -43,6 +47,11 @@ fi
 $run || exit 0
 
 [[ -s "$classpath_file" ]] || portico_die "$classpath_file is missing: build first (scripts/portico-run.sh --build-only)"
+# The web demo's jar, not its classes directory: the JVM refuses an ahead-of-time cache with a directory of classes on
+# the class path. The build (package) makes it; exactly one, so that a jar of an earlier version is never run.
+demo_jars=("$PORTICO_HOME"/web-demo/target/web-demo-*.jar)
+[[ ${#demo_jars[@]} -eq 1 && -f "${demo_jars[0]}" ]] \
+	|| portico_die "expected one web-demo/target/web-demo-*.jar, found: ${demo_jars[*]} (build: scripts/portico-run.sh --build-only)"
 [[ -r "$config" ]] || portico_die "Portico's configuration $config is missing (set PORTICO_CONFIG)"
 
 # The scripts' variables (scripts/env.sh) are not Portico's configuration: PORTICO_CFG_* variables are, each
@@ -62,10 +71,19 @@ jvm_options_text="$(PORTICO_JAVA_OPTS="${PORTICO_JAVA_OPTS:-}" \
 	|| portico_die "distribution/src/bin/portico-jvm-options failed for Java ${jdk_release:-unknown}"
 mapfile -t default_jvm_options <<<"$jvm_options_text"
 
+classpath="${demo_jars[0]}:$(<"$classpath_file")"
+IFS=: read -ra classpath_entries <<<"$classpath"
+aot="$("$PORTICO_HOME/distribution/src/bin/portico-aot-option" "${PORTICO_AOT_CACHE:-}" java "${classpath_entries[@]}")" \
+	|| portico_die "distribution/src/bin/portico-aot-option failed for $PORTICO_AOT_CACHE"
+case "$aot" in
+	-XX:AOTCacheOutput=*) portico_log "recording the ahead-of-time cache ${aot#*=}; it is written when Portico stops" ;;
+	-XX:AOTCache=*) portico_log "starting with the ahead-of-time cache ${aot#*=}" ;;
+esac
+
 mapfile -t properties < <(portico_maven_properties)
 # shellcheck disable=SC2086 # PORTICO_JAVA_OPTS is a list of options
-exec java "${default_jvm_options[@]}" ${PORTICO_JAVA_OPTS:-} \
+exec java "${default_jvm_options[@]}" ${PORTICO_JAVA_OPTS:-} ${aot:+"$aot"} \
 	"-Dlogback.configurationFile=$PORTICO_HOME/conf/logback.xml" \
 	"${properties[@]}" \
-	-cp "$PORTICO_HOME/web-demo/target/classes:$(<"$classpath_file")" \
+	-cp "$classpath" \
 	"$main_class" --config "$config" "$@"

@@ -67,11 +67,12 @@ class DistributionArchiveTest {
         LocalProsody.assumeRunning();
         assertTrue(Files.isRegularFile(ARCHIVE), "the archive is built by package: " + ARCHIVE);
         Path home = unpack();
-        for (String file : List.of("bin/portico", "bin/portico-jvm-options", "conf/portico.properties",
+        for (String file : List.of("bin/portico", "bin/portico-jvm-options", "bin/portico-aot-option",
+                "conf/portico.properties",
                 "conf/logback.xml", "conf/systemd/portico.service", "LICENSE")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file + " is in the archive");
         }
-        for (String script : List.of("bin/portico", "bin/portico-jvm-options")) {
+        for (String script : List.of("bin/portico", "bin/portico-jvm-options", "bin/portico-aot-option")) {
             assertTrue(Files.getPosixFilePermissions(home.resolve(script)).contains(
                     PosixFilePermission.OWNER_EXECUTE), script + " is executable");
         }
