@@ -73,7 +73,8 @@ mapfile -t default_jvm_options <<<"$jvm_options_text"
 
 classpath="${demo_jars[0]}:$(<"$classpath_file")"
 IFS=: read -ra classpath_entries <<<"$classpath"
-aot="$("$PORTICO_HOME/distribution/src/bin/portico-aot-option" "${PORTICO_AOT_CACHE:-}" java "${classpath_entries[@]}")" \
+aot="$(PORTICO_JAVA_OPTS="${PORTICO_JAVA_OPTS:-}" "$PORTICO_HOME/distribution/src/bin/portico-aot-option" \
+	"${PORTICO_AOT_CACHE:-}" java "${classpath_entries[@]}")" \
 	|| portico_die "distribution/src/bin/portico-aot-option failed for $PORTICO_AOT_CACHE"
 case "$aot" in
 	-XX:AOTCacheOutput=*) portico_log "recording the ahead-of-time cache ${aot#*=}; it is written when Portico stops" ;;

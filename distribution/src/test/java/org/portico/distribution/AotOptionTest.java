@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code bin/portico-aot-option}: which ahead-of-time cache option {@code bin/portico} and
  * {@code scripts/portico-run.sh} start Portico with. The JVM runs without a cache that another JDK build or another
- * class path made, and says nothing; so the script must record anew whenever either changed, and never hand the JVM
- * such a cache. The JDK here is a stand-in that prints the settings the script reads, so each case is a JDK of our
+ * class path made, saying nothing, and without one made with options that change the layout of objects (a heap
+ * above 32 GB, no compact headers), warning on every start; so the script must record anew whenever any of them
+ * changed, and never hand the JVM such a cache. The JDK here is a stand-in that prints the settings the script reads, so each case is a JDK of our
  * choosing; {@code DistributionArchiveTest} runs the real one with the packaged Portico.
  */
 class AotOptionTest {
@@ -90,6 +91,17 @@ class AotOptionTest {
     }
 
     @Test
+    void otherJvmOptionsRecordAnew() throws Exception {
+        Path jdk = jdk("25", "25.0.3+9-LTS");
+        recorded(jdk);
+
+        assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), "-Xmx64g", jdk, jar),
+                "with a heap above 32 GB the JVM would refuse the cache on every start");
+        Files.writeString(cache, "what the recording run wrote when it stopped");
+        assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), "-Xmx64g", jdk, jar));
+    }
+
+    @Test
     void aCacheWithoutItsStampIsRecordedAnew() throws Exception {
         Files.writeString(cache, "a cache of unknown origin");
 
@@ -128,11 +140,19 @@ class AotOptionTest {
 
     private static String option(String cacheFile, Path java, Path... classPath)
             throws IOException, InterruptedException {
+        return option(cacheFile, "", java, classPath);
+    }
+
+    /** The script's output with {@code javaOptions} as the operator's {@code PORTICO_JAVA_OPTS}. */
+    private static String option(String cacheFile, String javaOptions, Path java, Path... classPath)
+            throws IOException, InterruptedException {
         List<String> arguments = new ArrayList<>(List.of(SCRIPT.toString(), cacheFile, java.toString()));
         for (Path entry : classPath) {
             arguments.add(entry.toString());
         }
-        Process process = new ProcessBuilder(arguments).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        ProcessBuilder command = new ProcessBuilder(arguments).redirectError(ProcessBuilder.Redirect.INHERIT);
+        command.environment().put("PORTICO_JAVA_OPTS", javaOptions);
+        Process process = command.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the script ends");
         assertEquals(0, process.exitValue(), "the script succeeds");
