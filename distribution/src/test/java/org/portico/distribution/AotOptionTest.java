@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code scripts/portico-run.sh} start Portico with. The JVM runs without a cache that another JDK build or another
  * class path made, saying nothing, and without one made with options that change the layout of objects (a heap
  * above 32 GB, no compact headers), warning on every start; so the script must record anew whenever any of them
- * changed, and never hand the JVM such a cache. The JDK here is a stand-in that prints the settings the script reads, so each case is a JDK of our
- * choosing; {@code DistributionArchiveTest} runs the real one with the packaged Portico.
+ * changed, and never hand the JVM such a cache. The JDK here is a stand-in that prints the settings the script
+ * reads, so each case is a JDK of our choosing; {@code DistributionArchiveTest} runs the real one with the packaged
+ * Portico.
  */
 class AotOptionTest {
 
@@ -150,12 +150,6 @@ class AotOptionTest {
         for (Path entry : classPath) {
             arguments.add(entry.toString());
         }
-        ProcessBuilder command = new ProcessBuilder(arguments).redirectError(ProcessBuilder.Redirect.INHERIT);
-        command.environment().put("PORTICO_JAVA_OPTS", javaOptions);
-        Process process = command.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the script ends");
-        assertEquals(0, process.exitValue(), "the script succeeds");
-        return output.strip();
+        return Scripts.output(Map.of("PORTICO_JAVA_OPTS", javaOptions), arguments).strip();
     }
 }

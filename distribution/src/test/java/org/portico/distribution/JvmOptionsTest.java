@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,13 +98,7 @@ class JvmOptionsTest {
         if (hugePagesSetting != null) {
             arguments.add(hugePagesSetting.toString());
         }
-        ProcessBuilder command = new ProcessBuilder(arguments);
-        command.environment().put("PORTICO_JAVA_OPTS", operatorOptions);
-        Process process = command.redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the script ends");
-        assertEquals(0, process.exitValue(), "the script succeeds");
-        return output.lines().toList();
+        return Scripts.output(Map.of("PORTICO_JAVA_OPTS", operatorOptions), arguments).lines().toList();
     }
 
     /** How {@code java -version} ended, and what it printed (standard output and error together). */
