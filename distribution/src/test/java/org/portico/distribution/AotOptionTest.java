@@ -21,13 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code scripts/portico-run.sh} start Portico with. The JVM runs without a cache that another JDK build or another
  * class path made, saying nothing, and without one made with options that change the layout of objects (a heap
  * above 32 GB, no compact headers), warning on every start; so the script must record anew whenever any of them
- * changed, and never hand the JVM such a cache. The JDK here is a stand-in that prints the settings the script
- * reads, so each case is a JDK of our choosing; {@code DistributionArchiveTest} runs the real one with the packaged
- * Portico.
+ * changed, and never hand the JVM such a cache. Nor one that a recording run cut off while writing it, which the
+ * JVM refuses on every start: the first start after a recording has the JVM check the cache. The JDK here is a
+ * stand-in that prints the settings the script reads and passes the check only for a cache written whole, so each
+ * case is a JDK of our choosing; {@code DistributionArchiveTest} runs the real one with the packaged Portico.
  */
 class AotOptionTest {
 
     private static final Path SCRIPT = Path.of("src/bin/portico-aot-option");
+    /** What the stand-in JDK's check accepts: a recording run's cache, written whole when it stopped. */
+    private static final String WHOLE = "what the recording run wrote when it stopped";
 
     @TempDir
     Path dir;
@@ -58,10 +61,46 @@ class AotOptionTest {
 
         assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), jdk, jar));
         assertTrue(Files.isRegularFile(stamp()), "the stamp of the JDK and class path it is recorded with");
-        Files.writeString(cache, "what the recording run wrote when it stopped");
+        Files.writeString(cache, WHOLE);
 
         assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), jdk, jar));
         assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), jdk, jar), "and every run after it");
+        assertEquals(1, checks().size(), "the JVM checked the cache once, at the first start with it: " + checks());
+    }
+
+    @Test
+    void aCacheCutOffWhileWrittenIsRecordedAnew() throws Exception {
+        Path jdk = jdk("25", "25.0.3+9-LTS");
+        assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), jdk, jar));
+        Files.writeString(cache, "what the recording run had written when it was killed");
+        Path jdkTemporary = Files.writeString(dir.resolve("portico.aot.config"), "the JDK's configuration file");
+
+        assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), jdk, jar));
+        assertFalse(Files.exists(cache), "the JVM would write the new cache over it, but refuse it until then");
+        assertFalse(Files.exists(jdkTemporary), "nor is the killed run's temporary file left behind");
+        Files.writeString(cache, WHOLE);
+        assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), jdk, jar));
+    }
+
+    @Test
+    void theCheckRunsWithTheOptionsOfTheRunLessThoseThatWouldAct() throws Exception {
+        Path jdk = jdk("25", "25.0.3+9-LTS");
+        Path lib = Files.createDirectory(dir.resolve("lib"));
+        String operators = "-XX:-UseCompactObjectHeaders -Xlog:gc*:file=gc.log -javaagent:agent.jar "
+                + "-agentpath:/opt/profiler.so -XX:StartFlightRecording:filename=portico.jfr";
+        assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), operators, jdk, jar, lib));
+        Files.writeString(cache, WHOLE);
+
+        assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), operators, jdk, jar, lib));
+        List<String> check = List.of(checks().getFirst().split(" "));
+        assertTrue(check.contains("-XX:+UseG1GC") && check.contains("-XX:-UseCompactObjectHeaders"),
+                "Portico's defaults and the operator's layout, under which the JVM would refuse another cache: "
+                        + check);
+        assertFalse(check.stream().anyMatch(option -> option.startsWith("-Xlog") || option.startsWith("-javaagent")
+                || option.startsWith("-agentpath") || option.startsWith("-XX:StartFlightRecording")),
+                "nothing that would write a log or a recording, or run an agent: " + check);
+        assertTrue(check.containsAll(List.of("-XX:AOTMode=on", "-XX:AOTCache=" + cache, "-cp", jar + ":" + lib + "/*",
+                "-version")), "the class path as the JVM is given it, a directory as its jars: " + check);
     }
 
     @Test
@@ -97,7 +136,7 @@ class AotOptionTest {
 
         assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), "-Xmx64g", jdk, jar),
                 "with a heap above 32 GB the JVM would refuse the cache on every start");
-        Files.writeString(cache, "what the recording run wrote when it stopped");
+        Files.writeString(cache, WHOLE);
         assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), "-Xmx64g", jdk, jar));
     }
 
@@ -115,25 +154,41 @@ class AotOptionTest {
     /** A cache recorded by a run on {@code jdk} with the class path {@code jar}. */
     private void recorded(Path jdk) throws IOException, InterruptedException {
         assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), jdk, jar));
-        Files.writeString(cache, "what the recording run wrote when it stopped");
+        Files.writeString(cache, WHOLE);
         assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), jdk, jar));
+    }
+
+    /** The command lines of the stand-in JDK's checks of a cache, one per check. */
+    private List<String> checks() throws IOException {
+        Path checks = dir.resolve("checks");
+        return Files.exists(checks) ? Files.readAllLines(checks) : List.of();
     }
 
     /**
      * A stand-in for {@code java}: {@code -XshowSettings:properties -version} prints, on standard error as the JDK
-     * does, the settings the script reads.
+     * does, the settings the script reads; a check of a cache ({@code -XX:AOTCache=FILE}) is written down in
+     * {@link #checks} and passes when the file holds {@link #WHOLE}, as the JVM maps only a cache written whole.
      */
     private Path jdk(String specification, String runtimeVersion) throws IOException {
         Path java = dir.resolve("java-" + runtimeVersion);
         Files.writeString(java, """
                 #!/bin/sh
+                for argument in "$@"; do
+                	case "$argument" in
+                	-XX:AOTCache=*)
+                		echo "$*" >>'%s'
+                		[ "$(cat "${argument#-XX:AOTCache=}")" = '%s' ]
+                		exit
+                		;;
+                	esac
+                done
                 cat >&2 <<'END'
                 Property settings:
                     java.home = /opt/jdk-%s
                     java.runtime.version = %s
                     java.specification.version = %s
                 END
-                """.formatted(runtimeVersion, runtimeVersion, specification));
+                """.formatted(dir.resolve("checks"), WHOLE, runtimeVersion, runtimeVersion, specification));
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
         return java;
     }

@@ -10,9 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
@@ -143,10 +145,12 @@ class DistributionArchiveTest {
      * bin/portico's {@code PORTICO_AOT_CACHE} (Java 25+): the first run records the JVM's ahead-of-time cache and
      * writes it when it stops, the next run starts with it mapped, and a run after lib/ changed records it anew,
      * since the JVM would silently run without a cache made for another class path (docs/benchmarks.md, "JDK 25's
-     * ahead-of-time cache").
+     * ahead-of-time cache"). A cache cut off while it was written, as by a run killed at its stop timeout, is
+     * recorded anew too: the JVM would refuse it on every start, with four error lines.
      */
     @Test
-    void anAheadOfTimeCacheIsRecordedByTheFirstRunUsedByTheNextAndRecordedAnewWhenLibChanges() throws Exception {
+    void anAheadOfTimeCacheIsRecordedByTheFirstRunUsedByTheNextAndRecordedAnewWhenCutOffOrLibChanges()
+            throws Exception {
         assumeTrue(Runtime.version().feature() >= 25, "the cache's options are Java 25's");
         Path home = unpack();
         Path cache = dir.resolve("cache").resolve("portico.aot");
@@ -159,12 +163,22 @@ class DistributionArchiveTest {
         assertTrue(commandLine(portico.pid()).contains("-XX:AOTCacheOutput=" + cache), "the first run records");
         stopWritingCache();
         assertTrue(Files.isRegularFile(cache) && Files.size(cache) > 0, "written when the first run stopped");
+        try (FileChannel written = FileChannel.open(cache, StandardOpenOption.WRITE)) {
+            written.truncate(written.size() / 2);
+        }
+
+        runUntilListening(home, environment, "recording-after-cut-off.out");
+        assertTrue(commandLine(portico.pid()).contains("-XX:AOTCacheOutput=" + cache),
+                "a cache cut off while it was written (the run killed) is recorded anew, not refused on every start");
+        stopWritingCache();
 
         runUntilListening(home, environment, "using.out");
         assertTrue(commandLine(portico.pid()).contains("-XX:AOTCache=" + cache), "the next run starts with it");
         assertTrue(Files.readString(Path.of("/proc", Long.toString(portico.pid()), "maps"))
                 .contains(cache.toString()), "and the JVM mapped it");
         stopWritingCache();
+        String using = Files.readString(dir.resolve("using.out"), StandardCharsets.UTF_8);
+        assertFalse(using.contains("[aot]"), "the JVM had nothing to say about the cache: " + using);
 
         try (var jars = Files.list(home.resolve("lib"))) {
             Files.setLastModifiedTime(jars.findFirst().orElseThrow(), FileTime.fromMillis(0));
