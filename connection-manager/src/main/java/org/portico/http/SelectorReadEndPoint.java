@@ -1,5 +1,7 @@
 package org.portico.http;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -45,9 +47,18 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  * in a full run (HeldConnectionResumptionTest forces it). Such a readiness is not handed on ({@link #onSelected}):
  * the callback registered next asks for the interest again, and the selector runs it as that callback says.
  *
+ * <p>A read that took less than the buffer had room for emptied the socket, so the read after it is answered with
+ * nothing without asking the kernel ({@link #fill}): Jetty reads until a read returns nothing before it asks for
+ * the read interest again, and that second read was a system call returning {@code EAGAIN} after every WebSocket
+ * frame and every BOSH request ({@code strace}, docs/benchmarks.md). Whatever arrives after the short read is not
+ * missed: the caller that is told nothing asks for the read interest, and the selector's epoll reports a socket
+ * with unread bytes, or with its end reached, as long as they are there (it is level-triggered); a readiness
+ * reported ({@link #onSelected}) ends the answer of nothing.
+ *
  * <p>Threads: the condition is set by a handshake's thread, before the connection reads on; the selector and the
  * connection's thread read the volatile fields. {@link #readWatched} is written on the selector thread only
- * ({@link #updateKey}, {@link #onSelected}) and read by any thread.
+ * ({@link #updateKey}, {@link #onSelected}) and read by any thread. {@link #emptied} is written by the thread that
+ * fills (one at a time, as Jetty calls it) and cleared by the selector.
  */
 public final class SelectorReadEndPoint extends SocketChannelEndPoint {
 
@@ -63,6 +74,8 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
      * ({@link #onSelected}).
      */
     private volatile boolean readWatched;
+    /** The last read took less than the buffer's room, and the selector has reported no readiness since. */
+    private volatile boolean emptied;
 
     public SelectorReadEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key,
             Scheduler scheduler) {
@@ -89,6 +102,19 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
      * the callback was registered cleared the mark before it, so the interest is asked for again.
      */
     @Override
+    public int fill(ByteBuffer buffer) throws IOException {
+        if (emptied) {
+            emptied = false;
+            return 0;
+        }
+        // Jetty's buffers are kept ready to be read from: a read appends between the limit and the capacity
+        int room = buffer.capacity() - buffer.limit();
+        int filled = super.fill(buffer);
+        emptied = filled > 0 && filled < room;
+        return filled;
+    }
+
+    @Override
     protected void needsFillInterest() {
         if (!readWatched) {
             super.needsFillInterest();
@@ -106,6 +132,7 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
     @Override
     public Runnable onSelected() {
         readWatched = false;
+        emptied = false;
         boolean readOnly = key.readyOps() == SelectionKey.OP_READ;
         Runnable task = super.onSelected();
         return readOnly && !getFillInterest().isInterested() ? null : task;
