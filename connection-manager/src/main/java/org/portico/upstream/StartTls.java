@@ -15,7 +15,9 @@ import org.portico.xml.XmlWriter;
  * Opens the upstream stream and, as the target's {@link TlsPolicy} says, secures it with STARTTLS (RFC 6120 §5)
  * before the session sees anything: header out, header and features in; then, when TLS is wanted and offered,
  * {@code <starttls/>}, {@code <proceed/>}, the TLS handshake on the same socket, and a new stream whose header and
- * features are the ones reported. Runs on the reader thread, which owns the connection throughout.
+ * features are the ones reported. Runs on the reader thread, which owns the connection throughout. A route that
+ * never uses TLS, for a session that never waits, has its opening read by the {@link UpstreamPoller} instead,
+ * checked here event by event ({@link #openingHeader}, {@link #openingFeatures}).
  */
 final class StartTls {
 
@@ -73,7 +75,17 @@ final class StartTls {
 
     private static Opening readOpening(UpstreamConnection connection)
             throws UpstreamFailure, XmlParseException {
-        XmlElement header = switch (connection.next()) {
+        XmlElement header = openingHeader(connection.next(), connection);
+        return new Opening(header, openingFeatures(connection.next(), connection));
+    }
+
+    /**
+     * The server's first event of a document, which must open an XMPP stream; also for the {@link UpstreamReader}
+     * reading a plain opening without waiting.
+     */
+    static XmlElement openingHeader(XmlStreamParser.Event event, UpstreamConnection connection)
+            throws UpstreamFailure {
+        XmlElement header = switch (event) {
             case XmlStreamParser.Opened opened -> opened.header();
             case XmlStreamParser.Element element -> throw new IllegalStateException("element before header");
             case XmlStreamParser.Closed closed -> throw closedEarly(connection);
@@ -82,16 +94,27 @@ final class StartTls {
             throw new UpstreamFailure(Reason.PROTOCOL_ERROR, connection.target().address()
                     + " did not open an XMPP stream: <" + header.localName() + " xmlns='" + header.namespace() + "'>");
         }
-        XmlElement features = readElement(connection);
+        return header;
+    }
+
+    /** The server's event after its header, which must be its features (RFC 6120 §4.3.2). */
+    static XmlElement openingFeatures(XmlStreamParser.Event event, UpstreamConnection connection)
+            throws UpstreamFailure {
+        XmlElement features = element(event, connection);
         if (!features.is(Namespaces.STREAMS, "features")) {
             throw new UpstreamFailure(Reason.PROTOCOL_ERROR, "expected <stream:features/> from "
                     + connection.target().address() + ", got <" + features.localName() + "/>");
         }
-        return new Opening(header, features);
+        return features;
     }
 
     private static XmlElement readElement(UpstreamConnection connection) throws UpstreamFailure, XmlParseException {
-        return switch (connection.next()) {
+        return element(connection.next(), connection);
+    }
+
+    private static XmlElement element(XmlStreamParser.Event event, UpstreamConnection connection)
+            throws UpstreamFailure {
+        return switch (event) {
             case XmlStreamParser.Element element when element.element().is(Namespaces.STREAMS, "error") ->
                     throw new UpstreamFailure(element.element());
             case XmlStreamParser.Element element -> element.element();

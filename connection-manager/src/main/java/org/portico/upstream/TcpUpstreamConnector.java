@@ -52,7 +52,7 @@ public final class TcpUpstreamConnector implements UpstreamConnector {
         this.parser = new XmlParser(config.xmlLimits());
         this.pollers = new UpstreamPoller[config.pollers()];
         for (int i = 0; i < pollers.length; i++) {
-            pollers[i] = new UpstreamPoller(String.valueOf(i + 1));
+            pollers[i] = new UpstreamPoller(String.valueOf(i + 1), config.connectTimeout());
         }
         if (!config.verifyHostname()) {
             LOG.warn("upstream certificates are not checked against the XMPP domain (upstream.verifyHostname=false)");

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The socket is a {@link SocketChannel}, used through its blocking socket adaptor while the stream is negotiated;
  * a plain stream whose session never waits is then switched to non-blocking and read by the poller
- * ({@link #readWithoutWaiting}); a TLS one stays blocking, read by its thread, for the life of the connection.
+ * ({@link #readWithoutWaiting}), on a route without TLS right after our header is written; a TLS one stays
+ * blocking, read by its thread, for the life of the connection.
  *
  * <p>The parser reads through an {@link UpstreamInput}, which hands it one whole unit (header, first-level element,
  * closing tag) at a time, so {@link #next} returns an element as soon as its end tag has arrived and never waits for
@@ -196,8 +197,29 @@ final class UpstreamConnection {
         in.readWithoutWaiting();
         poller = by;
         watched = by.watch(channel);
-        parser.close(); // from now on each unit is parsed on its own: an idle stream keeps no parser
-        parser = null;
+        if (parser != null) { // none yet when the poller reads the opening too
+            parser.close(); // from now on each unit is parsed on its own: an idle stream keeps no parser
+            parser = null;
+        }
+    }
+
+    /**
+     * Has the poller run {@code timedOut} on its thread unless {@link #openingRead} comes within the connect
+     * timeout; for an opening read by the poller.
+     */
+    void awaitOpening(Runnable timedOut) {
+        UpstreamPoller.Watched current = watched;
+        if (current != null) {
+            poller.awaitOpening(current, timedOut);
+        }
+    }
+
+    /** The poller's thread: the server's opening was read; no timeout is due. */
+    void openingRead() {
+        UpstreamPoller.Watched current = watched;
+        if (current != null) {
+            poller.openingRead(current);
+        }
     }
 
     /** Has the poller call {@code reader} when bytes arrive, the first time at once, for bytes that came before. */

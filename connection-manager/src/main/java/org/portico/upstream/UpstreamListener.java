@@ -4,9 +4,10 @@ import org.portico.xml.XmlElement;
 
 /**
  * What the upstream stream reports, one call at a time and in the order it read it, each call happening before the
- * next: from the stream's reader thread, or, once the stream is open and the listener {@linkplain #neverWaits never
- * waits}, from the poller's thread, and {@code onClosed} from a thread of its own. So a listener sees the events of
- * one stream serially, though not always on one thread.
+ * next: from the stream's reader thread, or, for a plain stream whose listener {@linkplain #neverWaits never waits},
+ * from the poller's thread (from the server's opening on where the route never uses TLS, else once the stream is
+ * open), and {@code onClosed} from a thread of its own. So a listener sees the events of one stream serially, though
+ * not always on one thread.
  */
 public interface UpstreamListener {
 

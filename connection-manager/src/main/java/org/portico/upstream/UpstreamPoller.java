@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,10 +27,17 @@ import org.slf4j.LoggerFactory;
  * (a WebSocket frame is an asynchronous send; a BOSH answer, a blocking write, goes to a virtual thread). A stream
  * whose session may wait keeps its own reader thread instead.
  *
+ * <p>A stream on a route without TLS is read here from the server's first byte on, its opening included, and the
+ * poller bounds the wait for that opening ({@link #awaitOpening}): its select wakes for the oldest stream still
+ * waiting. A timer per stream would cost each login a task on a timer thread, and that thread's wake-ups
+ * (docs/benchmarks.md). The bound is on the JVM's monotonic clock, as the socket timeouts of a blocking reader
+ * are: tests that move Portico's session clock by hand must not move the network's timeouts.
+ *
  * <p>Threads: one platform thread (daemon, {@code upstream-poller}), started with the first {@link #watch} and ending
  * when every channel was unwatched, so a connector with no open stream holds none. The selector, its keys,
- * {@link #registered} and each {@link Watched} are owned by that thread; other threads hand it work through
- * {@link #execute}: {@link #tasks}, {@link #selector} and {@link #running} are guarded by {@link #lock}.
+ * {@link #registered}, {@link #openings} and each {@link Watched} are owned by that thread; other threads hand it
+ * work through {@link #execute}: {@link #tasks}, {@link #selector} and {@link #running} are guarded by
+ * {@link #lock}.
  */
 final class UpstreamPoller {
 
@@ -48,6 +56,8 @@ final class UpstreamPoller {
     private static final int SCRATCH_BYTES = 64 * 1024;
 
     private final String name;
+    /** How long a stream's opening is awaited: the connector's connect timeout. */
+    private final long openingNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
     /** Poller thread. */
@@ -56,9 +66,16 @@ final class UpstreamPoller {
     private boolean running;
     /** Poller thread: channels watched and not yet unwatched. */
     private int registered;
+    /**
+     * Poller thread: the channels whose opening was awaited, oldest first, so their deadlines are in order (one
+     * timeout for all); one that has its opening, or is unwatched, leaves when it reaches the front.
+     */
+    private final ArrayDeque<Watched> openings = new ArrayDeque<>();
 
-    UpstreamPoller(String name) {
+    /** @param openingTimeout how long {@link #awaitOpening} waits for a server's opening */
+    UpstreamPoller(String name, Duration openingTimeout) {
         this.name = name;
+        this.openingNanos = openingTimeout.toNanos();
     }
 
     /**
@@ -92,11 +109,31 @@ final class UpstreamPoller {
         });
     }
 
+    /**
+     * The server's opening is awaited on the channel: unless {@link #openingRead} comes first, {@code timedOut} runs
+     * on the poller thread once the opening timeout has passed.
+     */
+    void awaitOpening(Watched watched, Runnable timedOut) {
+        execute(() -> {
+            if (!watched.ended) {
+                watched.openingTimedOut = timedOut;
+                watched.openingDeadline = System.nanoTime() + openingNanos;
+                openings.add(watched);
+            }
+        });
+    }
+
+    /** Poller thread, reading the channel: its opening came in time. */
+    void openingRead(Watched watched) {
+        watched.openingTimedOut = null;
+    }
+
     /** Stops watching, and releases a writer waiting for room; its stream is done with the channel. */
     void unwatch(Watched watched) {
         execute(() -> {
             registered--;
             watched.ended = true;
+            watched.openingTimedOut = null;
             if (watched.key != null) {
                 watched.key.cancel();
             }
@@ -186,7 +223,8 @@ final class UpstreamPoller {
         Selector own = selector;
         try {
             while (runTasks(own)) {
-                own.select(this::selected);
+                own.select(this::selected, millisToNextOpeningDeadline());
+                openingsTimedOut();
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("upstream poller failed; its connections are dropped", e);
@@ -206,6 +244,7 @@ final class UpstreamPoller {
             read(watched);
         }
         closeQuietly(own);
+        openings.clear(); // their channels are closed: each reader now reads the end
         lock.lock();
         try {
             registered = 0;
@@ -246,6 +285,36 @@ final class UpstreamPoller {
         }
     }
 
+    /** @return how long the select may wait for the oldest opening still awaited: 0 (no bound) when none is */
+    private long millisToNextOpeningDeadline() {
+        for (Watched oldest = openings.peek(); oldest != null; oldest = openings.peek()) {
+            if (oldest.openingTimedOut != null) {
+                long nanos = oldest.openingDeadline - System.nanoTime();
+                return nanos <= 0 ? 1 : Math.max(1, (nanos + 999_999) / 1_000_000);
+            }
+            openings.poll();
+        }
+        return 0;
+    }
+
+    /** Tells each stream whose opening is still awaited past its deadline. */
+    private void openingsTimedOut() {
+        long now = System.nanoTime();
+        for (Watched oldest = openings.peek(); oldest != null && oldest.openingDeadline - now <= 0;
+                oldest = openings.peek()) {
+            openings.poll();
+            Runnable timedOut = oldest.openingTimedOut;
+            oldest.openingTimedOut = null;
+            if (timedOut != null) {
+                try {
+                    timedOut.run();
+                } catch (RuntimeException e) {
+                    LOG.error("upstream opening timeout failed", e);
+                }
+            }
+        }
+    }
+
     private void selected(SelectionKey key) {
         Watched watched = (Watched) key.attachment();
         try {
@@ -282,6 +351,9 @@ final class UpstreamPoller {
         private Readable reader;
         private CountDownLatch writable;
         private boolean ended;
+        /** What to run if the awaited opening does not come by {@link #openingDeadline}; null when none is awaited. */
+        private Runnable openingTimedOut;
+        private long openingDeadline;
         /** Read by the writer after its latch: the wake-up came from {@link #unwatch}, not from room. */
         private volatile boolean endedForWriter;
 

@@ -19,12 +19,16 @@ import org.slf4j.MDC;
  * The reading side of one {@link UpstreamStream}: it resolves, connects and negotiates (STARTTLS, RFC 6120 §5), then
  * relays every event the server sends to the listener, in order, and tells the stream how the stream ended.
  *
- * <p>Threads: a virtual thread per stream does the negotiation. For a plain-TCP stream whose listener
+ * <p>Threads: a virtual thread per stream resolves and connects. For a plain-TCP stream whose listener
  * {@linkplain UpstreamListener#neverWaits never waits} (WebSocket and BOSH sessions) the {@link UpstreamPoller}'s
- * thread then reads the open stream and this thread ends, so an open stream holds no thread; otherwise (TLS, whose
- * socket only reads blocking) the thread reads on until the stream ends. Either way one thread
- * at a time owns the {@link UpstreamConnection} and every field here not marked volatile, and makes the listener
- * calls; the hand-over to the poller (a task on its queue) orders them.
+ * thread then reads, so an open stream holds no thread: on a route that never uses TLS from the server's first byte
+ * on (the thread only sends our header, and the poller bounds the wait for the server's opening by the connect
+ * timeout, {@link Stream#openingTimedOut}), otherwise once STARTTLS was found not offered. A TLS stream's socket only reads
+ * blocking, so its thread negotiates and reads on until the stream ends, as does the thread of a listener that may
+ * wait. Either way one thread at a time owns the {@link UpstreamConnection} and every field here not marked
+ * volatile, and makes the listener calls; the hand-over to the poller (a task on its queue) orders them. Reading
+ * the opening on the poller spares each login a virtual thread's parked, timed read and its wake-up, and a
+ * streaming parser built for two events (docs/benchmarks.md).
  *
  * <p>After {@code <success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>} the server's next bytes start a new document
  * (RFC 6120 §6.4.6), so the reader starts a new parser right after delivering it, before reading on; the session's
@@ -39,6 +43,12 @@ final class UpstreamReader {
     interface Stream {
         /** STARTTLS begins; false when the stream was closed meanwhile. */
         boolean tlsStarted();
+
+        /**
+         * The poller read no opening from the server within the connect timeout (our header was sent): the stream
+         * fails unless it opened or closed meanwhile.
+         */
+        void openingTimedOut();
 
         /** Negotiation is done; false when the stream was closed meanwhile. */
         boolean opened(UpstreamOutput output);
@@ -78,6 +88,10 @@ final class UpstreamReader {
     /** Read from any thread: for log lines and {@link UpstreamStream#toString}. */
     private volatile String target = "unresolved";
     private volatile boolean secure;
+    /** The listener has the server's opening: what the server sends now is relayed. */
+    private boolean open;
+    /** The server's header, read by the poller, while its features are awaited; null otherwise. */
+    private XmlElement serverHeader;
     /** The stream's end was observed on the poller's thread: nothing more is read or reported. */
     private boolean pollingEnded;
     /** Set by the reader thread when it reports the end itself; read by its uncaught-exception handler. */
@@ -129,12 +143,19 @@ final class UpstreamReader {
         if (mdc != null) {
             MDC.setContextMap(mdc);
         }
-        boolean open = false;
         UpstreamEnd observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "reader failed");
         try {
             List<UpstreamRoute> targets = resolver.resolve(header.to(), route);
             connection.connect(targets);
             target = connection.target().address();
+            if (listener.neverWaits() && connection.target().tls() == TlsPolicy.DISABLED) {
+                connection.write(UpstreamStream.headerBytes(header));
+                connection.readWithoutWaiting(poller);
+                connection.awaitOpening(stream::openingTimedOut);
+                endReported = true; // by the poller, from here on
+                connection.startPolling(this::readable);
+                return; // the poller reads the server's opening, then the stream
+            }
             StartTls.Opening opening = StartTls.negotiate(connection, UpstreamStream.headerBytes(header), header.to(),
                     tls, stream::tlsStarted);
             connection.negotiated();
@@ -143,13 +164,7 @@ final class UpstreamReader {
             if (pollable) {
                 connection.readWithoutWaiting(poller);
             }
-            if (!stream.opened(connection.output())) {
-                throw new UpstreamFailure(Reason.CLOSED_BY_US, "closed while negotiating");
-            }
-            open = true;
-            LOG.info("upstream for {} open: {} tls {}", header.to(), target, secure ? "on" : "off");
-            notifyOpened(opening.header());
-            notifyElement(opening.features());
+            open(opening.header(), opening.features());
             if (pollable) {
                 endReported = true; // by the poller, from here on
                 connection.startPolling(this::readable);
@@ -161,7 +176,7 @@ final class UpstreamReader {
         } catch (UpstreamFailure e) {
             observed = e.end();
         } catch (XmlParseException e) {
-            observed = unreadable(e, open);
+            observed = unreadable(e);
         } catch (IOException e) {
             observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, describe(e));
         } catch (RuntimeException e) {
@@ -170,6 +185,17 @@ final class UpstreamReader {
         }
         endReported = true;
         stream.ended(observed);
+    }
+
+    /** The server's header and features reach the listener, and the writer starts. */
+    private void open(XmlElement opened, XmlElement features) throws UpstreamFailure {
+        if (!stream.opened(connection.output())) {
+            throw new UpstreamFailure(Reason.CLOSED_BY_US, "closed while negotiating");
+        }
+        open = true;
+        LOG.info("upstream for {} open: {} tls {}", header.to(), target, secure ? "on" : "off");
+        notifyOpened(opened);
+        notifyElement(features);
     }
 
     /** Relays the open stream until it ends, on the reader's own thread; returns how it ended. */
@@ -199,13 +225,13 @@ final class UpstreamReader {
             boolean connected = connection.fill(scratch);
             observed = relayBuffered();
             if (observed == null && !connected) {
-                observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, target
-                        + " closed the connection without </stream:stream>");
+                observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, target + " closed the connection"
+                        + (open ? " without </stream:stream>" : " during negotiation"));
             }
         } catch (UpstreamFailure e) {
             observed = e.end();
         } catch (XmlParseException e) {
-            observed = unreadable(e, true);
+            observed = unreadable(e);
         } catch (IOException e) {
             observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "read from " + target + " failed: "
                     + describe(e));
@@ -247,15 +273,37 @@ final class UpstreamReader {
         }
     }
 
-    /** Relays the events whose bytes have all arrived. @return how the stream ended, or null while it goes on */
+    /**
+     * Relays the events whose bytes have all arrived, after the server's opening if the poller reads that too.
+     *
+     * @return how the stream ended, or null while it goes on
+     */
     private UpstreamEnd relayBuffered() throws XmlParseException, UpstreamFailure {
         while (connection.nextUnit()) {
-            UpstreamEnd end = relay(connection.next());
+            XmlStreamParser.Event event = connection.next();
+            if (!open) {
+                negotiate(event);
+                continue;
+            }
+            UpstreamEnd end = relay(event);
             if (end != null) {
                 return end;
             }
         }
         return null;
+    }
+
+    /** One event of the server's plain opening, read by the poller: its header, then its features. */
+    private void negotiate(XmlStreamParser.Event event) throws UpstreamFailure {
+        if (serverHeader == null) {
+            serverHeader = StartTls.openingHeader(event, connection);
+            return;
+        }
+        XmlElement features = StartTls.openingFeatures(event, connection);
+        XmlElement opened = serverHeader;
+        serverHeader = null;
+        connection.openingRead();
+        open(opened, features);
     }
 
     /** One event from the server. @return how the stream ended, or null while it goes on */
@@ -292,7 +340,7 @@ final class UpstreamReader {
         return null;
     }
 
-    private UpstreamEnd unreadable(XmlParseException e, boolean open) {
+    private UpstreamEnd unreadable(XmlParseException e) {
         for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
             if (cause instanceof WstxEOFException) {
                 // a server that ends a stream says so (RFC 6120 §4.4); a bare end of the connection is a lost

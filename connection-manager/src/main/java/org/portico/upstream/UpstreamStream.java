@@ -161,10 +161,7 @@ final class UpstreamStream implements Upstream {
             lock.unlock();
         }
         switch (action) {
-            case DISCONNECT -> {
-                connection.close();
-                connection.readAfterClose();
-            }
+            case DISCONNECT -> dropConnection();
             case SEND_CLOSING_TAG, SEND_HEADER_AND_CLOSING_TAG -> timer.schedule(CLOSE_TIMER, this::closeTimedOut,
                     config.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             case NONE -> { }
@@ -216,6 +213,11 @@ final class UpstreamStream implements Upstream {
         } finally {
             lock.unlock();
         }
+        dropConnection();
+    }
+
+    /** Drops the connection at once; the reader then fails to read, and reports the end. */
+    private void dropConnection() {
         connection.close();
         connection.readAfterClose();
     }
@@ -269,6 +271,27 @@ final class UpstreamStream implements Upstream {
             } finally {
                 lock.unlock();
             }
+        }
+
+        /**
+         * RFC 6120 §4.2: the server answers our header with its own and its features; one that has not within the
+         * connect timeout (the bound a blocking reader's negotiation reads have) is not serving the stream.
+         */
+        @Override
+        public void openingTimedOut() {
+            lock.lock();
+            try {
+                if (lifecycle.state() != State.CONNECTING || !lifecycle.abortRequested()) {
+                    return;
+                }
+                if (forcedEnd == null) {
+                    forcedEnd = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "no stream header and features from "
+                            + reader.target() + " within " + config.connectTimeout().toMillis() + " ms");
+                }
+            } finally {
+                lock.unlock();
+            }
+            dropConnection();
         }
 
         @Override

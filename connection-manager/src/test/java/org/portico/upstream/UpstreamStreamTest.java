@@ -693,13 +693,130 @@ class UpstreamStreamTest {
         assertTrue(end.detail().contains(Integer.toString(closedPort)), end.detail());
     }
 
+    /**
+     * RFC 6120 §4.2: a server that takes the connection and never answers our header fails the stream after the
+     * connect timeout, whether the stream's own thread or the poller reads the opening (on the JVM's clock, as
+     * socket timeouts are: the network's timeouts do not follow Portico's session clock).
+     */
     @Test
     void aSilentServerFailsTheNegotiationAfterTheConnectTimeout() throws IOException {
         connector(b -> b.connectTimeout(Duration.ofMillis(200))).connect(LOCALHOST, null, listener);
         Peer peer = server.accept();
         peer.expectHeader();
 
-        assertEquals(Reason.CONNECTION_FAILED, listener.awaitClosed().reason());
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CONNECTION_FAILED, end.reason());
+        if (reader == Reader.POLLER) {
+            assertEquals("no stream header and features from 127.0.0.1:" + server.port() + " within 200 ms",
+                    end.detail());
+        }
+        peer.readToEnd();
+    }
+
+    /**
+     * The opening's timeout ends only a stream still waiting for it: one that opened relays on past it. A second
+     * stream, opened after the first on the same poller and left without an answer, times out after the first's
+     * deadline has passed, so no test needs to sleep.
+     */
+    @Test
+    void anOpenStreamOutlivesItsOpeningTimeout() throws IOException {
+        TcpUpstreamConnector connector = connector(b -> b.connectTimeout(Duration.ofMillis(200)).pollers(1));
+        Upstream opened = connector.connect(LOCALHOST, null, listener);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.open("s1", ScriptedXmppServer.FEATURES_SASL);
+        listener.awaitOpened();
+        listener.awaitElement();
+        RecordingUpstreamListener silent = new RecordingUpstreamListener(reader.neverWaits);
+        connector.connect(LOCALHOST, null, silent);
+        Peer silentPeer = server.accept();
+        silentPeer.expectHeader();
+
+        assertEquals(Reason.CONNECTION_FAILED, silent.awaitClosed().reason());
+        peer.send("<message id='later'/>");
+        assertEquals("later", listener.awaitElement().attribute("id").orElseThrow());
+        opened.send(xml("<message xmlns='jabber:client' id='out'/>"));
+        assertTrue(peer.expect("/>").contains("id=\"out\""));
+        assertFalse(listener.hasClosed());
+        silentPeer.readToEnd();
+    }
+
+    /**
+     * A session that never waits, on a route without TLS, has the server's opening read by the poller as it comes,
+     * in pieces or not, and the stream opens there, with no reader thread waiting for it (issue 10: a login's CPU).
+     * A session that may wait has its opening read by its own thread. Once open, nothing is waited for.
+     */
+    @Test
+    void theOpeningIsReadByTheThreadThatWillReadTheStream() throws Exception {
+        CompletableFuture<Thread> openedOn = new CompletableFuture<>();
+        UpstreamListener recordingThread = new UpstreamListener() {
+            @Override
+            public void onOpened(XmlElement header) {
+                openedOn.complete(Thread.currentThread());
+                listener.onOpened(header);
+            }
+
+            @Override
+            public void onElement(XmlElement element) {
+                listener.onElement(element);
+            }
+
+            @Override
+            public void onClosed(UpstreamEnd end) {
+                listener.onClosed(end);
+            }
+
+            @Override
+            public boolean neverWaits() {
+                return listener.neverWaits();
+            }
+        };
+        Upstream upstream = connector(b -> b).connect(LOCALHOST, null, recordingThread);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.send(ScriptedXmppServer.header("pieces"));
+        peer.send("<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>");
+        peer.send("<mechanism>PLAIN</mechanism></mechanisms></stream:features><message id='after'/>");
+
+        assertEquals("pieces", listener.awaitOpened().attribute("id").orElseThrow());
+        assertTrue(listener.awaitElement().child(Namespaces.SASL, "mechanisms").isPresent());
+        assertEquals("after", listener.awaitElement().attribute("id").orElseThrow(), "what follows is relayed");
+        Thread thread = openedOn.get(10, TimeUnit.SECONDS);
+        if (reader == Reader.POLLER) {
+            assertTrue(thread.getName().startsWith("upstream-poller "), thread.getName());
+        } else {
+            assertTrue(thread.isVirtual(), thread.getName());
+        }
+        upstream.send(xml("<message xmlns='jabber:client' id='out'/>"));
+        assertTrue(peer.expect("/>").contains("id=\"out\""));
+    }
+
+    /** A connection dropped before the server's features is a connection failure, before the stream opened. */
+    @Test
+    void aConnectionDroppedDuringTheOpeningIsAConnectionFailure() throws IOException {
+        connector(b -> b).connect(LOCALHOST, null, listener);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.send(ScriptedXmppServer.header("s1"));
+        peer.close();
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.CONNECTION_FAILED, end.reason());
+        assertTrue(end.detail().contains("closed the connection"), end.detail());
+        assertFalse(end.detail().contains("</stream:stream>"), "no stream was open to close: " + end.detail());
+    }
+
+    /** A server whose first element is not an XMPP stream header is a protocol error, not a stream (RFC 6120 §4.8.1). */
+    @Test
+    void anOpeningThatIsNoXmppStreamIsAProtocolError() throws IOException {
+        connector(b -> b).connect(LOCALHOST, null, listener);
+        Peer peer = server.accept();
+        peer.expectHeader();
+        peer.send("<?xml version='1.0'?><html xmlns='http://www.w3.org/1999/xhtml'><body/></html>");
+
+        UpstreamEnd end = listener.awaitClosed();
+        assertEquals(Reason.PROTOCOL_ERROR, end.reason());
+        assertTrue(end.detail().contains("did not open an XMPP stream"), end.detail());
     }
 
     @Test
