@@ -38,7 +38,8 @@ import org.portico.xml.XmlLimits;
  *                            (RFC 6125 DNS-ID via the JDK's "HTTPS" endpoint identification; SNI is the domain).
  *                            Turning it off still checks the chain of trust.
  * @param connectTimeout      {@code Duration}, default 10 s: bound on each TCP connect attempt, on DNS SRV queries,
- *                            and on each read while the stream is negotiated (header, features, STARTTLS).
+ *                            and on each read while the stream is negotiated (header, features, STARTTLS); where
+ *                            the poller reads the opening (no TLS), on the wait for the server's header and features.
  * @param closeTimeout        {@code Duration}, default 5 s: after Portico sends {@code </stream:stream>}, how long
  *                            it waits for the server's before closing the socket (RFC 6120 §4.4).
  * @param routeAllowList      {@code List<String>}, default empty: XEP-0124 {@code route} values
