@@ -147,6 +147,25 @@ class AotOptionTest {
         assertEquals("-XX:AOTCacheOutput=" + cache, option(cache.toString(), jdk("25", "25.0.3+9-LTS"), jar));
     }
 
+    /**
+     * bin/portico reads the JVM's settings for the Java version and passes them on (PORTICO_JAVA_SETTINGS), so that
+     * a start runs {@code java} once for them, not twice; the cache recorded so is the one a run that reads them
+     * itself finds, and uses.
+     */
+    @Test
+    void settingsTheCallerReadAreNotReadAgain() throws Exception {
+        Path jdk = jdk("25", "25.0.3+9-LTS");
+        String settings = settings("25", "25.0.3+9-LTS");
+
+        assertEquals("-XX:AOTCacheOutput=" + cache, Scripts.output(Map.of("PORTICO_JAVA_OPTS", "",
+                "PORTICO_JAVA_SETTINGS", settings), List.of(SCRIPT.toString(), cache.toString(),
+                dir.resolve("no-such-java").toString(), jar.toString())).strip(), "no java started for them");
+        Files.writeString(cache, WHOLE);
+
+        assertEquals("-XX:AOTCache=" + cache, option(cache.toString(), jdk, jar), "the same stamp either way");
+        assertEquals(1, checks().size(), checks().toString());
+    }
+
     private Path stamp() {
         return dir.resolve("portico.aot.stamp");
     }
@@ -183,14 +202,20 @@ class AotOptionTest {
                 	esac
                 done
                 cat >&2 <<'END'
+                %sEND
+                """.formatted(dir.resolve("checks"), WHOLE, settings(specification, runtimeVersion)));
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        return java;
+    }
+
+    /** What the stand-in JDK's {@code -XshowSettings:properties -version} prints, the lines the script reads. */
+    private static String settings(String specification, String runtimeVersion) {
+        return """
                 Property settings:
                     java.home = /opt/jdk-%s
                     java.runtime.version = %s
                     java.specification.version = %s
-                END
-                """.formatted(dir.resolve("checks"), WHOLE, runtimeVersion, runtimeVersion, specification));
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
-        return java;
+                """.formatted(runtimeVersion, runtimeVersion, specification);
     }
 
     private static String option(String cacheFile, Path java, Path... classPath)
