@@ -156,9 +156,7 @@ final class BoshStreams {
 
     /** XEP-0206 §5: the client restarts a stream; relayed like a payload, in rid order. */
     static void restart(Stream stream, StreamHeader header, AfterLock after) {
-        if (!stream.xmpp.restart(header)) {
-            after.abortUpstream(stream.xmpp);
-        }
+        stream.xmpp.restart(header, after);
     }
 
     /**

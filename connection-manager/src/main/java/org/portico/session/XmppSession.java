@@ -128,9 +128,16 @@ public final class XmppSession implements UpstreamListener {
         return smResumable || smRequests > smAnswers;
     }
 
-    /** A client stream restart after SASL (XEP-0206 §5, RFC 7395 §3.7); the result is that of {@link #send}. */
-    public boolean restart(StreamHeader header) {
-        return upstream.restart(header);
+    /**
+     * A client stream restart after SASL (XEP-0206 §5, RFC 7395 §3.7), queued and written after the lock as
+     * {@link #send(List, AfterLock)} does with elements; a full write queue aborts the upstream after the lock.
+     */
+    public void restart(StreamHeader header, AfterLock after) {
+        boolean accepted = upstream.restart(header);
+        after.writeUpstream(upstream::writeQueuedWithoutWaiting);
+        if (!accepted) {
+            after.abortUpstream(this);
+        }
     }
 
     /**

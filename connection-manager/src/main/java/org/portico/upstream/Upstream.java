@@ -34,7 +34,8 @@ public interface Upstream {
 
     /**
      * Restarts the stream on the same TCP connection (RFC 6120 §4.3.3; XEP-0206 §5; RFC 7395 §3.7): the old stream
-     * is treated as closed and a new header goes out. The server's new header and features reach the listener.
+     * is treated as closed and a new header is queued, as {@link #queue} queues an element, for the caller's
+     * {@link #writeQueuedWithoutWaiting}. The server's new header and features reach the listener.
      *
      * @return false when the write queue is full, as for {@link #send}
      */

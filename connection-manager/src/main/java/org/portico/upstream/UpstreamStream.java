@@ -107,13 +107,14 @@ final class UpstreamStream implements Upstream {
     }
 
     /**
-     * Queues the new header after the reader has already restarted its parser on SASL success.
+     * Queues the new header, for the caller to write, after the reader has already restarted its parser on SASL
+     * success. The caller writes it (a login's restart needs no drain thread of the writer's).
      *
      * @throws IllegalStateException before the stream opened, when no restart can be due
      */
     @Override
     public boolean restart(StreamHeader newHeader) {
-        return enqueue(headerBytes(newHeader), true, false, false);
+        return enqueue(headerBytes(newHeader), true, true, false);
     }
 
     /**

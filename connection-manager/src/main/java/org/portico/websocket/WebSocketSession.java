@@ -133,7 +133,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
                     }
                     case FramingCodec.Open open -> {
                         if (lifecycle.clientRestart()) {
-                            relayed(xmpp.restart(open.header()), after);
+                            xmpp.restart(open.header(), after);
                         }
                     }
                     case FramingCodec.Close close -> {

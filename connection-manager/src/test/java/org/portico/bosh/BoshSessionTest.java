@@ -155,6 +155,21 @@ class BoshSessionTest {
                 "no writer thread per message; never I/O under the session lock");
     }
 
+    /** XEP-0206 §5: a restart goes out as a payload does, written on the request's thread after the lock. */
+    @Test
+    void aRestartIsWrittenUpstreamOnTheRequestsThreadAfterTheLock() throws Exception {
+        created("");
+        Thread caller = Thread.currentThread();
+        List<String> writes = new ArrayList<>();
+        upstream.whenWritten = () -> writes.add((Thread.currentThread() == caller ? "request thread" : "other thread")
+                + ", " + upstream.headers.size() + " headers, lock " + (lockIsFree() ? "free" : "held"));
+
+        send(RID + 1, "to='localhost' xml:lang='en' xmpp:restart='true' xmlns:xmpp='urn:xmpp:xbosh'", "");
+
+        assertEquals(List.of("request thread, 2 headers, lock free"), writes,
+                "no writer thread for a login's restart; never I/O under the session lock");
+    }
+
     /** Whether another thread can take the session's lock now (the session's own thread could re-enter it). */
     private boolean lockIsFree() {
         try {

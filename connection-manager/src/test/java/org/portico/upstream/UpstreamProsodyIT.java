@@ -95,6 +95,7 @@ class UpstreamProsodyIT {
         assertTrue(outcome.is(Namespaces.SASL, "success"), "test1 authenticates: " + outcome);
 
         upstream.restart(header);
+        upstream.writeQueuedWithoutWaiting();
         listener.awaitOpened();
         XmlElement restartedFeatures = listener.awaitElement();
         assertTrue(restartedFeatures.child(Namespaces.BIND, "bind").isPresent(), restartedFeatures.toString());

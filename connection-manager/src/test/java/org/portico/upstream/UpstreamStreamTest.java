@@ -341,6 +341,7 @@ class UpstreamStreamTest {
         assertTrue(listener.awaitElement().is(Namespaces.SASL, "success"), "SASL passes through untouched");
 
         upstream.restart(new StreamHeader("localhost", null, "en", "1.0"));
+        upstream.writeQueuedWithoutWaiting();
 
         String restarted = peer[0].expectHeader();
         assertTrue(restarted.contains("to='localhost'"), "RFC 6120 §6.4.6: a new header on the same connection");
@@ -358,6 +359,7 @@ class UpstreamStreamTest {
         UpstreamListener restarting = recordingThen(listener, element -> {
             if (element.is(Namespaces.SASL, "success")) {
                 self.get().restart(LOCALHOST);
+                self.get().writeQueuedWithoutWaiting();
             }
         });
         self.set(connector(b -> b).connect(LOCALHOST, null, restarting));
@@ -497,6 +499,7 @@ class UpstreamStreamTest {
         Peer[] peer = new Peer[1];
         Upstream upstream = authenticated(peer);
         upstream.restart(new StreamHeader("localhost", null, "en", "1.0"));
+        upstream.writeQueuedWithoutWaiting();
         peer[0].expectHeader();
         peer[0].open("s2", ScriptedXmppServer.FEATURES_BIND);
         listener.awaitOpened();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -258,6 +259,28 @@ class WebSocketSessionTest {
 
         assertTrue(upstream.aborted, "the write queue overflowed: the connection is dropped");
         assertTrue(lockFree.get(), "closing is I/O: never under the session lock");
+    }
+
+    /** RFC 7395 §3.7: the restart's new header is written on the frame's thread after the lock, as a stanza is. */
+    @Test
+    void aRestartIsWrittenUpstreamOnTheFramesThreadAfterTheLock() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        upstream.receive(XmlElement.of(Namespaces.SASL, "success"));
+        Thread caller = Thread.currentThread();
+        List<String> writes = new ArrayList<>();
+        upstream.whenWritten = () -> {
+            try {
+                writes.add((Thread.currentThread() == caller ? "frame thread" : "other thread") + ", "
+                        + upstream.headers.size() + " headers, lock " + (lockIsFree() ? "free" : "held"));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        session.clientFrame(socket, open());
+
+        assertEquals(List.of("frame thread, 2 headers, lock free"), writes,
+                "no writer thread for a login's restart; never I/O under the session lock");
     }
 
     @Test
