@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.portico.metrics.Metrics;
 import org.portico.testing.InMemoryUpstream;
@@ -144,10 +145,7 @@ class BoshSessionTest {
     @Test
     void aRequestsPayloadsAreWrittenUpstreamOnItsOwnThreadAfterTheLock() throws Exception {
         created("");
-        Thread caller = Thread.currentThread();
-        List<String> writes = new ArrayList<>();
-        upstream.whenWritten = () -> writes.add((Thread.currentThread() == caller ? "request thread" : "other thread")
-                + ", " + upstream.sent.size() + " queued, lock " + (lockIsFree() ? "free" : "held"));
+        List<String> writes = writesAfterTheLock(() -> upstream.sent.size() + " queued");
 
         send(RID + 1, "", "<message xmlns='jabber:client' to='bob@localhost'><body>hi</body></message>");
 
@@ -159,15 +157,24 @@ class BoshSessionTest {
     @Test
     void aRestartIsWrittenUpstreamOnTheRequestsThreadAfterTheLock() throws Exception {
         created("");
-        Thread caller = Thread.currentThread();
-        List<String> writes = new ArrayList<>();
-        upstream.whenWritten = () -> writes.add((Thread.currentThread() == caller ? "request thread" : "other thread")
-                + ", " + upstream.headers.size() + " headers, lock " + (lockIsFree() ? "free" : "held"));
+        List<String> writes = writesAfterTheLock(() -> upstream.headers.size() + " headers");
 
         send(RID + 1, "to='localhost' xml:lang='en' xmpp:restart='true' xmlns:xmpp='urn:xmpp:xbosh'", "");
 
         assertEquals(List.of("request thread, 2 headers, lock free"), writes,
                 "no writer thread for a login's restart; never I/O under the session lock");
+    }
+
+    /**
+     * Records each write of what the session queued for the upstream: on which thread, what {@code queued} says
+     * then, and whether the session's lock was free.
+     */
+    private List<String> writesAfterTheLock(Supplier<String> queued) {
+        Thread caller = Thread.currentThread();
+        List<String> writes = new ArrayList<>();
+        upstream.whenWritten = () -> writes.add((Thread.currentThread() == caller ? "request thread" : "other thread")
+                + ", " + queued.get() + ", lock " + (lockIsFree() ? "free" : "held"));
+        return writes;
     }
 
     /** Whether another thread can take the session's lock now (the session's own thread could re-enter it). */

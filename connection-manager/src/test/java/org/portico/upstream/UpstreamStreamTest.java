@@ -126,10 +126,20 @@ class UpstreamStreamTest {
 
     /** A listener that records into {@code to}, then does {@code also} with each element. */
     private static UpstreamListener recordingThen(RecordingUpstreamListener to, Consumer<XmlElement> also) {
+        return recordingThen(to, header -> { }, also);
+    }
+
+    /**
+     * A listener that records into {@code to}, then does {@code alsoOpened} with each header and {@code also} with
+     * each element.
+     */
+    private static UpstreamListener recordingThen(RecordingUpstreamListener to, Consumer<XmlElement> alsoOpened,
+            Consumer<XmlElement> also) {
         return new UpstreamListener() {
             @Override
             public void onOpened(XmlElement header) {
                 to.onOpened(header);
+                alsoOpened.accept(header);
             }
 
             @Override
@@ -752,28 +762,8 @@ class UpstreamStreamTest {
     @Test
     void theOpeningIsReadByTheThreadThatWillReadTheStream() throws Exception {
         CompletableFuture<Thread> openedOn = new CompletableFuture<>();
-        UpstreamListener recordingThread = new UpstreamListener() {
-            @Override
-            public void onOpened(XmlElement header) {
-                openedOn.complete(Thread.currentThread());
-                listener.onOpened(header);
-            }
-
-            @Override
-            public void onElement(XmlElement element) {
-                listener.onElement(element);
-            }
-
-            @Override
-            public void onClosed(UpstreamEnd end) {
-                listener.onClosed(end);
-            }
-
-            @Override
-            public boolean neverWaits() {
-                return listener.neverWaits();
-            }
-        };
+        UpstreamListener recordingThread = recordingThen(listener,
+                header -> openedOn.complete(Thread.currentThread()), element -> { });
         Upstream upstream = connector(b -> b).connect(LOCALHOST, null, recordingThread);
         Peer peer = server.accept();
         peer.expectHeader();
