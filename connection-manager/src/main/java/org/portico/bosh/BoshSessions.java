@@ -72,13 +72,15 @@ public final class BoshSessions implements AutoCloseable {
             SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,
             SessionGate gate, SessionDirectory directory, BoshForwarding forwarding) {
         this(config, parser, connector, store, limits, clock, metrics, gate, directory, forwarding,
-                WaitingActions.OFF_PLATFORM_THREADS);
+                directory.neverWaits() ? Runnable::run : WaitingActions.OFF_PLATFORM_THREADS);
     }
 
     /**
      * @param mayWait where what may wait for the network runs (opening a session, asking the cluster's directory):
      *                {@link WaitingActions#OFF_PLATFORM_THREADS}, since a request may arrive on Jetty's selector;
-     *                unit tests the calling thread
+     *                the calling thread where the directory never waits (a single Portico: the session store is in
+     *                memory and the upstream connects on a thread of its own), which spares each login a virtual
+     *                thread (docs/benchmarks.md); unit tests the calling thread
      */
     BoshSessions(BoshConfig config, XmlParser parser, UpstreamConnector connector,
             SessionStore<String, ClientSession> store, AddressLimits limits, Ticker clock, Metrics metrics,

@@ -9,7 +9,7 @@ import java.util.Optional;
  *
  * <p>{@link #LOCAL} is a single Portico's: ids are the random part alone and no session is ever elsewhere.
  * {@link InfinispanDirectory} is a cluster node's. Every method may block on the network briefly (a replicated
- * write), so none is called under a session lock.
+ * write), so none is called under a session lock; {@link #neverWaits} says when none does.
  */
 public interface SessionDirectory {
 
@@ -34,7 +34,20 @@ public interface SessionDirectory {
         public Optional<Node> ownerElsewhere(String id) {
             return Optional.empty();
         }
+
+        @Override
+        public boolean neverWaits() {
+            return true;
+        }
     };
+
+    /**
+     * Whether no method here ever waits for the network: then a session can be opened on the thread that read its
+     * first request, Jetty's selector included. False unless an implementation knows better.
+     */
+    default boolean neverWaits() {
+        return false;
+    }
 
     /**
      * The id of a new session made on this node from {@code random} (URL-safe base64): in a cluster it names this
