@@ -95,12 +95,7 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
         framesNeverWait = condition;
     }
 
-    /**
-     * Asks the selector for the read interest unless the key already has it. Safe against the selector reporting
-     * the socket ready meanwhile: the callback is registered before this runs, and {@link #onSelected} clears the
-     * mark before Jetty takes the interest away and looks for a registered callback; a readiness reported before
-     * the callback was registered cleared the mark before it, so the interest is asked for again.
-     */
+    /** Reads what the socket holds; after a short read, nothing, without asking the kernel (see the class comment). */
     @Override
     public int fill(ByteBuffer buffer) throws IOException {
         if (emptied) {
@@ -114,6 +109,12 @@ public final class SelectorReadEndPoint extends SocketChannelEndPoint {
         return filled;
     }
 
+    /**
+     * Asks the selector for the read interest unless the key already has it. Safe against the selector reporting
+     * the socket ready meanwhile: the callback is registered before this runs, and {@link #onSelected} clears the
+     * mark before Jetty takes the interest away and looks for a registered callback; a readiness reported before
+     * the callback was registered cleared the mark before it, so the interest is asked for again.
+     */
     @Override
     protected void needsFillInterest() {
         if (!readWatched) {

@@ -95,6 +95,11 @@ public final class XmppSession implements UpstreamListener {
             noteStreamManagement(element);
             accepted &= upstream.queue(element);
         }
+        writeAfterTheLock(accepted, after);
+    }
+
+    /** Has {@code after} write what was queued, and drop the upstream when its write queue refused some of it. */
+    private void writeAfterTheLock(boolean accepted, AfterLock after) {
         after.writeUpstream(upstream::writeQueuedWithoutWaiting);
         if (!accepted) {
             after.abortUpstream(this);
@@ -133,11 +138,7 @@ public final class XmppSession implements UpstreamListener {
      * {@link #send(List, AfterLock)} does with elements; a full write queue aborts the upstream after the lock.
      */
     public void restart(StreamHeader header, AfterLock after) {
-        boolean accepted = upstream.restart(header);
-        after.writeUpstream(upstream::writeQueuedWithoutWaiting);
-        if (!accepted) {
-            after.abortUpstream(this);
-        }
+        writeAfterTheLock(upstream.restart(header), after);
     }
 
     /**

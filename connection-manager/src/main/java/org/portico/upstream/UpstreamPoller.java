@@ -289,8 +289,8 @@ final class UpstreamPoller {
     private long millisToNextOpeningDeadline() {
         for (Watched oldest = openings.peek(); oldest != null; oldest = openings.peek()) {
             if (oldest.openingTimedOut != null) {
-                long nanos = oldest.openingDeadline - System.nanoTime();
-                return nanos <= 0 ? 1 : Math.max(1, (nanos + 999_999) / 1_000_000);
+                // at least 1: a select with 0 would wait with no bound
+                return Math.max(1, (oldest.openingDeadline - System.nanoTime() + 999_999) / 1_000_000);
             }
             openings.poll();
         }

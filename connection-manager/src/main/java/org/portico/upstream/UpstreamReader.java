@@ -23,11 +23,11 @@ import org.slf4j.MDC;
  * {@linkplain UpstreamListener#neverWaits never waits} (WebSocket and BOSH sessions) the {@link UpstreamPoller}'s
  * thread then reads, so an open stream holds no thread: on a route that never uses TLS from the server's first byte
  * on (the thread only sends our header, and the poller bounds the wait for the server's opening by the connect
- * timeout, {@link Stream#openingTimedOut}), otherwise once STARTTLS was found not offered. A TLS stream's socket only reads
- * blocking, so its thread negotiates and reads on until the stream ends, as does the thread of a listener that may
- * wait. Either way one thread at a time owns the {@link UpstreamConnection} and every field here not marked
- * volatile, and makes the listener calls; the hand-over to the poller (a task on its queue) orders them. Reading
- * the opening on the poller spares each login a virtual thread's parked, timed read and its wake-up, and a
+ * timeout, {@link Stream#openingTimedOut}), otherwise once STARTTLS was found not offered. A TLS stream's socket
+ * only reads blocking, so its thread negotiates and reads on until the stream ends, as does the thread of a
+ * listener that may wait. Either way one thread at a time owns the {@link UpstreamConnection} and every field here
+ * not marked volatile, and makes the listener calls; the hand-over to the poller (a task on its queue) orders them.
+ * Reading the opening on the poller spares each login a virtual thread's parked, timed read and its wake-up, and a
  * streaming parser built for two events (docs/benchmarks.md).
  *
  * <p>After {@code <success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>} the server's next bytes start a new document
@@ -152,8 +152,7 @@ final class UpstreamReader {
                 connection.write(UpstreamStream.headerBytes(header));
                 connection.readWithoutWaiting(poller);
                 connection.awaitOpening(stream::openingTimedOut);
-                endReported = true; // by the poller, from here on
-                connection.startPolling(this::readable);
+                handToPoller();
                 return; // the poller reads the server's opening, then the stream
             }
             StartTls.Opening opening = StartTls.negotiate(connection, UpstreamStream.headerBytes(header), header.to(),
@@ -166,8 +165,7 @@ final class UpstreamReader {
             }
             open(opening.header(), opening.features());
             if (pollable) {
-                endReported = true; // by the poller, from here on
-                connection.startPolling(this::readable);
+                handToPoller();
                 return; // the poller reads on, and reports the end
             }
             observed = readStream();
@@ -185,6 +183,12 @@ final class UpstreamReader {
         }
         endReported = true;
         stream.ended(observed);
+    }
+
+    /** From here on the poller reads the stream and reports its end; the reader thread ends. */
+    private void handToPoller() {
+        endReported = true;
+        connection.startPolling(this::readable);
     }
 
     /** The server's header and features reach the listener, and the writer starts. */

@@ -799,7 +799,9 @@ class UpstreamStreamTest {
         assertFalse(end.detail().contains("</stream:stream>"), "no stream was open to close: " + end.detail());
     }
 
-    /** A server whose first element is not an XMPP stream header is a protocol error, not a stream (RFC 6120 §4.8.1). */
+    /**
+     * A server whose first element is not an XMPP stream header is a protocol error, not a stream (RFC 6120 §4.8.1).
+     */
     @Test
     void anOpeningThatIsNoXmppStreamIsAProtocolError() throws IOException {
         connector(b -> b).connect(LOCALHOST, null, listener);
