@@ -16,7 +16,7 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
 
 /**
  * A plain-TCP client socket whose WebSocket frames may be read and handled on Jetty's selector thread rather than on
- * a thread of their own, once their session is bound ({@code websocket.framesOnSelector}).
+ * a thread of their own, while handling them never waits ({@code websocket.framesOnSelector}).
  *
  * <p>Why: Jetty hands a readable connection to a pool thread unless the connection's read callback says it never
  * blocks, and its WebSocket connection does not say so. (Its HTTP connections say what the server's handlers say:
@@ -29,8 +29,9 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  *
  * <p>WebSocket frames are read there only while the socket's endpoint says they never wait
  * ({@code XmppWebSocketEndpoint.framesNeverWait}): once its session is bound, a frame only takes the session's lock
- * for a decision, queues, and writes what the upstream socket takes at once. Not affected: TLS sockets (their
- * connections read through Jetty's decrypting endpoint).
+ * for a decision, queues, and writes what the upstream socket takes at once; the first frame opens the session,
+ * which waits only for a cluster node's directory. Not affected: TLS sockets (their connections read through
+ * Jetty's decrypting endpoint).
  *
  * <p>A read interest the selection key already has is not asked for again ({@link #needsFillInterest}): Jetty's
  * endpoint wakes the selector for every such request made off the selector, even when the key already watches for

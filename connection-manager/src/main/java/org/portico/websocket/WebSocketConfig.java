@@ -42,9 +42,10 @@ import org.portico.xml.XmlLimits;
  *                            of the builder every text message is decoded into; default 1024 (Jetty's is 4096).
  *                            XMPP messages are mostly a few hundred bytes, and each one started a 4 kB builder
  *                            (docs/benchmarks.md); larger messages are read in several passes
- * @param framesOnSelector    whether the frames of a socket whose session is bound are read and relayed on
- *                            Jetty's selector thread instead of a thread per read; plain HTTP/1.1 sockets only;
- *                            default true ({@link org.portico.http.SelectorReadEndPoint})
+ * @param framesOnSelector    whether a socket's frames are read and relayed on Jetty's selector thread instead of
+ *                            a thread per read, once the session is bound or, on a single Portico, from the
+ *                            first; plain HTTP/1.1 sockets only; default true
+ *                            ({@link org.portico.http.SelectorReadEndPoint})
  */
 public record WebSocketConfig(boolean enabled, String path, int maxMessageBytes, int maxFrameBytes,
         Duration pingInterval, Duration idleTimeout, boolean permessageDeflate, Duration resumeGrace,

@@ -56,6 +56,15 @@ final class WebSocketSessions {
     }
 
     /**
+     * Whether {@link #open} never waits for the network, so that a socket's first frame may be handled on Jetty's
+     * selector: a single Portico's store is in memory and its upstream connects on a thread of its own; only a
+     * cluster node's directory may wait ({@link SessionDirectory#neverWaits}).
+     */
+    boolean openNeverWaits() {
+        return directory.neverWaits();
+    }
+
+    /**
      * The session a client's first {@code <open/>} on a new socket belongs to, resumed or new.
      *
      * @throws FramingCodec.FramingException when no session can be started: no {@code to}, the client's address

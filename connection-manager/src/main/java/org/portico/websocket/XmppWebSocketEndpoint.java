@@ -80,10 +80,11 @@ final class XmppWebSocketEndpoint implements FrameHandler {
     /**
      * Whether handling this socket's frames never waits, so that Jetty's selector may read them itself
      * ({@link org.portico.http.SelectorReadEndPoint}): once a session is bound, a frame only queues and writes what
-     * the upstream socket takes at once; the first one opens a session through the store and the cluster directory.
+     * the upstream socket takes at once; the first one opens a session, which waits only for a cluster node's
+     * directory ({@link WebSocketSessions#openNeverWaits}), so a single Portico's login starts no thread for it.
      */
     boolean framesNeverWait() {
-        return bound != null;
+        return bound != null || transport.sessions().openNeverWaits();
     }
 
     /**

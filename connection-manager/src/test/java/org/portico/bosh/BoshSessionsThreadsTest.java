@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +18,7 @@ import org.portico.store.SessionStore;
 import org.portico.store.StoreConfig;
 import org.portico.store.testing.ManualScheduler;
 import org.portico.store.testing.ManualTicker;
+import org.portico.testing.ClusterNodeDirectory;
 import org.portico.testing.InMemoryUpstream;
 import org.portico.testing.RecordingExchange;
 import org.portico.upstream.UpstreamConnector;
@@ -72,27 +72,7 @@ class BoshSessionsThreadsTest {
 
     @Test
     void aClusterNodeOpensASessionOnAVirtualThreadSinceItsDirectoryMayWait() throws Exception {
-        sessions = sessions(new SessionDirectory() {
-            @Override
-            public String newId(String random) {
-                return "node-a." + random;
-            }
-
-            @Override
-            public void claim(String id) {
-                // a replicated write, in a real cluster
-            }
-
-            @Override
-            public void forget(String id) {
-                // a replicated write, in a real cluster
-            }
-
-            @Override
-            public Optional<Node> ownerElsewhere(String id) {
-                return Optional.empty();
-            }
-        });
+        sessions = sessions(new ClusterNodeDirectory("node-a"));
 
         sessions.handle(CREATE.getBytes(StandardCharsets.UTF_8), new RecordingExchange());
 

@@ -13,10 +13,10 @@ import org.portico.testing.WebSocketTestClient;
 import org.portico.websocket.WebSocketConfig;
 
 /**
- * {@code websocket.framesOnSelector} (issue 10): once a WebSocket's session is bound, Jetty's selector reads, parses
- * and relays its frames itself (a platform thread of the {@code portico-http} pool) instead of handing each read to
- * a virtual thread; the frame that opens the session, which may wait on the session store and the cluster
- * directory, is still handed off. Seen from the thread that logs each frame on the {@code portico.wire} logger: a
+ * {@code websocket.framesOnSelector} (issue 10): Jetty's selector reads, parses and relays a WebSocket's frames itself
+ * (a platform thread of the {@code portico-http} pool) instead of handing each read to a virtual thread; on a single
+ * Portico that includes the frame that opens the session, since its directory never waits (on a cluster node it is
+ * handed off: {@code XmppWebSocketEndpointThreadsTest}). Seen from the thread that logs each frame on the {@code portico.wire} logger: a
  * frame read by the selector is run by Jetty's selector loop in its produce-consume mode
  * ({@code AdaptiveExecutionStrategy.pcRunTask}), which Jetty uses only for a read callback that says it never
  * blocks; one handed off runs on a virtual thread, or on a pool thread that handed the selecting to another
@@ -28,15 +28,16 @@ class WebSocketFramesOnSelectorEndToEndTest {
     private static final String PRODUCE_CONSUME = "pcRunTask";
 
     @Test
-    void aBoundSessionsFramesAreRelayedOnTheSelectorAndItsOpeningFrameIsNot() throws Exception {
+    void aSinglePorticoRelaysEveryFrameOnTheSelectorTheOpeningOneIncluded() throws Exception {
         Threads threads = exchange(WebSocketConfig.DEFAULT);
-        assertFalse(threads.opening(), "the opening <open/> was run by the selector loop itself");
+        assertTrue(threads.opening(), "the opening <open/> was not run by the selector loop itself");
         assertTrue(threads.chat(), "the bound session's message was not run by the selector loop itself");
     }
 
     @Test
     void switchedOffEveryFrameIsReadOnAThreadOfItsOwn() throws Exception {
         Threads threads = exchange(WebSocketConfig.DEFAULT.toBuilder().framesOnSelector(false).build());
+        assertFalse(threads.opening(), "with websocket.framesOnSelector=false the <open/> was run by the selector loop");
         assertFalse(threads.chat(), "with websocket.framesOnSelector=false the message was run by the selector loop");
     }
 
