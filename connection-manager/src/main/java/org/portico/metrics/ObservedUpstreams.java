@@ -133,6 +133,11 @@ public final class ObservedUpstreams {
         }
 
         @Override
+        public void onReadEnd() {
+            listener.onReadEnd();
+        }
+
+        @Override
         public boolean neverWaits() {
             return listener.neverWaits();
         }

@@ -15,6 +15,14 @@ public interface ClientSink {
     /** A top-level element for the client: features (already filtered), SASL, stanzas, stream management. */
     void deliver(XmlElement element);
 
+    /**
+     * What {@link #opened} and {@link #deliver} passed on since the last flush came in one read from the server:
+     * it is written to the client now, in as few writes as the transport allows. A sink may also write at once and
+     * ignore this.
+     */
+    default void flush() {
+    }
+
     /** The session is over; called exactly once, nothing follows. */
     void ended(SessionEnd end);
 

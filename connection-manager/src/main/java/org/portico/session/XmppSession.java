@@ -242,6 +242,11 @@ public final class XmppSession implements UpstreamListener {
     }
 
     @Override
+    public void onReadEnd() {
+        sink.flush();
+    }
+
+    @Override
     public void onElement(XmlElement element) {
         if (clientGone) {
             DeadClientPolicy.bounce(element).ifPresent(upstream::send);

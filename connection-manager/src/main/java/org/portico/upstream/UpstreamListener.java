@@ -17,6 +17,15 @@ public interface UpstreamListener {
     /** A top-level element: features (unfiltered), SASL, stanzas, stream-management elements. */
     void onElement(XmlElement element);
 
+    /**
+     * Everything one read from the server held has been reported through {@link #onOpened} and {@link #onElement}:
+     * a listener that passes them on in writes of its own makes one write of them now. Called after each read that
+     * reported anything; a stream read on a thread of its own (TLS, a listener that may wait) calls it after each
+     * element.
+     */
+    default void onReadEnd() {
+    }
+
     /** The stream is over; called exactly once, and nothing is reported after it. */
     void onClosed(UpstreamEnd end);
 

@@ -96,6 +96,8 @@ final class UpstreamReader {
     private boolean pollingEnded;
     /** Set by the reader thread when it reports the end itself; read by its uncaught-exception handler. */
     private boolean endReported;
+    /** The listener heard of something since it was last told that a read ended ({@link #readEnded}). */
+    private boolean reported;
 
     UpstreamReader(StreamHeader header, String route, UpstreamListener listener, UpstreamResolver resolver,
             UpstreamTls tls, UpstreamConnection connection, UpstreamPoller poller, Map<String, String> mdc,
@@ -164,6 +166,7 @@ final class UpstreamReader {
                 connection.readWithoutWaiting(poller);
             }
             open(opening.header(), opening.features());
+            readEnded();
             if (pollable) {
                 handToPoller();
                 return; // the poller reads on, and reports the end
@@ -209,6 +212,7 @@ final class UpstreamReader {
             if (end != null) {
                 return end;
             }
+            readEnded(); // a blocking read cannot tell whether more is buffered: each element is passed on at once
         }
     }
 
@@ -243,6 +247,7 @@ final class UpstreamReader {
             LOG.error("{}: reader failed", stream, e);
             observed = new UpstreamEnd(Reason.CONNECTION_FAILED, null, "internal error: " + e);
         } finally {
+            readEnded();
             leaveSessionContext();
         }
         if (observed == null) {
@@ -364,6 +369,7 @@ final class UpstreamReader {
     }
 
     private void notifyOpened(XmlElement serverHeader) {
+        reported = true;
         try {
             listener.onOpened(serverHeader);
         } catch (RuntimeException e) {
@@ -372,10 +378,27 @@ final class UpstreamReader {
     }
 
     private void notifyElement(XmlElement element) {
+        reported = true;
         try {
             listener.onElement(element);
         } catch (RuntimeException e) {
             LOG.error("{}: listener failed on <{}/>", stream, element.localName(), e);
+        }
+    }
+
+    /**
+     * Tells the listener that what it heard came in one read, so that it passes it on in one write: a WebSocket
+     * session sends the server's header and features, or a burst of stanzas, in one system call instead of one each.
+     */
+    private void readEnded() {
+        if (!reported) {
+            return;
+        }
+        reported = false;
+        try {
+            listener.onReadEnd();
+        } catch (RuntimeException e) {
+            LOG.error("{}: listener failed at the end of a read", stream, e);
         }
     }
 

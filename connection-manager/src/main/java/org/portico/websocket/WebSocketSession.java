@@ -56,6 +56,8 @@ public final class WebSocketSession implements ClientSink, ClientSession {
     private final Resumption resumption;
     /** The attached socket; null while detached or after the end. */
     private ClientConnection connection;
+    /** The socket the server's frames were queued on since the last {@link #flush}, or null. */
+    private ClientConnection unflushed;
     /** Names this session and the address of its latest socket on every line it logs. */
     private SessionLog log;
     private StreamHeader requested;
@@ -276,7 +278,7 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             serverHeader = header;
             if (lifecycle.serverOpened()) {
                 connection.offer(FramingCodec.open(header, resumption.tokenAttribute()));
-                after.toClient(connection::flush);
+                unflushed = connection;
             }
         });
     }
@@ -292,13 +294,25 @@ public final class WebSocketSession implements ClientSink, ClientSession {
             boolean kept = resumption.framed(element, frame);
             if (lifecycle.serverElement()) {
                 connection.offer(frame);
-                after.toClient(connection::flush);
+                unflushed = connection;
             } else if (!kept) {
                 List<XmlElement> undelivered = resumption.unsent();
                 undelivered.add(element);
                 lifecycle.ending();
                 after.endUpstream(xmpp, SessionEnd.Cause.EXPIRED, undelivered);
                 log.info("WebSocket session paused session ended: more than its buffer ({}) arrived", resumption);
+            }
+        });
+    }
+
+    /** One read from the server is relayed: its frames go to the socket together, in one write where Jetty can. */
+    @Override
+    public void flush() {
+        event(after -> {
+            ClientConnection offered = unflushed;
+            unflushed = null;
+            if (offered != null) {
+                after.toClient(offered::flush);
             }
         });
     }

@@ -368,7 +368,7 @@ final class XmppWebSocketEndpoint implements FrameHandler {
             while (!queue.isEmpty() && flushing.compareAndSet(false, true)) {
                 try {
                     for (Object item = queue.poll(); item != null; item = queue.poll()) {
-                        write(current, item);
+                        write(current, item, queue.peek() instanceof String);
                     }
                 } finally {
                     flushing.set(false);
@@ -376,7 +376,11 @@ final class XmppWebSocketEndpoint implements FrameHandler {
             }
         }
 
-        private void write(CoreSession current, Object item) {
+        /**
+         * @param more whether another text frame follows at once: this one is then batched (Jetty keeps it, or a
+         *             small one's copy, until a frame that is not), so a burst leaves in one gathering write
+         */
+        private void write(CoreSession current, Object item, boolean more) {
             switch (item) {
                 case String text -> {
                     if (wire.isDebugEnabled()) {
@@ -384,7 +388,7 @@ final class XmppWebSocketEndpoint implements FrameHandler {
                     }
                     byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
                     transport.metrics().websocketMessage(Metrics.Direction.OUT, utf8.length);
-                    current.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(utf8)), written, false);
+                    current.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(utf8)), written, more);
                 }
                 case CloseItem close -> current.close(close.code().code(), close.reason(), Callback.NOOP);
                 default -> current.sendFrame(new Frame(OpCode.PING, true, BufferUtil.EMPTY_BUFFER), written, false);

@@ -16,7 +16,7 @@ import org.portico.websocket.WebSocketConfig;
  * {@code websocket.framesOnSelector} (issue 10): Jetty's selector reads, parses and relays a WebSocket's frames itself
  * (a platform thread of the {@code portico-http} pool) instead of handing each read to a virtual thread; on a single
  * Portico that includes the frame that opens the session, since its directory never waits (on a cluster node it is
- * handed off: {@code XmppWebSocketEndpointThreadsTest}). Seen from the thread that logs each frame on the {@code portico.wire} logger: a
+ * handed off: {@code XmppWebSocketEndpointTest}). Seen from the thread that logs each frame on the {@code portico.wire} logger: a
  * frame read by the selector is run by Jetty's selector loop in its produce-consume mode
  * ({@code AdaptiveExecutionStrategy.pcRunTask}), which Jetty uses only for a read callback that says it never
  * blocks; one handed off runs on a virtual thread, or on a pool thread that handed the selecting to another

@@ -91,16 +91,26 @@ public final class InMemoryUpstream implements UpstreamConnector, Upstream {
 
     // --- the server's side ---
 
-    /** The server's stream header with the given id. */
+    /** The server's stream header with the given id, in a read of its own. */
     public void open(String streamId) {
         listener.onOpened(new XmlElement(new javax.xml.namespace.QName(Namespaces.STREAMS, "stream", "stream"),
                 java.util.Map.of(new javax.xml.namespace.QName("id"), streamId,
                         new javax.xml.namespace.QName("from"), headers.get(0).to(),
                         new javax.xml.namespace.QName("version"), "1.0"), List.of()));
+        listener.onReadEnd();
     }
 
+    /** One element from the server, in a read of its own. */
     public void receive(XmlElement element) {
-        listener.onElement(element);
+        receiveInOneRead(element);
+    }
+
+    /** Elements from the server that Portico reads at once, as a burst arrives in one read from the socket. */
+    public void receiveInOneRead(XmlElement... elements) {
+        for (XmlElement element : elements) {
+            listener.onElement(element);
+        }
+        listener.onReadEnd();
     }
 
     /** Features offering SASL PLAIN and STARTTLS (which Portico must strip). */

@@ -35,6 +35,10 @@ public final class RecordingUpstreamListener implements UpstreamListener {
     private final AtomicInteger overlapping = new AtomicInteger();
     private final AtomicInteger afterClose = new AtomicInteger();
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** How many openings and elements each read reported, one entry per {@link #onReadEnd}. */
+    private final BlockingQueue<Integer> reads = new LinkedBlockingQueue<>();
+    /** Openings and elements since the last read's end; calls are serial (checked), so no lock. */
+    private int sinceReadEnd;
 
     /** A listener that may wait (as a BOSH session's): the stream keeps a reader thread for it. */
     public RecordingUpstreamListener() {
@@ -62,6 +66,12 @@ public final class RecordingUpstreamListener implements UpstreamListener {
     }
 
     @Override
+    public void onReadEnd() {
+        reads.add(sinceReadEnd);
+        sinceReadEnd = 0;
+    }
+
+    @Override
     public void onClosed(UpstreamEnd end) {
         record(new Closed(end));
     }
@@ -74,6 +84,9 @@ public final class RecordingUpstreamListener implements UpstreamListener {
             afterClose.incrementAndGet();
         }
         events.add(event);
+        if (!(event instanceof Closed)) {
+            sinceReadEnd++;
+        }
         if (event instanceof Closed) {
             closed.countDown();
         }
@@ -91,6 +104,20 @@ public final class RecordingUpstreamListener implements UpstreamListener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for an upstream event");
+        }
+    }
+
+    /** How many openings and elements the next read reported, waiting up to {@link ScriptedXmppServer#TIMEOUT}. */
+    public int nextRead() {
+        try {
+            Integer reported = reads.poll(ScriptedXmppServer.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (reported == null) {
+                throw new AssertionError("no end of a read within " + ScriptedXmppServer.TIMEOUT);
+            }
+            return reported;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for the end of a read");
         }
     }
 

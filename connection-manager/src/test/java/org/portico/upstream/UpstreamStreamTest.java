@@ -284,6 +284,30 @@ class UpstreamStreamTest {
         assertEquals("m1", message.attribute("id").orElseThrow());
     }
 
+    /**
+     * What one read from the server held reaches the listener as one read, so that a WebSocket session writes it to
+     * its client in one system call (issue 10): the server's header and features, a burst of stanzas. A reader on a
+     * thread of its own blocks in its parser and cannot tell whether more is buffered, so it ends a read after each
+     * stanza.
+     */
+    @Test
+    void whatArrivesInOneReadIsReportedAsOneRead() throws IOException {
+        Peer[] peer = new Peer[1];
+        open(peer, b -> b);
+        assertEquals(2, listener.nextRead(), "the server's header and features");
+
+        peer[0].send("<message id='m1'/><message id='m2'/><message id='m3'/>");
+
+        for (String id : List.of("m1", "m2", "m3")) {
+            assertEquals(id, listener.awaitElement().attribute("id").orElseThrow());
+        }
+        List<Integer> reads = new ArrayList<>();
+        for (int reported = 0; reported < 3; reported += reads.getLast()) {
+            reads.add(listener.nextRead());
+        }
+        assertEquals(reader == Reader.POLLER ? List.of(3) : List.of(1, 1, 1), reads);
+    }
+
     @Test
     void stanzasAreRelayedBothWaysWithTheirNamespaces() throws IOException {
         Peer[] peer = new Peer[1];

@@ -83,6 +83,11 @@ final class RecordingConnection implements ClientConnection {
         return new ArrayList<>(sidsAtFlush);
     }
 
+    /** How many times the session flushed this socket. */
+    synchronized int flushes() {
+        return sidsAtFlush.size();
+    }
+
     /** Frames flushed since the last call. */
     synchronized List<XmlElement> take() throws Exception {
         List<XmlElement> frames = frames();

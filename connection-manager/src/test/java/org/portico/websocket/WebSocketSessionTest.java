@@ -110,6 +110,21 @@ class WebSocketSessionTest {
         assertEquals(State.OPEN, session.state());
     }
 
+    /**
+     * Stanzas that came in one read from the server are flushed to the socket together, once, so that Jetty writes
+     * them in one system call (issue 10); nothing is flushed before the read ends.
+     */
+    @Test
+    void stanzasReadFromTheServerAtOnceAreFlushedToTheSocketOnce() throws Exception {
+        opened(WebSocketConfig.DEFAULT);
+        int flushes = socket.flushes();
+
+        upstream.receiveInOneRead(message("1"), message("2"), message("3"));
+
+        assertEquals(flushes + 1, socket.flushes());
+        assertEquals(List.of("message:1", "message:2", "message:3"), ids(socket.take()));
+    }
+
     @Test
     void clientElementsGoUpstreamInOrder() throws Exception {
         opened(WebSocketConfig.DEFAULT);
@@ -563,10 +578,12 @@ class WebSocketSessionTest {
         start(WebSocketConfig.DEFAULT);
         session.opened(new XmlElement(new QName(Namespaces.STREAMS, "stream", "stream"),
                 Map.of(FramingCodec.XML_LANG, "fr", new QName("id"), "s"), List.of()));
+        session.flush();
         socket.take();
 
         session.deliver(XmlElement.of(Namespaces.JABBER_CLIENT, "message").withChild(
                 XmlElement.of(Namespaces.JABBER_CLIENT, "body").withChild(new XmlText("salut"))));
+        session.flush();
 
         assertEquals("fr", socket.take().get(0).attribute(FramingCodec.XML_LANG).orElse(null));
     }
