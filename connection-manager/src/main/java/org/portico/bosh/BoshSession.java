@@ -432,7 +432,18 @@ public final class BoshSession implements ClientSession {
             } else if (pending.add(stream, element) > config.maxPendingBytes()) {
                 terminate(BoshCondition.POLICY_VIOLATION, "more than " + config.maxPendingBytes()
                         + " bytes pending for a client that does not poll", null, after);
-            } else {
+            }
+        });
+    }
+
+    /**
+     * What one read from the stream's server held is pending: a held request is answered with all of it (R26), so
+     * a burst (presences after the initial one, an archive page, a roster) takes one response, not one and then
+     * the rest in the next.
+     */
+    void readEnded(String stream) {
+        event(after -> {
+            if (!lifecycle.isEnded() && streams.get(stream) != null) {
                 settle(after);
             }
         });

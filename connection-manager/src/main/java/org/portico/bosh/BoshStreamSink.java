@@ -21,6 +21,11 @@ record BoshStreamSink(BoshSession session, String stream) implements ClientSink 
     }
 
     @Override
+    public void flush() {
+        session.readEnded(stream);
+    }
+
+    @Override
     public void ended(SessionEnd end) {
         session.streamEnded(stream, end);
     }

@@ -209,6 +209,23 @@ class BoshSessionTest {
         assertEquals("hello", message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text());
     }
 
+    /**
+     * Stanzas that came in one read from the server (a burst: presences, an archive page) are answered together on
+     * the held request, not the first alone and the rest on the client's next request.
+     */
+    @Test
+    void stanzasReadFromTheServerAtOnceShareTheHeldRequestsAnswer_R26() throws Exception {
+        created("");
+        RecordingExchange held = send(RID + 1, "", "");
+
+        upstream.receiveInOneRead(InMemoryUpstream.message("bob@localhost", "alice@localhost", "one"),
+                InMemoryUpstream.message("bob@localhost", "alice@localhost", "two"),
+                InMemoryUpstream.message("bob@localhost", "alice@localhost", "three"));
+
+        assertEquals(List.of("one", "two", "three"), parse(held.body()).childElements().stream()
+                .map(message -> message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text()).toList());
+    }
+
     @Test
     void stanzasArrivingWithNoRequestHeldWaitForTheNextOne() throws Exception {
         created("");
