@@ -50,14 +50,17 @@ public final class WebSocketSession implements ClientSink, ClientSession {
     private final String id;
     private final WebSocketConfig config;
     private final LeaseDecisions lease;
+    /**
+     * The socket the server's frames were queued on since the last {@link #flush}, or null. Not the lock's: only the
+     * upstream's reader (or poller) thread, which makes every {@link ClientSink} call, writes and reads it.
+     */
+    private ClientConnection unflushed;
     private final ReentrantLock lock = new ReentrantLock();
 
     private final WebSocketLifecycle lifecycle = new WebSocketLifecycle();
     private final Resumption resumption;
     /** The attached socket; null while detached or after the end. */
     private ClientConnection connection;
-    /** The socket the server's frames were queued on since the last {@link #flush}, or null. */
-    private ClientConnection unflushed;
     /** Names this session and the address of its latest socket on every line it logs. */
     private SessionLog log;
     private StreamHeader requested;
@@ -305,16 +308,17 @@ public final class WebSocketSession implements ClientSink, ClientSession {
         });
     }
 
-    /** One read from the server is relayed: its frames go to the socket together, in one write where Jetty can. */
+    /**
+     * One read from the server is relayed: its frames go to the socket together, in one write where Jetty can. No
+     * decision to take, so no lock: {@link #unflushed} is the calling thread's.
+     */
     @Override
     public void flush() {
-        event(after -> {
-            ClientConnection offered = unflushed;
+        ClientConnection offered = unflushed;
+        if (offered != null) {
             unflushed = null;
-            if (offered != null) {
-                after.toClient(offered::flush);
-            }
-        });
+            offered.flush();
+        }
     }
 
     private String streamLang() {
