@@ -424,28 +424,28 @@ public final class BoshSession implements ClientSession {
         event(after -> streams.opened(stream, header));
     }
 
-    void deliver(String stream, XmlElement element) {
+    /**
+     * The elements of one read from the stream's server: a held request is answered with all of them (R26), so a
+     * burst (presences after the initial one, an archive page, a roster) takes one response, not one and then the
+     * rest in the next.
+     */
+    void deliver(String stream, List<XmlElement> elements) {
         event(after -> {
             BoshStreams.Stream open = streams.get(stream);
             if (lifecycle.isEnded() || open == null) {
-                streams.bounce(open, List.of(element), after);
-            } else if (pending.add(stream, element) > config.maxPendingBytes()) {
-                terminate(BoshCondition.POLICY_VIOLATION, "more than " + config.maxPendingBytes()
-                        + " bytes pending for a client that does not poll", null, after);
+                streams.bounce(open, elements, after);
+                return;
             }
-        });
-    }
-
-    /**
-     * What one read from the stream's server held is pending: a held request is answered with all of it (R26), so
-     * a burst (presences after the initial one, an archive page, a roster) takes one response, not one and then
-     * the rest in the next.
-     */
-    void readEnded(String stream) {
-        event(after -> {
-            if (!lifecycle.isEnded() && streams.get(stream) != null) {
-                settle(after);
+            for (int i = 0; i < elements.size(); i++) {
+                if (pending.add(stream, elements.get(i)) > config.maxPendingBytes()) {
+                    terminate(BoshCondition.POLICY_VIOLATION, "more than " + config.maxPendingBytes()
+                            + " bytes pending for a client that does not poll", null, after);
+                    // the rest of the read goes back to the server, as the pending payloads just did
+                    streams.bounce(open, elements.subList(i + 1, elements.size()), after);
+                    return;
+                }
             }
+            settle(after);
         });
     }
 

@@ -1,28 +1,51 @@
 package org.portico.bosh;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.portico.session.ClientSink;
 import org.portico.session.SessionEnd;
 import org.portico.xml.XmlElement;
 
 /**
  * One stream's view of its BOSH session (XEP-0124 §16): the stream's upstream reports to it, and it reports to the
- * session with the stream's name, where each report is one locked event.
+ * session with the stream's name, where each report is one locked event. The elements of one read from the server
+ * are gathered here and handed over together when the read ends ({@link #flush}), as one event, so that a burst
+ * shares the held request's answer (R26) and a read costs the session's lock once, not once per element.
+ *
+ * <p>Threads: every call comes from the stream's reader or poller thread, one at a time ({@link ClientSink}), which
+ * alone owns {@link #read}.
  */
-record BoshStreamSink(BoshSession session, String stream) implements ClientSink {
+final class BoshStreamSink implements ClientSink {
+
+    private final BoshSession session;
+    private final String stream;
+    /** The elements of the read in progress, not yet handed to the session. */
+    private final List<XmlElement> read = new ArrayList<>();
+
+    BoshStreamSink(BoshSession session, String stream) {
+        this.session = session;
+        this.stream = stream;
+    }
 
     @Override
     public void opened(XmlElement header) {
+        flush(); // a stream's elements before its restart reach the session before the new header
         session.opened(stream, header);
     }
 
     @Override
     public void deliver(XmlElement element) {
-        session.deliver(stream, element);
+        read.add(element);
     }
 
     @Override
     public void flush() {
-        session.readEnded(stream);
+        if (!read.isEmpty()) {
+            // taken out before the call: the list is empty again whatever the session's event does after its lock
+            List<XmlElement> elements = List.copyOf(read);
+            read.clear();
+            session.deliver(stream, elements);
+        }
     }
 
     @Override

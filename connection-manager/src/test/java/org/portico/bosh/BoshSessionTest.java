@@ -15,6 +15,8 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.portico.metrics.Metrics;
 import org.portico.testing.InMemoryUpstream;
@@ -38,6 +40,8 @@ class BoshSessionTest {
     private final RecordingLease lifetime = new RecordingLease();
     /** Where upstream events' answers are written: the delivering thread, unless a test says otherwise. */
     private BoshSession session;
+    /** Settings of the next session created, beyond those a test's request asks for. */
+    private UnaryOperator<BoshConfig.Builder> configured = settings -> settings;
 
     private RecordingExchange create(String extraAttributes) throws Exception {
         return create(1, extraAttributes);
@@ -49,7 +53,8 @@ class BoshSessionTest {
                 + extraAttributes + "/>");
         KeySequence keys = request.attribute(BoshNames.NEWKEY).map(KeySequence::start).orElse(null);
         // hold above one is granted only where the operator allows it (bosh.maxHold)
-        BoshConfig config = BoshConfig.builder().maxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold())).build();
+        BoshConfig config = configured.apply(BoshConfig.builder().maxHold(Math.max(hold, BoshConfig.DEFAULT.maxHold())))
+                .build();
         RecordingExchange creation = new RecordingExchange();
         session = new BoshSession("sid1", BoshParams.negotiate(request, config), config, clock,
                 lifetime, keys, upstream, null, creation, Metrics.NONE);
@@ -224,6 +229,29 @@ class BoshSessionTest {
 
         assertEquals(List.of("one", "two", "three"), parse(held.body()).childElements().stream()
                 .map(message -> message.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text()).toList());
+    }
+
+    /**
+     * A client that stops polling gets at most {@code bosh.maxPendingBytes} queued for it; beyond that its session
+     * ends with {@code policy-violation}, and every stanza it never got goes back to the server (XEP-0206 §7): what
+     * was pending and the rest of the read that overflowed it, each message bounced to its sender.
+     */
+    @Test
+    void moreThanMaxPendingBytesForAClientThatDoesNotPollEndsTheSessionWithPolicyViolation() throws Exception {
+        configured = settings -> settings.maxPendingBytes(64 * 1024);
+        created("");
+        String large = "x".repeat(20_000);
+        List<XmlElement> read = IntStream.rangeClosed(1, 5).mapToObj(n -> InMemoryUpstream.message(
+                "bob@localhost/x", "alice@localhost/y", large).withAttribute("id", "m" + n)).toList();
+
+        upstream.receiveInOneRead(read.toArray(XmlElement[]::new));
+
+        XmlElement body = parse(send(RID + 1, "", "").body());
+        assertEquals("terminate", attr(body, "type"));
+        assertEquals("policy-violation", attr(body, "condition"));
+        assertEquals(List.of("m1", "m2", "m3", "m4", "m5"), upstream.sent.stream()
+                .filter(e -> e.is(Namespaces.JABBER_CLIENT, "message") && "error".equals(attr(e, "type")))
+                .map(e -> attr(e, "id")).toList(), "bounced to their sender");
     }
 
     @Test
