@@ -84,40 +84,34 @@ public final class RecordingUpstreamListener implements UpstreamListener {
             afterClose.incrementAndGet();
         }
         events.add(event);
-        if (!(event instanceof Closed)) {
-            sinceReadEnd++;
-        }
         if (event instanceof Closed) {
             closed.countDown();
+        } else {
+            sinceReadEnd++;
         }
         calling.decrementAndGet();
     }
 
     /** The next event, waiting up to {@link ScriptedXmppServer#TIMEOUT}. */
     public Event next() {
-        try {
-            Event event = events.poll(ScriptedXmppServer.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            if (event == null) {
-                throw new AssertionError("no upstream event within " + ScriptedXmppServer.TIMEOUT);
-            }
-            return event;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for an upstream event");
-        }
+        return take(events, "an upstream event");
     }
 
     /** How many openings and elements the next read reported, waiting up to {@link ScriptedXmppServer#TIMEOUT}. */
     public int nextRead() {
+        return take(reads, "the end of a read");
+    }
+
+    private static <T> T take(BlockingQueue<T> queue, String what) {
         try {
-            Integer reported = reads.poll(ScriptedXmppServer.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            if (reported == null) {
-                throw new AssertionError("no end of a read within " + ScriptedXmppServer.TIMEOUT);
+            T taken = queue.poll(ScriptedXmppServer.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (taken == null) {
+                throw new AssertionError("no " + what + " within " + ScriptedXmppServer.TIMEOUT);
             }
-            return reported;
+            return taken;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted while waiting for the end of a read");
+            throw new AssertionError("interrupted while waiting for " + what);
         }
     }
 

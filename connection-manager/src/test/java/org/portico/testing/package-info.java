@@ -4,7 +4,8 @@
  * reload ({@link org.portico.testing.ReloadingReceiver}, used by the reload tests and the reload benchmark), a
  * recorder of log events and one of the threads that logged them ({@link org.portico.testing.LoggingThreads}: run
  * by Jetty's selector loop itself, or virtual), the rows of the lifecycle machines' transition tables
- * ({@link org.portico.testing.TransitionTables}), and the local Prosody's coordinates. Every test that needs one of
+ * ({@link org.portico.testing.TransitionTables}), a cluster node's session directory
+ * ({@link org.portico.testing.ClusterNodeDirectory}), and the local Prosody's coordinates. Every test that needs one of
  * these takes it from here.
  */
 package org.portico.testing;
