@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -49,6 +50,7 @@ public final class AdminServer implements AutoCloseable {
         threads.setName("portico-admin");
         server = new Server(threads);
         ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration().setSendServerVersion(false);
         connector.setHost(config.host());
         connector.setPort(config.port());
         server.addConnector(connector);

@@ -57,6 +57,9 @@ final class Connectors {
     Connectors(Server server, HttpConfig http, TlsConfig tls, Http2Config http2) {
         HttpConfiguration configuration = new HttpConfiguration();
         configuration.setHeaderCacheSize(http.headerCacheSize());
+        // Jetty names itself and its exact version in a Server header on every answer: a scanner's first question
+        // answered for free (docs/security.md), and two dozen bytes on every long-poll
+        configuration.setSendServerVersion(false);
 
         List<ConnectionFactory> plainProtocols = new ArrayList<>(List.of(http1(configuration, http)));
         if (http2.cleartext()) {
