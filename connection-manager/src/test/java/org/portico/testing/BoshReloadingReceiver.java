@@ -150,7 +150,9 @@ public final class BoshReloadingReceiver implements ReloadingReceiver {
             }
             String type = body.attribute("type").orElse("");
             if ("terminate".equals(type)) {
-                throw new AssertionError("session terminated: " + body);
+                // the sid and rid find Portico's own line on the ending in target/test.log ("terminated: …")
+                throw new AssertionError("session " + client.sid() + " terminated in the answer to rid " + rid
+                        + " (page " + of + "): " + body);
             }
             if ("error".equals(type)) {
                 resend(rid); // §17.3 recoverable: the request was not handled, send it again
