@@ -41,7 +41,9 @@ final class BoshStreamSink implements ClientSink {
     @Override
     public void flush() {
         if (!read.isEmpty()) {
-            // taken out before the call: the list is empty again whatever the session's event does after its lock
+            // a copy, and the list emptied before the call: the session's event writes answers after its lock, and
+            // a delivery that overlaps it (BoshSessionTest parks an answer's write on one thread and delivers from
+            // another, which a reader never does) then starts a read of its own instead of resending this one
             List<XmlElement> elements = List.copyOf(read);
             read.clear();
             session.deliver(stream, elements);
