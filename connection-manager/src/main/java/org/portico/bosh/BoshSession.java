@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * ({@link BoshExchange#respond}), and a request's payloads are written to the upstream as far as its socket takes
  * them at once, the rest by the stream's writer ({@link XmppSession#send(List, AfterLock)}); a server that stops
  * reading fills the write queue and is dropped. So every event, the upstream's too (on the upstream poller's
- * thread, or a TLS stream's reader), is decided and carried out on the thread that brought it, and the writes of
+ * thread), is decided and carried out on the thread that brought it, and the writes of
  * two answers may overlap: the client processes answers in the order of its requests (§14), and the decisions
  * hand payloads to requests in rid order (§8).
  *

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.StringJoiner;
-import javax.net.ssl.SSLSocket;
 import org.portico.xml.XmlParseException;
 import org.portico.xml.XmlParser;
 import org.portico.xml.XmlStreamParser;
@@ -25,14 +24,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Ownership: everything here belongs to the stream's reader (its thread; for a stream read without waiting,
  * the {@link UpstreamPoller}'s thread after {@link #readWithoutWaiting}), except {@link #close}, which any thread may
- * call to drop the connection at once (it closes the TCP socket, never the {@link SSLSocket}, whose close would wait
- * for a writer stuck on a stalled server). After {@link #output} is handed to the writer, the reader no longer
- * writes.
+ * call to drop the connection at once (it closes the TCP socket, sending no TLS close_notify, which could wait for
+ * a writer stuck on a stalled server). After {@link #output} is handed to the writer, the reader no longer writes.
  *
  * <p>The socket is a {@link SocketChannel}, used through its blocking socket adaptor while the stream is negotiated;
- * a plain stream whose session never waits is then switched to non-blocking and read by the poller
- * ({@link #readWithoutWaiting}), on a route without TLS right after our header is written; a TLS one stays
- * blocking, read by its thread, for the life of the connection.
+ * a stream whose session never waits is then switched to non-blocking and read by the poller
+ * ({@link #readWithoutWaiting}): on a route without TLS right after our header is written, else once negotiated,
+ * TLS included ({@link TlsLayer}). The stream of a session that may wait stays blocking, read by its thread.
  *
  * <p>The parser reads through an {@link UpstreamInput}, which hands it one whole unit (header, first-level element,
  * closing tag) at a time, so {@link #next} returns an element as soon as its end tag has arrived and never waits for
@@ -64,6 +62,8 @@ final class UpstreamConnection {
     private volatile UpstreamPoller.Watched watched;
     private UpstreamRoute target;
     private XmlStreamParser parser;
+    /** The TLS on the connection after STARTTLS; null while it is plain. */
+    private TlsLayer tls;
 
     /**
      * @param label  names the stream in the wire log, as the writer does
@@ -132,7 +132,7 @@ final class UpstreamConnection {
     }
 
     boolean secure() {
-        return socket instanceof SSLSocket;
+        return tls != null;
     }
 
     /** Writes during negotiation, before the writer owns the output. */
@@ -169,13 +169,16 @@ final class UpstreamConnection {
         return event;
     }
 
-    /** Replaces the plain streams with TLS ones after {@code <proceed/>}; the caller then restarts the stream. */
-    void startTls(UpstreamTls tls, String domain) throws IOException {
-        SSLSocket secured = tls.layer(socket, domain);
-        secured.startHandshake();
-        socket = secured;
-        in.readBlocking(secured.getInputStream());
-        out = secured.getOutputStream();
+    /**
+     * Handshakes after {@code <proceed/>} and replaces the plain streams with TLS ones; the caller then restarts
+     * the stream.
+     */
+    void startTls(UpstreamTls client, String domain) throws IOException {
+        TlsLayer layer = new TlsLayer(client.engine(domain, socket.getPort()), socket.getInputStream(), out);
+        layer.handshake();
+        tls = layer;
+        in.readBlocking(layer.input());
+        out = layer.output();
     }
 
     /** Negotiation reads time out after the connect timeout; an open stream waits as long as the server is silent. */
@@ -184,17 +187,13 @@ final class UpstreamConnection {
     }
 
     /**
-     * Switches a plain connection to non-blocking, to be read by {@code by} from {@link #startPolling} on; the reader
-     * then calls {@link #fill} and {@link #nextUnit} before each {@link #next}.
-     *
-     * @throws IllegalStateException over TLS, whose socket can only be read blocking
+     * Switches the connection to non-blocking, to be read by {@code by} from {@link #startPolling} on; the reader
+     * then calls {@link #fill} and {@link #nextUnit} before each {@link #next}. Over TLS, what the blocking side
+     * read and decrypted ahead is kept.
      */
     void readWithoutWaiting(UpstreamPoller by) throws IOException {
-        if (secure()) {
-            throw new IllegalStateException("a TLS connection is read by its own thread");
-        }
         channel.configureBlocking(false);
-        in.readWithoutWaiting();
+        in.readWithoutWaiting(tls == null ? new byte[0] : tls.readWithoutWaiting());
         poller = by;
         watched = by.watch(channel);
         if (parser != null) { // none yet when the poller reads the opening too
@@ -249,7 +248,7 @@ final class UpstreamConnection {
 
     /** Reads what the non-blocking socket holds into the parser's input. @return false at its end */
     boolean fill(ByteBuffer scratch) throws IOException {
-        return in.fill(channel, scratch);
+        return tls == null ? in.fill(channel, scratch) : in.fill(tls, channel, scratch);
     }
 
     /** Whether the next event's bytes have all arrived (see {@link UpstreamInput#nextUnit}). */
@@ -259,8 +258,11 @@ final class UpstreamConnection {
 
     /** Hands the output over to the writer. */
     UpstreamOutput output() {
-        return poller != null ? new UpstreamOutput.NonBlocking(channel, poller, watched)
-                : new UpstreamOutput.Blocking(out);
+        if (poller == null) {
+            return new UpstreamOutput.Blocking(out);
+        }
+        return tls == null ? new UpstreamOutput.NonBlocking(channel, poller, watched)
+                : new UpstreamOutput.TlsNonBlocking(channel, poller, watched, tls);
     }
 
     /** Drops the TCP connection; safe from any thread, at any time, more than once. */

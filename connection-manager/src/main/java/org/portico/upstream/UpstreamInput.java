@@ -62,9 +62,16 @@ final class UpstreamInput extends InputStream {
         this.blocking = stream;
     }
 
-    /** From now on the poller fills this from the non-blocking socket ({@link #fill}). */
-    void readWithoutWaiting() {
+    /**
+     * From now on the poller fills this from the non-blocking socket ({@link #fill}).
+     *
+     * @param unread bytes the blocking stream had read ahead (TLS decrypts a record at a time), which come first
+     */
+    void readWithoutWaiting(byte[] unread) {
         blocking = null;
+        makeRoom(unread.length);
+        System.arraycopy(unread, 0, buffer, end, unread.length);
+        end += unread.length;
     }
 
     /**
@@ -84,6 +91,29 @@ final class UpstreamInput extends InputStream {
         end += read;
         return true;
     }
+
+    /**
+     * As {@link #fill(SocketChannel, ByteBuffer)} over TLS: the records read are decrypted into the unparsed bytes.
+     *
+     * @return false at the end of the connection or of TLS
+     */
+    boolean fill(TlsLayer tls, SocketChannel channel, ByteBuffer scratch) throws IOException {
+        return tls.unwrap(channel, scratch, plaintext);
+    }
+
+    /** Where TLS puts what it decrypts: straight after the unparsed bytes. */
+    private final TlsLayer.Plaintext plaintext = new TlsLayer.Plaintext() {
+        @Override
+        public ByteBuffer room(int bytes) {
+            makeRoom(bytes);
+            return ByteBuffer.wrap(buffer, end, buffer.length - end);
+        }
+
+        @Override
+        public void added(int bytes) {
+            end += bytes;
+        }
+    };
 
     /** Moves the unparsed bytes to the front and grows the buffer so that {@code bytes} more fit. */
     private void makeRoom(int bytes) {

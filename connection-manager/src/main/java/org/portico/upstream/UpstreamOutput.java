@@ -8,9 +8,9 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 
 /**
- * Where the {@link UpstreamWriter} puts an open stream's bytes: a blocking socket's stream (TLS, or a stream whose
- * session reads on its own thread), or a non-blocking socket watched by the {@link UpstreamPoller}, which can also
- * take bytes without waiting, so the thread that relays a client's message can write it itself.
+ * Where the {@link UpstreamWriter} puts an open stream's bytes: a blocking socket's stream (a stream whose session
+ * reads on its own thread), or a non-blocking socket watched by the {@link UpstreamPoller}, plain or TLS, which can
+ * also take bytes without waiting, so the thread that relays a client's message can write it itself.
  */
 sealed interface UpstreamOutput {
 
@@ -57,14 +57,7 @@ sealed interface UpstreamOutput {
             ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, bytes.length - offset);
             while (buffer.hasRemaining()) {
                 if (channel.write(buffer) == 0) {
-                    try {
-                        if (!poller.awaitWritable(watched)) {
-                            throw new ClosedChannelException();
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("interrupted waiting for the upstream socket");
-                    }
+                    awaitWritable(poller, watched);
                 }
             }
         }
@@ -77,6 +70,45 @@ sealed interface UpstreamOutput {
         @Override
         public boolean writesWithoutWaiting() {
             return true;
+        }
+    }
+
+    /**
+     * A non-blocking socket with TLS: each write is wrapped into records first ({@link TlsLayer#wrapAndWrite}); a
+     * writer that must wait parks until the poller sees room.
+     */
+    record TlsNonBlocking(SocketChannel channel, UpstreamPoller poller, UpstreamPoller.Watched watched, TlsLayer tls)
+            implements UpstreamOutput {
+
+        @Override
+        public void write(byte[] bytes, int offset) throws IOException {
+            int at = offset + tls.wrapAndWrite(channel, bytes, offset);
+            while (at < bytes.length) {
+                awaitWritable(poller, watched);
+                at += tls.wrapAndWrite(channel, bytes, at);
+            }
+        }
+
+        @Override
+        public int writeNow(byte[] bytes, int offset) throws IOException {
+            return tls.wrapAndWrite(channel, bytes, offset);
+        }
+
+        @Override
+        public boolean writesWithoutWaiting() {
+            return true;
+        }
+    }
+
+    /** Parks until the poller sees room in the socket. */
+    private static void awaitWritable(UpstreamPoller poller, UpstreamPoller.Watched watched) throws IOException {
+        try {
+            if (!poller.awaitWritable(watched)) {
+                throw new ClosedChannelException();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for the upstream socket");
         }
     }
 }

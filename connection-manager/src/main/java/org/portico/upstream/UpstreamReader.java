@@ -19,13 +19,13 @@ import org.slf4j.MDC;
  * The reading side of one {@link UpstreamStream}: it resolves, connects and negotiates (STARTTLS, RFC 6120 §5), then
  * relays every event the server sends to the listener, in order, and tells the stream how the stream ended.
  *
- * <p>Threads: a virtual thread per stream resolves and connects. For a plain-TCP stream whose listener
+ * <p>Threads: a virtual thread per stream resolves and connects. For a stream whose listener
  * {@linkplain UpstreamListener#neverWaits never waits} (WebSocket and BOSH sessions) the {@link UpstreamPoller}'s
  * thread then reads, so an open stream holds no thread: on a route that never uses TLS from the server's first byte
  * on (the thread only sends our header, and the poller bounds the wait for the server's opening by the connect
- * timeout, {@link Stream#openingTimedOut}), otherwise once STARTTLS was found not offered. A TLS stream's socket
- * only reads blocking, so its thread negotiates and reads on until the stream ends, as does the thread of a
- * listener that may wait. Either way one thread at a time owns the {@link UpstreamConnection} and every field here
+ * timeout, {@link Stream#openingTimedOut}), otherwise once the thread has negotiated, STARTTLS included (the
+ * {@link TlsLayer} then decrypts what the poller reads). The thread of a listener that may wait reads on until the
+ * stream ends. Either way one thread at a time owns the {@link UpstreamConnection} and every field here
  * not marked volatile, and makes the listener calls; the hand-over to the poller (a task on its queue) orders them.
  * Reading the opening on the poller spares each login a virtual thread's parked, timed read and its wake-up, and a
  * streaming parser built for two events (docs/benchmarks.md).
@@ -161,7 +161,7 @@ final class UpstreamReader {
                     tls, stream::tlsStarted);
             connection.negotiated();
             secure = connection.secure();
-            boolean pollable = !secure && listener.neverWaits();
+            boolean pollable = listener.neverWaits();
             if (pollable) {
                 connection.readWithoutWaiting(poller);
             }

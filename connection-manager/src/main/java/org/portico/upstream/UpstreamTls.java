@@ -2,7 +2,6 @@ package org.portico.upstream;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,14 +13,13 @@ import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The client side of upstream TLS: which certificates are trusted and how a plain socket is wrapped after
- * {@code <proceed/>} (RFC 6120 §5.4.3.3). The reference identity is the XMPP domain, never the SRV target or
+ * The client side of upstream TLS: which certificates are trusted and the engine that secures a plain connection
+ * after {@code <proceed/>} (RFC 6120 §5.4.3.3). The reference identity is the XMPP domain, never the SRV target or
  * configured host (RFC 6120 §13.7.2.1, RFC 6125 §6): it is the SNI name and, when {@code verifyHostname} is on, the
  * name checked by the JDK's "HTTPS" endpoint identification (DNS-ID subjectAltName, wildcard in the left-most
  * label). XMPP-specific identifiers (SRV-ID, XmppAddr) are not checked.
@@ -30,11 +28,11 @@ import javax.net.ssl.TrustManagerFactory;
  */
 final class UpstreamTls {
 
-    private final SSLSocketFactory factory;
+    private final SSLContext context;
     private final boolean verifyHostname;
 
-    private UpstreamTls(SSLSocketFactory factory, boolean verifyHostname) {
-        this.factory = factory;
+    private UpstreamTls(SSLContext context, boolean verifyHostname) {
+        this.context = context;
         this.verifyHostname = verifyHostname;
     }
 
@@ -52,7 +50,7 @@ final class UpstreamTls {
             trustManagers.init(trust);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, trustManagers.getTrustManagers(), null);
-            return new UpstreamTls(context.getSocketFactory(), config.verifyHostname());
+            return new UpstreamTls(context, config.verifyHostname());
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException(
                     "upstream.trustStore " + config.trustStore() + " cannot be loaded: " + e.getMessage(), e);
@@ -80,15 +78,16 @@ final class UpstreamTls {
     }
 
     /**
-     * Layers TLS over the connected socket, in client mode, without handshaking yet. Closing the returned socket
-     * closes the plain one.
+     * An engine in client mode for a connection to the server of {@code domain} on {@code port}, not handshaking
+     * yet. The domain is also the engine's peer host, which the JDK checks the certificate against when there is no
+     * SNI name, as for an IP literal.
      *
      * @param domain the XMPP domain: SNI name and reference identity
      */
-    SSLSocket layer(Socket plain, String domain) throws IOException {
-        SSLSocket socket = (SSLSocket) factory.createSocket(plain, domain, plain.getPort(), true);
-        socket.setUseClientMode(true);
-        SSLParameters parameters = socket.getSSLParameters();
+    SSLEngine engine(String domain, int port) {
+        SSLEngine engine = context.createSSLEngine(domain, port);
+        engine.setUseClientMode(true);
+        SSLParameters parameters = engine.getSSLParameters();
         if (verifyHostname) {
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
         }
@@ -97,7 +96,7 @@ final class UpstreamTls {
         } catch (IllegalArgumentException notAHostName) {
             // an IP-literal domain has no SNI (RFC 6066 §3); the certificate is still checked against it
         }
-        socket.setSSLParameters(parameters);
-        return socket;
+        engine.setSSLParameters(parameters);
+        return engine;
     }
 }

@@ -41,8 +41,8 @@ class ReloadEndToEndTest {
     static final PorticoPerUpstream UPSTREAMS = new PorticoPerUpstream();
 
     /**
-     * Every kind over STARTTLS; the WebSocket kinds also over a plain upstream leg, whose streams the upstream poller
-     * reads (BOSH streams keep their own reader on either leg).
+     * Every kind over STARTTLS, whose streams the upstream poller reads once negotiated, TLS decrypted on its thread;
+     * the WebSocket kinds also over a plain upstream leg, whose opening the poller reads as well.
      */
     static Stream<Arguments> kindsOnEachUpstream() {
         return Arrays.stream(Upstream.values()).flatMap(upstream -> Arrays.stream(ReloadingReceiver.Kind.values())

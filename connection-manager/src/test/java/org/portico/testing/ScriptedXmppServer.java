@@ -234,6 +234,14 @@ public final class ScriptedXmppServer implements AutoCloseable {
             out = secured.getOutputStream();
         }
 
+        /**
+         * After {@link #startTls}: a new handshake from the server's side, which over TLS 1.3 is a key update that
+         * asks the client to update its keys too (RFC 8446 §4.6.3).
+         */
+        public void rekey() throws IOException {
+            ((SSLSocket) socket).startHandshake();
+        }
+
         @Override
         public void close() throws IOException {
             socket.close();

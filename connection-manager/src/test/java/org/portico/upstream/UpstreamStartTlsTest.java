@@ -20,6 +20,7 @@ import org.portico.testing.LogCapture;
 import org.portico.testing.RecordingUpstreamListener;
 import org.portico.testing.ScriptedXmppServer;
 import org.portico.testing.ScriptedXmppServer.Peer;
+import org.portico.testing.UpstreamThreads;
 import org.portico.upstream.UpstreamEnd.Reason;
 import org.portico.xml.Namespaces;
 import org.portico.xml.XmlElement;
@@ -45,6 +46,11 @@ class UpstreamStartTlsTest {
 
     /** Domain {@code domain} served by the scripted server with the given policy, trusting the test certificate. */
     private Upstream connect(String domain, TlsPolicy policy, UnaryOperator<UpstreamConfig.Builder> settings) {
+        return connect(domain, policy, settings, server);
+    }
+
+    private Upstream connect(String domain, TlsPolicy policy, UnaryOperator<UpstreamConfig.Builder> settings,
+            ScriptedXmppServer server) {
         UpstreamConfig.Builder builder = UpstreamConfig.builder()
                 .domain(domain, new UpstreamRoute("127.0.0.1", server.port(), policy))
                 .trustStore(ScriptedXmppServer.TRUST_PEM, null);
@@ -54,6 +60,10 @@ class UpstreamStartTlsTest {
 
     /** The server half of RFC 6120 §9.1.2: features with STARTTLS, proceed, handshake. */
     private Peer negotiateTls() throws IOException {
+        return negotiateTls(server);
+    }
+
+    private static Peer negotiateTls(ScriptedXmppServer server) throws IOException {
         Peer peer = server.accept();
         peer.expectHeader();
         peer.open("plain", ScriptedXmppServer.FEATURES_STARTTLS);
@@ -86,6 +96,78 @@ class UpstreamStartTlsTest {
         assertTrue(peer.expect("/>").contains("id=\"secret\""));
         peer.send("<message id='reply'/>");
         assertEquals("reply", listener.awaitElement().attribute("id").orElseThrow());
+    }
+
+    /**
+     * A TLS stream whose session never waits (WebSocket, BOSH) is read by the poller once negotiated, as a plain
+     * one is: it holds no reader thread (issue 10, the cost per session with TLS to the server), and everything
+     * still goes both ways: stanzas larger than a TLS record, and after the server updates its keys and asks us to
+     * update ours (RFC 8446 §4.6.3).
+     */
+    @Test
+    void aTlsStreamWhoseSessionNeverWaitsIsReadByThePollerAndHoldsNoThread() throws Exception {
+        listener = new RecordingUpstreamListener(true);
+        Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b);
+        Peer peer = negotiateTls();
+        peer.expectHeader();
+        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+        assertTrue(upstream.toString().endsWith(" OPEN tls]"), upstream.toString());
+
+        long deadline = System.nanoTime() + ScriptedXmppServer.TIMEOUT.toNanos();
+        long readers = UpstreamThreads.readersFor("localhost");
+        while (readers > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // the reader thread ends just after it handed the stream over; polled, bounded
+            readers = UpstreamThreads.readersFor("localhost");
+        }
+        assertEquals(0, readers, "the open TLS stream is read by the poller");
+
+        String large = "x".repeat(70_000); // more than four TLS records' worth
+        upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='big-out'><body>" + large
+                + "</body></message>"));
+        assertTrue(peer.expect("</message>").contains(large), "a stanza of several records reaches the server");
+        peer.send("<message id='big-in'><body>" + large + "</body></message>");
+        XmlElement in = listener.awaitElement();
+        assertEquals("big-in", in.attribute("id").orElseThrow());
+        assertEquals(large, in.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text());
+
+        peer.rekey();
+        peer.send("<message id='after-key-update'/>");
+        assertEquals("after-key-update", listener.awaitElement().attribute("id").orElseThrow());
+        upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='out-after-key-update'/>"));
+        assertTrue(peer.expect("/>").contains("id=\"out-after-key-update\""));
+    }
+
+    /**
+     * A server that stops reading while a TLS stream read by the poller writes to it: the records the socket did
+     * not take wait, and once the server reads again every stanza arrives whole and in order, none twice.
+     */
+    @Test
+    void recordsASlowServerCouldNotTakeAtOnceArriveWholeAndInOrder() throws Exception {
+        try (ScriptedXmppServer slow = new ScriptedXmppServer(4096)) {
+            listener = new RecordingUpstreamListener(true);
+            Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b.maxQueuedWriteBytes(16 << 20), slow);
+            Peer peer = negotiateTls(slow);
+            peer.expectHeader();
+            peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+            listener.awaitOpened();
+            listener.awaitElement();
+
+            String body = "y".repeat(20_000);
+            int count = 300; // 6 MB: more than the socket buffers hold while the server does not read (4 MB here)
+            for (int n = 0; n < count; n++) {
+                upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='m" + n + "'><body>" + body
+                        + "</body></message>"));
+            }
+            Thread.sleep(200); // the server reads nothing for a while; the writer meets a full socket
+            for (int n = 0; n < count; n++) {
+                String stanza = peer.expect("</message>");
+                assertTrue(stanza.contains("id=\"m" + n + "\"") && stanza.contains(body), "stanza " + n
+                        + " whole and in order");
+            }
+            assertTrue(upstream.toString().endsWith(" OPEN tls]"), "the stream stays open: " + upstream);
+        }
     }
 
     @Test
