@@ -41,6 +41,8 @@ final class TlsLayer {
      */
     private static final ArrayBlockingQueue<ByteBuffer> WRAP_BUFFERS = new ArrayBlockingQueue<>(64);
 
+    private static final int NEGOTIATION_BUFFER_BYTES = 4096;
+
     private final SSLEngine engine;
     /** The socket's blocking streams, for the handshake and while the stream is read blocking. */
     private final InputStream rawIn;
@@ -70,9 +72,9 @@ final class TlsLayer {
         this.engine = engine;
         this.rawIn = rawIn;
         this.rawOut = rawOut;
-        int packet = engine.getSession().getPacketBufferSize();
-        this.netIn = ByteBuffer.allocate(packet).flip();
-        this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize()).flip();
+        // what negotiation reads is a few records of a few kB; a larger record grows these to the engine's sizes
+        this.netIn = ByteBuffer.allocate(NEGOTIATION_BUFFER_BYTES).flip();
+        this.appIn = ByteBuffer.allocate(NEGOTIATION_BUFFER_BYTES).flip();
     }
 
     /** Runs the handshake over the socket's blocking streams. */

@@ -140,6 +140,28 @@ class UpstreamStartTlsTest {
     }
 
     /**
+     * A TLS stream whose session may wait keeps its reader thread, which reads blocking: records of the largest size
+     * come through whole, both ways.
+     */
+    @Test
+    void aTlsStreamReadBlockingRelaysFullSizeRecords() throws Exception {
+        Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b);
+        Peer peer = negotiateTls();
+        peer.expectHeader();
+        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+        listener.awaitOpened();
+        listener.awaitElement();
+
+        String large = "z".repeat(70_000);
+        peer.send("<message id='big-in'><body>" + large + "</body></message>");
+        XmlElement in = listener.awaitElement();
+        assertEquals(large, in.child(Namespaces.JABBER_CLIENT, "body").orElseThrow().text());
+        upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='big-out'><body>" + large
+                + "</body></message>"));
+        assertTrue(peer.expect("</message>").contains(large));
+    }
+
+    /**
      * A server that stops reading while a TLS stream read by the poller writes to it: the records the socket did
      * not take wait, and once the server reads again every stanza arrives whole and in order, none twice.
      */
