@@ -108,7 +108,7 @@ final class TlsLayer {
                     if (!unwrapBlocking()) {
                         return -1;
                     }
-                    answerHandshake();
+                    answerHandshake(TlsLayer.this::wrapHandshake);
                 }
                 int n = Math.min(length, appIn.remaining());
                 appIn.get(into, offset, n);
@@ -183,7 +183,11 @@ final class TlsLayer {
             SSLEngineResult result = engine.unwrap(scratch, plain);
             into.added(result.bytesProduced());
             switch (result.getStatus()) {
-                case OK -> afterUnwrap(channel);
+                case OK -> {
+                    if (engine.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING) {
+                        answerHandshake(() -> sendHandshakeWithoutWaiting(channel));
+                    }
+                }
                 case BUFFER_OVERFLOW -> room = engine.getSession().getApplicationBufferSize();
                 case BUFFER_UNDERFLOW -> {
                     netLeft = new byte[scratch.remaining()];
@@ -197,24 +201,31 @@ final class TlsLayer {
         return read >= 0;
     }
 
+    /** Sends one handshake message of ours, wrapped from nothing. */
+    private interface HandshakeMessage {
+        void send() throws IOException;
+    }
+
     /**
-     * The poller's thread, after a record: a TLS 1.3 key update or a renegotiation may want tasks run and a message
-     * of ours sent, which goes out now, ahead of any application bytes wrapped later.
+     * After a record: what a TLS 1.3 key update or a renegotiation asks of us, done at once: tasks run, and each
+     * message of ours sent by {@code message}, ahead of any application bytes wrapped later.
      */
-    private void afterUnwrap(SocketChannel channel) throws IOException {
+    private void answerHandshake(HandshakeMessage message) throws IOException {
         SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
         while (status == SSLEngineResult.HandshakeStatus.NEED_TASK
                 || status == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
             if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
                 runTasks();
             } else {
-                synchronized (this) {
-                    // what the socket does not take now goes out ahead of the writer's next bytes
-                    wrapAndSend(ByteBuffer.wrap(EMPTY), channel);
-                }
+                message.send();
             }
             status = engine.getHandshakeStatus();
         }
+    }
+
+    /** The poller's thread: what the socket does not take now goes out ahead of the writer's next bytes. */
+    private synchronized void sendHandshakeWithoutWaiting(SocketChannel channel) throws IOException {
+        wrapAndSend(ByteBuffer.wrap(EMPTY), channel);
     }
 
     /**
@@ -349,20 +360,6 @@ final class TlsLayer {
                     return false;
                 }
             }
-        }
-    }
-
-    /** After a record read blocking: what the server's key update or renegotiation asks of us, done at once. */
-    private void answerHandshake() throws IOException {
-        SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
-        while (status == SSLEngineResult.HandshakeStatus.NEED_TASK
-                || status == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
-            if (status == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-                runTasks();
-            } else {
-                wrapHandshake();
-            }
-            status = engine.getHandshakeStatus();
         }
     }
 

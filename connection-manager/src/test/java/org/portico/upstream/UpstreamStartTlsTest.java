@@ -63,6 +63,19 @@ class UpstreamStartTlsTest {
         return negotiateTls(server);
     }
 
+    /**
+     * The server's side of a whole opening over TLS (STARTTLS, the new stream, its features); returns once the
+     * listener has the secured header and features.
+     */
+    private Peer openedOverTls(ScriptedXmppServer server) throws IOException {
+        Peer peer = negotiateTls(server);
+        peer.expectHeader();
+        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
+        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow());
+        listener.awaitElement();
+        return peer;
+    }
+
     private static Peer negotiateTls(ScriptedXmppServer server) throws IOException {
         Peer peer = server.accept();
         peer.expectHeader();
@@ -108,11 +121,7 @@ class UpstreamStartTlsTest {
     void aTlsStreamWhoseSessionNeverWaitsIsReadByThePollerAndHoldsNoThread() throws Exception {
         listener = new RecordingUpstreamListener(true);
         Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b);
-        Peer peer = negotiateTls();
-        peer.expectHeader();
-        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
-        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow());
-        listener.awaitElement();
+        Peer peer = openedOverTls(server);
         assertTrue(upstream.toString().endsWith(" OPEN tls]"), upstream.toString());
 
         long deadline = System.nanoTime() + ScriptedXmppServer.TIMEOUT.toNanos();
@@ -146,11 +155,7 @@ class UpstreamStartTlsTest {
     @Test
     void aTlsStreamReadBlockingRelaysFullSizeRecords() throws Exception {
         Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b);
-        Peer peer = negotiateTls();
-        peer.expectHeader();
-        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
-        listener.awaitOpened();
-        listener.awaitElement();
+        Peer peer = openedOverTls(server);
 
         String large = "z".repeat(70_000);
         peer.send("<message id='big-in'><body>" + large + "</body></message>");
@@ -170,11 +175,7 @@ class UpstreamStartTlsTest {
         try (ScriptedXmppServer slow = new ScriptedXmppServer(4096)) {
             listener = new RecordingUpstreamListener(true);
             Upstream upstream = connect("localhost", TlsPolicy.REQUIRED, b -> b.maxQueuedWriteBytes(16 << 20), slow);
-            Peer peer = negotiateTls(slow);
-            peer.expectHeader();
-            peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
-            listener.awaitOpened();
-            listener.awaitElement();
+            Peer peer = openedOverTls(slow);
 
             String body = "y".repeat(20_000);
             int count = 300; // 6 MB: more than the socket buffers hold while the server does not read (4 MB here)
@@ -276,12 +277,7 @@ class UpstreamStartTlsTest {
     @Test
     void optionalUsesStartTlsWhenOffered() throws IOException {
         Upstream upstream = connect("localhost", TlsPolicy.OPTIONAL, b -> b);
-        Peer peer = negotiateTls();
-        peer.expectHeader();
-        peer.open("secure", ScriptedXmppServer.FEATURES_SASL);
-
-        assertEquals("secure", listener.awaitOpened().attribute("id").orElseThrow());
-        listener.awaitElement();
+        openedOverTls(server);
         assertTrue(upstream.toString().endsWith(" tls]"), upstream.toString());
     }
 
