@@ -257,8 +257,13 @@ final class TlsLayer {
 
     /** Under the monitor: writes what {@link #netOut} holds as far as the channel takes it. @return all written */
     private boolean flush(SocketChannel channel) throws IOException {
-        while (netOut.hasRemaining()) {
-            if (channel.write(netOut) == 0) {
+        return writeAll(channel, netOut);
+    }
+
+    /** Writes {@code bytes} as far as the non-blocking channel takes them. @return whether all went */
+    private static boolean writeAll(SocketChannel channel, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            if (channel.write(bytes) == 0) {
                 return false;
             }
         }
@@ -266,8 +271,8 @@ final class TlsLayer {
     }
 
     /**
-     * Under the monitor, with {@link #netOut} empty or not: wraps one record of {@code source} and sends it after
-     * what waits, keeping what the channel does not take.
+     * Under the monitor: wraps one record of {@code source} and sends it after what waits in {@link #netOut},
+     * keeping there what the channel does not take.
      *
      * @return whether everything wrapped so far went out
      */
@@ -276,19 +281,14 @@ final class TlsLayer {
         try {
             wrap(source, record);
             record.flip();
-            if (!netOut.hasRemaining()) {
-                while (record.hasRemaining() && channel.write(record) > 0) {
-                    // the channel took some; offer the rest
-                }
-                if (record.hasRemaining()) {
-                    netOut = ByteBuffer.wrap(Arrays.copyOfRange(record.array(), record.position(), record.limit()));
-                }
-            } else {
-                byte[] joined = Arrays.copyOf(Arrays.copyOfRange(netOut.array(), netOut.position(), netOut.limit()),
-                        netOut.remaining() + record.remaining());
-                record.get(joined, netOut.remaining(), record.remaining());
-                netOut = ByteBuffer.wrap(joined);
+            if (!netOut.hasRemaining() && writeAll(channel, record)) {
+                return true;
             }
+            byte[] waiting = new byte[netOut.remaining() + record.remaining()];
+            int before = netOut.remaining();
+            netOut.get(waiting, 0, before);
+            record.get(waiting, before, record.remaining());
+            netOut = ByteBuffer.wrap(waiting);
         } finally {
             giveBack(record);
         }

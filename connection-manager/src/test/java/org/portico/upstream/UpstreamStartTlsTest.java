@@ -124,13 +124,9 @@ class UpstreamStartTlsTest {
         Peer peer = openedOverTls(server);
         assertTrue(upstream.toString().endsWith(" OPEN tls]"), upstream.toString());
 
-        long deadline = System.nanoTime() + ScriptedXmppServer.TIMEOUT.toNanos();
-        long readers = UpstreamThreads.readersFor("localhost");
-        while (readers > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10); // the reader thread ends just after it handed the stream over; polled, bounded
-            readers = UpstreamThreads.readersFor("localhost");
-        }
-        assertEquals(0, readers, "the open TLS stream is read by the poller");
+        // the reader thread ends just after it handed the stream over; no writer runs while nothing is queued
+        assertEquals(0, UpstreamThreads.awaitNoneFor("localhost", ScriptedXmppServer.TIMEOUT),
+                "the open TLS stream is read by the poller");
 
         String large = "x".repeat(70_000); // more than four TLS records' worth
         upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='big-out'><body>" + large
@@ -183,11 +179,13 @@ class UpstreamStartTlsTest {
                 upstream.send(UpstreamStreamTest.xml("<message xmlns='jabber:client' id='m" + n + "'><body>" + body
                         + "</body></message>"));
             }
-            Thread.sleep(200); // the server reads nothing for a while; the writer meets a full socket
+            // a server silent for a while: the stanzas are queued and their writer meets a full socket meanwhile
+            Thread.sleep(200);
             for (int n = 0; n < count; n++) {
                 String stanza = peer.expect("</message>");
-                assertTrue(stanza.contains("id=\"m" + n + "\"") && stanza.contains(body), "stanza " + n
-                        + " whole and in order");
+                // the body exactly, so that a record sent twice shows even inside its run of one letter
+                assertTrue(stanza.contains("id=\"m" + n + "\"") && stanza.contains("<body>" + body + "</body>"),
+                        "stanza " + n + " whole and in order");
             }
             assertTrue(upstream.toString().endsWith(" OPEN tls]"), "the stream stays open: " + upstream);
         }
