@@ -67,10 +67,10 @@ final class XmppWebSocketEndpoint implements FrameHandler {
 
     @Override
     public void onOpen(CoreSession session, Callback callback) {
-        socket = session;
         Heartbeat beats = new Heartbeat(transport.config().pingInterval(), transport.config().idleTimeout(),
                 transport.nanoTime());
-        heartbeat = beats;
+        heartbeat = beats; // before the socket: a write finds a heartbeat to tell (Outbound.write)
+        socket = session;
         beatAt = beats.nextDecision();
         transport.opened(this);
         callback.succeeded();
@@ -388,6 +388,7 @@ final class XmppWebSocketEndpoint implements FrameHandler {
                     }
                     byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
                     transport.metrics().websocketMessage(Metrics.Direction.OUT, utf8.length);
+                    heartbeat.sent();
                     current.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(utf8)), written, more);
                 }
                 case CloseItem close -> current.close(close.code().code(), close.reason(), Callback.NOOP);

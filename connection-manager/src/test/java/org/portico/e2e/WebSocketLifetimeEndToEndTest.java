@@ -49,6 +49,36 @@ class WebSocketLifetimeEndToEndTest {
         }
     }
 
+    /**
+     * A ping is for a quiet connection (Heartbeat): while messages go both ways within every interval none is sent,
+     * and once the socket falls quiet the pings come again. Ten messages each way per interval, so only a stall of a
+     * whole second in this test or in Portico could make an interval look quiet.
+     */
+    @Test
+    void aSocketCarryingMessagesBothWaysIsNotPingedUntilItFallsQuiet_R94() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withPing(Duration.ofSeconds(1), Duration.ofSeconds(3))));
+                WebSocketTestClient client = portico.websocketClient()) {
+            client.login("test4", LocalProsody.password("test4"), "busy");
+
+            long busyUntil = System.nanoTime() + Duration.ofMillis(3_500).toNanos();
+            for (int i = 0; System.nanoTime() < busyUntil; i++) {
+                String id = "busy-" + i;
+                client.send("<iq xmlns='jabber:client' type='get' id='" + id + "' to='" + LocalProsody.DOMAIN
+                        + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+                client.next(e -> id.equals(e.attribute("id").orElse(null)));
+                Thread.sleep(100);
+            }
+            assertEquals(0, client.pings(), "3.5 s of messages both ways, pings due every second");
+
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (client.pings() < 2 && System.nanoTime() < deadline) {
+                client.nextEvent(Duration.ofMillis(100));
+            }
+            assertTrue(client.pings() >= 2, "quiet: pinged again, " + client.pings());
+        }
+    }
+
     @Test
     void aPeerThatStopsAnsweringIsDroppedAndItsSessionPaused() throws Exception {
         try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT

@@ -11,8 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * RFC 7395 §3.8 WebSocket pings, as a script table: a peer opened at 0 s with a 25 s ping interval (0 s: none) and a
- * 60 s idle timeout; the script is what happens, in seconds ({@code h30} the peer is heard, {@code b25} a beat), and
- * the expected column is the decisions of the beats, in order.
+ * 60 s idle timeout; the script is what happens, in seconds ({@code h30} the peer is heard, {@code s30} Portico sends
+ * it a message, {@code b25} a beat), and the expected column is the decisions of the beats, in order.
  */
 class HeartbeatTest {
 
@@ -26,8 +26,19 @@ class HeartbeatTest {
             "25 | b25 h30 b49 b50 h60 b74 b75 | PING WAIT PING WAIT PING",
             // a late beat sends one ping, not the ones it missed, and the next comes a whole interval after it
             "25 | h50 b56 b57 b80 b81       | PING WAIT WAIT PING",
-            // what the peer sends does not move the pings, which also keep proxies from closing the connection
+            // a peer that talks while Portico stays quiet is pinged: a proxy that counts only what Portico sends
+            // (nginx's proxy_read_timeout) would close the connection
             "25 | h10 b24 h24 b25           | WAIT PING",
+            // Portico sends, the peer stays quiet: the ping asks it whether it is alive
+            "25 | s10 s24 b25               | PING",
+            // messages both ways within the interval: no ping, and the next falls due a whole interval later
+            "25 | h10 s20 b25 b49 b50       | WAIT WAIT PING",
+            // each interval is judged on its own: sent in the second, but nothing heard since the first
+            "25 | h10 s20 b25 s30 b50       | WAIT PING",
+            // what was sent before the last ping fell due does not count for the next
+            "25 | s10 b25 h30 b50           | PING PING",
+            // busy both ways every interval: never a ping, and a peer heard from never dies
+            "25 | h10 s10 b25 h40 s40 b50 h70 s70 b75 | WAIT WAIT WAIT",
             // silence for the idle timeout is death, however the pings went
             "25 | b25 b50 b59 b60           | PING PING WAIT DEAD",
             // anything heard (a message, a pong) restarts the idle count
@@ -57,6 +68,8 @@ class HeartbeatTest {
             "25 | b25 b50         | 60",
             // heard at 40: the idle timeout moves to 100, the ping at 75 comes first
             "25 | b25 h40 b50     | 75",
+            // a ping skipped for messages both ways: the next falls due a whole interval later
+            "25 | h10 s20 b25     | 50",
             // pings off: only the idle timeout, from what was heard last
             "0  | h30             | 90",
     })
@@ -79,6 +92,8 @@ class HeartbeatTest {
             long at = Long.parseLong(step.substring(1)) * SECOND;
             if (step.charAt(0) == 'h') {
                 heartbeat.heard(at);
+            } else if (step.charAt(0) == 's') {
+                heartbeat.sent();
             } else {
                 decisions.add(heartbeat.beat(at).name());
             }
