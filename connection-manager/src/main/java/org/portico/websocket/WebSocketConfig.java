@@ -11,8 +11,8 @@ import org.portico.xml.XmlLimits;
  * @param maxMessageBytes     largest text message a client may send; default {@code xml.maxBytes}
  * @param maxFrameBytes       largest single WebSocket frame a client may send, at most maxMessageBytes; default
  *                            {@code xml.maxBytes}
- * @param pingInterval        how often Portico sends a WebSocket ping, skipped for a socket that carried messages
- *                            both ways since the last one fell due; zero sends none; default 50 s, under the
+ * @param pingInterval        how long a connection may be quiet in either direction before Portico sends a
+ *                            WebSocket ping ({@link Heartbeat}); zero sends none; default 50 s, under the
  *                            60 s idle timeout of common reverse proxies and load balancers (nginx, AWS ALB) and
  *                            near ejabberd's 60 s. Each ping and its pong cost a wake-up or two on an otherwise idle
  *                            server: at 25 s they were three fifths of the CPU of 9,000 idle sockets

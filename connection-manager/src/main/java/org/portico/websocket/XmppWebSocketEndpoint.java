@@ -388,7 +388,7 @@ final class XmppWebSocketEndpoint implements FrameHandler {
                     }
                     byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
                     transport.metrics().websocketMessage(Metrics.Direction.OUT, utf8.length);
-                    heartbeat.sent();
+                    heartbeat.sent(transport.nanoTime());
                     current.sendFrame(new Frame(OpCode.TEXT, true, ByteBuffer.wrap(utf8)), written, more);
                 }
                 case CloseItem close -> current.close(close.code().code(), close.reason(), Callback.NOOP);

@@ -51,7 +51,7 @@ class WebSocketLifetimeEndToEndTest {
 
     /**
      * A ping is for a quiet connection (Heartbeat): while messages go both ways within every interval none is sent,
-     * and once the socket falls quiet the pings come again. Ten messages each way per interval, so only a stall of a
+     * and once the socket falls quiet the pings come again, in time to keep the peer alive. Ten messages each way per interval, so only a stall of a
      * whole second in this test or in Portico could make an interval look quiet.
      */
     @Test
@@ -76,6 +76,10 @@ class WebSocketLifetimeEndToEndTest {
                 client.nextEvent(Duration.ofMillis(100));
             }
             assertTrue(client.pings() >= 2, "quiet: pinged again, " + client.pings());
+            client.send("<iq xmlns='jabber:client' type='get' id='alive' to='" + LocalProsody.DOMAIN
+                    + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+            assertEquals("result", client.next(e -> "alive".equals(e.attribute("id").orElse(null)))
+                    .attribute("type").orElse(null), "the pongs kept it alive past the 3 s idle timeout");
         }
     }
 

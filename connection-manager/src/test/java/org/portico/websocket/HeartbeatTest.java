@@ -2,6 +2,7 @@ package org.portico.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,16 +30,17 @@ class HeartbeatTest {
             // a peer that talks while Portico stays quiet is pinged: a proxy that counts only what Portico sends
             // (nginx's proxy_read_timeout) would close the connection
             "25 | h10 b24 h24 b25           | WAIT PING",
-            // Portico sends, the peer stays quiet: the ping asks it whether it is alive
+            // Portico talks, the peer stays quiet: the ping asks it whether it is alive
             "25 | s10 s24 b25               | PING",
-            // messages both ways within the interval: no ping, and the next falls due a whole interval later
-            "25 | h10 s20 b25 b49 b50       | WAIT WAIT PING",
-            // each interval is judged on its own: sent in the second, but nothing heard since the first
-            "25 | h10 s20 b25 s30 b50       | WAIT PING",
-            // what was sent before the last ping fell due does not count for the next
-            "25 | s10 b25 h30 b50           | PING PING",
-            // busy both ways every interval: never a ping, and a peer heard from never dies
-            "25 | h10 s10 b25 h40 s40 b50 h70 s70 b75 | WAIT WAIT WAIT",
+            // messages both ways: the ping falls due an interval after the earlier direction fell quiet, here the
+            // peer's (heard at 10, sent to at 20)
+            "25 | h10 s20 b25 b34 b35       | WAIT WAIT PING",
+            // and here Portico's (sent to at 10, heard at 20)
+            "25 | s10 h20 b25 b34 b35       | WAIT WAIT PING",
+            // busy both ways in every interval: never a ping, and a peer heard from never dies
+            "25 | h10 s10 b25 h30 s30 b50 h55 s55 b75 | WAIT WAIT WAIT",
+            // a ping is at least an interval after the last one, however quiet the connection
+            "25 | b25 h26 b49 b50           | PING WAIT PING",
             // silence for the idle timeout is death, however the pings went
             "25 | b25 b50 b59 b60           | PING PING WAIT DEAD",
             // anything heard (a message, a pong) restarts the idle count
@@ -68,8 +70,10 @@ class HeartbeatTest {
             "25 | b25 b50         | 60",
             // heard at 40: the idle timeout moves to 100, the ping at 75 comes first
             "25 | b25 h40 b50     | 75",
-            // a ping skipped for messages both ways: the next falls due a whole interval later
-            "25 | h10 s20 b25     | 50",
+            // messages both ways: an interval after the earlier direction fell quiet
+            "25 | h10 s20 b25     | 35",
+            // Portico's ping counts as Portico sending: after it, the peer's side decides
+            "25 | h20 b25 h26     | 50",
             // pings off: only the idle timeout, from what was heard last
             "0  | h30             | 90",
     })
@@ -80,6 +84,50 @@ class HeartbeatTest {
         assertEquals(nextSeconds * SECOND, next);
         assertEquals(Heartbeat.Decision.WAIT, heartbeat.beat(next - 1), "a beat just before it");
         assertNotEquals(Heartbeat.Decision.WAIT, heartbeat.beat(next), "a beat at it");
+    }
+
+    /**
+     * What went before never makes a peer that answers every ping die: whatever the traffic was when it stopped, the
+     * next ping comes at most an interval after the peer was last heard, so its pong (here 2 s late) arrives within
+     * the idle timeout. The default 50 s and 75 s, with a beat every second for ten minutes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "a login, then nothing       | h1 s1",
+            "busy both ways for a while  | h1 s1 h20 s20 h40 s40 h49 s49",
+            "the peer talked last        | s1 h1 s20 h45",
+            "Portico talked last         | h1 s1 h20 s45",
+            "Portico kept talking        | h1 s1 s100 s200 s300 s400 s500",
+    })
+    void aPeerThatAnswersEveryPingNeverDies(String traffic, String script) {
+        Heartbeat heartbeat = new Heartbeat(Duration.ofSeconds(50), Duration.ofSeconds(75), 0);
+        List<Long> heard = new ArrayList<>();
+        List<Long> sent = new ArrayList<>();
+        for (String step : script.trim().split("\\s+")) {
+            (step.charAt(0) == 'h' ? heard : sent).add(Long.parseLong(step.substring(1)) * SECOND);
+        }
+        long pongDue = Long.MAX_VALUE;
+        int pings = 0;
+        for (long second = 1; second <= 600; second++) {
+            long now = second * SECOND;
+            if (heard.remove(now)) {
+                heartbeat.heard(now);
+            }
+            if (sent.remove(now)) {
+                heartbeat.sent(now);
+            }
+            if (now >= pongDue) {
+                heartbeat.heard(now);
+                pongDue = Long.MAX_VALUE;
+            }
+            Heartbeat.Decision decision = heartbeat.beat(now);
+            assertNotEquals(Heartbeat.Decision.DEAD, decision, traffic + ": dead at " + second + " s");
+            if (decision == Heartbeat.Decision.PING) {
+                pings++;
+                pongDue = now + 2 * SECOND;
+            }
+        }
+        assertTrue(pings >= 10, traffic + ": a quiet connection is pinged about every 50 s, " + pings + " pings");
     }
 
     /** Plays a script ({@code -} for nothing) on the heartbeat; returns the beats' decisions, in order. */
@@ -93,7 +141,7 @@ class HeartbeatTest {
             if (step.charAt(0) == 'h') {
                 heartbeat.heard(at);
             } else if (step.charAt(0) == 's') {
-                heartbeat.sent();
+                heartbeat.sent(at);
             } else {
                 decisions.add(heartbeat.beat(at).name());
             }
