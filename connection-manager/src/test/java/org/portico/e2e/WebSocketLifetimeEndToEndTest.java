@@ -42,17 +42,15 @@ class WebSocketLifetimeEndToEndTest {
             }
 
             assertTrue(client.pings() >= 8, "pings every 200 ms: " + client.pings());
-            client.send("<iq xmlns='jabber:client' type='get' id='alive' to='" + LocalProsody.DOMAIN
-                    + "'><ping xmlns='urn:xmpp:ping'/></iq>");
-            assertEquals("result", client.next(e -> "alive".equals(e.attribute("id").orElse(null)))
-                    .attribute("type").orElse(null), "answering pings kept it alive past the 1 s idle timeout");
+            assertEquals("result", pingServer(client, "alive"),
+                    "answering pings kept it alive past the 1 s idle timeout");
         }
     }
 
     /**
      * A ping is for a quiet connection (Heartbeat): while messages go both ways within every interval none is sent,
-     * and once the socket falls quiet the pings come again, in time to keep the peer alive. Ten messages each way per interval, so only a stall of a
-     * whole second in this test or in Portico could make an interval look quiet.
+     * and once the socket falls quiet the pings come again, in time to keep the peer alive. Ten messages each way
+     * per interval, so only a stall of a whole second in this test or in Portico could make an interval look quiet.
      */
     @Test
     void aSocketCarryingMessagesBothWaysIsNotPingedUntilItFallsQuiet_R94() throws Exception {
@@ -63,10 +61,7 @@ class WebSocketLifetimeEndToEndTest {
 
             long busyUntil = System.nanoTime() + Duration.ofMillis(3_500).toNanos();
             for (int i = 0; System.nanoTime() < busyUntil; i++) {
-                String id = "busy-" + i;
-                client.send("<iq xmlns='jabber:client' type='get' id='" + id + "' to='" + LocalProsody.DOMAIN
-                        + "'><ping xmlns='urn:xmpp:ping'/></iq>");
-                client.next(e -> id.equals(e.attribute("id").orElse(null)));
+                pingServer(client, "busy-" + i);
                 Thread.sleep(100);
             }
             assertEquals(0, client.pings(), "3.5 s of messages both ways, pings due every second");
@@ -76,10 +71,7 @@ class WebSocketLifetimeEndToEndTest {
                 client.nextEvent(Duration.ofMillis(100));
             }
             assertTrue(client.pings() >= 2, "quiet: pinged again, " + client.pings());
-            client.send("<iq xmlns='jabber:client' type='get' id='alive' to='" + LocalProsody.DOMAIN
-                    + "'><ping xmlns='urn:xmpp:ping'/></iq>");
-            assertEquals("result", client.next(e -> "alive".equals(e.attribute("id").orElse(null)))
-                    .attribute("type").orElse(null), "the pongs kept it alive past the 3 s idle timeout");
+            assertEquals("result", pingServer(client, "alive"), "the pongs kept it alive past the 3 s idle timeout");
         }
     }
 
@@ -226,5 +218,12 @@ class WebSocketLifetimeEndToEndTest {
             assertEquals("while hibernating", client.nextMessage().child(Namespaces.JABBER_CLIENT, "body")
                     .orElseThrow().text());
         }
+    }
+
+    /** An XMPP ping to the server (XEP-0199) over the socket: the type of its answer. */
+    private static String pingServer(WebSocketTestClient client, String id) throws InterruptedException {
+        client.send("<iq xmlns='jabber:client' type='get' id='" + id + "' to='" + LocalProsody.DOMAIN
+                + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+        return client.next(e -> id.equals(e.attribute("id").orElse(null))).attribute("type").orElse(null);
     }
 }
