@@ -76,9 +76,18 @@ final class Heartbeat {
 
     /** An interval after the earlier of the two directions' last frames, and at least one after the last ping. */
     private long pingDue() {
-        long portico = lastSent - lastPing < 0 ? lastPing : lastSent;
-        long quietSince = lastHeard - portico < 0 ? lastHeard : portico;
-        return (quietSince - lastPing < 0 ? lastPing : quietSince) + pingNanos;
+        long portico = later(lastSent, lastPing);
+        return later(earlier(lastHeard, portico), lastPing) + pingNanos;
+    }
+
+    /** The later of two times on the clock, compared as {@link System#nanoTime} asks (their difference). */
+    private static long later(long a, long b) {
+        return a - b < 0 ? b : a;
+    }
+
+    /** The earlier of two times on the clock, compared likewise. */
+    private static long earlier(long a, long b) {
+        return a - b < 0 ? a : b;
     }
 
     /**
@@ -91,8 +100,7 @@ final class Heartbeat {
         if (pingNanos == 0) {
             return silentUntil;
         }
-        long ping = pingDue();
-        return silentUntil - ping < 0 ? silentUntil : ping;
+        return earlier(silentUntil, pingDue());
     }
 
     @Override

@@ -104,7 +104,7 @@ class HeartbeatTest {
         List<Long> heard = new ArrayList<>();
         List<Long> sent = new ArrayList<>();
         for (String step : script.trim().split("\\s+")) {
-            (step.charAt(0) == 'h' ? heard : sent).add(Long.parseLong(step.substring(1)) * SECOND);
+            (step.charAt(0) == 'h' ? heard : sent).add(at(step));
         }
         long pongDue = Long.MAX_VALUE;
         int pings = 0;
@@ -137,7 +137,7 @@ class HeartbeatTest {
             if (step.equals("-")) {
                 continue;
             }
-            long at = Long.parseLong(step.substring(1)) * SECOND;
+            long at = at(step);
             if (step.charAt(0) == 'h') {
                 heartbeat.heard(at);
             } else if (step.charAt(0) == 's') {
@@ -147,5 +147,10 @@ class HeartbeatTest {
             }
         }
         return decisions;
+    }
+
+    /** When a script's step happens: {@code h30}, {@code s30} and {@code b30} are at 30 s. */
+    private static long at(String step) {
+        return Long.parseLong(step.substring(1)) * SECOND;
     }
 }
