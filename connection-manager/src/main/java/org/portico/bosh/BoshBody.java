@@ -15,6 +15,13 @@ import org.portico.xml.XmlWriter;
  */
 final class BoshBody {
 
+    /**
+     * The body with no attribute and no payload: the answer to nearly every long-poll of an idle session. One text
+     * for all of them, since each rid's answer is kept for a resend (R43) while it is in the window and an idle
+     * session's answers were an allocation and a young copy each (docs/benchmarks.md).
+     */
+    static final String EMPTY = "<body xmlns=\"" + Namespaces.HTTPBIND + "\"/>";
+
     private static final XmlWriter.Scope INSIDE_BODY = new XmlWriter.Scope(Namespaces.HTTPBIND,
             Map.of("stream", Namespaces.STREAMS, "xmpp", Namespaces.XBOSH));
 
@@ -46,6 +53,9 @@ final class BoshBody {
     }
 
     String text() {
+        if (attributes.isEmpty() && payloads.isEmpty()) {
+            return EMPTY;
+        }
         StringBuilder out = new StringBuilder(64 + payloads.length());
         out.append("<body xmlns=\"").append(Namespaces.HTTPBIND).append('"');
         boolean xmppPrefix = false;

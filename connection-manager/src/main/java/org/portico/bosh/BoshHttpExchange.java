@@ -52,6 +52,9 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         }
     };
 
+    /** {@link BoshBody#EMPTY} encoded once; each answer wraps it read-only, so no write can change it for another. */
+    private static final byte[] EMPTY_BODY_OCTETS = BoshBody.EMPTY.getBytes(StandardCharsets.UTF_8);
+
     private final Request request;
     private final Response response;
     private final Callback callback;
@@ -186,7 +189,7 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
 
     /** {@link #content} for an answer, gzipped when it is large enough and the request accepts it (R4). */
     private ByteBuffer coded(String contentType, String body) {
-        byte[] octets = body.getBytes(StandardCharsets.UTF_8);
+        byte[] octets = BoshBody.EMPTY.equals(body) ? EMPTY_BODY_OCTETS : body.getBytes(StandardCharsets.UTF_8);
         return content(response, contentType,
                 gzip == null ? octets : gzip.encode(request.getHeaders(), response.getHeaders(), octets));
     }
@@ -203,7 +206,7 @@ final class BoshHttpExchange implements BoshExchange, HeldRequestWaits.Waiting {
         response.getHeaders().put(INERT_DOCUMENT_POLICY);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, octets.length);
-        return ByteBuffer.wrap(octets);
+        return octets == EMPTY_BODY_OCTETS ? ByteBuffer.wrap(octets).asReadOnlyBuffer() : ByteBuffer.wrap(octets);
     }
 
     private void release() {

@@ -92,7 +92,7 @@ final class BoshResponses {
 
     /** An empty body: a pause's answer (§10), or one that carries nothing back. */
     static String empty() {
-        return new BoshBody().text();
+        return BoshBody.EMPTY;
     }
 
     /** A recoverable error: the client resends the request (§17.3). */
