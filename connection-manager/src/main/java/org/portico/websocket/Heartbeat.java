@@ -10,7 +10,7 @@ import java.time.Duration;
  * {@code idleTimeout} is dead all the same.
  *
  * <p>Quiet means quiet in either direction: a ping falls due {@code pingInterval} after the peer was last heard, or
- * after Portico last sent it a message or a ping, whichever is earlier, and never sooner than an interval after the
+ * after Portico last sent it a message, a pong or a ping, whichever is earlier, and never sooner than an interval after the
  * last ping. So a connection that carries messages both ways is not pinged at all; one the peer talks on while
  * Portico stays quiet is (nginx's {@code proxy_read_timeout} counts only what Portico sends); one Portico talks on
  * while the peer stays quiet is too (liveness). Each direction sees a frame at least every interval, and a ping
@@ -50,7 +50,7 @@ final class Heartbeat {
         lastHeard = now;
     }
 
-    /** Portico sent the peer a message. */
+    /** Portico sent the peer a message, or a pong to its ping. */
     void sent(long now) {
         lastSent = now;
     }

@@ -99,8 +99,12 @@ final class XmppWebSocketEndpoint implements FrameHandler {
             switch (frame.getOpCode()) {
                 case OpCode.TEXT, OpCode.CONTINUATION -> text(frame, now);
                 case OpCode.BINARY -> binary();
-                case OpCode.PING -> socket.sendFrame(new Frame(OpCode.PONG).setPayload(
-                        BufferUtil.copy(frame.getPayload())), Callback.NOOP, false);
+                case OpCode.PING -> {
+                    // a pong is Portico talking too: a client that pings on its own needs no ping of ours
+                    heartbeat.sent(now);
+                    socket.sendFrame(new Frame(OpCode.PONG).setPayload(BufferUtil.copy(frame.getPayload())),
+                            Callback.NOOP, false);
+                }
                 case OpCode.CLOSE -> {
                     callback.succeeded();
                     return; // nothing follows a close

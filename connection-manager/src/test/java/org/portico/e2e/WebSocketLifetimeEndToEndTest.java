@@ -75,6 +75,34 @@ class WebSocketLifetimeEndToEndTest {
         }
     }
 
+    /**
+     * A client's own pings are answered with pongs (RFC 6455 §5.5.2), and a pong is Portico talking: a client that
+     * pings within every interval hears from Portico as often as a ping of ours would tell it, so it gets none.
+     */
+    @Test
+    void aClientThatPingsWithinEveryIntervalIsNotPinged_R94() throws Exception {
+        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withPing(Duration.ofSeconds(1), Duration.ofSeconds(3))));
+                WebSocketTestClient client = portico.websocketClient()) {
+            client.login("test5", LocalProsody.password("test5"), "pinging");
+
+            int sent = 0;
+            long pingingUntil = System.nanoTime() + Duration.ofMillis(3_500).toNanos();
+            while (System.nanoTime() < pingingUntil) {
+                client.sendPing();
+                sent++;
+                Thread.sleep(100);
+            }
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (client.pongs() < sent && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(sent, client.pongs(), "every ping of the client answered");
+            assertEquals(0, client.pings(), "3.5 s of the client's pings and their pongs, pings due every second");
+            assertEquals("result", pingServer(client, "alive"), "the session lives on");
+        }
+    }
+
     @Test
     void aPeerThatStopsAnsweringIsDroppedAndItsSessionPaused() throws Exception {
         try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT

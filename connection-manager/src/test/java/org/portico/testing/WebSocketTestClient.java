@@ -63,6 +63,7 @@ public final class WebSocketTestClient implements AutoCloseable {
     /** Messages received but passed over by {@link #next(Predicate)}, in order. */
     private final java.util.Deque<XmlElement> backlog = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final AtomicInteger pings = new AtomicInteger();
+    private final AtomicInteger pongs = new AtomicInteger();
     /** Client messages other than open and close, for re-sending after a resumption. */
     private final List<String> sent = new ArrayList<>();
     private volatile WebSocket socket;
@@ -130,6 +131,14 @@ public final class WebSocketTestClient implements AutoCloseable {
             sent.add(frame);
         }
         socket.sendText(frame, true).orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * Sends a WebSocket ping (RFC 6455 §5.5.2), as some clients do to keep their connection alive, and waits until it
+     * is written.
+     */
+    public synchronized void sendPing() {
+        socket.sendPing(ByteBuffer.allocate(0)).orTimeout(10, TimeUnit.SECONDS).join();
     }
 
     public synchronized void sendBinary(byte[] data) {
@@ -235,6 +244,11 @@ public final class WebSocketTestClient implements AutoCloseable {
 
     public int pings() {
         return pings.get();
+    }
+
+    /** Pongs received, the answers to {@link #sendPing()}. */
+    public int pongs() {
+        return pongs.get();
     }
 
     // --- XMPP ---
@@ -509,6 +523,15 @@ public final class WebSocketTestClient implements AutoCloseable {
             if (current()) {
                 pings.incrementAndGet();
                 events.add(new Ping());
+            }
+            demand(webSocket);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+            if (current()) {
+                pongs.incrementAndGet();
             }
             demand(webSocket);
             return null;
