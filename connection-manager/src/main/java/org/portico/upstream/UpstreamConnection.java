@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 final class UpstreamConnection {
 
     private static final Logger WIRE = LoggerFactory.getLogger("portico.wire");
+    /** What a plain stream has read ahead of its input: nothing, since the input reads the socket itself. */
+    private static final byte[] NOTHING_UNREAD = new byte[0];
 
     private final String label;
     /** The session's client address, named in a PROXY protocol header; null when unknown. */
@@ -193,7 +195,7 @@ final class UpstreamConnection {
      */
     void readWithoutWaiting(UpstreamPoller by) throws IOException {
         channel.configureBlocking(false);
-        in.readWithoutWaiting(tls == null ? new byte[0] : tls.readWithoutWaiting());
+        in.readWithoutWaiting(tls == null ? NOTHING_UNREAD : tls.readWithoutWaiting());
         poller = by;
         watched = by.watch(channel);
         if (parser != null) { // none yet when the poller reads the opening too
