@@ -4,7 +4,7 @@
 # in one run. CPU and resident set of Portico and of the server come from /proc; each Portico runs as its own
 # process (scripts/portico-run.sh), one in front of each server.
 #
-#   scripts/bench-load.sh [--no-build] [--servers=prosody[,ejabberd]] [--upstream-tls=disabled|required]
+#   scripts/bench-load.sh [--no-build] [--servers=prosody|ejabberd|prosody,ejabberd] [--upstream-tls=disabled|required]
 #                         [--cluster] [--aot-cache] --mode=idle|latency|throughput [options of the load generator]
 #
 # --upstream-tls: Portico's STARTTLS policy towards the server. Default disabled: plain TCP on loopback, as the c2s
@@ -120,11 +120,13 @@ done
 [[ "$sessions" =~ ^[0-9]+$ ]] || portico_die "--sessions must be a number, got '$sessions'"
 ((sessions <= PORTICO_TEST_USERS)) \
 	|| portico_die "--sessions=$sessions needs that many accounts: set PORTICO_TEST_USERS=$sessions (or more)"
+with_prosody=true
 with_ejabberd=false
 case "$servers" in
 	prosody) ;;
+	ejabberd) with_prosody=false with_ejabberd=true ;;
 	prosody,ejabberd | ejabberd,prosody) with_ejabberd=true ;;
-	*) portico_die "--servers must be prosody or prosody,ejabberd, got '$servers'" ;;
+	*) portico_die "--servers must be prosody, ejabberd or prosody,ejabberd, got '$servers'" ;;
 esac
 
 if $profile_cpu; then
@@ -183,7 +185,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-portico_use_upstream benchmarking
+if $with_prosody; then
+	portico_use_upstream benchmarking
+fi
 if $with_ejabberd; then
 	if ! portico_ejabberd_pid >/dev/null; then
 		started_ejabberd=true
@@ -266,31 +270,34 @@ cluster_node() { # name http-port jgroups-port
 		"PORTICO_CFG_CLUSTER_INTERNALURL=http://127.0.0.1:$2")
 }
 
-prosody_pid="$(portico_upstream_pid)"
 portico_log "Portico's upstream leg: STARTTLS $upstream_tls (--upstream-tls)"
-$cluster && cluster_node bench-a "$PORTICO_HTTP_PORT" "$((PORTICO_CLUSTER_PORT_BASE + 70))"
-start_portico prosody "$PORTICO_HTTP_PORT" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
-server_args=("--server=prosody,c2s=$PORTICO_XMPP_PORT,http=$PORTICO_UPSTREAM_HTTP_PORT,pid=$prosody_pid,portico=$PORTICO_HTTP_PORT,portico-pid=${portico_pids[0]}")
-if $with_relay; then
-	start_relay prosody "$relay_port" "$PORTICO_XMPP_PORT"
-	server_args[0]+=",relay=$relay_port,relay-pid=${relay_pids[0]}"
-fi
-if $cluster; then
-	peer_port=$((PORTICO_CLUSTER_PORT_BASE + 80))
-	cluster_node bench-b "$peer_port" "$((PORTICO_CLUSTER_PORT_BASE + 71))"
-	portico_extra_env+=("PORTICO_CFG_ADMIN_PORT=$((PORTICO_CLUSTER_PORT_BASE + 81))")
-	start_portico prosody-peer "$peer_port" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
-	server_args[0]+=",portico-peer=$peer_port,portico-peer-pid=${portico_pids[1]}"
+server_args=()
+if $with_prosody; then
+	prosody_pid="$(portico_upstream_pid)"
+	$cluster && cluster_node bench-a "$PORTICO_HTTP_PORT" "$((PORTICO_CLUSTER_PORT_BASE + 70))"
+	start_portico prosody "$PORTICO_HTTP_PORT" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
+	server_args+=("--server=prosody,c2s=$PORTICO_XMPP_PORT,http=$PORTICO_UPSTREAM_HTTP_PORT,pid=$prosody_pid,portico=$PORTICO_HTTP_PORT,portico-pid=${portico_pids[-1]}")
+	if $with_relay; then
+		start_relay prosody "$relay_port" "$PORTICO_XMPP_PORT"
+		server_args[-1]+=",relay=$relay_port,relay-pid=${relay_pids[-1]}"
+	fi
+	if $cluster; then
+		peer_port=$((PORTICO_CLUSTER_PORT_BASE + 80))
+		cluster_node bench-b "$peer_port" "$((PORTICO_CLUSTER_PORT_BASE + 71))"
+		portico_extra_env+=("PORTICO_CFG_ADMIN_PORT=$((PORTICO_CLUSTER_PORT_BASE + 81))")
+		start_portico prosody-peer "$peer_port" "$PORTICO_XMPP_PORT" "$PORTICO_UPSTREAM_CA"
+		server_args[-1]+=",portico-peer=$peer_port,portico-peer-pid=${portico_pids[-1]}"
+	fi
 fi
 if $with_ejabberd; then
 	$cluster && portico_die "--cluster measures forwarding in front of Prosody only: leave out --servers"
 	ejabberd_pid="$(portico_ejabberd_pid)"
 	portico_extra_env=("PORTICO_CFG_ADMIN_PORT=$ejabberd_portico_admin_port")
 	start_portico ejabberd "$ejabberd_portico_port" "$PORTICO_EJABBERD_XMPP_PORT" "$PORTICO_EJABBERD_CA"
-	server_args+=("--server=ejabberd,c2s=$PORTICO_EJABBERD_XMPP_PORT,http=$PORTICO_EJABBERD_HTTP_PORT,pid=$ejabberd_pid,portico=$ejabberd_portico_port,portico-pid=${portico_pids[1]}")
+	server_args+=("--server=ejabberd,c2s=$PORTICO_EJABBERD_XMPP_PORT,http=$PORTICO_EJABBERD_HTTP_PORT,pid=$ejabberd_pid,portico=$ejabberd_portico_port,portico-pid=${portico_pids[-1]}")
 	if $with_relay; then
 		start_relay ejabberd "$((relay_port + 1))" "$PORTICO_EJABBERD_XMPP_PORT"
-		server_args[1]+=",relay=$((relay_port + 1)),relay-pid=${relay_pids[-1]}"
+		server_args[-1]+=",relay=$((relay_port + 1)),relay-pid=${relay_pids[-1]}"
 	fi
 fi
 portico_log "Portico pids: ${portico_pids[*]}; results in $out_dir/$mode-$stamp.{jsonl,md}"
