@@ -10,10 +10,10 @@ import java.time.Duration;
  * {@code idleTimeout} is dead all the same.
  *
  * <p>Quiet means quiet in either direction: a ping falls due {@code pingInterval} after the peer was last heard, or
- * after Portico last sent it a message, a pong or a ping, whichever is earlier, and never sooner than an interval after the
- * last ping. So a connection that carries messages both ways is not pinged at all; one the peer talks on while
- * Portico stays quiet is (nginx's {@code proxy_read_timeout} counts only what Portico sends); one Portico talks on
- * while the peer stays quiet is too (liveness). Each direction sees a frame at least every interval, and a ping
+ * after Portico last sent it a message, a pong or a ping, whichever is earlier, and never sooner than an interval
+ * after the last ping. So a connection that carries messages both ways is not pinged at all; one the peer talks on
+ * while Portico stays quiet is (nginx's {@code proxy_read_timeout} counts only what Portico sends); one Portico talks
+ * on while the peer stays quiet is too (liveness). Each direction sees a frame at least every interval, and a ping
  * comes at most an interval after the peer was last heard, so its pong has {@code idleTimeout - pingInterval} to
  * arrive, as when every socket was pinged on a fixed cadence. Why not that cadence: a busy socket's ping and pong
  * are frames for nothing, and the first pings of a Portico under load, 50 s after its clients came, sent Jetty's

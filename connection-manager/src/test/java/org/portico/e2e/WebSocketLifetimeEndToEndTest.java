@@ -29,10 +29,15 @@ class WebSocketLifetimeEndToEndTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(10);
 
+    /** A Portico that pings a quiet socket every {@code interval} and drops a peer silent for {@code idleTimeout}. */
+    private static PorticoHarness pinging(Duration interval, Duration idleTimeout) throws Exception {
+        return PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
+                .withPing(interval, idleTimeout)));
+    }
+
     @Test
     void pingsComeAtTheConfiguredIntervalAndALivePeerStays_R94() throws Exception {
-        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
-                .withPing(Duration.ofMillis(200), Duration.ofSeconds(1))));
+        try (PorticoHarness portico = pinging(Duration.ofMillis(200), Duration.ofSeconds(1));
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test1", LocalProsody.password("test1"), "pinged");
 
@@ -54,8 +59,7 @@ class WebSocketLifetimeEndToEndTest {
      */
     @Test
     void aSocketCarryingMessagesBothWaysIsNotPingedUntilItFallsQuiet_R94() throws Exception {
-        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
-                .withPing(Duration.ofSeconds(1), Duration.ofSeconds(3))));
+        try (PorticoHarness portico = pinging(Duration.ofSeconds(1), Duration.ofSeconds(3));
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test4", LocalProsody.password("test4"), "busy");
 
@@ -81,8 +85,7 @@ class WebSocketLifetimeEndToEndTest {
      */
     @Test
     void aClientThatPingsWithinEveryIntervalIsNotPinged_R94() throws Exception {
-        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
-                .withPing(Duration.ofSeconds(1), Duration.ofSeconds(3))));
+        try (PorticoHarness portico = pinging(Duration.ofSeconds(1), Duration.ofSeconds(3));
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test5", LocalProsody.password("test5"), "pinging");
 
@@ -105,8 +108,7 @@ class WebSocketLifetimeEndToEndTest {
 
     @Test
     void aPeerThatStopsAnsweringIsDroppedAndItsSessionPaused() throws Exception {
-        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
-                .withPing(Duration.ofMillis(200), Duration.ofSeconds(1))));
+        try (PorticoHarness portico = pinging(Duration.ofMillis(200), Duration.ofSeconds(1));
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test2", LocalProsody.password("test2"), "frozen");
             WebSocketSession session = (WebSocketSession) portico.server().store()
@@ -126,8 +128,7 @@ class WebSocketLifetimeEndToEndTest {
     /** With pings off nothing keeps a quiet socket alive: silence for the idle timeout drops it all the same. */
     @Test
     void withPingsOffASilentPeerIsDroppedAfterTheIdleTimeout() throws Exception {
-        try (PorticoHarness portico = PorticoHarness.start(config -> config.withWebSocket(WebSocketConfig.DEFAULT
-                .withPing(Duration.ZERO, Duration.ofSeconds(1))));
+        try (PorticoHarness portico = pinging(Duration.ZERO, Duration.ofSeconds(1));
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test3", LocalProsody.password("test3"), "quiet");
             WebSocketSession session = (WebSocketSession) portico.server().store()

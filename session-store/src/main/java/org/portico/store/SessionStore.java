@@ -155,7 +155,7 @@ public final class SessionStore<K, V> implements AutoCloseable {
      *
      * <p>Caffeine's {@code setExpiresAfter}, not a {@code compute} that maps the session to itself: a BOSH session
      * moves its deadline on each long-poll and each message, and the computation's machinery (a remapping function,
-     * its context, the expiry of a replaced value) was most of what a move cost and allocated (docs/benchmarks.md).
+     * its context, the expiry of a replaced value) was most of what a move allocated (docs/benchmarks.md).
      * Either way Caffeine changes the deadline under the entry's lock and never revives one that has passed.
      *
      * @return false if there was no live session with this key when called
