@@ -35,6 +35,25 @@ class WebSocketLifetimeEndToEndTest {
                 .withPing(interval, idleTimeout)));
     }
 
+    /** One step of a client's steady traffic; {@code i} counts the steps from 0. */
+    private interface Step {
+        void run(int i) throws Exception;
+    }
+
+    /**
+     * Runs {@code step} every tenth of a second for {@code span}, a rate well inside a 1 s ping interval, and
+     * returns how many steps ran.
+     */
+    private static int tenTimesASecondFor(Duration span, Step step) throws Exception {
+        long until = System.nanoTime() + span.toNanos();
+        int steps = 0;
+        while (System.nanoTime() < until) {
+            step.run(steps++);
+            Thread.sleep(100);
+        }
+        return steps;
+    }
+
     @Test
     void pingsComeAtTheConfiguredIntervalAndALivePeerStays_R94() throws Exception {
         try (PorticoHarness portico = pinging(Duration.ofMillis(200), Duration.ofSeconds(1));
@@ -63,11 +82,7 @@ class WebSocketLifetimeEndToEndTest {
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test4", LocalProsody.password("test4"), "busy");
 
-            long busyUntil = System.nanoTime() + Duration.ofMillis(3_500).toNanos();
-            for (int i = 0; System.nanoTime() < busyUntil; i++) {
-                pingServer(client, "busy-" + i);
-                Thread.sleep(100);
-            }
+            tenTimesASecondFor(Duration.ofMillis(3_500), i -> pingServer(client, "busy-" + i));
             assertEquals(0, client.pings(), "3.5 s of messages both ways, pings due every second");
 
             long deadline = System.nanoTime() + PATIENCE.toNanos();
@@ -89,13 +104,7 @@ class WebSocketLifetimeEndToEndTest {
                 WebSocketTestClient client = portico.websocketClient()) {
             client.login("test5", LocalProsody.password("test5"), "pinging");
 
-            int sent = 0;
-            long pingingUntil = System.nanoTime() + Duration.ofMillis(3_500).toNanos();
-            while (System.nanoTime() < pingingUntil) {
-                client.sendPing();
-                sent++;
-                Thread.sleep(100);
-            }
+            int sent = tenTimesASecondFor(Duration.ofMillis(3_500), i -> client.sendPing());
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (client.pongs() < sent && System.nanoTime() < deadline) {
                 Thread.sleep(20);
